@@ -1,0 +1,26 @@
+import type { Context } from '../../env/context.js';
+import { getEnvironment } from '../../env/lifecycle.js';
+import { environmentView, type EnvironmentView } from '../../env/views.js';
+import { readState } from '../../state/store.js';
+import { table, type Output } from '../output.js';
+
+export function printServices(v: EnvironmentView, out: Output): void {
+  out.out(`${out.paint.bold(v.key)}  ${v.status}  network ${v.network} ${v.subnet}  source ${v.source}\n`);
+  if (v.publishes) out.out(`publishes ${v.publishes.network} (${v.publishes.subnet})${v.publishes.used_by.length ? `, used by ${v.publishes.used_by.join(', ')}` : ''}\n`);
+  for (const n of v.shared_networks) out.out(`joins ${n.name}${n.broken ? ' (BROKEN: its publisher was destroyed)' : ''}\n`);
+  const rows = v.services.map((s) => [
+    s.name,
+    s.dns_name,
+    s.addresses.join(',') || s.ip || '-',
+    s.shared_addresses.join(',') || s.shared_ip || '-',
+    s.addresses.length > 0 ? `running (${s.addresses.length})` : 'stopped',
+  ]);
+  out.out(table(['SERVICE', 'DNS NAME', 'ADDRESS', 'SHARED ADDRESS', 'STATE'], rows, out.paint.bold));
+}
+
+export async function run(o: { name: string; json: boolean }, ctx: Context, out: Output): Promise<void> {
+  const [key, env] = getEnvironment(ctx, o.name);
+  const view = environmentView(readState(ctx.home), key, env);
+  if (o.json) return out.json(view);
+  printServices(view, out);
+}

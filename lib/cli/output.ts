@@ -1,0 +1,49 @@
+// Output conventions: data to stdout (tables, or JSON with --json), logs to stderr; colour only on a TTY,
+// never with NO_COLOR set (non-empty), forced by FORCE_COLOR. Decided per stream.
+import kleur from 'kleur';
+
+export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true;
+}
+
+export type Paint = (s: string) => string;
+export interface Palette {
+  bold: Paint;
+  dim: Paint;
+  red: Paint;
+  yellow: Paint;
+  green: Paint;
+}
+
+export function palette(enabled: boolean): Palette {
+  const k = kleur;
+  const wrap = (f: (s: string) => string): Paint => (enabled ? f : (s) => s);
+  return {
+    bold: wrap((s) => k.bold(s)),
+    dim: wrap((s) => k.dim(s)),
+    red: wrap((s) => k.red(s)),
+    yellow: wrap((s) => k.yellow(s)),
+    green: wrap((s) => k.green(s)),
+  };
+}
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+  json(value: unknown): void;
+  /** Colours for stdout. */
+  paint: Palette;
+}
+
+/** Header line and row lines, columns padded to their widest cell. */
+export function alignRows(header: string[], rows: string[][], paintHeader: Paint = (s) => s): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [paintHeader(line(header)), ...rows.map(line)];
+}
+
+export function table(header: string[], rows: string[][], paintHeader: Paint = (s) => s): string {
+  return alignRows(header, rows, paintHeader).join('\n') + '\n';
+}

@@ -1,0 +1,36 @@
+// The subset of Compose's `.env` syntax that matters for COMPOSE_* keys: KEY=VALUE lines, `export `
+// prefixes, single/double quotes, comments. Built-ins only (hot path).
+
+export function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let value = m[2]!;
+    if (value.startsWith('"')) {
+      const end = value.indexOf('"', 1);
+      value = (end === -1 ? value.slice(1) : value.slice(1, end)).replace(/\\n/g, '\n').replace(/\\"/g, '"');
+    } else if (value.startsWith("'")) {
+      const end = value.indexOf("'", 1);
+      value = end === -1 ? value.slice(1) : value.slice(1, end);
+    } else {
+      value = value.replace(/\s+#.*$/, '').trim();
+    }
+    out[m[1]!] = value;
+  }
+  return out;
+}
+
+/** Minimal Compose interpolation for the top-level `name:`: $VAR, ${VAR}, ${VAR:-def}, ${VAR-def}, $$. */
+export function interpolate(text: string, vars: Readonly<Record<string, string | undefined>>): string {
+  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (all, braced, op, def, bare) => {
+    if (all === '$$') return '$';
+    const name = braced ?? bare;
+    const v = vars[name];
+    if (op === ':-') return v ? v : def;
+    if (op === '-') return v !== undefined ? v : def;
+    return v ?? '';
+  });
+}

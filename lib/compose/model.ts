@@ -1,0 +1,71 @@
+// The fully merged project model, from `docker compose config --format json` (Compose does includes,
+// extends, profiles and interpolation; we do not re-implement them). JSON drops service-level x-* keys
+// (docker/compose#11528); we only read standard keys here.
+import { ExitCodeError } from '../errors/index.js';
+import type { Docker } from '../docker/docker.js';
+
+export interface ServiceModel {
+  name: string;
+  networkMode?: string;
+  networks: string[];
+  replicas: number;
+  hasContainerName: boolean;
+}
+
+interface RawService {
+  network_mode?: string;
+  networks?: Record<string, unknown> | null;
+  scale?: number;
+  deploy?: { replicas?: number } | null;
+  container_name?: string;
+}
+
+/** Arguments that select the same project as the user's command line, for cilo's own Compose calls. */
+export interface ProjectSelector {
+  files: readonly string[];
+  projectDirectory?: string;
+  envFiles: readonly string[];
+  name: string;
+}
+
+export function selectorArgs(sel: ProjectSelector, extraFiles: readonly string[] = []): string[] {
+  const args: string[] = [];
+  if (sel.projectDirectory) args.push('--project-directory', sel.projectDirectory);
+  for (const f of sel.envFiles) args.push('--env-file', f);
+  for (const f of [...sel.files, ...extraFiles]) args.push('-f', f);
+  args.push('-p', sel.name);
+  return args;
+}
+
+/** Every service of the project, whatever profile it is in (the override must cover them all). */
+export async function loadServices(docker: Docker, sel: ProjectSelector, cwd: string, writeStderr: (s: string) => void): Promise<ServiceModel[]> {
+  const r = await docker.compose([...selectorArgs(sel), '--profile', '*', 'config', '--format', 'json'], { cwd });
+  if (r.code !== 0) {
+    // Compose's own message (bad YAML, unknown key, missing file...) is the best one: show it as is.
+    writeStderr(r.stderr);
+    throw new ExitCodeError(r.code);
+  }
+  const model = JSON.parse(r.stdout) as { services?: Record<string, RawService> };
+  return Object.entries(model.services ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, s]) => ({
+      name,
+      networkMode: s.network_mode,
+      networks: Object.keys(s.networks ?? {}),
+      replicas: s.deploy?.replicas ?? s.scale ?? 1,
+      hasContainerName: typeof s.container_name === 'string' && s.container_name.length > 0,
+    }));
+}
+
+/** `--scale svc=N` options of an `up` command line (Compose also accepts `--scale=svc=N`). */
+export function scaleOptions(subArgs: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let i = 0; i < subArgs.length; i++) {
+    const a = subArgs[i]!;
+    if (a === '--') break;
+    const v = a === '--scale' ? subArgs[++i] : a.startsWith('--scale=') ? a.slice(8) : undefined;
+    const m = v !== undefined ? /^([^=]+)=(\d+)$/.exec(v) : null;
+    if (m) out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}

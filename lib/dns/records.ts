@@ -1,0 +1,51 @@
+// DNS names and the records cilo serves, derived from state. Pure functions.
+import { toDnsLabel } from '../state/names.js';
+import { localEnvironments, type State } from '../state/schema.js';
+
+/**
+ * DNS labels for a project's services. A service name that is not a DNS label is normalized
+ * (toDnsLabel: lower-case, other characters → '-'); when two services normalize to the same label, the
+ * later one in sorted order gets '-2', '-3'... A service whose name normalizes to nothing is called 'svc'.
+ */
+export function dnsLabelsForServices(services: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const used = new Set<string>();
+  for (const s of [...services].sort()) {
+    const base = toDnsLabel(s) || 'svc';
+    let label = base;
+    for (let n = 2; used.has(label); n++) label = `${base.slice(0, 60 - String(n).length)}-${n}`;
+    used.add(label);
+    out[s] = label;
+  }
+  return out;
+}
+
+export interface DnsRecord {
+  name: string;
+  addresses: string[];
+}
+
+/**
+ * Records per environment name. Running environments only; a publisher's exported services answer with
+ * their shared-network addresses (reachable from consumers), others with their env-network addresses.
+ */
+export function recordsByEnvironment(state: State): Map<string, DnsRecord[]> {
+  const out = new Map<string, DnsRecord[]>();
+  for (const env of Object.values(localEnvironments(state))) {
+    if (env.status !== 'running') continue;
+    const records: DnsRecord[] = [];
+    for (const svc of Object.values(env.services)) {
+      const shared = svc.shared_addresses ?? [];
+      const addresses = shared.length > 0 ? shared : svc.addresses;
+      if (addresses.length > 0) records.push({ name: svc.dns_name, addresses: [...addresses].sort() });
+    }
+    out.set(env.name, records.sort((a, b) => a.name.localeCompare(b.name)));
+  }
+  return out;
+}
+
+export function suffixesInUse(state: State): string[] {
+  const set = new Set<string>();
+  for (const env of Object.values(localEnvironments(state))) set.add(env.dns_suffix ?? 'test');
+  return [...set].sort();
+}

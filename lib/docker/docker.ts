@@ -1,0 +1,191 @@
+// Typed access to the docker CLI. All Docker and Compose invocations go through here.
+import { UserError } from '../errors/index.js';
+import { processRunner, type ProcessRunner, type RunResult } from './process.js';
+
+export interface NetworkInfo {
+  id: string;
+  name: string;
+  subnets: string[];
+  labels: Record<string, string>;
+  /** container id → { name, ipv4 (without prefix) } */
+  containers: Record<string, { name: string; ipv4: string }>;
+}
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  running: boolean;
+  labels: Record<string, string>;
+  /** network name → IPv4 address (empty string when none) */
+  networks: Record<string, string>;
+}
+
+export const MIN_COMPOSE = [2, 24, 0] as const;
+
+/** Parses `2.26.1`, `v2.24.0-desktop.1`, `2.26.1-4` (Debian) into [major, minor, patch]. */
+export function parseComposeVersion(text: string): [number, number, number] | undefined {
+  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(text.trim());
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+export function versionAtLeast(v: readonly number[], min: readonly number[]): boolean {
+  for (let i = 0; i < min.length; i++) {
+    if ((v[i] ?? 0) !== min[i]) return (v[i] ?? 0) > min[i]!;
+  }
+  return true;
+}
+
+export class Docker {
+  private composeVersionPromise?: Promise<string>;
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly runner: ProcessRunner = processRunner,
+  ) {}
+
+  /** Runs `docker ARGS` captured; turns "daemon unreachable" into a clear user error. */
+  async run(args: readonly string[], opts: { cwd?: string; input?: string } = {}): Promise<RunResult> {
+    const r = await this.runner.run('docker', args, { env: this.env, ...opts });
+    if (r.code !== 0 && /Cannot connect to the Docker daemon|error during connect|connect: no such file|dial unix .*: connect/i.test(r.stderr)) {
+      throw new UserError(
+        `the Docker daemon is not reachable${this.env.DOCKER_HOST ? ` at DOCKER_HOST=${this.env.DOCKER_HOST}` : ''}: ${firstLine(r.stderr)}`,
+        'start Docker (on the test machines: scripts/setup-host.sh) or fix DOCKER_HOST / the docker context',
+      );
+    }
+    return r;
+  }
+
+  /** Like run, but a non-zero exit becomes a UserError quoting Docker's message. */
+  async check(args: readonly string[], what: string, opts: { cwd?: string; input?: string } = {}): Promise<string> {
+    const r = await this.run(args, opts);
+    if (r.code !== 0) throw new UserError(`${what} failed: ${r.stderr.trim() || `docker exited with ${r.code}`}`);
+    return r.stdout;
+  }
+
+  /** The Compose version, detected once per process; older than 2.24 is an error (we need `!reset`). */
+  composeVersion(): Promise<string> {
+    this.composeVersionPromise ??= (async () => {
+      const r = await this.run(['compose', 'version', '--short']);
+      const v = parseComposeVersion(r.stdout);
+      if (r.code !== 0 || !v)
+        throw new UserError(
+          `Docker Compose v2 is not available ('docker compose version' ${r.code !== 0 ? `failed: ${firstLine(r.stderr)}` : `printed ${JSON.stringify(r.stdout.trim())}`})`,
+          'install the Compose v2 plugin, 2.24 or newer (on Debian as root: scripts/setup-host.sh)',
+        );
+      if (!versionAtLeast(v, MIN_COMPOSE))
+        throw new UserError(
+          `Docker Compose ${v.join('.')} is too old: cilo needs 2.24 or newer (for the '!reset' merge tag that removes published ports)`,
+          'upgrade the Compose plugin: https://docs.docker.com/compose/install/',
+        );
+      return v.join('.');
+    })();
+    return this.composeVersionPromise;
+  }
+
+  async inspectNetwork(name: string): Promise<NetworkInfo | undefined> {
+    const r = await this.run(['network', 'inspect', '--format', '{{json .}}', name]);
+    if (r.code !== 0) {
+      if (/no such network|not found/i.test(r.stderr)) return undefined;
+      throw new UserError(`docker network inspect ${name} failed: ${r.stderr.trim()}`);
+    }
+    return parseNetwork(r.stdout.trim().split('\n')[0]!);
+  }
+
+  /** All networks (optionally filtered by label `key=value`). One `ls` plus one `inspect`. */
+  async listNetworks(labelFilter?: string): Promise<NetworkInfo[]> {
+    const ls = await this.check(['network', 'ls', '-q', '--no-trunc', ...(labelFilter ? ['--filter', `label=${labelFilter}`] : [])], 'listing Docker networks');
+    const ids = ls.split('\n').filter(Boolean);
+    if (ids.length === 0) return [];
+    const r = await this.run(['network', 'inspect', '--format', '{{json .}}', ...ids]);
+    // A network removed between ls and inspect makes inspect exit 1 but still print the others.
+    return r.stdout.split('\n').filter(Boolean).map(parseNetwork);
+  }
+
+  async createNetwork(opts: { name: string; subnet: string; gateway: string; ipRange: string; labels: Record<string, string> }): Promise<RunResult> {
+    const args = ['network', 'create', '--driver', 'bridge', '--subnet', opts.subnet, '--gateway', opts.gateway, '--ip-range', opts.ipRange];
+    for (const [k, v] of Object.entries(opts.labels)) args.push('--label', `${k}=${v}`);
+    args.push(opts.name);
+    return this.run(args);
+  }
+
+  async removeNetwork(nameOrId: string): Promise<RunResult> {
+    return this.run(['network', 'rm', nameOrId]);
+  }
+
+  async disconnect(network: string, container: string): Promise<RunResult> {
+    return this.run(['network', 'disconnect', '--force', network, container]);
+  }
+
+  /** Containers (running or not) matching every `key=value` label filter. */
+  async listContainers(labelFilters: readonly string[]): Promise<ContainerInfo[]> {
+    const args = ['ps', '-a', '-q', '--no-trunc'];
+    for (const f of labelFilters) args.push('--filter', `label=${f}`);
+    const ids = (await this.check(args, 'listing containers')).split('\n').filter(Boolean);
+    if (ids.length === 0) return [];
+    const r = await this.run(['inspect', '--format', '{{json .}}', ...ids]);
+    return r.stdout.split('\n').filter(Boolean).map(parseContainer);
+  }
+
+  async removeContainers(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.check(['rm', '-f', '-v', ...ids], 'removing containers');
+  }
+
+  /** `docker compose ARGS` with captured output. */
+  compose(args: readonly string[], opts: { cwd?: string; input?: string } = {}): Promise<RunResult> {
+    return this.run(['compose', ...args], opts);
+  }
+
+  /** `docker compose ARGS` on the terminal, exec-like (see process.ts). */
+  composeExec(args: readonly string[], opts: { cwd?: string } = {}) {
+    return this.runner.exec('docker', ['compose', ...args], { env: this.env, ...opts });
+  }
+}
+
+function firstLine(s: string): string {
+  return s.trim().split('\n')[0] ?? '';
+}
+
+interface RawNetwork {
+  Id: string;
+  Name: string;
+  Labels: Record<string, string> | null;
+  IPAM?: { Config?: { Subnet?: string }[] | null };
+  Containers?: Record<string, { Name: string; IPv4Address: string }> | null;
+}
+
+function parseNetwork(line: string): NetworkInfo {
+  const n = JSON.parse(line) as RawNetwork;
+  const containers: NetworkInfo['containers'] = {};
+  for (const [id, c] of Object.entries(n.Containers ?? {})) containers[id] = { name: c.Name, ipv4: c.IPv4Address.split('/')[0] ?? '' };
+  return {
+    id: n.Id,
+    name: n.Name,
+    subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? '').filter(Boolean),
+    labels: n.Labels ?? {},
+    containers,
+  };
+}
+
+interface RawContainer {
+  Id: string;
+  Name: string;
+  State: { Running: boolean };
+  Config: { Labels: Record<string, string> | null };
+  NetworkSettings: { Networks: Record<string, { IPAddress: string }> | null };
+}
+
+function parseContainer(line: string): ContainerInfo {
+  const c = JSON.parse(line) as RawContainer;
+  const networks: Record<string, string> = {};
+  for (const [name, n] of Object.entries(c.NetworkSettings.Networks ?? {})) networks[name] = n.IPAddress;
+  return { id: c.Id, name: c.Name.replace(/^\//, ''), running: c.State.Running, labels: c.Config.Labels ?? {}, networks };
+}
+
+/** Volumes and networks Compose made for a project, found by label (what `down -v` may have missed). */
+export async function removeComposeLeftovers(docker: Docker, project: string): Promise<void> {
+  const filter = `label=com.docker.compose.project=${project}`;
+  const vols = (await docker.check(['volume', 'ls', '-q', '--filter', filter], 'listing volumes')).split('\n').filter(Boolean);
+  if (vols.length > 0) await docker.check(['volume', 'rm', '-f', ...vols], 'removing volumes');
+  const nets = (await docker.check(['network', 'ls', '-q', '--filter', filter], 'listing networks')).split('\n').filter(Boolean);
+  for (const n of nets) await docker.run(['network', 'rm', n]);
+}

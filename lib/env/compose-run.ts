@@ -1,0 +1,91 @@
+// Running a Compose command for a cilo environment: the path shared by `cilo-compose` (managed
+// projects) and `cilo up/down`.
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { GlobalFlags } from '../compose/global-flags.js';
+import type { ResolvedProject } from '../compose/resolve.js';
+import { mentionsXCilo, readXCilo, type XCilo } from '../compose/x-cilo.js';
+import { parseComposeFile } from '../compose/yaml-file.js';
+import { scaleOptions, selectorArgs, type ProjectSelector } from '../compose/model.js';
+import type { ExecResult } from '../docker/process.js';
+import { overrideFile } from '../state/paths.js';
+import { findEnvByName } from '../state/schema.js';
+import { readState } from '../state/store.js';
+import type { Context } from './context.js';
+import { observeEnvironment } from './observe.js';
+import { prepareEnvironment, rollbackRegistration, type Prepared } from './prepare.js';
+import { consumersOf } from './shared.js';
+import { ensureDnsServer } from '../dns/server.js';
+
+/** Subcommands that need the environment ready (registered, networks, fresh override). */
+const PREPARES = new Set(['up', 'create', 'start', 'restart', 'run']);
+/** Subcommands after which containers may have started or stopped. */
+const CHANGES = new Set(['up', 'create', 'start', 'restart', 'run', 'down', 'stop', 'kill', 'rm', 'pause', 'unpause', 'scale']);
+
+export interface ManagedCommand {
+  flags: GlobalFlags;
+  project: ResolvedProject;
+  subcommand: string;
+  subArgs: string[];
+  /** Flags of `cilo up` that add to x-cilo. */
+  cli?: { createShared?: boolean };
+}
+
+export async function readProjectXCilo(project: ResolvedProject): Promise<XCilo> {
+  const parsed = [];
+  for (const [file, text] of project.texts) if (mentionsXCilo(text)) parsed.push(await parseComposeFile(file, text));
+  return parsed.length > 0 ? readXCilo(parsed) : {};
+}
+
+export function selectorFor(flags: GlobalFlags, project: ResolvedProject): ProjectSelector {
+  return { files: project.files, projectDirectory: flags.projectDirectory, envFiles: flags.envFiles, name: project.name };
+}
+
+export async function runManaged(ctx: Context, cmd: ManagedCommand): Promise<ExecResult> {
+  const { flags, project, subcommand, subArgs } = cmd;
+  const selector = selectorFor(flags, project);
+  let prepared: Prepared | undefined;
+  if (PREPARES.has(subcommand)) {
+    const xcilo = await readProjectXCilo(project);
+    prepared = await prepareEnvironment(ctx, {
+      selector,
+      source: project.projectDir,
+      rememberFiles: project.discovered ? undefined : project.files,
+      xcilo,
+      cli: cmd.cli,
+      scale: subcommand === 'up' ? scaleOptions(subArgs) : undefined,
+      register: 'if-missing',
+      materialize: true,
+    });
+  }
+  const state = readState(ctx.home);
+  const found = findEnvByName(state, project.name);
+  const override = overrideFile(ctx.home, project.name);
+  const useOverride = found !== undefined && existsSync(override);
+  if (subcommand === 'down' && found) warnConsumers(ctx, consumersOf(state, found[0]), found[1].name);
+
+  // Our explicit -f replaces Compose's discovery: re-add the `.env` it would have read when that is not
+  // the first file's directory (COMPOSE_FILE set in a `.env` elsewhere).
+  const extra: string[] = [];
+  if (flags.envFiles.length === 0 && project.dotenvDir && project.dotenvDir !== (flags.projectDirectory ?? dirname(project.files[0]!)))
+    for (const f of project.envFilesRead) extra.push('--env-file', f);
+  const args = [...flags.otherTokens, ...extra, ...selectorArgs({ ...selector, projectDirectory: undefined, envFiles: [] }, useOverride ? [override] : []), subcommand, ...subArgs];
+  const result = await ctx.docker.composeExec(args, { cwd: ctx.cwd });
+
+  if (prepared?.registeredNow && result.code !== 0 && !result.signal && result.code !== 130) {
+    ctx.log.warn(`the first '${subcommand}' of ${project.name} failed: removing what cilo registered for it`);
+    await ctx.docker.compose([...selectorArgs(selector, [override]), 'down', '--remove-orphans', '--volumes'], { cwd: ctx.cwd });
+    await rollbackRegistration(ctx, prepared);
+    return result;
+  }
+  if (found && CHANGES.has(subcommand)) {
+    const env = await observeEnvironment(ctx, project.name);
+    if (env?.status === 'running' && ctx.env.CILO_DNS !== 'off') await ensureDnsServer(ctx, { quietIfRunning: true });
+  }
+  return result;
+}
+
+function warnConsumers(ctx: Context, consumers: Map<string, string[]>, name: string): void {
+  for (const [net, keys] of consumers)
+    ctx.log.warn(`${name} publishes ${net}, used by ${keys.join(', ')}: they lose its services until 'cilo up ${name}' (the network stays)`);
+}

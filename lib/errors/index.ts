@@ -1,0 +1,61 @@
+// The error vocabulary, caught once at the top of each executable (see reportError).
+//  - UserError: the user can fix it; printed as `cilo: error: <message>` plus `hint: <hint>`, no stack.
+//  - ExitCodeError: a child (usually `docker compose`) already told the user what went wrong; we only
+//    propagate its exit code or signal.
+//  - anything else is a bug in cilo: printed with its stack.
+
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    readonly exitCode: number = 1,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** Wrong command-line usage: exit code 2, like Compose and most CLIs. */
+export class UsageError extends UserError {
+  constructor(message: string, hint?: string) {
+    super(message, hint, 2);
+    this.name = 'UsageError';
+  }
+}
+
+export class ExitCodeError extends Error {
+  constructor(
+    readonly exitCode: number,
+    readonly signal?: NodeJS.Signals,
+  ) {
+    super(signal ? `child killed by ${signal}` : `child exited with code ${exitCode}`);
+    this.name = 'ExitCodeError';
+  }
+}
+
+export interface ReportOptions {
+  prog: string;
+  debug: boolean;
+  write: (text: string) => void;
+  paint?: { error: (s: string) => string; hint: (s: string) => string };
+}
+
+/** Prints the error and returns the process exit code (or the signal to re-raise). */
+export function reportError(err: unknown, opts: ReportOptions): { code: number; signal?: NodeJS.Signals } {
+  const paintError = opts.paint?.error ?? ((s: string) => s);
+  const paintHint = opts.paint?.hint ?? ((s: string) => s);
+  if (err instanceof ExitCodeError) return { code: err.exitCode, signal: err.signal };
+  if (err instanceof UserError) {
+    let text = `${opts.prog}: ${paintError('error:')} ${err.message}\n`;
+    if (err.hint) text += `${paintHint('hint:')} ${err.hint.replace(/\n/g, '\n      ')}\n`;
+    if (opts.debug && err.stack) text += `${err.stack}\n`;
+    opts.write(text);
+    return { code: err.exitCode };
+  }
+  const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  opts.write(
+    `${opts.prog}: internal error (this is a bug in cilo): ${stack}\n` +
+      `please report it with the command you ran and this output\n`,
+  );
+  return { code: 70 };
+}

@@ -1,0 +1,77 @@
+// Docker networks cilo owns: the env network `cilo-<env>` and the published `cilo-shared-<env>`.
+import { withFileLock } from '../state/lock.js';
+import { networkLockFile } from '../state/paths.js';
+import { ensureHome } from '../state/store.js';
+import { UserError } from '../errors/index.js';
+import { subnetLayout } from './subnet.js';
+import type { Context } from '../env/context.js';
+
+export const envNetworkName = (env: string) => `cilo-${env}`;
+export const sharedNetworkName = (env: string) => `cilo-shared-${env}`;
+
+export const LABEL_MANAGED = 'cilo.managed';
+export const LABEL_ENV = 'cilo.env';
+export const LABEL_PROJECT = 'cilo.project';
+export const LABEL_SHARED = 'cilo.shared';
+
+/** Thrown when Docker refuses a subnet because another network overlaps it. */
+export class SubnetTakenError extends Error {
+  constructor(readonly subnet: string) {
+    super(`subnet ${subnet} overlaps an existing Docker network`);
+  }
+}
+
+export interface NetworkSpec {
+  name: string;
+  subnet: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * Creates the network unless it exists. Serialized through $CILO_HOME/network.lock: parallel
+ * `docker network create X` calls can produce several networks named X (seen on engine 20.10).
+ * Returns true when it created the network.
+ */
+export async function ensureNetwork(ctx: Context, spec: NetworkSpec): Promise<boolean> {
+  ensureHome(ctx.home);
+  return withFileLock(networkLockFile(ctx.home), async () => {
+    const existing = await ctx.docker.inspectNetwork(spec.name);
+    if (existing) {
+      const ownedBy = existing.labels[LABEL_ENV];
+      if (existing.labels[LABEL_MANAGED] !== 'true' || ownedBy !== spec.labels[LABEL_ENV])
+        throw new UserError(
+          `a Docker network named ${spec.name} already exists and cilo did not create it for this environment`,
+          `remove or rename it (docker network rm ${spec.name}) if it is unused, or pick another environment name with -p`,
+        );
+      if (!existing.subnets.includes(spec.subnet))
+        throw new UserError(
+          `Docker network ${spec.name} has subnet ${existing.subnets.join(', ') || 'none'}, but cilo's state says ${spec.subnet}`,
+          `run 'cilo doctor' to see the drift; 'cilo destroy' and re-create the environment to start clean`,
+        );
+      return false;
+    }
+    const layout = subnetLayout(spec.subnet);
+    const r = await ctx.docker.createNetwork({ name: spec.name, subnet: spec.subnet, gateway: layout.gateway, ipRange: layout.ipRange, labels: spec.labels });
+    if (r.code !== 0) {
+      if (/overlap/i.test(r.stderr)) throw new SubnetTakenError(spec.subnet);
+      throw new UserError(`creating Docker network ${spec.name} failed: ${r.stderr.trim()}`);
+    }
+    return true;
+  });
+}
+
+/** Removes a network cilo created. Missing is fine; still-connected containers are an error. */
+export async function removeOwnedNetwork(ctx: Context, name: string): Promise<void> {
+  const existing = await ctx.docker.inspectNetwork(name);
+  if (!existing) return;
+  if (existing.labels[LABEL_MANAGED] !== 'true') {
+    ctx.log.warn(`left Docker network ${name} in place: cilo did not create it`);
+    return;
+  }
+  const r = await ctx.docker.removeNetwork(existing.id);
+  if (r.code !== 0 && !/no such network|not found/i.test(r.stderr))
+    throw new UserError(
+      `could not remove Docker network ${name}: ${r.stderr.trim()}`,
+      `containers still attached: ${Object.values(existing.containers).map((c) => c.name).join(', ') || 'none listed'}; stop them and run the command again`,
+    );
+}

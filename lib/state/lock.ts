@@ -1,0 +1,79 @@
+// Exclusive flock(2) on a lock file that is never renamed (locking the state file itself and replacing it
+// by rename loses updates: the next process locks the old inode). The kernel frees the lock when the
+// holder dies, even by SIGKILL.
+import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { UserError } from '../errors/index.js';
+
+export interface LockOptions {
+  /** Give up after this long (default: CILO_LOCK_TIMEOUT seconds, else 30 s). */
+  timeoutMs?: number;
+  /** Called once when the lock is not free at once, with the pid recorded by the holder if any. */
+  onWait?: (lockFile: string, holderPid: string | undefined) => void;
+}
+
+export function lockTimeoutFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const s = Number(env.CILO_LOCK_TIMEOUT);
+  return env.CILO_LOCK_TIMEOUT && Number.isFinite(s) && s >= 0 ? s * 1000 : undefined;
+}
+
+// Loaded on first use: the shim's passthrough path never locks and should not load a native addon.
+let flockSync: ((fd: number, flags: 'exnb') => void) | undefined;
+function tryLock(fd: number): void {
+  flockSync ??= (createRequire(import.meta.url)('fs-ext') as typeof import('fs-ext')).flockSync;
+  flockSync(fd, 'exnb');
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function isBusy(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EAGAIN' || code === 'EWOULDBLOCK';
+}
+
+/** Runs fn while holding an exclusive lock on lockFile. The blocking flock cannot time out, so we poll. */
+export async function withFileLock<T>(lockFile: string, fn: () => Promise<T> | T, opts: LockOptions = {}): Promise<T> {
+  const fd = openSync(lockFile, 'a+', 0o600);
+  try {
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const started = Date.now();
+    let delay = 2;
+    let told = false;
+    for (;;) {
+      try {
+        tryLock(fd);
+        break;
+      } catch (e) {
+        if (!isBusy(e)) throw e;
+      }
+      const waited = Date.now() - started;
+      if (waited >= timeoutMs) {
+        const holder = readHolder(lockFile);
+        throw new UserError(
+          `timed out after ${Math.round(waited / 1000)} s waiting for the lock ${lockFile}` + (holder ? ` (held by pid ${holder})` : ''),
+          `another cilo command is still running; wait for it, or raise CILO_LOCK_TIMEOUT (seconds). A crashed holder frees the lock by itself`,
+        );
+      }
+      if (!told && waited >= 1000 && opts.onWait) {
+        told = true;
+        opts.onWait(lockFile, readHolder(lockFile));
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 50);
+    }
+    // Record who holds it, for the waiting message of others. The lock file's content has no other use.
+    ftruncateSync(fd, 0);
+    writeSync(fd, `${process.pid}\n`, 0);
+    return await fn();
+  } finally {
+    closeSync(fd); // closing the descriptor releases the flock
+  }
+}
+
+function readHolder(lockFile: string): string | undefined {
+  try {
+    return readFileSync(lockFile, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,54 @@
+// Names that end up in Docker object names, paths, DNS records and dnsmasq config lines. A name the user
+// typed is validated, never rewritten; a name cilo derives (a directory basename, a service name) is
+// normalized by a documented rule.
+import { UsageError } from '../errors/index.js';
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export function isDnsLabel(s: string): boolean {
+  return DNS_LABEL.test(s);
+}
+
+/**
+ * The normalization rule: lower-case; every run of characters outside [a-z0-9] becomes one '-'; leading and
+ * trailing '-' dropped; cut to 63 characters. Returns '' when nothing is left.
+ */
+export function toDnsLabel(input: string): string {
+  return input
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+}
+
+function describe(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** Throws a usage error that explains the rule and suggests the valid form. */
+export function validateName(name: string, what: 'environment name' | 'project name' | 'DNS suffix'): string {
+  if (isDnsLabel(name)) return name;
+  const problem =
+    name.length === 0
+      ? 'is empty'
+      : name.length > 63
+        ? `is ${name.length} characters long (at most 63)`
+        : 'must be lower-case letters, digits and inner hyphens (a DNS label)';
+  const suggestion = toDnsLabel(name);
+  throw new UsageError(
+    `invalid ${what} ${describe(name)}: it ${problem}`,
+    suggestion ? `use ${describe(suggestion)} instead` : `use a name like "dev" or "feature-42"`,
+  );
+}
+
+/** A DNS suffix is one or more labels separated by dots (`test`, `dev.internal`). */
+export function validateSuffix(suffix: string): string {
+  const labels = suffix.split('.');
+  if (suffix.length <= 253 && labels.every(isDnsLabel)) return suffix;
+  const suggestion = labels.map(toDnsLabel).filter(Boolean).join('.');
+  throw new UsageError(
+    `invalid DNS suffix ${describe(suffix)}: each dot-separated part must be a DNS label`,
+    suggestion ? `use ${describe(suggestion)} instead` : 'use "test"',
+  );
+}

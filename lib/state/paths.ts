@@ -1,0 +1,13 @@
+import { join } from 'node:path';
+
+/** `$CILO_HOME`, default `~/.cilo`. The entry points call this once and pass `home` down. */
+export function resolveHome(env: NodeJS.ProcessEnv, userHome: string): string {
+  return env.CILO_HOME && env.CILO_HOME.length > 0 ? env.CILO_HOME : join(userHome, '.cilo');
+}
+
+export const stateFile = (home: string) => join(home, 'state.json');
+export const stateLockFile = (home: string) => join(home, 'state.lock');
+export const networkLockFile = (home: string) => join(home, 'network.lock');
+export const envDir = (home: string, name: string) => join(home, 'envs', name);
+export const overrideFile = (home: string, name: string) => join(home, 'envs', name, 'override.yml');
+export const dnsDir = (home: string) => join(home, 'dns');

@@ -1,0 +1,156 @@
+// State schema v2 (DESIGN.md §5, seed phase 2A). Extra fields beyond the seed's are allowed by design.
+import { UserError } from '../errors/index.js';
+
+export const STATE_VERSION = 2;
+export const LOCAL_HOST = 'local';
+
+export type EnvStatus = 'created' | 'starting' | 'running' | 'stopped' | 'destroying';
+
+export interface ServiceRecord {
+  name: string;
+  /** `<dns-label>.<env>.<suffix>`; the label is the service name normalized (see dnsLabelForService). */
+  dns_name: string;
+  /** Static address on the env network; absent for scaled services. */
+  ip?: string;
+  /** Static address on the env's published shared network, for exported services. */
+  shared_ip?: string;
+  /** Addresses Docker actually gave the running replicas on the env network (empty when stopped). */
+  addresses: string[];
+  /** Addresses of the running replicas on the published shared network. */
+  shared_addresses?: string[];
+  replicas: number;
+}
+
+export interface Environment {
+  name: string;
+  project: string;
+  created_at: string;
+  subnet: string;
+  status: EnvStatus;
+  /** The compose project directory. */
+  source: string;
+  services: Record<string, ServiceRecord>;
+  shared_networks: string[];
+  // Fields beyond the seed's:
+  updated_at?: string;
+  /** Compose files (absolute) as resolved at registration, used by `cilo up`. */
+  compose_files?: string[];
+  dns_suffix?: string;
+  /** Set when the environment publishes cilo-shared-<name>: true (all services) or the exported ones. */
+  create_shared?: boolean | string[];
+  /** Subnet of the published shared network (its own, never the env's: DESIGN.md §10.1). */
+  shared_subnet?: string;
+  /** Shared networks that were removed under this consumer by `destroy --force`. */
+  broken_shared_networks?: string[];
+}
+
+export interface SharedNetworkRecord {
+  name: string;
+  /** Environment key `<project>/<name>` of the publisher, or "external" for a network cilo did not create. */
+  created_by: string;
+  created_at: string;
+  referenced_by: string[];
+  subnet?: string;
+}
+
+export interface HostState {
+  environments: Record<string, Environment>;
+}
+
+export interface State {
+  version: number;
+  subnet_counter: number;
+  hosts: Record<string, HostState>;
+  shared_networks: Record<string, SharedNetworkRecord>;
+}
+
+export function emptyState(): State {
+  return { version: STATE_VERSION, subnet_counter: 0, hosts: { [LOCAL_HOST]: { environments: {} } }, shared_networks: {} };
+}
+
+export function envKey(project: string, name: string): string {
+  return `${project}/${name}`;
+}
+
+export function localEnvironments(state: State): Record<string, Environment> {
+  return state.hosts[LOCAL_HOST]!.environments;
+}
+
+export function findEnvByName(state: State, name: string): [string, Environment] | undefined {
+  for (const [key, env] of Object.entries(localEnvironments(state))) if (env.name === name) return [key, env];
+  return undefined;
+}
+
+export class StateFileError extends UserError {
+  constructor(file: string, problem: string, hint: string) {
+    super(`state file ${file} ${problem}`, hint);
+    this.name = 'StateFileError';
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Parses and migrates a state file's text. Throws StateFileError (naming the file) for anything it cannot
+ * read safely; callers must then leave the file alone.
+ */
+export function parseState(text: string, file: string): State {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new StateFileError(
+      file,
+      `is not valid JSON (${(e as Error).message})`,
+      `cilo left it untouched. Repair it by hand, or move it aside to start empty (environments then need 'cilo doctor' to be found again)`,
+    );
+  }
+  if (!isObject(raw)) throw new StateFileError(file, 'does not hold a JSON object', 'repair it by hand or move it aside');
+  const version = raw.version ?? 1;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
+    throw new StateFileError(file, `has an invalid version ${JSON.stringify(raw.version)}`, 'repair it by hand or move it aside');
+  if (version > STATE_VERSION)
+    throw new StateFileError(
+      file,
+      `has version ${version}, newer than this cilo supports (${STATE_VERSION})`,
+      'upgrade cilo; this version will not touch the file',
+    );
+  const state = version === 1 ? migrateV1(raw) : (raw as unknown as State);
+  return normalize(state, file);
+}
+
+/**
+ * v1 had no shared-network tracking; some v1 files kept environments at the top level. Everything is kept:
+ * top-level environments move under hosts.local, keyed `<project>/<name>`.
+ */
+function migrateV1(raw: Record<string, unknown>): State {
+  const hosts = (isObject(raw.hosts) ? raw.hosts : {}) as Record<string, HostState>;
+  const local = (hosts[LOCAL_HOST] ??= { environments: {} });
+  local.environments ??= {};
+  if (isObject(raw.environments)) {
+    for (const [key, env] of Object.entries(raw.environments as Record<string, Environment>)) {
+      const newKey = key.includes('/') ? key : envKey(env.project ?? env.name ?? key, env.name ?? key);
+      local.environments[newKey] ??= env;
+    }
+  }
+  const { environments: _dropped, ...rest } = raw;
+  return { ...(rest as object), version: STATE_VERSION, hosts, shared_networks: {} } as State;
+}
+
+function normalize(state: State, file: string): State {
+  if (!isObject(state.hosts)) state.hosts = {};
+  state.hosts[LOCAL_HOST] ??= { environments: {} };
+  if (!isObject(state.hosts[LOCAL_HOST]!.environments)) state.hosts[LOCAL_HOST]!.environments = {};
+  if (!isObject(state.shared_networks)) state.shared_networks = {};
+  if (typeof state.subnet_counter !== 'number') state.subnet_counter = 0;
+  for (const [key, env] of Object.entries(localEnvironments(state))) {
+    if (!isObject(env) || typeof env.name !== 'string')
+      throw new StateFileError(file, `has a malformed environment entry ${JSON.stringify(key)}`, 'repair it by hand or move it aside');
+    env.services ??= {};
+    env.shared_networks ??= [];
+    for (const svc of Object.values(env.services)) svc.addresses ??= [];
+  }
+  for (const net of Object.values(state.shared_networks)) net.referenced_by ??= [];
+  state.version = STATE_VERSION;
+  return state;
+}

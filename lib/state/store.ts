@@ -1,0 +1,87 @@
+// The state store: lock-free reads (writers replace the file atomically) and one locked
+// read-modify-write entry point.
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
+import { emptyState, parseState, type State } from './schema.js';
+import { stateFile, stateLockFile } from './paths.js';
+import { withFileLock, type LockOptions } from './lock.js';
+
+/** Creates $CILO_HOME (0700) if needed. */
+export function ensureHome(home: string): void {
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+}
+
+/** Reads the state without a lock. A missing file is an empty state; an unreadable one throws. */
+export function readState(home: string): State {
+  const file = stateFile(home);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
+    throw e;
+  }
+  return parseState(text, file);
+}
+
+/**
+ * Writes a file atomically: a unique temp file beside it, fsync, rename, fsync of the directory.
+ * A crash leaves the old or the new content, never a torn file. `target` (default `file`) is where it
+ * lands, when the temp file must be made elsewhere (in the same file system).
+ */
+export function writeFileAtomic(file: string, content: string, mode = 0o600, target = file): void {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(tmp, 'wx', mode);
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, target);
+  } catch (e) {
+    unlinkSync(tmp);
+    throw e;
+  }
+  const dirFd = openSync(dirname(target), 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}
+
+/**
+ * The one way to change state: takes the exclusive lock, reads the file fresh, applies `mutate`, and
+ * writes the result atomically if it changed. `mutate` is synchronous on purpose: no Docker call can run
+ * while the lock is held. If it throws, nothing is written.
+ */
+export async function updateState<T>(home: string, mutate: (state: State) => T, opts: UpdateOptions = {}): Promise<T> {
+  ensureHome(home);
+  return withFileLock(
+    stateLockFile(home),
+    () => {
+      const state = readState(home);
+      const before = JSON.stringify(state);
+      const result = mutate(state);
+      if (JSON.stringify(state) !== before) writeFileAtomic(stateFile(home), JSON.stringify(state, null, 2) + '\n');
+      opts.afterWrite?.(state);
+      return result;
+    },
+    opts,
+  );
+}
+
+export interface UpdateOptions extends LockOptions {
+  /**
+   * Runs after the write, still under the lock, with the state just written: files derived from state
+   * (DNS records) are rendered in the same order as the state changes, so an older render can never
+   * overwrite a newer one.
+   */
+  afterWrite?: (state: State) => void;
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Makes this machine ready for cilo's integration tests and demo. Idempotent.
+#
+# On Debian as root it installs what is missing (Docker Engine, the Compose v2 plugin, dnsmasq, dig, busybox),
+# starts dockerd in the background if `docker info` does not answer, and builds the local fixture image.
+# Anywhere else it reports what is missing and how to get it, and changes nothing.
+set -euo pipefail
+
+FIXTURE_IMAGE="${CILO_FIXTURE_IMAGE:-cilo-fixture:busybox}"
+log() { printf 'setup: %s\n' "$*" >&2; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+have() { command -v "$1" >/dev/null 2>&1; }
+compose_ok() { docker compose version >/dev/null 2>&1; }
+docker_up() { docker info >/dev/null 2>&1; }
+
+missing=()
+have dockerd || missing+=("docker engine (dockerd)")
+have docker || missing+=("docker CLI")
+compose_ok || missing+=("docker compose v2 plugin (>= 2.24)")
+have dnsmasq || missing+=("dnsmasq")
+have dig || missing+=("dig")
+[ -x /bin/busybox ] || missing+=("busybox-static (/bin/busybox)")
+
+is_debian() { [ -r /etc/os-release ] && . /etc/os-release && [ "${ID:-}" = debian ]; }
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ] || ! is_debian; then
+    log "missing: ${missing[*]}"
+    cat >&2 <<'TXT'
+setup: this script installs them only on Debian as root. Elsewhere, install:
+  - Docker Engine and the Compose v2 plugin >= 2.24   https://docs.docker.com/engine/install/
+  - dnsmasq and dig     Debian/Ubuntu: apt-get install dnsmasq-base dnsutils   macOS: brew install dnsmasq bind
+  - busybox (static)    Debian/Ubuntu: apt-get install busybox-static (only for building the test fixture image)
+then run this script again to build the fixture image.
+TXT
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  # Compose v2 is not packaged for bookworm; trixie's static binary runs here (needs libc6 >= 2.34).
+  # The pin keeps trixie from ever being picked for anything we do not name explicitly.
+  if ! compose_ok && [ ! -f /etc/apt/sources.list.d/cilo-trixie.sources ]; then
+    . /etc/os-release
+    uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+    [ -n "$uri" ] || uri=http://deb.debian.org/debian
+    cat > /etc/apt/sources.list.d/cilo-trixie.sources <<SRC
+Types: deb
+URIs: $uri
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    cat > /etc/apt/preferences.d/cilo-trixie <<'PIN'
+Package: *
+Pin: release n=trixie
+Pin-Priority: 100
+PIN
+  fi
+  log "apt-get update"
+  apt-get update -qq >/dev/null
+  pkgs=()
+  have dockerd || pkgs+=(docker.io)
+  have dnsmasq || pkgs+=(dnsmasq-base)
+  have dig || pkgs+=(dnsutils)
+  [ -x /bin/busybox ] || pkgs+=(busybox-static)
+  if [ ${#pkgs[@]} -gt 0 ]; then
+    log "installing ${pkgs[*]}"
+    apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+  fi
+  if ! compose_ok; then
+    log "installing docker-compose from trixie"
+    apt-get install -y -qq --no-install-recommends docker-compose/trixie >/dev/null
+  fi
+fi
+
+if ! docker_up; then
+  [ "$(id -u)" = 0 ] || die "the Docker daemon does not answer; start it (e.g. 'sudo systemctl start docker') and rerun"
+  log "starting dockerd in the background (log: /var/log/cilo-dockerd.log)"
+  setsid nohup dockerd >/var/log/cilo-dockerd.log 2>&1 < /dev/null &
+  for _ in $(seq 1 60); do docker_up && break; sleep 0.5; done
+  docker_up || die "dockerd did not come up within 30 s; see /var/log/cilo-dockerd.log"
+fi
+compose_ok || die "docker compose v2 is not available after install"
+
+if ! docker image inspect "$FIXTURE_IMAGE" >/dev/null 2>&1; then
+  [ -x /bin/busybox ] || die "/bin/busybox is missing; install busybox-static"
+  log "building fixture image $FIXTURE_IMAGE from the local busybox (no registry)"
+  root=$(mktemp -d)
+  trap 'rm -rf "$root"' EXIT
+  mkdir -p "$root/bin" "$root/www" "$root/tmp" "$root/etc"
+  cp /bin/busybox "$root/bin/busybox"
+  for app in sh httpd wget nc nslookup sleep cat echo hostname ip ifconfig ls printf env true false kill ps grep sed; do
+    ln -s busybox "$root/bin/$app"
+  done
+  echo 'root:x:0:0:root:/:/bin/sh' > "$root/etc/passwd"
+  echo 'root:x:0:' > "$root/etc/group"
+  tar -C "$root" -c . | docker import \
+    --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/bin' \
+    - "$FIXTURE_IMAGE" >/dev/null
+fi
+log "ready: $(docker version --format 'engine {{.Server.Version}}'), $(docker compose version --short | sed 's/^/compose /'), $(dnsmasq --version | head -1 | awk '{print "dnsmasq", $3}')"
