@@ -8,8 +8,17 @@ import type { Output } from './output.js';
 
 export type Command = (ctx: Context, out: Output) => Promise<void>;
 
+/** Our package.json, found upwards from this module (its depth differs between dist/ and the bundle). */
 function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  for (let url = new URL('./package.json', import.meta.url); ; url = new URL('../package.json', url)) {
+    try {
+      const pkg = JSON.parse(readFileSync(url, 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'cilo') return pkg.version;
+    } catch {
+      // not here
+    }
+    if (url.pathname === '/package.json') return 'unknown';
+  }
 }
 
 /** `--shared-network a --shared-network b,c` → [a, b, c] */

@@ -36,7 +36,8 @@ export async function parseComposeFile(file: string, text: string): Promise<Pars
   const doc = y.parseDocument(text, { merge: true, lineCounter: lines, customTags: composeTags(y), prettyErrors: false });
   const err = doc.errors[0];
   if (err) {
-    const pos = err.linePos?.[0];
+    // linePos is only filled in with prettyErrors; pos (offsets) always is.
+    const pos = err.linePos?.[0] ?? (err.pos ? lines.linePos(err.pos[0]) : undefined);
     const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
     const multi = err.code === 'MULTIPLE_DOCS';
     throw new UserError(

@@ -128,9 +128,15 @@ function migrateV1(raw: Record<string, unknown>): State {
   const local = (hosts[LOCAL_HOST] ??= { environments: {} });
   local.environments ??= {};
   if (isObject(raw.environments)) {
-    for (const [key, env] of Object.entries(raw.environments as Record<string, Environment>)) {
-      const newKey = key.includes('/') ? key : envKey(env.project ?? env.name ?? key, env.name ?? key);
-      local.environments[newKey] ??= env;
+    for (const [key, env] of Object.entries(raw.environments)) {
+      if (!isObject(env) || typeof env.name !== 'string') {
+        local.environments[key] ??= env as unknown as Environment; // normalize() reports it, naming the file
+        continue;
+      }
+      // The key and the entry must agree on the project, or envKey(env.project, env.name) finds nothing.
+      const project = typeof env.project === 'string' ? env.project : key.includes('/') ? key.slice(0, key.indexOf('/')) : env.name;
+      const newKey = key.includes('/') ? key : envKey(project, env.name);
+      local.environments[newKey] ??= { ...env, project } as unknown as Environment;
     }
   }
   const { environments: _dropped, ...rest } = raw;

@@ -1,0 +1,248 @@
+// Test helpers: temp CILO_HOMEs, running the real executables, the Docker gate, cleanup by label.
+import { execa, type Options } from 'execa';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createSocket } from 'node:dgram';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import type { TestContext } from 'node:test';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const BIN_CILO = join(ROOT, 'bin', 'cilo');
+export const BIN_SHIM = join(ROOT, 'bin', 'cilo-compose');
+export const FIXTURES = join(ROOT, 'fixtures');
+
+/** A fresh temp dir removed after the test (also when it fails). */
+export function tempDir(t: TestContext, prefix = 'cilo-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A short unique environment name (a DNS label). */
+export function uniqueName(prefix = 't'): string {
+  return `${prefix}${randomBytes(3).toString('hex')}`;
+}
+
+/** A UDP port that was free a moment ago, for a test's own dnsmasq. */
+export async function freePort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const port = s.address().port;
+  s.close();
+  return port;
+}
+
+export interface CiloEnv {
+  home: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * A CILO_HOME for one test, with its own DNS port. On teardown: stops its dnsmasq and removes every
+ * container, volume and network of the environments it created (by label), whatever the test did.
+ */
+export async function ciloEnv(t: TestContext, extra: NodeJS.ProcessEnv = {}): Promise<CiloEnv> {
+  const home = join(tempDir(t), 'home');
+  const env: NodeJS.ProcessEnv = { ...process.env, CILO_HOME: home, CILO_DNS_PORT: String(await freePort()), NO_COLOR: '1', ...extra };
+  delete env.FORCE_COLOR;
+  t.after(() => cleanupHome(home));
+  return { home, env };
+}
+
+export function cleanupHome(home: string): void {
+  let names: string[] = [];
+  try {
+    const state = JSON.parse(readFileSync(join(home, 'state.json'), 'utf8'));
+    names = Object.values(state.hosts?.local?.environments ?? {}).map((e: any) => e.name);
+  } catch {
+    // no state
+  }
+  try {
+    const pid = Number(readFileSync(join(home, 'dns', 'dnsmasq.pid'), 'utf8'));
+    if (pid > 0) process.kill(pid, 'SIGKILL');
+  } catch {
+    // no dnsmasq
+  }
+  for (const name of names) removeDockerObjects(name);
+}
+
+/** Removes containers, volumes and networks of a compose project / cilo env name. */
+export function removeDockerObjects(name: string): void {
+  const sh = (args: string[]) => {
+    try {
+      return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  const containers = [
+    ...sh(['ps', '-aq', '--filter', `label=com.docker.compose.project=${name}`]),
+    ...sh(['ps', '-aq', '--filter', `label=cilo.env=${name}`]),
+  ];
+  if (containers.length) sh(['rm', '-f', '-v', ...new Set(containers)]);
+  const volumes = sh(['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${name}`]);
+  if (volumes.length) sh(['volume', 'rm', '-f', ...volumes]);
+  for (const filter of [`label=com.docker.compose.project=${name}`, `label=cilo.env=${name}`])
+    for (const n of sh(['network', 'ls', '-q', '--filter', filter])) sh(['network', 'rm', n]);
+}
+
+export interface RunResult {
+  exitCode: number | undefined;
+  signal: string | undefined;
+  stdout: string;
+  stderr: string;
+}
+
+async function runBin(bin: string, args: string[], opts: Options & { env: NodeJS.ProcessEnv }): Promise<RunResult> {
+  const r = await execa('node', [bin, ...args], { reject: false, extendEnv: false, stdin: 'ignore', timeout: 120_000, ...opts });
+  return { exitCode: r.exitCode, signal: r.signal, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+export const cilo = (args: string[], opts: Options & { env: NodeJS.ProcessEnv }) => runBin(BIN_CILO, args, opts);
+export const ciloCompose = (args: string[], opts: Options & { env: NodeJS.ProcessEnv }) => runBin(BIN_SHIM, args, opts);
+
+/** `docker compose ...` itself, for side-by-side comparisons. */
+export async function dockerCompose(args: string[], opts: Options & { env: NodeJS.ProcessEnv }): Promise<RunResult> {
+  const r = await execa('docker', ['compose', ...args], { reject: false, extendEnv: false, stdin: 'ignore', timeout: 120_000, ...opts });
+  return { exitCode: r.exitCode, signal: r.signal, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+let dockerChecked: boolean | undefined;
+/**
+ * Integration tests call this first. Without a Docker engine they fail loudly, unless
+ * CILO_SKIP_INTEGRATION=1 outside CI (a laptop without Docker): then they are skipped.
+ */
+export function requireDocker(t: TestContext): boolean {
+  if (dockerChecked === undefined) {
+    try {
+      execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 });
+      execFileSync('docker', ['image', 'inspect', 'cilo-fixture:busybox'], { stdio: 'ignore' });
+      dockerChecked = true;
+    } catch {
+      dockerChecked = false;
+    }
+  }
+  if (dockerChecked) return true;
+  if (process.env.CILO_SKIP_INTEGRATION === '1' && !process.env.CI) {
+    t.skip('no Docker engine (CILO_SKIP_INTEGRATION=1)');
+    return false;
+  }
+  throw new Error('integration tests need a Docker engine with the cilo-fixture:busybox image: run scripts/setup-host.sh (or set CILO_SKIP_INTEGRATION=1 on a laptop)');
+}
+
+export function docker(args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8' });
+}
+
+export function readJson<T = any>(file: string): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+// ---- Helpers for the shim, passthrough and environment tests ----
+
+/**
+ * A directory holding a fake `docker` executable (a Node script with an absolute shebang, so it works with a
+ * PATH that holds nothing else). Put it first on PATH. Driven by environment variables:
+ *   FAKE_DOCKER_LOG     append the argv (without argv0) as one JSON line to this file
+ *   FAKE_DOCKER_MODE    argv (default: print the argv as JSON on stdout) | exit | selfkill | wait
+ *   FAKE_DOCKER_EXIT    exit code (argv, exit, wait modes; default 0)
+ *   FAKE_DOCKER_SIGNAL  selfkill: the signal it sends itself
+ *   FAKE_DOCKER_DIR     wait: writes `ready` there, then waits for a `release` file; each SIGTERM, SIGINT,
+ *                       SIGHUP, SIGQUIT it receives is recorded as a `got-<SIG>` file; SIGTERM then exits 143
+ */
+export function fakeDocker(t: TestContext): string {
+  const dir = tempDir(t, 'cilo-fake-docker-');
+  const script = `#!${process.execPath}
+const fs = require('fs');
+const path = require('path');
+const e = process.env;
+const argv = process.argv.slice(2);
+if (e.FAKE_DOCKER_LOG) fs.appendFileSync(e.FAKE_DOCKER_LOG, JSON.stringify(argv) + '\\n');
+const code = Number(e.FAKE_DOCKER_EXIT || 0);
+switch (e.FAKE_DOCKER_MODE || 'argv') {
+  case 'argv':
+    process.stdout.write(JSON.stringify(argv) + '\\n');
+    process.exitCode = code;
+    break;
+  case 'exit':
+    process.exit(code);
+  case 'selfkill':
+    process.kill(process.pid, e.FAKE_DOCKER_SIGNAL);
+    setTimeout(() => process.exit(99), 5000);
+    break;
+  case 'wait': {
+    const d = e.FAKE_DOCKER_DIR;
+    for (const s of ['SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGTERM'])
+      process.on(s, () => {
+        fs.writeFileSync(path.join(d, 'got-' + s), '');
+        if (s === 'SIGTERM') process.exit(143);
+      });
+    fs.writeFileSync(path.join(d, 'ready'), String(process.pid));
+    const deadline = Date.now() + 30000;
+    setInterval(() => {
+      if (fs.existsSync(path.join(d, 'release'))) process.exit(code);
+      if (Date.now() > deadline) process.exit(98);
+    }, 20);
+    break;
+  }
+  default:
+    process.stderr.write('fake docker: unknown FAKE_DOCKER_MODE\\n');
+    process.exit(97);
+}
+`;
+  writeFileSync(join(dir, 'docker'), script, { mode: 0o755 });
+  return dir;
+}
+
+/** Polls `check` every 25 ms until it returns a truthy value; throws after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** One HTTP GET from the host; resolves with status and body, rejects on a connection error or timeout. */
+export function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number; body: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const req = httpRequest(url, { timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** GETs `url` until it answers 200 (a server that just started may refuse a moment); returns the body. */
+export async function httpBody(url: string, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const r = await httpGet(url, 2000);
+      if (r.status === 200) return r.body;
+      if (Date.now() > deadline) throw new Error(`GET ${url} answered ${r.status}`);
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** `docker ARGS` with lines of output, [] when it fails (for cleanup and "is it gone?" checks). */
+export function dockerLines(args: string[]): string[] {
+  try {
+    return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,156 @@
+// cilo-compose as a stand-in for `docker compose`: argv, exit codes and signals, checked with a fake
+// `docker` first on PATH (the only place where Docker is mocked). The real shim runs as its own process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { BIN_SHIM, fakeDocker, tempDir, waitFor } from '../helpers.ts';
+
+interface Setup {
+  /** A directory with no compose file anywhere above it that matters: every command is a passthrough. */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  log: string;
+}
+
+function setup(t: import('node:test').TestContext, extra: NodeJS.ProcessEnv = {}): Setup {
+  const root = tempDir(t);
+  const cwd = join(root, 'work');
+  mkdirSync(cwd);
+  const log = join(root, 'argv.log');
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${fakeDocker(t)}:${process.env.PATH}`,
+    HOME: root,
+    CILO_HOME: join(root, 'home'),
+    NO_COLOR: '1',
+    FAKE_DOCKER_LOG: log,
+    ...extra,
+  };
+  return { cwd, env, log };
+}
+
+/** Starts the real shim (node bin/cilo-compose) without waiting for it. */
+function startShim(s: Setup, args: string[], extra: NodeJS.ProcessEnv = {}) {
+  return execa(process.execPath, [BIN_SHIM, ...args], {
+    cwd: s.cwd,
+    env: { ...s.env, ...extra },
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    timeout: 60_000,
+  });
+}
+
+const loggedCalls = (log: string): string[][] =>
+  existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]) : [];
+
+test('passes argv to docker compose unchanged for a project that is not cilo\'s', async (t) => {
+  const s = setup(t);
+  // A plain compose project (no x-cilo) in the working directory.
+  writeFileSync(join(s.cwd, 'compose.yaml'), 'services:\n  app:\n    image: cilo-fixture:busybox\n');
+  const cases: string[][] = [
+    ['ps'],
+    ['config', '--services'],
+    ['-p', 'x', 'config'],
+    ['--project-name=x', '-f', 'compose.yaml', 'up', '-d'],
+    ['run', '--rm', 'app', '--', 'sh', '-c', '', '1.50', '--', '-p', 'y'],
+    ['exec', 'app', 'echo', 'a b', "it's", '"q"', '$HOME', '*', 'ünï', '\t'],
+    ['--profile', '*', 'up', '--scale', 'app=0', '--no-deps'],
+    ['--unknown-global', 'config'],
+    ['-f', '-', 'config'],
+    ['--', 'config'],
+    [],
+  ];
+  for (const args of cases) {
+    const r = await startShim(s, args);
+    assert.equal(r.exitCode, 0, `cilo-compose ${JSON.stringify(args)}: ${r.stderr}`);
+    assert.deepEqual(JSON.parse(String(r.stdout)), ['compose', ...args], `argv of cilo-compose ${JSON.stringify(args)}`);
+    assert.equal(String(r.stderr), '', `nothing on stderr for ${JSON.stringify(args)}`);
+  }
+  // Exactly one docker call per command: no `docker compose config` or version probe on the passthrough path.
+  assert.equal(loggedCalls(s.log).length, cases.length);
+});
+
+test('exits with the child\'s exit code', async (t) => {
+  const s = setup(t, { FAKE_DOCKER_MODE: 'exit' });
+  for (const code of [0, 1, 3, 17, 125, 255]) {
+    const r = await startShim(s, ['up', '-d'], { FAKE_DOCKER_EXIT: String(code) });
+    assert.equal(r.signal, undefined, `exit ${code}: not signalled`);
+    assert.equal(r.exitCode, code, `child exit ${code}: ${r.stderr}`);
+  }
+});
+
+test('dies from the same signal as the child', async (t) => {
+  const s = setup(t, { FAKE_DOCKER_MODE: 'selfkill' });
+  for (const sig of ['SIGTERM', 'SIGKILL', 'SIGHUP', 'SIGINT'] as const) {
+    const r = await startShim(s, ['logs', '-f'], { FAKE_DOCKER_SIGNAL: sig });
+    assert.equal(r.signal, sig, `child killed by ${sig}: shim exit ${r.exitCode} signal ${r.signal} stderr ${r.stderr}`);
+    assert.equal(r.exitCode, undefined);
+  }
+});
+
+/** The shim running a fake `docker` that waits for a release file; resolves once the child is up. */
+async function startWaiting(t: import('node:test').TestContext, exitCode: number) {
+  const s = setup(t, { FAKE_DOCKER_MODE: 'wait', FAKE_DOCKER_EXIT: String(exitCode) });
+  const dir = tempDir(t, 'cilo-fake-wait-');
+  const child = startShim(s, ['up'], { FAKE_DOCKER_DIR: dir });
+  let fakePid = 0;
+  // Registered after tempDir's removal hook, so it runs after it: must not need the directory.
+  t.after(() => {
+    for (const kill of [() => child.kill('SIGKILL'), () => fakePid && process.kill(fakePid, 'SIGKILL')])
+      try {
+        kill();
+      } catch {
+        // already gone
+      }
+  });
+  await waitFor('the fake docker to start', () => existsSync(join(dir, 'ready')) || child.exitCode !== null);
+  assert.equal(child.exitCode, null, 'the shim is still running');
+  fakePid = Number(readFileSync(join(dir, 'ready'), 'utf8'));
+  return { child, dir, release: () => writeFileSync(join(dir, 'release'), '') };
+}
+
+test('forwards SIGTERM sent to the shim to the child, then exits with its code', async (t) => {
+  const { child, dir } = await startWaiting(t, 0);
+  assert.ok(child.kill('SIGTERM'));
+  const r = await child;
+  assert.ok(existsSync(join(dir, 'got-SIGTERM')), 'the child received SIGTERM');
+  assert.equal(r.signal, undefined, `the shim exits normally (got signal ${r.signal})`);
+  assert.equal(r.exitCode, 143, 'the child\'s exit code (it exited 143 on SIGTERM)');
+});
+
+for (const sig of ['SIGINT', 'SIGHUP', 'SIGQUIT'] as const) {
+  test(`does not forward ${sig} sent to the shim alone, and keeps waiting for the child`, async (t) => {
+    const { child, dir, release } = await startWaiting(t, 7);
+    assert.ok(child.kill(sig));
+    // Give a wrongly forwarded signal, or a shim that dies on it, time to show.
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(child.exitCode, null, `the shim survived ${sig}`);
+    assert.ok(!existsSync(join(dir, `got-${sig}`)), `the child did not receive ${sig}`);
+    release();
+    const r = await child;
+    assert.equal(r.signal, undefined);
+    assert.equal(r.exitCode, 7, 'the child\'s exit code is passed on');
+    assert.ok(!existsSync(join(dir, `got-${sig}`)));
+  });
+}
+
+test('a missing docker is a clear error, exit 1', async (t) => {
+  const root = tempDir(t);
+  const emptyBin = join(root, 'bin');
+  mkdirSync(emptyBin);
+  const env = { PATH: emptyBin, HOME: root, CILO_HOME: join(root, 'home'), NO_COLOR: '1' };
+  // Passthrough (no compose file) and a cilo project (x-cilo) both need docker.
+  const managed = join(root, 'managed');
+  mkdirSync(managed);
+  writeFileSync(join(managed, 'compose.yaml'), 'x-cilo:\n  project: p\nservices:\n  app:\n    image: cilo-fixture:busybox\n');
+  for (const cwd of [root, managed]) {
+    const r = await execa(process.execPath, [BIN_SHIM, 'up', '-d'], { cwd, env, extendEnv: false, reject: false, stdin: 'ignore' });
+    assert.equal(r.exitCode, 1, `in ${cwd}: ${r.stderr}`);
+    assert.match(String(r.stderr), /^cilo: error: 'docker' was not found on PATH\n/, `in ${cwd}`);
+    assert.match(String(r.stderr), /\nhint: /);
+    assert.doesNotMatch(String(r.stderr), /internal error|\n\s+at /, 'no stack trace');
+    assert.equal(String(r.stdout), '');
+  }
+});
