@@ -144,8 +144,8 @@ export function readJson<T = any>(file: string): T {
 // ---- Helpers for the shim, passthrough and environment tests ----
 
 /**
- * A directory holding a fake `docker` executable (a Node script with an absolute shebang, so it works with a
- * PATH that holds nothing else). Put it first on PATH. Driven by environment variables:
+ * A directory holding a fake `docker` executable (a sh launcher of a Node script, both by absolute path, so
+ * it works with a PATH that holds little else). Put it first on PATH. Driven by environment variables:
  *   FAKE_DOCKER_LOG     append the argv (without argv0) as one JSON line to this file
  *   FAKE_DOCKER_MODE    argv (default: print the argv as JSON on stdout) | exit | selfkill | wait
  *   FAKE_DOCKER_EXIT    exit code (argv, exit, wait modes; default 0)
@@ -155,8 +155,10 @@ export function readJson<T = any>(file: string): T {
  */
 export function fakeDocker(t: TestContext): string {
   const dir = tempDir(t, 'cilo-fake-docker-');
-  const script = `#!${process.execPath}
-const fs = require('fs');
+  // A sh launcher: `node -- script ARGS` keeps Node 20 from reading `--env-file X` among ARGS as its own
+  // option (nodejs/node#54232: it exits 9 when X does not exist).
+  writeFileSync(join(dir, 'docker'), `#!/bin/sh\nexec '${process.execPath}' -- '${join(dir, 'fake-docker.cjs')}' "$@"\n`, { mode: 0o755 });
+  const script = `const fs = require('fs');
 const path = require('path');
 const e = process.env;
 const argv = process.argv.slice(2);
@@ -193,7 +195,7 @@ switch (e.FAKE_DOCKER_MODE || 'argv') {
     process.exit(97);
 }
 `;
-  writeFileSync(join(dir, 'docker'), script, { mode: 0o755 });
+  writeFileSync(join(dir, 'fake-docker.cjs'), script);
   return dir;
 }
 
@@ -245,4 +247,63 @@ export function dockerLines(args: string[]): string[] {
   } catch {
     return [];
   }
+}
+
+// ---- Helpers for the DNS and shared-network integration tests ----
+
+export interface DigAnswer {
+  /** dig's status: NOERROR, NXDOMAIN, ... ('TIMEOUT' when no server answered). */
+  status: string;
+  /** A records in the answer section, sorted. */
+  addresses: string[];
+}
+
+/** `dig @127.0.0.1 -p PORT NAME A`: the answer's status and its A records. */
+export async function dig(name: string, port: number): Promise<DigAnswer> {
+  const r = await execa('dig', ['@127.0.0.1', '-p', String(port), '+time=1', '+tries=2', '+noall', '+comments', '+answer', name, 'A'], { reject: false });
+  const out = String(r.stdout);
+  const status = /status: ([A-Z]+)/.exec(out)?.[1] ?? 'TIMEOUT';
+  const addresses = out
+    .split('\n')
+    .filter((l) => !l.startsWith(';'))
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[3] === 'A')
+    .map((f) => f[4]!)
+    .sort();
+  return { status, addresses };
+}
+
+/** An HTTP GET of http://ADDRESS/ sent with `Host: HOSTNAME` (a name resolved by the test itself). */
+export function httpGetVia(address: string, hostname: string, timeoutMs = 3000): Promise<{ status: number; body: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const req = httpRequest({ host: address, port: 80, path: '/', headers: { Host: hostname }, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET http://${address}/ (Host: ${hostname}): no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The id of the (first) container of a compose project's service, or throws. */
+export function containerOf(project: string, service: string): string {
+  const ids = dockerLines(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`, '--filter', `label=com.docker.compose.service=${service}`]);
+  if (ids.length === 0) throw new Error(`no container for service ${service} of project ${project}`);
+  return ids[0]!;
+}
+
+/**
+ * Removes every container, volume and network of these environment names, containers of all of them
+ * first (a shared network cannot go while a consumer's container is attached). For teardown; never throws.
+ */
+export function sweepEnvironments(names: readonly string[]): void {
+  const containers = names.flatMap((n) => [
+    ...dockerLines(['ps', '-aq', '--filter', `label=com.docker.compose.project=${n}`]),
+    ...dockerLines(['ps', '-aq', '--filter', `label=cilo.env=${n}`]),
+  ]);
+  if (containers.length) dockerLines(['rm', '-f', '-v', ...new Set(containers)]);
+  for (const n of names) removeDockerObjects(n);
 }

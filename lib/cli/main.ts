@@ -145,6 +145,14 @@ export async function main(argv: string[], ctx: Context, out: Output): Promise<v
         )
         .demandCommand(1, 'name a subcommand: start, stop, status, render or setup'),
     )
+    .command(
+      'doctor',
+      'compare state with Docker: orphans, missing networks, stale references, DNS',
+      (y) => y.option('fix', { type: 'boolean', default: false, describe: 'repair what it finds (never deletes what cilo did not create)' }).options(json),
+      (a) => {
+        chosen = async (c, o) => (await import('./commands/doctor.js')).run({ fix: a.fix, json: a.json }, c, o);
+      },
+    )
     .demandCommand(1, 'name a command')
     .strict()
     .help()

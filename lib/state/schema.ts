@@ -115,7 +115,7 @@ export function parseState(text: string, file: string): State {
       `has version ${version}, newer than this cilo supports (${STATE_VERSION})`,
       'upgrade cilo; this version will not touch the file',
     );
-  const state = version === 1 ? migrateV1(raw) : (raw as unknown as State);
+  const state = version === 1 ? migrateV1(raw, file) : (raw as unknown as State);
   return normalize(state, file);
 }
 
@@ -123,40 +123,57 @@ export function parseState(text: string, file: string): State {
  * v1 had no shared-network tracking; some v1 files kept environments at the top level. Everything is kept:
  * top-level environments move under hosts.local, keyed `<project>/<name>`.
  */
-function migrateV1(raw: Record<string, unknown>): State {
-  const hosts = (isObject(raw.hosts) ? raw.hosts : {}) as Record<string, HostState>;
-  const local = (hosts[LOCAL_HOST] ??= { environments: {} });
-  local.environments ??= {};
+function migrateV1(raw: Record<string, unknown>, file: string): State {
+  const hosts = (isObject(raw.hosts) ? raw.hosts : {}) as Record<string, unknown>;
   if (isObject(raw.environments)) {
+    const local = (hosts[LOCAL_HOST] ??= { environments: {} });
+    if (!isObject(local)) throw malformed(file, 'hosts.local');
+    const envs = (local.environments ??= {});
+    if (!isObject(envs)) throw malformed(file, 'hosts.local.environments');
     for (const [key, env] of Object.entries(raw.environments)) {
       if (!isObject(env) || typeof env.name !== 'string') {
-        local.environments[key] ??= env as unknown as Environment; // normalize() reports it, naming the file
+        envs[key] ??= env; // normalize() reports it, naming the file
         continue;
       }
       // The key and the entry must agree on the project, or envKey(env.project, env.name) finds nothing.
       const project = typeof env.project === 'string' ? env.project : key.includes('/') ? key.slice(0, key.indexOf('/')) : env.name;
       const newKey = key.includes('/') ? key : envKey(project, env.name);
-      local.environments[newKey] ??= { ...env, project } as unknown as Environment;
+      envs[newKey] ??= { ...env, project };
     }
   }
   const { environments: _dropped, ...rest } = raw;
-  return { ...(rest as object), version: STATE_VERSION, hosts, shared_networks: {} } as State;
+  return { ...(rest as object), version: STATE_VERSION, hosts, shared_networks: {} } as unknown as State;
 }
 
+function malformed(file: string, what: string): StateFileError {
+  return new StateFileError(file, `has a malformed ${what}`, 'repair it by hand or move it aside');
+}
+
+/** Fills defaults; anything present with the wrong shape is an error (it would be lost on the next write). */
 function normalize(state: State, file: string): State {
+  const present = (v: unknown) => v !== undefined && v !== null;
   if (!isObject(state.hosts)) state.hosts = {};
-  state.hosts[LOCAL_HOST] ??= { environments: {} };
-  if (!isObject(state.hosts[LOCAL_HOST]!.environments)) state.hosts[LOCAL_HOST]!.environments = {};
-  if (!isObject(state.shared_networks)) state.shared_networks = {};
+  const local = (state.hosts[LOCAL_HOST] ??= { environments: {} });
+  if (!isObject(local)) throw malformed(file, 'hosts.local');
+  if (present(local.environments) && !isObject(local.environments)) throw malformed(file, 'hosts.local.environments');
+  local.environments ??= {};
+  if (present(state.shared_networks) && !isObject(state.shared_networks)) throw malformed(file, 'shared_networks');
+  state.shared_networks ??= {};
   if (typeof state.subnet_counter !== 'number') state.subnet_counter = 0;
   for (const [key, env] of Object.entries(localEnvironments(state))) {
-    if (!isObject(env) || typeof env.name !== 'string')
-      throw new StateFileError(file, `has a malformed environment entry ${JSON.stringify(key)}`, 'repair it by hand or move it aside');
+    if (!isObject(env) || typeof env.name !== 'string') throw malformed(file, `environment entry ${JSON.stringify(key)}`);
+    if (present(env.services) && !isObject(env.services)) throw malformed(file, `environment entry ${JSON.stringify(key)} (services)`);
     env.services ??= {};
     env.shared_networks ??= [];
-    for (const svc of Object.values(env.services)) svc.addresses ??= [];
+    for (const [name, svc] of Object.entries(env.services)) {
+      if (!isObject(svc)) throw malformed(file, `environment entry ${JSON.stringify(key)} (service ${JSON.stringify(name)})`);
+      svc.addresses ??= [];
+    }
   }
-  for (const net of Object.values(state.shared_networks)) net.referenced_by ??= [];
+  for (const [name, net] of Object.entries(state.shared_networks)) {
+    if (!isObject(net)) throw malformed(file, `shared network entry ${JSON.stringify(name)}`);
+    net.referenced_by ??= [];
+  }
   state.version = STATE_VERSION;
   return state;
 }

@@ -178,6 +178,20 @@ test('a malformed top-level v1 environment is a state file error too, not a cras
   }
 });
 
+test('malformed structures are errors naming the file, not crashes (a later write would lose them)', () => {
+  const cases: [unknown, RegExp][] = [
+    [{ version: 2, hosts: { local: 5 } }, /malformed hosts\.local/],
+    [{ version: 1, hosts: { local: 'x' } }, /malformed hosts\.local/],
+    [{ version: 1, hosts: { local: 'x' }, environments: { a: env('a', 'p') } }, /malformed hosts\.local/],
+    [{ version: 2, hosts: { local: { environments: [env('a', 'p')] } } }, /malformed hosts\.local\.environments/],
+    [{ version: 2, hosts: { local: { environments: { 'p/a': { name: 'a', services: 'web' } } } } }, /"p\/a" \(services\)/],
+    [{ version: 2, hosts: { local: { environments: { 'p/a': { name: 'a', services: { web: null } } } } } }, /"p\/a" \(service "web"\)/],
+    [{ version: 2, shared_networks: { n: null } }, /malformed shared network entry "n"/],
+    [{ version: 2, shared_networks: ['cilo-shared-db'] }, /malformed shared_networks/],
+  ];
+  for (const [raw, re] of cases) throwsStateError(() => parseState(JSON.stringify(raw), FILE), re);
+});
+
 test('envKey and findEnvByName', () => {
   assert.equal(envKey('shop', 'dev'), 'shop/dev');
   const s = emptyState();

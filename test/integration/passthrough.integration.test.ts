@@ -1,0 +1,105 @@
+// A project with no x-cilo (and not a registered environment) goes to `docker compose` untouched:
+// cilo-compose's stdout, stderr and exit code equal Compose's own, byte for byte, and cilo writes nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { BIN_SHIM, FIXTURES, ciloCompose, ciloEnv, dockerCompose, fakeDocker, requireDocker, tempDir, type RunResult } from '../helpers.ts';
+
+const PT = join(FIXTURES, 'passthrough');
+
+interface Case {
+  /** Working directory. */
+  dir: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  /** The exit code Compose gives (asserted too, so a case cannot silently test nothing). */
+  expect: 'zero' | 'nonzero';
+}
+
+const CASES: Case[] = [
+  // profiles
+  { dir: join(PT, 'profiles'), args: ['config'], expect: 'zero' },
+  { dir: join(PT, 'profiles'), args: ['--profile', 'debug', 'config'], expect: 'zero' },
+  { dir: join(PT, 'profiles'), args: ['--profile=debug', 'config', '--services'], expect: 'zero' },
+  { dir: join(PT, 'profiles'), args: ['--profile', '*', 'config', '--format', 'json'], expect: 'zero' },
+  { dir: join(PT, 'profiles'), args: ['config', '--services'], env: { COMPOSE_PROFILES: 'debug' }, expect: 'zero' },
+  { dir: join(PT, 'profiles'), args: ['config', '--profiles'], expect: 'zero' },
+  // include of a sibling file
+  { dir: join(PT, 'include'), args: ['config'], expect: 'zero' },
+  { dir: join(PT, 'include'), args: ['config', '--services'], expect: 'zero' },
+  // compose.yaml + compose.override.yaml (discovered), and the base alone
+  { dir: join(PT, 'override'), args: ['config'], expect: 'zero' },
+  { dir: join(PT, 'override'), args: ['-f', 'compose.yaml', 'config'], expect: 'zero' },
+  // .env with COMPOSE_FILE naming two files and COMPOSE_PROJECT_NAME
+  { dir: join(PT, 'dotenv'), args: ['config'], expect: 'zero' },
+  { dir: join(PT, 'dotenv'), args: ['config', '--services'], expect: 'zero' },
+  { dir: join(PT, 'dotenv'), args: ['-p', 'x', 'config'], expect: 'zero' },
+  { dir: join(PT, 'dotenv'), args: ['--env-file', '/dev/null', 'config'], expect: 'nonzero' },
+  // broken files: Compose's message and exit code
+  { dir: join(PT, 'broken'), args: ['config'], expect: 'nonzero' },
+  { dir: join(PT, 'broken'), args: ['-f', 'bad-yaml.yaml', 'config'], expect: 'nonzero' },
+  { dir: join(PT, 'broken'), args: ['-f', 'missing.yaml', 'config'], expect: 'nonzero' },
+  // a project without x-cilo
+  { dir: join(FIXTURES, 'frontend'), args: ['config', '--services'], expect: 'zero' },
+  { dir: join(FIXTURES, 'frontend'), args: ['-p', 'x', 'config'], expect: 'zero' },
+  // -f selects a plain file even from inside a cilo project's directory
+  { dir: join(FIXTURES, 'webapp'), args: ['-f', join(PT, 'override', 'compose.yaml'), 'config'], expect: 'zero' },
+  // no project at all
+  { dir: join(PT, 'profiles'), args: ['version'], expect: 'zero' },
+  { dir: join(PT, 'profiles'), args: ['version', '--short'], expect: 'zero' },
+  { dir: join(PT, 'profiles'), args: ['--version'], expect: 'zero' },
+  { dir: join(PT, 'profiles'), args: ['--help'], expect: 'zero' },
+  { dir: join(PT, 'profiles'), args: ['config', '--help'], expect: 'zero' },
+  { dir: join(PT, 'profiles'), args: [], expect: 'zero' },
+  // errors Compose reports itself
+  { dir: join(PT, 'profiles'), args: ['--bogus', 'config'], expect: 'nonzero' },
+  { dir: join(PT, 'profiles'), args: ['-x', 'config'], expect: 'nonzero' },
+  { dir: join(PT, 'profiles'), args: ['frobnicate'], expect: 'nonzero' },
+  { dir: join(PT, 'profiles'), args: ['config', '--no-such-option'], expect: 'nonzero' },
+  { dir: join(PT, 'profiles'), args: ['-p', 'Bad Name!', 'config'], expect: 'nonzero' },
+];
+
+const comparable = (r: RunResult) => ({ exitCode: r.exitCode, signal: r.signal, stdout: r.stdout, stderr: r.stderr });
+
+test('cilo-compose equals docker compose for projects without x-cilo', async (t) => {
+  if (!requireDocker(t)) return;
+  const { home, env } = await ciloEnv(t);
+  const noProject = tempDir(t); // nothing to discover in /tmp or above
+  const cases: Case[] = [...CASES, { dir: noProject, args: ['config'], expect: 'nonzero' }, { dir: noProject, args: ['ps'], expect: 'nonzero' }];
+  for (const c of cases) {
+    const label = `[${c.dir.replace(FIXTURES + '/', '')}] compose ${JSON.stringify(c.args)}${c.env ? ` with ${JSON.stringify(c.env)}` : ''}`;
+    const opts = { cwd: c.dir, env: { ...env, ...c.env }, stripFinalNewline: false };
+    const [shim, real] = await Promise.all([ciloCompose(c.args, opts), dockerCompose(c.args, opts)]);
+    assert.deepEqual(comparable(shim), comparable(real), label);
+    if (c.expect === 'zero') assert.equal(real.exitCode, 0, `${label}: ${real.stderr}`);
+    else assert.notEqual(real.exitCode, 0, `${label} should fail`);
+  }
+  assert.ok(!existsSync(home), 'a passthrough leaves no trace: CILO_HOME was not even created');
+});
+
+test('cilo-compose forwards argv byte for byte for projects without x-cilo', async (t) => {
+  const bin = fakeDocker(t);
+  const root = tempDir(t);
+  const home = join(root, 'home');
+  mkdirSync(join(root, 'empty'));
+  const env = { PATH: `${bin}:${process.env.PATH}`, HOME: root, CILO_HOME: home, NO_COLOR: '1' };
+  const argvs: string[][] = [
+    ['config', '--services'],
+    ['-p', 'x', 'config'],
+    ['run', '--rm', 'app', '--', 'sh', '-c', '', '1.50'],
+    ['run', '-e', 'A=', '-e', 'B=1.50', 'app', 'echo', '--', '', ' ', '1.50', '-1', '0x10', 'true', 'null'],
+    ['--profile', 'debug', '--env-file', '.env', 'up', '-d', '--scale', 'app=2'],
+    ['--ansi', 'never', '--progress=plain', 'down', '-v', '--remove-orphans'],
+    ['exec', '-T', 'app', 'sh', '-c', 'echo "$1" \'$2\' `x` \\n', 'ünïcödé', '\n'],
+  ];
+  for (const dir of [join(PT, 'profiles'), join(PT, 'include'), join(PT, 'override'), join(PT, 'dotenv'), join(PT, 'broken'), join(FIXTURES, 'frontend'), join(root, 'empty')])
+    for (const args of argvs) {
+      const r = await execa(process.execPath, [BIN_SHIM, ...args], { cwd: dir, env, extendEnv: false, reject: false, stdin: 'ignore', stripFinalNewline: false });
+      assert.equal(r.exitCode, 0, `${dir} ${JSON.stringify(args)}: ${r.stderr}`);
+      assert.equal(String(r.stderr), '');
+      assert.equal(String(r.stdout), JSON.stringify(['compose', ...args]) + '\n', `${dir}: argv of ${JSON.stringify(args)}`);
+    }
+  assert.ok(!existsSync(home), 'CILO_HOME was not created');
+});

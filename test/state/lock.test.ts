@@ -1,0 +1,190 @@
+// lib/state/lock.ts: the exclusive flock(2) on $CILO_HOME/state.lock, its timeout and its waiting note.
+// The holders here are other processes (util-linux `flock`, which is real flock(2) like fs-ext, and a
+// node process running the built store), so the lock is exercised across processes as in real use.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { mkdirSync, existsSync, statSync } from 'node:fs';
+import type { TestContext } from 'node:test';
+import { lockTimeoutFromEnv, withFileLock } from '../../lib/state/lock.ts';
+import { updateState, readState } from '../../lib/state/store.ts';
+import { stateLockFile } from '../../lib/state/paths.ts';
+import { UserError } from '../../lib/errors/index.ts';
+import { ROOT, tempDir } from '../helpers.ts';
+
+const WORKER = join(import.meta.dirname, 'fixtures', 'state-worker.mjs');
+
+function home(t: TestContext): string {
+  const h = join(tempDir(t), 'home');
+  mkdirSync(h, { mode: 0o700 });
+  return h;
+}
+
+/** Resolves with the first stdout line of child that starts with `prefix`. */
+function waitForLine(child: ChildProcess, prefix: string, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`no "${prefix}" line from child within ${timeoutMs} ms (got ${JSON.stringify(buf)})`)), timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const line = buf.split('\n').find((l) => l.startsWith(prefix));
+      if (line) {
+        clearTimeout(timer);
+        resolve(line);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`child exited (${code}) before printing "${prefix}": ${buf}`));
+    });
+  });
+}
+
+/** `flock` holds lockFile for `seconds` in its own process group; killed by group id on teardown. */
+async function flockHolder(t: TestContext, lockFile: string, seconds: number): Promise<ChildProcess> {
+  const child = spawn('flock', ['-x', lockFile, 'sh', '-c', `echo locked; sleep ${seconds}`], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+  await waitForLine(child, 'locked');
+  return child;
+}
+
+const exited = (child: ChildProcess) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  assert.fail('expected a rejection');
+}
+
+test('the lock file is $CILO_HOME/state.lock and flock(1) sees it held while updateState runs', async (t) => {
+  const h = home(t);
+  let busyInside: number | null = null;
+  await updateState(h, (s) => {
+    // `flock -n` fails (exit 1) when another process holds the lock
+    busyInside = spawnSync('flock', ['-n', stateLockFile(h), 'true']).status;
+    s.subnet_counter = 1;
+  });
+  assert.equal(busyInside, 1, 'the lock is held while mutate runs');
+  assert.equal(spawnSync('flock', ['-n', stateLockFile(h), 'true']).status, 0, 'and released afterwards');
+  assert.equal(stateLockFile(h), join(h, 'state.lock'));
+});
+
+test('lock timeout: updateState gives up with an error that names the lock file; nothing is written', async (t) => {
+  const h = home(t);
+  await updateState(h, (s) => void (s.subnet_counter = 5));
+  const before = statSync(join(h, 'state.json')).mtimeMs;
+  await flockHolder(t, stateLockFile(h), 10);
+  let called = false;
+  const started = Date.now();
+  const err = await rejection(
+    updateState(h, (s) => {
+      called = true;
+      s.subnet_counter = 99;
+    }, { timeoutMs: 300 }),
+  );
+  const took = Date.now() - started;
+  assert.ok(err instanceof UserError, `a user error, got ${err}`);
+  assert.ok(err.message.includes(stateLockFile(h)), `names the lock file: ${err.message}`);
+  assert.match(err.message, /timed out/);
+  assert.match(err.hint!, /CILO_LOCK_TIMEOUT/);
+  assert.ok(took >= 290 && took < 3000, `gave up after about 300 ms (took ${took} ms)`);
+  assert.equal(called, false, 'mutate never ran');
+  assert.equal(readState(h).subnet_counter, 5);
+  assert.equal(statSync(join(h, 'state.json')).mtimeMs, before);
+});
+
+test('lock timeout names the pid of a cilo holder', async (t) => {
+  const h = home(t);
+  const child = spawn(process.execPath, [WORKER, 'hold', h], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const line = await waitForLine(child, 'locked');
+  assert.equal(line, `locked ${child.pid}`);
+  const err = await rejection(updateState(h, () => undefined, { timeoutMs: 200 }));
+  assert.match(err.message, new RegExp(`held by pid ${child.pid}\\b`));
+  child.kill('SIGKILL');
+  await exited(child);
+});
+
+test('onWait is called once, after about 1 s of waiting, and the update then succeeds', async (t) => {
+  const h = home(t);
+  await flockHolder(t, stateLockFile(h), 2);
+  const calls: { file: string; at: number }[] = [];
+  const started = Date.now();
+  const result = await updateState(
+    h,
+    (s) => {
+      s.subnet_counter += 1;
+      return 'done';
+    },
+    { timeoutMs: 10_000, onWait: (file) => calls.push({ file, at: Date.now() - started }) },
+  );
+  const took = Date.now() - started;
+  assert.equal(result, 'done');
+  assert.equal(calls.length, 1, 'called exactly once');
+  assert.equal(calls[0]!.file, stateLockFile(h));
+  assert.ok(calls[0]!.at >= 1000 && calls[0]!.at < 1800, `called after ~1 s (at ${calls[0]!.at} ms)`);
+  assert.ok(took >= 1500, `waited for the holder (${took} ms)`);
+  assert.equal(readState(h).subnet_counter, 1);
+});
+
+test('onWait is not called when the lock is free, nor for a short wait', async (t) => {
+  const h = home(t);
+  let calls = 0;
+  await updateState(h, (s) => void (s.subnet_counter += 1), { onWait: () => calls++ });
+  await flockHolder(t, stateLockFile(h), 0.3);
+  await updateState(h, (s) => void (s.subnet_counter += 1), { onWait: () => calls++, timeoutMs: 5000 });
+  assert.equal(calls, 0);
+  assert.equal(readState(h).subnet_counter, 2);
+});
+
+test('withFileLock: exclusive between two holders in one process; released after fn throws', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'x.lock');
+  let release!: () => void;
+  const holding = withFileLock(file, () => new Promise<string>((r) => (release = () => r('first'))));
+  await new Promise((r) => setTimeout(r, 20));
+  const err = await rejection(withFileLock(file, () => 'second', { timeoutMs: 100 }));
+  assert.ok(err.message.includes(file));
+  release();
+  assert.equal(await holding, 'first');
+  // a throwing fn releases the lock too
+  await assert.rejects(withFileLock(file, () => { throw new Error('boom'); }), /boom/);
+  assert.equal(await withFileLock(file, () => 'third', { timeoutMs: 100 }), 'third');
+  assert.ok(existsSync(file));
+});
+
+test('withFileLock with timeoutMs 0 fails at once when busy', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'y.lock');
+  await flockHolder(t, file, 10);
+  const started = Date.now();
+  await assert.rejects(withFileLock(file, () => 1, { timeoutMs: 0 }), (e: Error) => e.message.includes(file));
+  assert.ok(Date.now() - started < 500);
+});
+
+test('lockTimeoutFromEnv reads CILO_LOCK_TIMEOUT in seconds', () => {
+  assert.equal(lockTimeoutFromEnv({ CILO_LOCK_TIMEOUT: '2' }), 2000);
+  assert.equal(lockTimeoutFromEnv({ CILO_LOCK_TIMEOUT: '0.5' }), 500);
+  assert.equal(lockTimeoutFromEnv({ CILO_LOCK_TIMEOUT: '0' }), 0);
+  assert.equal(lockTimeoutFromEnv({}), undefined);
+  assert.equal(lockTimeoutFromEnv({ CILO_LOCK_TIMEOUT: '' }), undefined);
+  assert.equal(lockTimeoutFromEnv({ CILO_LOCK_TIMEOUT: 'soon' }), undefined);
+  assert.equal(lockTimeoutFromEnv({ CILO_LOCK_TIMEOUT: '-1' }), undefined);
+});
+
+test('the worker fixture runs the built code', () => {
+  // The process-level tests use dist/: fail clearly if it is missing rather than test stale code silently.
+  assert.ok(existsSync(join(ROOT, 'dist', 'state', 'store.js')), 'dist/ is missing: run npx tsc -p tsconfig.json');
+});
