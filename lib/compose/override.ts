@@ -17,6 +17,8 @@ export interface OverrideService {
 export interface OverrideInput {
   envName: string;
   project: string;
+  /** See homeId(): lets `doctor` tell this CILO_HOME's containers from others'. */
+  homeId: string;
   envNetwork: string;
   /** The network this environment publishes, if any. */
   publishedNetwork?: string;
@@ -37,7 +39,7 @@ export function renderOverride(o: OverrideInput): string {
     // `ports: []` would be appended to the base list by Compose's merge; `!reset` removes it (Compose 2.24+).
     lines.push('    ports: !reset []');
     if (s.renameContainer) lines.push(`    container_name: ${q(`${o.envName}-${s.name}`)}`);
-    lines.push('    labels:', `      "cilo.env": ${q(o.envName)}`, `      "cilo.project": ${q(o.project)}`);
+    lines.push('    labels:', `      "cilo.env": ${q(o.envName)}`, `      "cilo.project": ${q(o.project)}`, `      "cilo.home": ${q(o.homeId)}`);
     lines.push('    networks:');
     for (const n of s.networks) lines.push(`      ${q(n)}: {}`);
     lines.push(`      ${q(o.envNetwork)}:`);

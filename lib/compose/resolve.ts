@@ -82,11 +82,14 @@ export function topLevelName(text: string): string | undefined {
 export function resolveProject(flags: GlobalFlags, cwd: string, env: NodeJS.ProcessEnv): ResolvedProject | undefined {
   const abs = (p: string, base = cwd) => (p === '-' || isAbsolute(p) ? p : resolve(base, p));
   const sep = (vars: Record<string, string | undefined>) => vars.COMPOSE_PATH_SEPARATOR || ':';
-  const firstNonStdin = flags.files.find((f) => f !== '-');
-  const envComposeFile = env.COMPOSE_FILE ? env.COMPOSE_FILE.split(sep(env))[0] : undefined;
+  // Compose's working directory for `.env`: the first config path that is not stdin, else cwd. The config
+  // paths are the -f flags, else the COMPOSE_FILE entries of the environment.
+  const configPaths = flags.files.length > 0 ? flags.files : env.COMPOSE_FILE ? env.COMPOSE_FILE.split(sep(env)) : [];
+  const firstNonStdin = configPaths.find((f) => f !== '-');
 
   // Which env files: --env-file (or COMPOSE_ENV_FILES) replaces `.env`; `.env` lives in the first of:
-  // --project-directory, the first -f's directory, the first COMPOSE_FILE entry's, the discovered file's, cwd.
+  // --project-directory, the first -f's directory, the first COMPOSE_FILE entry's, cwd when those are all stdin,
+  // the discovered file's, cwd.
   let envFiles: string[];
   let dotenvDir: string | undefined;
   if (flags.envFiles.length > 0) envFiles = flags.envFiles.map((f) => abs(f));
@@ -97,8 +100,8 @@ export function resolveProject(flags: GlobalFlags, cwd: string, env: NodeJS.Proc
       ? abs(flags.projectDirectory)
       : firstNonStdin
         ? dirname(abs(firstNonStdin))
-        : envComposeFile
-          ? dirname(abs(envComposeFile))
+        : configPaths.length > 0
+          ? cwd
           : dirname(findComposeFiles(cwd)?.[0] ?? join(cwd, 'x'));
     envFiles = [join(dotenvDir, '.env')];
   }

@@ -140,8 +140,12 @@ export async function ensureDnsServer(ctx: Context, opts: { quietIfRunning?: boo
     }
     if (pid) await stopPid(pid);
     writeFileAtomic(confFile(ctx.home), conf, 0o644);
-    const r = await ctx.runner.run('dnsmasq', [`--conf-file=${confFile(ctx.home)}`], { env: ctx.env });
+    const r = await ctx.runner.run('dnsmasq', [`--conf-file=${confFile(ctx.home)}`], { env: ctx.env }).catch((e: unknown) => {
+      restoreConf(ctx.home, current);
+      throw e;
+    });
     if (r.code !== 0) {
+      restoreConf(ctx.home, current);
       const msg = r.stderr.trim();
       if (r.code === 2 && /in use/i.test(msg))
         throw new UserError(
@@ -153,6 +157,12 @@ export async function ensureDnsServer(ctx: Context, opts: { quietIfRunning?: boo
     ctx.log.info(`DNS server started on 127.0.0.1:${port} (pid ${readPid(ctx.home) ?? '?'})`);
   });
   return dnsStatus(ctx);
+}
+
+/** A failed start leaves the config as it was. */
+function restoreConf(home: string, previous: string | undefined): void {
+  if (previous === undefined) rmSync(confFile(home), { force: true });
+  else writeFileAtomic(confFile(home), previous, 0o644);
 }
 
 async function stopPid(pid: number): Promise<void> {

@@ -9,14 +9,16 @@ import {
   ensureNetwork,
   envNetworkName,
   LABEL_ENV,
+  LABEL_HOME,
   LABEL_MANAGED,
-  LABEL_PROJECT,
   LABEL_SHARED,
+  networkLabels,
   removeOwnedNetwork,
   sharedNetworkName,
 } from '../network/networks.js';
 import { findEnvByName, localEnvironments, type State } from '../state/schema.js';
 import { readState, updateState } from '../state/store.js';
+import { homeId } from '../state/paths.js';
 import { hostsDir, renderHostsFile, syncHostsDir } from '../dns/hostsdir.js';
 import { recordsByEnvironment } from '../dns/records.js';
 import { dnsStatus, ensureDnsServer } from '../dns/server.js';
@@ -86,8 +88,10 @@ export async function diagnose(ctx: Context): Promise<Finding[]> {
       });
   }
 
+  // Only this CILO_HOME's objects: other homes (other users, tests) share the engine.
+  const ours = (labels: Record<string, string>) => labels[LABEL_HOME] === homeId(ctx.home);
   for (const n of networks) {
-    if (n.labels[LABEL_MANAGED] !== 'true') continue;
+    if (n.labels[LABEL_MANAGED] !== 'true' || !ours(n.labels)) continue;
     const owner = n.labels[LABEL_ENV];
     if (!owner || !names.has(owner))
       findings.push({
@@ -99,11 +103,11 @@ export async function diagnose(ctx: Context): Promise<Finding[]> {
   }
   for (const c of containers) {
     const owner = c.labels[LABEL_ENV];
-    if (owner && !names.has(owner))
+    if (owner && ours(c.labels) && !names.has(owner))
       findings.push({ kind: 'orphan-container', subject: c.name, problem: `container ${c.name} is labelled cilo.env=${owner}, which state does not know`, fix: 'remove it (and its anonymous volumes)' });
   }
   for (const [name, list] of byName) {
-    if (list.length > 1 && list.some((n) => n.labels[LABEL_MANAGED] === 'true'))
+    if (list.length > 1 && list.some((n) => n.labels[LABEL_MANAGED] === 'true' && ours(n.labels)))
       findings.push({ kind: 'duplicate-network', subject: name, problem: `${list.length} Docker networks are named ${name}`, fix: 'keep the one with containers (or the first), remove the others' });
   }
 
@@ -160,7 +164,7 @@ async function repairOne(ctx: Context, f: Finding): Promise<void> {
     }
     case 'env-network-missing': {
       const env = localEnvironments(readState(ctx.home))[f.subject];
-      if (env) await ensureNetwork(ctx, { name: envNetworkName(env.name), subnet: env.subnet, labels: { [LABEL_MANAGED]: 'true', [LABEL_ENV]: env.name, [LABEL_PROJECT]: env.project } });
+      if (env) await ensureNetwork(ctx, { name: envNetworkName(env.name), subnet: env.subnet, labels: networkLabels(ctx.home, env) });
       return;
     }
     case 'status-drift': {
@@ -170,12 +174,12 @@ async function repairOne(ctx: Context, f: Finding): Promise<void> {
     }
     case 'orphan-container': {
       const [c] = (await ctx.docker.listContainers([])).filter((x) => x.name === f.subject);
-      if (c && !findEnvByName(readState(ctx.home), c.labels[LABEL_ENV] ?? '')) await ctx.docker.removeContainers([c.id]);
+      if (c && c.labels[LABEL_HOME] === homeId(ctx.home) && !findEnvByName(readState(ctx.home), c.labels[LABEL_ENV] ?? '')) await ctx.docker.removeContainers([c.id]);
       return;
     }
     case 'orphan-network': {
       const info = await ctx.docker.inspectNetwork(f.subject);
-      if (!info || info.labels[LABEL_MANAGED] !== 'true' || findEnvByName(readState(ctx.home), info.labels[LABEL_ENV] ?? '')) return;
+      if (!info || info.labels[LABEL_MANAGED] !== 'true' || info.labels[LABEL_HOME] !== homeId(ctx.home) || findEnvByName(readState(ctx.home), info.labels[LABEL_ENV] ?? '')) return;
       const attached = (await ctx.docker.listContainers([])).filter((c) => info.containers[c.id]);
       const orphans = attached.filter((c) => !findEnvByName(readState(ctx.home), c.labels[LABEL_ENV] ?? c.labels[COMPOSE_PROJECT_LABEL] ?? ''));
       await ctx.docker.removeContainers(orphans.map((c) => c.id));
@@ -203,7 +207,7 @@ async function repairOne(ctx: Context, f: Finding): Promise<void> {
       return;
     case 'publisher-gone': {
       const info = await ctx.docker.inspectNetwork(f.subject);
-      if (info && info.labels[LABEL_MANAGED] === 'true' && info.labels[LABEL_SHARED] === 'true' && !findEnvByName(readState(ctx.home), info.labels[LABEL_ENV] ?? '')) {
+      if (info && info.labels[LABEL_MANAGED] === 'true' && info.labels[LABEL_SHARED] === 'true' && info.labels[LABEL_HOME] === homeId(ctx.home) && !findEnvByName(readState(ctx.home), info.labels[LABEL_ENV] ?? '')) {
         for (const id of Object.keys(info.containers)) await ctx.docker.disconnect(info.id, id);
         await removeOwnedNetwork(ctx, f.subject);
       }

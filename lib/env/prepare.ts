@@ -11,16 +11,14 @@ import { allocateSubnet, assignStaticAddresses, poolFromEnv } from '../network/s
 import {
   ensureNetwork,
   envNetworkName,
-  LABEL_ENV,
-  LABEL_MANAGED,
-  LABEL_PROJECT,
   LABEL_SHARED,
+  networkLabels,
   removeOwnedNetwork,
   sharedNetworkName,
   SubnetTakenError,
 } from '../network/networks.js';
 import { toDnsLabel, validateName, validateSuffix } from '../state/names.js';
-import { envDir, overrideFile } from '../state/paths.js';
+import { envDir, homeId, overrideFile } from '../state/paths.js';
 import { envKey, findEnvByName, localEnvironments, type Environment, type ServiceRecord, type State } from '../state/schema.js';
 import { readState, updateState, writeFileAtomic } from '../state/store.js';
 import { dnsLabelsForServices } from '../dns/records.js';
@@ -198,7 +196,16 @@ function register(state: State, i: RegisterInput): { key: string; env: Environme
     state.shared_networks[net] ??= { name: net, created_by: key, created_at: now, referenced_by: [key], subnet: env.shared_subnet };
   }
 
-  // References to joined networks, recorded together with the environment.
+  // References to joined networks, recorded together with the environment. A publisher being destroyed
+  // has passed its reference check already: joining now would leave a reference to a removed network.
+  for (const net of i.joined) {
+    const publisher = localEnvironments(state)[state.shared_networks[net]?.created_by ?? ''];
+    if (publisher?.status === 'destroying')
+      throw new UserError(
+        `shared network ${net} is being removed: its publisher ${envKey(publisher.project, publisher.name)} is being destroyed`,
+        `nothing was created or started; publish it again (cilo up <name> --create-shared) and retry`,
+      );
+  }
   for (const net of i.joined) {
     if (!env.shared_networks.includes(net)) env.shared_networks.push(net);
     const record = (state.shared_networks[net] ??= { name: net, created_by: 'external', created_at: now, referenced_by: [] });
@@ -247,7 +254,7 @@ function releaseSubnet(state: State, key: string, subnet: string): void {
 
 async function materialize(ctx: Context, p: Prepared, services: ServiceModel[], joined: string[]): Promise<void> {
   const { env } = p;
-  const labels = { [LABEL_MANAGED]: 'true', [LABEL_ENV]: env.name, [LABEL_PROJECT]: env.project };
+  const labels = networkLabels(ctx.home, env);
   if (await ensureNetwork(ctx, { name: envNetworkName(env.name), subnet: env.subnet, labels })) p.createdNetworks.push(envNetworkName(env.name));
   const published = env.shared_subnet ? sharedNetworkName(env.name) : undefined;
   if (published && (await ensureNetwork(ctx, { name: published, subnet: env.shared_subnet!, labels: { ...labels, [LABEL_SHARED]: 'true' } })))
@@ -274,6 +281,7 @@ async function materialize(ctx: Context, p: Prepared, services: ServiceModel[], 
     renderOverride({
       envName: env.name,
       project: env.project,
+      homeId: homeId(ctx.home),
       envNetwork: envNetworkName(env.name),
       publishedNetwork: published,
       joinedNetworks: joined.filter((n) => n !== published),

@@ -1,6 +1,6 @@
 // Docker networks cilo owns: the env network `cilo-<env>` and the published `cilo-shared-<env>`.
 import { withFileLock } from '../state/lock.js';
-import { networkLockFile } from '../state/paths.js';
+import { homeId, networkLockFile } from '../state/paths.js';
 import { ensureHome } from '../state/store.js';
 import { UserError } from '../errors/index.js';
 import { subnetLayout } from './subnet.js';
@@ -13,6 +13,12 @@ export const LABEL_MANAGED = 'cilo.managed';
 export const LABEL_ENV = 'cilo.env';
 export const LABEL_PROJECT = 'cilo.project';
 export const LABEL_SHARED = 'cilo.shared';
+export const LABEL_HOME = 'cilo.home';
+
+/** Labels of the networks cilo creates for an environment. */
+export function networkLabels(home: string, env: { name: string; project: string }): Record<string, string> {
+  return { [LABEL_MANAGED]: 'true', [LABEL_ENV]: env.name, [LABEL_PROJECT]: env.project, [LABEL_HOME]: homeId(home) };
+}
 
 /** Thrown when Docker refuses a subnet because another network overlaps it. */
 export class SubnetTakenError extends Error {
@@ -42,6 +48,11 @@ export async function ensureNetwork(ctx: Context, spec: NetworkSpec): Promise<bo
         throw new UserError(
           `a Docker network named ${spec.name} already exists and cilo did not create it for this environment`,
           `remove or rename it (docker network rm ${spec.name}) if it is unused, or pick another environment name with -p`,
+        );
+      if (existing.labels[LABEL_HOME] !== spec.labels[LABEL_HOME])
+        throw new UserError(
+          `Docker network ${spec.name} belongs to an environment of another CILO_HOME`,
+          `environment names are unique per machine: pick another name with -p, or use that CILO_HOME`,
         );
       if (!existing.subnets.includes(spec.subnet))
         throw new UserError(

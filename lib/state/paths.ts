@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
 
 /** `$CILO_HOME`, default `~/.cilo`. The entry points call this once and pass `home` down. */
 export function resolveHome(env: NodeJS.ProcessEnv, userHome: string): string {
@@ -11,3 +12,11 @@ export const networkLockFile = (home: string) => join(home, 'network.lock');
 export const envDir = (home: string, name: string) => join(home, 'envs', name);
 export const overrideFile = (home: string, name: string) => join(home, 'envs', name, 'override.yml');
 export const dnsDir = (home: string) => join(home, 'dns');
+
+/**
+ * A short identity of a CILO_HOME, put on every Docker object cilo creates (label cilo.home): Docker is
+ * shared by every CILO_HOME on the machine, and `doctor` must never take another home's objects for orphans.
+ */
+export function homeId(home: string): string {
+  return createHash('sha256').update(resolve(home)).digest('hex').slice(0, 12);
+}
