@@ -1,6 +1,6 @@
 // Test helpers: temp CILO_HOMEs, running the real executables, the Docker gate, cleanup by label.
 import { execa, type Options } from 'execa';
-import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,17 +41,26 @@ export interface CiloEnv {
 }
 
 /**
- * A CILO_HOME for one test, with its own DNS port. On teardown: stops its dnsmasq and removes every
- * container, volume and network of the environments it created (by label), whatever the test did.
+ * A CILO_HOME for one test, with its own DNS port. On teardown (one hook, so it runs while the directory
+ * still exists: t.after hooks run in registration order): kills its dnsmasq and removes every container,
+ * volume and network of the environments in its state, whatever the test did, then the directory.
  */
 export async function ciloEnv(t: TestContext, extra: NodeJS.ProcessEnv = {}): Promise<CiloEnv> {
-  const home = join(tempDir(t), 'home');
+  const dir = mkdtempSync(join(tmpdir(), 'cilo-test-'));
+  const home = join(dir, 'home');
   const env: NodeJS.ProcessEnv = { ...process.env, CILO_HOME: home, CILO_DNS_PORT: String(await freePort()), NO_COLOR: '1', ...extra };
   delete env.FORCE_COLOR;
-  t.after(() => cleanupHome(home));
+  t.after(() => {
+    try {
+      cleanupHome(home);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   return { home, env };
 }
 
+/** Kills the home's dnsmasq and removes the Docker objects of the environments in its state. */
 export function cleanupHome(home: string): void {
   let names: string[] = [];
   try {
@@ -60,13 +69,14 @@ export function cleanupHome(home: string): void {
   } catch {
     // no state
   }
-  try {
-    const pid = Number(readFileSync(join(home, 'dns', 'dnsmasq.pid'), 'utf8'));
-    if (pid > 0) process.kill(pid, 'SIGKILL');
-  } catch {
-    // no dnsmasq
+  for (const pid of dnsmasqPidsOf(home)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
   }
-  for (const name of names) removeDockerObjects(name);
+  sweepEnvironments(names);
 }
 
 /** Removes containers, volumes and networks of a compose project / cilo env name. */
@@ -97,7 +107,7 @@ export interface RunResult {
 }
 
 async function runBin(bin: string, args: string[], opts: Options & { env: NodeJS.ProcessEnv }): Promise<RunResult> {
-  const r = await execa('node', [bin, ...args], { reject: false, extendEnv: false, stdin: 'ignore', timeout: 120_000, ...opts });
+  const r = await execa(bin, args, { reject: false, extendEnv: false, stdin: 'ignore', timeout: 120_000, ...opts });
   return { exitCode: r.exitCode, signal: r.signal, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -306,4 +316,20 @@ export function sweepEnvironments(names: readonly string[]): void {
   ]);
   if (containers.length) dockerLines(['rm', '-f', '-v', ...new Set(containers)]);
   for (const n of names) removeDockerObjects(n);
+}
+
+/** Pids of the dnsmasq processes started for this CILO_HOME (found by their --conf-file, killed by id). */
+export function dnsmasqPidsOf(home: string): number[] {
+  const conf = `--conf-file=${join(home, 'dns', 'dnsmasq.conf')}`;
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv.includes(conf)) pids.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
 }

@@ -10,8 +10,9 @@ export function parseDotenv(text: string): Record<string, string> {
     if (!m) continue;
     let value = m[2]!;
     if (value.startsWith('"')) {
-      const end = value.indexOf('"', 1);
-      value = (end === -1 ? value.slice(1) : value.slice(1, end)).replace(/\\n/g, '\n').replace(/\\"/g, '"');
+      let end = 1; // the closing quote is the first one not escaped by a backslash
+      while (end < value.length && value[end] !== '"') end += value[end] === '\\' ? 2 : 1;
+      value = value.slice(1, end).replace(/\\n/g, '\n').replace(/\\"/g, '"');
     } else if (value.startsWith("'")) {
       const end = value.indexOf("'", 1);
       value = end === -1 ? value.slice(1) : value.slice(1, end);

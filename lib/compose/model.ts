@@ -69,3 +69,27 @@ export function scaleOptions(subArgs: readonly string[]): Record<string, number>
   }
   return out;
 }
+
+/** Options of `run` that take a value (Compose 2.24+), so their value is not taken for the service. */
+const RUN_VALUE_OPTIONS = new Set(['--cap-add', '--cap-drop', '--entrypoint', '-e', '--env', '--env-from-file', '-l', '--label', '--name', '-p', '--publish', '--pull', '-u', '--user', '-v', '--volume', '-w', '--workdir']);
+
+/** The service of a `run` command line (its first argument that is not an option), if any. */
+export function runService(subArgs: readonly string[]): string | undefined {
+  for (let i = 0; i < subArgs.length; i++) {
+    const a = subArgs[i]!;
+    if (a === '--') return subArgs[i + 1];
+    if (!a.startsWith('-') || a === '-') return a;
+    if (RUN_VALUE_OPTIONS.has(a)) i++; // `--opt value`; `--opt=value`, `-eX=1` and flags carry no separate value
+  }
+  return undefined;
+}
+
+/** `SERVICE=REPLICAS` arguments of the `scale` subcommand. */
+export function scaleArguments(subArgs: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const a of subArgs) {
+    const m = /^([^-=][^=]*)=(\d+)$/.exec(a);
+    if (m) out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}

@@ -58,3 +58,21 @@ export function renderOverride(o: OverrideInput): string {
   }
   return lines.join('\n') + '\n';
 }
+
+/**
+ * The override for a one-off `run` of `service`: the same, minus that service's static addresses. A one-off
+ * container with the service's `ipv4_address` collides with the running service container ("Address already
+ * in use"). Only the run's own service changes: `run` recreates dependencies whose configuration differs,
+ * and they must keep their addresses.
+ */
+export function withoutStaticAddresses(overrideText: string, service: string): string {
+  const header = `  ${q(service)}:`;
+  let inside = false;
+  return overrideText
+    .split('\n')
+    .filter((line) => {
+      if (/^\S/.test(line) || /^  \S/.test(line)) inside = line === header;
+      return !(inside && /^        ipv4_address: /.test(line));
+    })
+    .join('\n');
+}

@@ -19,7 +19,7 @@ export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 
 /** Cheap text test used on the shim's hot path before any YAML is parsed. */
 export function mentionsXCilo(text: string): boolean {
-  return /^x-cilo\s*:/m.test(text);
+  return /^(?:x-cilo|"x-cilo"|'x-cilo')[ \t]*:/m.test(text); // YAML allows the key quoted
 }
 
 export async function readXCilo(files: readonly ParsedComposeFile[]): Promise<XCilo> {

@@ -1,14 +1,15 @@
 // Running a Compose command for a cilo environment: the path shared by `cilo-compose` (managed
 // projects) and `cilo up/down`.
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { GlobalFlags } from '../compose/global-flags.js';
 import type { ResolvedProject } from '../compose/resolve.js';
 import { mentionsXCilo, readXCilo, type XCilo } from '../compose/x-cilo.js';
 import { parseComposeFile } from '../compose/yaml-file.js';
-import { scaleOptions, selectorArgs, type ProjectSelector } from '../compose/model.js';
+import { runService, scaleArguments, scaleOptions, selectorArgs, type ProjectSelector } from '../compose/model.js';
+import { withoutStaticAddresses } from '../compose/override.js';
 import type { ExecResult } from '../docker/process.js';
-import { overrideFile } from '../state/paths.js';
+import { envDir, overrideFile } from '../state/paths.js';
 import { findEnvByName } from '../state/schema.js';
 import { readState } from '../state/store.js';
 import type { Context } from './context.js';
@@ -16,9 +17,10 @@ import { observeEnvironment } from './observe.js';
 import { prepareEnvironment, rollbackRegistration, type Prepared } from './prepare.js';
 import { consumersOf } from './shared.js';
 import { ensureDnsServer } from '../dns/server.js';
+import { UserError } from '../errors/index.js';
 
 /** Subcommands that need the environment ready (registered, networks, fresh override). */
-const PREPARES = new Set(['up', 'create', 'start', 'restart', 'run']);
+const PREPARES = new Set(['up', 'create', 'start', 'restart', 'run', 'scale']);
 /** Subcommands after which containers may have started or stopped. */
 const CHANGES = new Set(['up', 'create', 'start', 'restart', 'run', 'down', 'stop', 'kill', 'rm', 'pause', 'unpause', 'scale']);
 
@@ -53,7 +55,7 @@ export async function runManaged(ctx: Context, cmd: ManagedCommand): Promise<Exe
       rememberFiles: project.discovered ? undefined : project.files,
       xcilo,
       cli: cmd.cli,
-      scale: subcommand === 'up' ? scaleOptions(subArgs) : undefined,
+      scale: subcommand === 'up' || subcommand === 'create' ? scaleOptions(subArgs) : subcommand === 'scale' ? scaleArguments(subArgs) : undefined,
       register: 'if-missing',
       materialize: true,
     });
@@ -69,10 +71,22 @@ export async function runManaged(ctx: Context, cmd: ManagedCommand): Promise<Exe
   const extra: string[] = [];
   if (flags.envFiles.length === 0 && project.dotenvDir && project.dotenvDir !== (flags.projectDirectory ?? dirname(project.files[0]!)))
     for (const f of project.envFilesRead) extra.push('--env-file', f);
-  const args = [...flags.otherTokens, ...extra, ...selectorArgs({ ...selector, projectDirectory: undefined, envFiles: [] }, useOverride ? [override] : []), subcommand, ...subArgs];
-  const result = await ctx.docker.composeExec(args, { cwd: ctx.cwd });
+  // A one-off `run` container must not take its service's static address (the service may be running).
+  const oneOff = subcommand === 'run' && useOverride ? runService(subArgs) : undefined;
+  const runOverride = oneOff && found![1].services[oneOff]?.ip ? join(envDir(ctx.home, project.name), `run-${process.pid}.yml`) : undefined;
+  if (runOverride) writeFileSync(runOverride, withoutStaticAddresses(readFileSync(override, 'utf8'), oneOff!), { mode: 0o600 });
+  const files = useOverride ? [runOverride ?? override] : [];
+  const args = [...flags.otherTokens, ...extra, ...selectorArgs({ ...selector, projectDirectory: undefined, envFiles: [] }, files), subcommand, ...subArgs];
+  let result: ExecResult;
+  try {
+    result = await ctx.docker.composeExec(args, { cwd: ctx.cwd });
+  } finally {
+    if (runOverride) rmSync(runOverride, { force: true });
+  }
 
-  if (prepared?.registeredNow && result.code !== 0 && !result.signal && result.code !== 130) {
+  // Only a failed first `up`/`create` is undone: `run` returns its command's exit code, which says nothing
+  // about the environment.
+  if (prepared?.registeredNow && (subcommand === 'up' || subcommand === 'create') && result.code !== 0 && !result.signal && result.code !== 130) {
     ctx.log.warn(`the first '${subcommand}' of ${project.name} failed: removing what cilo registered for it`);
     await ctx.docker.compose([...selectorArgs(selector, [override]), 'down', '--remove-orphans', '--volumes'], { cwd: ctx.cwd });
     await rollbackRegistration(ctx, prepared);
@@ -80,7 +94,12 @@ export async function runManaged(ctx: Context, cmd: ManagedCommand): Promise<Exe
   }
   if (found && CHANGES.has(subcommand)) {
     const env = await observeEnvironment(ctx, project.name);
-    if (env?.status === 'running' && ctx.env.CILO_DNS !== 'off') await ensureDnsServer(ctx, { quietIfRunning: true });
+    // Compose succeeded: a DNS server that cannot start is worth a warning, not a failed command.
+    if (env?.status === 'running' && ctx.env.CILO_DNS !== 'off')
+      await ensureDnsServer(ctx, { quietIfRunning: true }).catch((e: unknown) => {
+        if (!(e instanceof UserError)) throw e;
+        ctx.log.warn(`host DNS names are not served: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+      });
   }
   return result;
 }

@@ -1,10 +1,13 @@
 // Bringing state in line with what Docker actually runs, after a Compose command.
 import { envNetworkName, sharedNetworkName } from '../network/networks.js';
+import { parseIPv4 } from '../network/subnet.js';
 import { findEnvByName, type Environment } from '../state/schema.js';
 import { updateState } from '../state/store.js';
 import { syncHostsDir } from '../dns/hostsdir.js';
 import type { Context } from './context.js';
 import { lockOptions } from './locking.js';
+
+const byAddress = (a: string, b: string) => (parseIPv4(a) ?? 0) - (parseIPv4(b) ?? 0);
 
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
 const COMPOSE_SERVICE_LABEL = 'com.docker.compose.service';
@@ -38,8 +41,8 @@ export async function observeEnvironment(ctx: Context, name: string): Promise<En
       const env = found[1];
       for (const svc of Object.values(env.services)) {
         const s = seen.get(svc.name);
-        svc.addresses = (s?.addresses ?? []).sort();
-        if (s && s.shared.length > 0) svc.shared_addresses = s.shared.sort();
+        svc.addresses = (s?.addresses ?? []).sort(byAddress);
+        if (s && s.shared.length > 0) svc.shared_addresses = s.shared.sort(byAddress);
         else delete svc.shared_addresses;
       }
       env.status = anyRunning ? 'running' : env.status === 'created' ? 'created' : 'stopped';

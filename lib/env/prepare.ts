@@ -114,6 +114,11 @@ export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Pro
       await materialize(ctx, prepared, services, joined);
       return prepared;
     } catch (e) {
+      if (e instanceof SubnetTakenError && !registeredNow && e.subnet === env.subnet)
+        throw new UserError(
+          `the subnet ${env.subnet} of ${name} is now used by another Docker network, and ${envNetworkName(name)} is gone`,
+          `remove that network, or 'cilo destroy ${name}' and start it again to get a new subnet`,
+        );
       if (e instanceof SubnetTakenError && attempt < 5) {
         // A network outside cilo took the subnet since we looked: release it and allocate again.
         foreignSubnets = [...foreignSubnets, e.subnet];
@@ -122,6 +127,8 @@ export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Pro
         continue;
       }
       if (registeredNow) await rollbackRegistration(ctx, prepared);
+      if (e instanceof SubnetTakenError)
+        throw new UserError(`no subnet could be reserved for ${name}: ${e.message} (five tries)`, 'see `docker network ls` for networks in CILO_SUBNET_POOL');
       throw e;
     }
   }

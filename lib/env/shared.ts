@@ -19,6 +19,13 @@ export function describeMissingNetwork(state: State, network: string, consumer: 
   } else if (guessed) {
     why = `environment ${envKey(guessed.project, guessed.name)} exists (${guessed.status}) but does not publish it`;
     hint = `publish it: cilo up ${guessed.name} --create-shared`;
+  } else if (findEnvByName(state, consumer)?.[1].broken_shared_networks?.includes(network)) {
+    // `destroy --force` of the publisher removed the network and its record, and marked this consumer.
+    const publisher = network.startsWith('cilo-shared-') ? network.slice('cilo-shared-'.length) : undefined;
+    why = `it was removed when ${publisher ? `its publisher, environment ${publisher},` : 'its publisher'} was destroyed with --force`;
+    hint = publisher
+      ? `re-create the publisher and publish it again: cilo create ${publisher} --from <dir>, then cilo up ${publisher} --create-shared`
+      : `create it again (docker network create ${network})`;
   } else {
     why = 'no cilo environment publishes it';
     hint = network.startsWith('cilo-shared-')

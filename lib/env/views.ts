@@ -63,8 +63,9 @@ export function environmentViews(state: State): EnvironmentView[] {
 
 export interface SharedNetworkView {
   name: string;
-  created_by: string;
-  created_at: string;
+  /** null for a network state no longer records (its publisher was destroyed with --force). */
+  created_by: string | null;
+  created_at: string | null;
   subnet: string | null;
   exists: boolean;
   references: { key: string; status: string; broken: boolean }[];
@@ -72,17 +73,33 @@ export interface SharedNetworkView {
 
 export function sharedNetworkView(state: State, name: string, exists: boolean): SharedNetworkView | undefined {
   const record = state.shared_networks[name];
-  if (!record) return undefined;
   const envs = localEnvironments(state);
+  const reference = (key: string) => {
+    const env = envs[key];
+    return { key, status: env ? env.status : 'gone', broken: env?.broken_shared_networks?.includes(name) ?? false };
+  };
+  if (!record) {
+    // `destroy --force` of the publisher drops the record and marks the consumers broken: keep them visible.
+    const broken = Object.entries(envs)
+      .filter(([, env]) => env.broken_shared_networks?.includes(name))
+      .map(([key]) => key)
+      .sort();
+    if (broken.length === 0) return undefined;
+    return { name, created_by: null, created_at: null, subnet: null, exists, references: broken.map(reference) };
+  }
   return {
     name,
     created_by: record.created_by,
     created_at: record.created_at,
     subnet: record.subnet ?? null,
     exists,
-    references: record.referenced_by.map((key) => {
-      const env = envs[key];
-      return { key, status: env ? env.status : 'gone', broken: env?.broken_shared_networks?.includes(name) ?? false };
-    }),
+    references: record.referenced_by.map(reference),
   };
+}
+
+/** Every network `cilo shared` shows: recorded ones, and unrecorded ones environments still list as broken. */
+export function sharedNetworkNames(state: State): string[] {
+  const names = new Set(Object.keys(state.shared_networks));
+  for (const env of Object.values(localEnvironments(state))) for (const n of env.broken_shared_networks ?? []) names.add(n);
+  return [...names].sort();
 }

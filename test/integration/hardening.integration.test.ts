@@ -88,7 +88,7 @@ test('SIGKILL at any point of create/up/destroy leaves a parsable state that doc
   const c = await ciloEnv(t, { CILO_DNS: 'off' });
   const kill = (bin: string, args: string[], afterMs: number) =>
     new Promise<void>((resolve) => {
-      const child = spawn('node', [bin, ...args], { cwd: TINY, env: c.env, stdio: 'ignore' });
+      const child = spawn(bin, args, { cwd: TINY, env: c.env, stdio: 'ignore' });
       const timer = setTimeout(() => child.kill('SIGKILL'), afterMs);
       child.on('exit', () => {
         clearTimeout(timer);

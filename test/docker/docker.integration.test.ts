@@ -1,0 +1,45 @@
+// lib/docker/docker.ts against the real engine: Compose version, networks and containers as cilo reads them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Docker } from '../../lib/docker/docker.ts';
+import { dockerLines, requireDocker, uniqueName } from '../helpers.ts';
+
+test('the real engine: Compose version, networks and containers as cilo reads them', async (t) => {
+  if (!requireDocker(t)) return;
+  const d = new Docker(process.env);
+  assert.match(await d.composeVersion(), /^2\.\d+\.\d+$/);
+  assert.equal(await d.inspectNetwork(uniqueName('no-such-net-')), undefined);
+  const bridge = await d.inspectNetwork('bridge');
+  assert.equal(bridge?.name, 'bridge');
+
+  const name = uniqueName('dockertest');
+  const label = `cilo.test=${name}`;
+  t.after(() => {
+    const ids = dockerLines(['ps', '-aq', '--filter', `label=${label}`]);
+    if (ids.length) dockerLines(['rm', '-f', ...ids]);
+    for (const n of dockerLines(['network', 'ls', '-q', '--filter', `label=${label}`])) dockerLines(['network', 'rm', n]);
+  });
+  // A subnet outside cilo's default pool, so no environment test is disturbed.
+  const r = await d.createNetwork({ name, subnet: '10.238.77.0/24', gateway: '10.238.77.1', ipRange: '10.238.77.128/25', labels: { 'cilo.test': name, 'cilo.env': name } });
+  if (r.code !== 0 && /overlap/i.test(r.stderr)) return t.skip('10.238.77.0/24 is taken on this engine');
+  assert.equal(r.code, 0, r.stderr);
+  const net = await d.inspectNetwork(name);
+  assert.deepEqual(net?.subnets, ['10.238.77.0/24']);
+  assert.deepEqual(net?.labels, { 'cilo.test': name, 'cilo.env': name });
+  assert.deepEqual((await d.listNetworks(`cilo.test=${name}`)).map((n) => n.name), [name]);
+
+  const run = await d.run(['run', '-d', '--init', '--pull', 'never', '--label', label, '--network', name, '--ip', '10.238.77.5', 'cilo-fixture:busybox', 'sleep', '100000']);
+  assert.equal(run.code, 0, run.stderr);
+  const [c] = await d.listContainers([label]);
+  assert.equal(c?.running, true);
+  assert.equal(c?.networks[name], '10.238.77.5');
+  assert.equal(c?.labels['cilo.test'], name);
+  assert.equal(Object.values((await d.inspectNetwork(name))!.containers)[0]?.ipv4, '10.238.77.5');
+
+  const rm = await d.removeNetwork(name);
+  assert.notEqual(rm.code, 0, 'a network with a container attached cannot be removed');
+  await d.removeContainers([c!.id]);
+  assert.deepEqual(await d.listContainers([label]), []);
+  assert.equal((await d.removeNetwork(name)).code, 0);
+  assert.equal(await d.inspectNetwork(name), undefined);
+});

@@ -1,0 +1,91 @@
+// lib/docker/docker.ts: version parsing, error translation and output parsing with an injected runner
+// (the same calls against the real engine: docker.integration.test.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Docker, parseComposeVersion, versionAtLeast, MIN_COMPOSE } from '../../lib/docker/docker.ts';
+import type { ProcessRunner, RunResult } from '../../lib/docker/process.ts';
+import { UserError } from '../../lib/errors/index.ts';
+
+test('parseComposeVersion reads plain, v-prefixed, desktop and Debian versions', () => {
+  assert.deepEqual(parseComposeVersion('2.26.1\n'), [2, 26, 1]);
+  assert.deepEqual(parseComposeVersion('v2.24.0-desktop.1'), [2, 24, 0]);
+  assert.deepEqual(parseComposeVersion('2.26.1-4'), [2, 26, 1]);
+  assert.deepEqual(parseComposeVersion('Docker Compose version v2.29.7'), [2, 29, 7]);
+  assert.equal(parseComposeVersion('unknown'), undefined);
+});
+
+test('versionAtLeast compares numerically, component by component', () => {
+  assert.ok(versionAtLeast([2, 24, 0], MIN_COMPOSE));
+  assert.ok(versionAtLeast([2, 100, 0], [2, 24, 0]));
+  assert.ok(versionAtLeast([3, 0, 0], [2, 24, 0]));
+  assert.ok(!versionAtLeast([2, 23, 9], [2, 24, 0]));
+  assert.ok(!versionAtLeast([1, 29, 2], [2, 24, 0]));
+  assert.ok(versionAtLeast([2, 24, 1], [2, 24, 0]));
+});
+
+/** A runner that answers `docker ARGS` from a table and records calls. */
+function fakeRunner(answer: (args: readonly string[]) => Partial<RunResult>) {
+  const calls: string[][] = [];
+  const runner: ProcessRunner = {
+    async run(cmd, args) {
+      assert.equal(cmd, 'docker');
+      calls.push([...args]);
+      return { code: 0, signal: null, stdout: '', stderr: '', ...answer(args) };
+    },
+    async exec() {
+      throw new Error('not used');
+    },
+  };
+  return { runner, calls };
+}
+
+test('composeVersion: detected once; too old or missing Compose is a clear error', async () => {
+  const ok = fakeRunner(() => ({ stdout: '2.26.1\n' }));
+  const d = new Docker({}, ok.runner);
+  assert.equal(await d.composeVersion(), '2.26.1');
+  assert.equal(await d.composeVersion(), '2.26.1');
+  assert.deepEqual(ok.calls, [['compose', 'version', '--short']], 'asked once per process');
+
+  await assert.rejects(new Docker({}, fakeRunner(() => ({ stdout: '2.20.3\n' })).runner).composeVersion(), (e: unknown) => {
+    assert.ok(e instanceof UserError);
+    assert.match(e.message, /Docker Compose 2\.20\.3 is too old: cilo needs 2\.24 or newer/);
+    return true;
+  });
+  await assert.rejects(new Docker({}, fakeRunner(() => ({ code: 1, stderr: "docker: 'compose' is not a docker command.\n" })).runner).composeVersion(), (e: unknown) => {
+    assert.ok(e instanceof UserError);
+    assert.match(e.message, /^Docker Compose v2 is not available .*'compose' is not a docker command/);
+    assert.match(e.hint ?? '', /2\.24 or newer/);
+    return true;
+  });
+});
+
+test('an unreachable daemon becomes one clear error naming DOCKER_HOST', async () => {
+  const down = fakeRunner(() => ({ code: 1, stderr: 'Cannot connect to the Docker daemon at tcp://nowhere:2375. Is the docker daemon running?\n' }));
+  await assert.rejects(new Docker({ DOCKER_HOST: 'tcp://nowhere:2375' }, down.runner).inspectNetwork('x'), (e: unknown) => {
+    assert.ok(e instanceof UserError);
+    assert.match(e.message, /^the Docker daemon is not reachable at DOCKER_HOST=tcp:\/\/nowhere:2375: Cannot connect/);
+    return true;
+  });
+});
+
+test('inspectNetwork: undefined for a missing network, parsed fields otherwise', async () => {
+  const missing = fakeRunner(() => ({ code: 1, stderr: 'Error: No such network: nope\n' }));
+  assert.equal(await new Docker({}, missing.runner).inspectNetwork('nope'), undefined);
+  const raw = {
+    Id: 'abc',
+    Name: 'cilo-dev',
+    Labels: { 'cilo.env': 'dev' },
+    IPAM: { Config: [{ Subnet: '10.224.0.0/24', Gateway: '10.224.0.1' }] },
+    Containers: { c1: { Name: 'dev-web-1', IPv4Address: '10.224.0.2/24' } },
+  };
+  const found = fakeRunner(() => ({ stdout: JSON.stringify(raw) + '\n' }));
+  assert.deepEqual(await new Docker({}, found.runner).inspectNetwork('cilo-dev'), {
+    id: 'abc',
+    name: 'cilo-dev',
+    subnets: ['10.224.0.0/24'],
+    labels: { 'cilo.env': 'dev' },
+    containers: { c1: { name: 'dev-web-1', ipv4: '10.224.0.2' } },
+  });
+  const bare = fakeRunner(() => ({ stdout: JSON.stringify({ Id: 'n', Name: 'none', Labels: null, IPAM: { Config: null }, Containers: null }) }));
+  assert.deepEqual(await new Docker({}, bare.runner).inspectNetwork('none'), { id: 'n', name: 'none', subnets: [], labels: {}, containers: {} });
+});

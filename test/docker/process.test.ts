@@ -1,0 +1,61 @@
+// lib/docker/process.ts with real child processes (sh, node): captured runs, exec-like runs, errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { realpathSync } from 'node:fs';
+import { processRunner } from '../../lib/docker/process.ts';
+import { UserError } from '../../lib/errors/index.ts';
+import { tempDir } from '../helpers.ts';
+
+const env = { PATH: process.env.PATH };
+
+test('run captures stdout and stderr apart, byte for byte, and the exit code', async () => {
+  const r = await processRunner.run('sh', ['-c', 'printf "out\\nü\\n"; printf "err" >&2; exit 3'], { env });
+  assert.deepEqual(r, { code: 3, signal: null, stdout: 'out\nü\n', stderr: 'err' });
+});
+
+test('run passes arguments unchanged (no shell), stdin input, cwd and env', async (t) => {
+  const dir = tempDir(t);
+  const args = ['', ' ', '1.50', '--', '$HOME', '*', "'q'", 'a\nb'];
+  const r = await processRunner.run(process.execPath, ['-e', 'process.stdout.write(JSON.stringify([process.argv.slice(1), process.cwd(), process.env.X, require("fs").readFileSync(0, "utf8")]))', ...args], {
+    env: { ...env, X: 'x=1' },
+    cwd: dir,
+    input: 'in\nput',
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), [args, realpathSync(dir), 'x=1', 'in\nput']);
+});
+
+test('run without input gives the child an empty stdin', async () => {
+  const r = await processRunner.run('sh', ['-c', 'cat; echo done'], { env });
+  assert.equal(r.stdout, 'done\n');
+});
+
+test('run reports a signal death', async () => {
+  const r = await processRunner.run('sh', ['-c', 'kill -TERM $$'], { env });
+  assert.equal(r.signal, 'SIGTERM');
+  assert.notEqual(r.code, 0);
+});
+
+test('a missing program is a UserError naming it, with a hint', async () => {
+  for (const call of [
+    () => processRunner.run('docker', ['version'], { env: { PATH: '/nonexistent' } }),
+    () => processRunner.exec('docker', ['compose', 'up'], { env: { PATH: '/nonexistent' } }),
+  ]) {
+    await assert.rejects(call, (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.equal(e.message, "'docker' was not found on PATH");
+      assert.match(e.hint ?? '', /Compose v2/);
+      return true;
+    });
+  }
+  await assert.rejects(processRunner.run('no-such-tool-xyz', [], { env }), (e: unknown) => e instanceof UserError && e.message === "'no-such-tool-xyz' was not found on PATH");
+});
+
+test('exec resolves with the exit code, and leaves no signal handlers behind', async () => {
+  const before = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGHUP'].map((s) => process.listenerCount(s));
+  const r = await processRunner.exec('sh', ['-c', 'exit 17'], { env });
+  assert.deepEqual(r, { code: 17, signal: null });
+  const k = await processRunner.exec('sh', ['-c', 'kill -KILL $$'], { env });
+  assert.equal(k.signal, 'SIGKILL');
+  assert.deepEqual(['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGHUP'].map((s) => process.listenerCount(s)), before);
+});
