@@ -18,6 +18,8 @@ export interface Palette {
 }
 
 export function palette(enabled: boolean): Palette {
+  // kleur has one global switch, decided from stdout and its own NO_COLOR reading; we decide per stream.
+  if (enabled) kleur.enabled = true;
   const k = kleur;
   const wrap = (f: (s: string) => string): Paint => (enabled ? f : (s) => s);
   return {

@@ -1,16 +1,18 @@
 // DNS names and the records cilo serves, derived from state. Pure functions.
-import { toDnsLabel } from '../state/names.js';
+import { isDnsLabel, toDnsLabel } from '../state/names.js';
 import { localEnvironments, type State } from '../state/schema.js';
 
 /**
  * DNS labels for a project's services. A service name that is not a DNS label is normalized
- * (toDnsLabel: lower-case, other characters → '-'); when two services normalize to the same label, the
- * later one in sorted order gets '-2', '-3'... A service whose name normalizes to nothing is called 'svc'.
+ * (toDnsLabel: lower-case, other characters → '-'); a name that is a DNS label already keeps it, and when
+ * two services still end up with the same label, the later one in sorted order gets '-2', '-3'... A service whose name normalizes to nothing is called 'svc'.
  */
 export function dnsLabelsForServices(services: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   const used = new Set<string>();
-  for (const s of [...services].sort()) {
+  // Names that are DNS labels already keep them; normalized ones come second and yield on a clash.
+  const ordered = [...services].sort((a, b) => Number(!isDnsLabel(a)) - Number(!isDnsLabel(b)) || (a < b ? -1 : a > b ? 1 : 0));
+  for (const s of ordered) {
     const base = toDnsLabel(s) || 'svc';
     let label = base;
     for (let n = 2; used.has(label); n++) label = `${base.slice(0, 60 - String(n).length)}-${n}`;

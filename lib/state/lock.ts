@@ -50,7 +50,7 @@ export async function withFileLock<T>(lockFile: string, fn: () => Promise<T> | T
       if (waited >= timeoutMs) {
         const holder = readHolder(lockFile);
         throw new UserError(
-          `timed out after ${Math.round(waited / 1000)} s waiting for the lock ${lockFile}` + (holder ? ` (held by pid ${holder})` : ''),
+          `timed out after ${waited < 10_000 ? (waited / 1000).toFixed(1) : Math.round(waited / 1000)} s waiting for the lock ${lockFile}` + (holder ? ` (held by pid ${holder})` : ''),
           `another cilo command is still running; wait for it, or raise CILO_LOCK_TIMEOUT (seconds). A crashed holder frees the lock by itself`,
         );
       }
@@ -59,7 +59,7 @@ export async function withFileLock<T>(lockFile: string, fn: () => Promise<T> | T
         opts.onWait(lockFile, readHolder(lockFile));
       }
       await sleep(delay);
-      delay = Math.min(delay * 2, 50);
+      delay = Math.min(delay * 2, 20);
     }
     // Record who holds it, for the waiting message of others. The lock file's content has no other use.
     ftruncateSync(fd, 0);

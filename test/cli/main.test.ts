@@ -231,7 +231,6 @@ test('colour: FORCE_COLOR paints (the control); NO_COLOR wins over it', async (t
 
 test(
   'colour: an empty NO_COLOR does not disable colour (no-color.org; colorEnabled in lib/cli/output.ts says so)',
-  { todo: "known bug in lib/cli/output.ts: kleur's own check treats NO_COLOR='' as set and stays disabled" },
   async (t) => {
     const { env, cwd } = setup(t, { FORCE_COLOR: '1', NO_COLOR: '' });
     const r = await cilo(['status', 'nope'], { env, cwd });

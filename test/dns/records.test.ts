@@ -12,9 +12,9 @@ test('dnsLabelsForServices: DNS labels are kept; others normalized', () => {
   assert.deepEqual(dnsLabelsForServices([]), {});
 });
 
-test('dnsLabelsForServices: collisions get -2, -3 in sorted order of the service names, whatever the input order', () => {
-  // sorted (code units): 'A.B' < 'a-b' < 'a_b'
-  const want = { 'A.B': 'a-b', 'a-b': 'a-b-2', a_b: 'a-b-3' };
+test('dnsLabelsForServices: a name that is a label keeps it; clashing normalized names get -2, -3 in sorted order', () => {
+  // 'a-b' is a DNS label already; the normalized ones follow in code-unit order: 'A.B' < 'a_b'
+  const want = { 'a-b': 'a-b', 'A.B': 'a-b-2', a_b: 'a-b-3' };
   assert.deepEqual(dnsLabelsForServices(['a_b', 'a-b', 'A.B']), want);
   assert.deepEqual(dnsLabelsForServices(['a-b', 'A.B', 'a_b']), want);
   // a service literally named like a suffixed label does not get the same label

@@ -304,7 +304,7 @@ const cases: Case[] = [
         holder.kill('SIGKILL');
       }
     },
-    expect: /timed out after 1 s waiting for the lock .*state\.lock/,
+    expect: /timed out after 1\.\d s waiting for the lock .*state\.lock/,
   },
 ];
 
