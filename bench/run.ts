@@ -3,10 +3,11 @@
 // Targets (issue 3/4): passthrough adds <= 75 ms median; managed `up -d` <= 1.15x plain Compose;
 // DNS answer within 1 s of `cilo up` returning.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { createSocket } from 'node:dgram';
 import { queryA } from '../lib/dns/query.js';
 import { updateState } from '../lib/state/store.js';
 import { syncHostsDir } from '../lib/dns/hostsdir.js';
@@ -17,8 +18,16 @@ const SHIM = join(ROOT, 'bin', 'cilo-compose');
 const CILO = join(ROOT, 'bin', 'cilo');
 const RUNS = Number(process.env.BENCH_RUNS || 11);
 const home = mkdtempSync(join(tmpdir(), 'cilo-bench-'));
-const env = { ...process.env, CILO_HOME: join(home, 'home'), CILO_DNS_PORT: process.env.BENCH_DNS_PORT || '15454', NO_COLOR: '1' };
+const env = { ...process.env, CILO_HOME: join(home, 'home'), CILO_DNS_PORT: process.env.BENCH_DNS_PORT || String(await freeUdpPort()), NO_COLOR: '1' };
 const rows: string[][] = [];
+
+async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const port = s.address().port;
+  s.close();
+  return port;
+}
 
 function time(cmd: string, args: string[], cwd = ROOT): number {
   const t0 = performance.now();
@@ -54,6 +63,12 @@ async function main() {
   const webapp = join(ROOT, 'fixtures', 'webapp');
   process.stderr.write(`bench: ${RUNS} runs per figure, CILO_HOME=${env.CILO_HOME}\n`);
 
+  // The floor for any Node.js shim on this machine: Node's own start, and a minimal wrapper that only
+  // spawns `docker compose` and waits (what cilo-compose does for a project that is not cilo's).
+  const floor = join(home, 'floor.mjs');
+  writeFileSync(floor, "import { spawn } from 'node:child_process';\nspawn('docker', process.argv.slice(2), { stdio: 'inherit' }).on('exit', (c) => process.exit(c ?? 1));\n");
+  compare('floor: node -e 0', () => time('docker', ['compose', 'version']), () => time('node', ['-e', '0']));
+  compare('floor: minimal Node wrapper, version', () => time('docker', ['compose', 'version']), () => time('node', [floor, 'compose', 'version']));
   compare('passthrough: compose version', () => time('docker', ['compose', 'version']), () => time(SHIM, ['version']));
   compare('passthrough: compose config', () => time('docker', ['compose', 'config'], plainDir), () => time(SHIM, ['config'], plainDir));
 
@@ -64,6 +79,22 @@ async function main() {
   try {
     time(SHIM, ['-p', ciloName, 'up', '-d'], webapp); // registration, network, override
     time(SHIM, ['-p', ciloName, 'down'], webapp);
+    // The same `up` as cilo runs it (its override: a second network per service), without cilo around it.
+    const override = join(env.CILO_HOME, 'envs', ciloName, 'override.yml');
+    compare(
+      'managed: compose + override vs cilo',
+      () => {
+        const ms = time('docker', ['compose', '-f', join(webapp, 'compose.yaml'), '-f', override, '-p', ciloName, 'up', '-d'], webapp);
+        dockerCompose(['-f', join(webapp, 'compose.yaml'), '-f', override, '-p', ciloName, 'down'], webapp);
+        return ms;
+      },
+      () => {
+        const ms = time(SHIM, ['-p', ciloName, 'up', '-d'], webapp);
+        time(SHIM, ['-p', ciloName, 'down'], webapp);
+        return ms;
+      },
+      upRuns,
+    );
     compare(
       'managed: up -d (3 services)',
       () => {
@@ -96,6 +127,7 @@ async function main() {
     rows.push(['dns: up returned → first answer', '', fmt(median(lags)), '', 'target < 1000 ms']);
   } finally {
     spawnSync(CILO, ['destroy', ciloName], { env, stdio: 'ignore' });
+    spawnSync(CILO, ['dns', 'stop'], { env, stdio: 'ignore' });
     spawnSync('docker', ['compose', '-p', plainName, 'down'], { cwd: webapp, env, stdio: 'ignore' });
   }
 
@@ -109,7 +141,7 @@ async function main() {
     fake.hosts.local!.environments[`p/e${e}`] = { name: `e${e}`, project: 'p', created_at: '', subnet: `10.230.${e}.0/24`, status: 'running', source: '/x', services, shared_networks: [] };
   }
   await updateState(dnsHome, (s) => Object.assign(s, fake), { afterWrite: (s) => syncHostsDir(dnsHome, s) });
-  const dnsEnv = { ...env, CILO_HOME: dnsHome, CILO_DNS_PORT: String(Number(env.CILO_DNS_PORT) + 1) };
+  const dnsEnv = { ...env, CILO_HOME: dnsHome, CILO_DNS_PORT: String(await freeUdpPort()) };
   execFileSync(CILO, ['dns', 'start'], { env: dnsEnv, stdio: 'ignore' });
   try {
     const t0 = performance.now();

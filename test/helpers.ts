@@ -96,7 +96,13 @@ export function removeDockerObjects(name: string): void {
   const volumes = sh(['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${name}`]);
   if (volumes.length) sh(['volume', 'rm', '-f', ...volumes]);
   for (const filter of [`label=com.docker.compose.project=${name}`, `label=cilo.env=${name}`])
-    for (const n of sh(['network', 'ls', '-q', '--filter', filter])) sh(['network', 'rm', n]);
+    for (const n of sh(['network', 'ls', '-q', '--filter', filter])) {
+      // A just-emptied network can report "active endpoints" for a moment (moby/moby#42119): one retry.
+      if (sh(['network', 'rm', n]).length === 0) {
+        execFileSync('sleep', ['0.5']);
+        sh(['network', 'rm', n]);
+      }
+    }
 }
 
 export interface RunResult {
@@ -112,6 +118,18 @@ async function runBin(bin: string, args: string[], opts: Options & { env: NodeJS
 }
 
 export const cilo = (args: string[], opts: Options & { env: NodeJS.ProcessEnv }) => runBin(BIN_CILO, args, opts);
+
+/**
+ * Runs a `down` and runs it once more if the engine refused to remove a network that "has active
+ * endpoints" although its containers are gone: an engine race under parallel load (moby/moby#42119), not
+ * cilo's; the second `down` finds the endpoints cleaned up. Any other failure is returned as is.
+ */
+export async function downWithEngineRetry(run: () => Promise<RunResult>): Promise<RunResult> {
+  const first = await run();
+  if (first.exitCode === 0 || !/has active endpoints/.test(first.stderr)) return first;
+  await new Promise((r) => setTimeout(r, 500));
+  return run();
+}
 export const ciloCompose = (args: string[], opts: Options & { env: NodeJS.ProcessEnv }) => runBin(BIN_SHIM, args, opts);
 
 /** `docker compose ...` itself, for side-by-side comparisons. */

@@ -5,6 +5,7 @@ import { UserError } from '../errors/index.js';
 
 export interface ParsedComposeFile {
   file: string;
+  text: string;
   doc: Document.Parsed;
   lines: LineCounter;
 }
@@ -12,7 +13,11 @@ export interface ParsedComposeFile {
 type YamlModule = typeof import('yaml');
 let yamlModule: YamlModule | undefined;
 export async function loadYaml(): Promise<YamlModule> {
-  return (yamlModule ??= await import('yaml'));
+  if (yamlModule) return yamlModule;
+  // Bundled (scripts/bundle.mjs), this CommonJS package arrives as { default: exports }; unbundled, Node
+  // also offers its named exports.
+  const m = (await import('yaml')) as unknown as Partial<YamlModule> & { default?: YamlModule };
+  return (yamlModule = (m.LineCounter ? m : m.default!) as YamlModule);
 }
 
 /** Compose's merge tags; declared so they parse quietly (their meaning is Compose's business). */
@@ -45,7 +50,7 @@ export async function parseComposeFile(file: string, text: string): Promise<Pars
       multi ? 'split the documents into separate files and pass each with -f' : 'fix the file; `docker compose config` shows the same problem',
     );
   }
-  return { file, doc, lines };
+  return { file, text, doc, lines };
 }
 
 /** `file:line:col` of a node (or the file alone). */

@@ -6,10 +6,11 @@ import type { GlobalFlags } from '../compose/global-flags.js';
 import type { ResolvedProject } from '../compose/resolve.js';
 import { mentionsXCilo, readXCilo, type XCilo } from '../compose/x-cilo.js';
 import { parseComposeFile } from '../compose/yaml-file.js';
-import { runService, scaleArguments, scaleOptions, selectorArgs, type ProjectSelector } from '../compose/model.js';
+import { runService, scaleArguments, scaleOptions, selectorArgs, servicesFromFiles, type ProjectSelector, type ServiceModel } from '../compose/model.js';
 import { withoutStaticAddresses } from '../compose/override.js';
 import type { ExecResult } from '../docker/process.js';
 import { envDir, overrideFile } from '../state/paths.js';
+import { envNetworkName } from '../network/networks.js';
 import { findEnvByName } from '../state/schema.js';
 import { readState } from '../state/store.js';
 import type { Context } from './context.js';
@@ -33,10 +34,15 @@ export interface ManagedCommand {
   cli?: { createShared?: boolean };
 }
 
-export async function readProjectXCilo(project: ResolvedProject): Promise<XCilo> {
-  const parsed = [];
-  for (const [file, text] of project.texts) if (mentionsXCilo(text)) parsed.push(await parseComposeFile(file, text));
-  return parsed.length > 0 ? readXCilo(parsed) : {};
+/**
+ * x-cilo and, when the files alone say it exactly, the services (saves a `docker compose config`, ~80 ms).
+ * Every file is parsed once; a file that is not there or not readable is left to Compose to report.
+ */
+export async function readProjectFiles(project: ResolvedProject): Promise<{ xcilo: XCilo; services?: ServiceModel[] }> {
+  const parsed = await Promise.all([...project.texts].map(([file, text]) => parseComposeFile(file, text)));
+  const xcilo = await readXCilo(parsed.filter((p) => mentionsXCilo(p.text)));
+  const complete = parsed.length === project.files.length;
+  return { xcilo, services: complete ? servicesFromFiles(parsed) : undefined };
 }
 
 export function selectorFor(flags: GlobalFlags, project: ResolvedProject): ProjectSelector {
@@ -48,12 +54,18 @@ export async function runManaged(ctx: Context, cmd: ManagedCommand): Promise<Exe
   const selector = selectorFor(flags, project);
   let prepared: Prepared | undefined;
   if (PREPARES.has(subcommand)) {
-    const xcilo = await readProjectXCilo(project);
+    // Started now, awaited later: they overlap with parsing the files.
+    void ctx.docker.composeVersion().catch(() => undefined);
+    const envNetwork = ctx.docker.inspectNetwork(envNetworkName(project.name));
+    envNetwork.catch(() => undefined);
+    const { xcilo, services } = await readProjectFiles(project);
     prepared = await prepareEnvironment(ctx, {
       selector,
       source: project.projectDir,
       rememberFiles: project.discovered ? undefined : project.files,
       xcilo,
+      services,
+      envNetwork,
       cli: cmd.cli,
       scale: subcommand === 'up' || subcommand === 'create' ? scaleOptions(subArgs) : subcommand === 'scale' ? scaleArguments(subArgs) : undefined,
       register: 'if-missing',

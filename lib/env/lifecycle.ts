@@ -16,7 +16,7 @@ import type { Context } from './context.js';
 import { lockOptions } from './locking.js';
 import { COMPOSE_PROJECT_LABEL } from './observe.js';
 import { prepareEnvironment } from './prepare.js';
-import { readProjectXCilo, runManaged, selectorFor } from './compose-run.js';
+import { readProjectFiles, runManaged, selectorFor } from './compose-run.js';
 import { consumersOf, dropReferences } from './shared.js';
 
 function flagsFor(env: { name: string; compose_files?: string[] }): GlobalFlags {
@@ -57,7 +57,8 @@ export async function createEnvironment(ctx: Context, o: CreateOptions): Promise
   const project = resolveProject(flags, dir, ctx.env);
   if (!project || (project.discovered && project.projectDir !== dir))
     throw new UserError(`no compose file in ${dir}`, `looked for ${BASE_NAMES.join(', ')}; pass the project's directory to --from`);
-  const xcilo = await readProjectXCilo(project);
+  // No file-only shortcut here: `docker compose config` also validates the project being registered.
+  const { xcilo } = await readProjectFiles(project);
   const prepared = await prepareEnvironment({ ...ctx, cwd: dir }, {
     selector: selectorFor(flags, project),
     source: project.projectDir,

@@ -10,28 +10,31 @@ import { lockOptions } from './locking.js';
 const byAddress = (a: string, b: string) => (parseIPv4(a) ?? 0) - (parseIPv4(b) ?? 0);
 
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
-const COMPOSE_SERVICE_LABEL = 'com.docker.compose.service';
-const COMPOSE_ONEOFF_LABEL = 'com.docker.compose.oneoff';
 
 /**
  * Records each service's running addresses and the environment's status (running when any service
  * container runs), then re-renders DNS records under the same lock.
  */
 export async function observeEnvironment(ctx: Context, name: string): Promise<Environment | undefined> {
-  const containers = await ctx.docker.listContainers([`${COMPOSE_PROJECT_LABEL}=${name}`]);
   const envNet = envNetworkName(name);
   const sharedNet = sharedNetworkName(name);
+  // Two calls at once: which containers run which service, and the addresses each network gave them.
+  const [containers, networks] = await Promise.all([
+    ctx.docker.containerStates(`${COMPOSE_PROJECT_LABEL}=${name}`),
+    ctx.docker.inspectNetworks([envNet, sharedNet]),
+  ]);
+  const addressOn = (net: string, id: string) => networks.find((n) => n.name === net)?.containers[id]?.ipv4;
   const seen = new Map<string, { addresses: string[]; shared: string[] }>();
   let anyRunning = false;
   for (const c of containers) {
-    if (c.labels[COMPOSE_ONEOFF_LABEL] === 'True') continue;
-    const svc = c.labels[COMPOSE_SERVICE_LABEL];
-    if (!svc || !c.running) continue;
+    if (c.oneOff || !c.service || !c.running) continue;
     anyRunning = true;
-    const entry = seen.get(svc) ?? { addresses: [], shared: [] };
-    if (c.networks[envNet]) entry.addresses.push(c.networks[envNet]!);
-    if (c.networks[sharedNet]) entry.shared.push(c.networks[sharedNet]!);
-    seen.set(svc, entry);
+    const entry = seen.get(c.service) ?? { addresses: [], shared: [] };
+    const a = addressOn(envNet, c.id);
+    const s = addressOn(sharedNet, c.id);
+    if (a) entry.addresses.push(a);
+    if (s) entry.shared.push(s);
+    seen.set(c.service, entry);
   }
   return updateState(
     ctx.home,

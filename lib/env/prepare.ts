@@ -4,6 +4,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UserError } from '../errors/index.js';
+import type { NetworkInfo } from '../docker/docker.js';
 import { loadServices, type ProjectSelector, type ServiceModel } from '../compose/model.js';
 import { renderOverride, type OverrideService } from '../compose/override.js';
 import type { XCilo } from '../compose/x-cilo.js';
@@ -33,6 +34,10 @@ export interface PrepareRequest {
   /** Files to remember for `cilo up` (only when given explicitly, not discovered). */
   rememberFiles?: string[];
   xcilo: XCilo;
+  /** The services when the files alone tell them (servicesFromFiles); otherwise Compose is asked. */
+  services?: ServiceModel[];
+  /** `docker network inspect cilo-<env>`, started early by the caller. */
+  envNetwork?: Promise<NetworkInfo | undefined>;
   /** From `cilo` flags; they add to what x-cilo says. */
   cli?: { project?: string; sharedNetworks?: string[]; createShared?: boolean };
   /** `--scale svc=N` of the command line. */
@@ -81,7 +86,7 @@ export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Pro
 
   // Docker work first, in parallel, outside the lock.
   const [services, , joinedInfo] = await Promise.all([
-    loadServices(ctx.docker, req.selector, ctx.cwd, ctx.writeStderr),
+    loadServices(ctx.docker, req.selector, ctx.cwd, ctx.writeStderr, req.services),
     ctx.docker.composeVersion(),
     Promise.all(joined.map((n) => ctx.docker.inspectNetwork(n))),
   ]);
@@ -111,7 +116,7 @@ export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Pro
     const prepared: Prepared = { key, env, overridePath: overrideFile(ctx.home, name), registeredNow, createdNetworks: [] };
     if (!req.materialize) return prepared;
     try {
-      await materialize(ctx, prepared, services, joined);
+      await materialize(ctx, prepared, services, joined, attempt === 0 ? await req.envNetwork?.catch(() => undefined) : undefined);
       return prepared;
     } catch (e) {
       if (e instanceof SubnetTakenError && !registeredNow && e.subnet === env.subnet)
@@ -259,10 +264,10 @@ function releaseSubnet(state: State, key: string, subnet: string): void {
   }
 }
 
-async function materialize(ctx: Context, p: Prepared, services: ServiceModel[], joined: string[]): Promise<void> {
+async function materialize(ctx: Context, p: Prepared, services: ServiceModel[], joined: string[], envNetwork?: NetworkInfo): Promise<void> {
   const { env } = p;
   const labels = networkLabels(ctx.home, env);
-  if (await ensureNetwork(ctx, { name: envNetworkName(env.name), subnet: env.subnet, labels })) p.createdNetworks.push(envNetworkName(env.name));
+  if (await ensureNetwork(ctx, { name: envNetworkName(env.name), subnet: env.subnet, labels }, envNetwork)) p.createdNetworks.push(envNetworkName(env.name));
   const published = env.shared_subnet ? sharedNetworkName(env.name) : undefined;
   if (published && (await ensureNetwork(ctx, { name: published, subnet: env.shared_subnet!, labels: { ...labels, [LABEL_SHARED]: 'true' } })))
     p.createdNetworks.push(published);

@@ -3,6 +3,7 @@ import { withFileLock } from '../state/lock.js';
 import { homeId, networkLockFile } from '../state/paths.js';
 import { ensureHome } from '../state/store.js';
 import { UserError } from '../errors/index.js';
+import type { NetworkInfo } from '../docker/docker.js';
 import { subnetLayout } from './subnet.js';
 import type { Context } from '../env/context.js';
 
@@ -38,7 +39,9 @@ export interface NetworkSpec {
  * `docker network create X` calls can produce several networks named X (seen on engine 20.10).
  * Returns true when it created the network.
  */
-export async function ensureNetwork(ctx: Context, spec: NetworkSpec): Promise<boolean> {
+export async function ensureNetwork(ctx: Context, spec: NetworkSpec, seen?: NetworkInfo): Promise<boolean> {
+  // A network seen a moment ago with our labels and subnet needs neither the lock nor another inspect.
+  if (seen && isOurs(seen, spec)) return false;
   ensureHome(ctx.home);
   return withFileLock(networkLockFile(ctx.home), async () => {
     const existing = await ctx.docker.inspectNetwork(spec.name);
@@ -69,6 +72,10 @@ export async function ensureNetwork(ctx: Context, spec: NetworkSpec): Promise<bo
     }
     return true;
   });
+}
+
+function isOurs(n: NetworkInfo, spec: NetworkSpec): boolean {
+  return [LABEL_MANAGED, LABEL_ENV, LABEL_HOME].every((l) => n.labels[l] === spec.labels[l]) && n.subnets.includes(spec.subnet);
 }
 
 /** Removes a network cilo created. Missing is fine; still-connected containers are an error. */

@@ -3,10 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { loadServices, scaleOptions, selectorArgs } from '../../lib/compose/model.ts';
+import { loadServices, scaleOptions, selectorArgs, servicesFromFiles } from '../../lib/compose/model.ts';
+import { parseComposeFile } from '../../lib/compose/yaml-file.ts';
 import { Docker } from '../../lib/docker/docker.ts';
 import { ExitCodeError } from '../../lib/errors/index.ts';
 import { tempDir } from '../helpers.ts';
@@ -115,4 +116,62 @@ test("loadServices: Compose's own error is shown as is and its exit code propaga
     (e: unknown) => e instanceof ExitCodeError && e.exitCode !== 0,
   );
   assert.match(stderr.join(''), /bogus_key/);
+});
+
+// servicesFromFiles is a shortcut for `docker compose config`: where it answers, it must say exactly what
+// Compose says; where it cannot be sure (include, extends, merge tags, interpolation in the keys cilo
+// reads) it must decline, so Compose is asked.
+async function bothWays(t: TestContext, files: Record<string, string>) {
+  const dir = tempDir(t);
+  for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
+  const names = Object.keys(files).filter((f) => f.endsWith('.yaml'));
+  const parsed = await Promise.all(names.map((f) => parseComposeFile(join(dir, f), files[f]!)));
+  const sel = { files: names.map((f) => join(dir, f)), envFiles: [], name: 'svcmodel' };
+  const fromCompose = await loadServices(new Docker(process.env), sel, dir, () => undefined);
+  return { fromFiles: servicesFromFiles(parsed), fromCompose };
+}
+
+test('servicesFromFiles equals docker compose config for every fixture project it answers for', async () => {
+  const root = join(import.meta.dirname, '..', '..', 'fixtures');
+  const projects = ['webapp', 'db', 'frontend', 'tiny', 'passthrough/profiles', 'passthrough/override', 'shared-test/odd-name', 'shared-test/publisher', 'shared-test/dev-suffix'];
+  let answered = 0;
+  for (const p of projects) {
+    const dir = join(root, p);
+    const files = readdirSync(dir).filter((f) => /^(compose|docker-compose)(\.override)?\.ya?ml$/.test(f)).sort((a, b) => Number(a.includes('override')) - Number(b.includes('override')));
+    const parsed = await Promise.all(files.map((f) => parseComposeFile(join(dir, f), readFileSync(join(dir, f), 'utf8'))));
+    const fromFiles = servicesFromFiles(parsed);
+    const fromCompose = await loadServices(new Docker(process.env), { files: files.map((f) => join(dir, f)), envFiles: [], name: 'svcmodel' }, dir, () => undefined);
+    if (fromFiles) {
+      answered++;
+      assert.deepEqual(fromFiles, fromCompose, p);
+    }
+  }
+  assert.ok(answered >= 6, `answered for ${answered} projects`);
+});
+
+test('servicesFromFiles: merged files, networks as list or map, network_mode, scale, replicas, container_name', async (t) => {
+  const { fromFiles, fromCompose } = await bothWays(t, {
+    'a.yaml': [
+      'services:',
+      '  web: { image: x, networks: [front, back], container_name: w }',
+      '  db: { image: x, networks: { back: { aliases: [d] } }, deploy: { replicas: 2 } }',
+      '  host: { image: x, network_mode: host }',
+      '  plain: { image: x, scale: 3 }',
+      'networks: { front: {}, back: {} }',
+    ].join('\n'),
+    'b.yaml': ['services:', '  web: { networks: [extra] }', '  plain: { scale: 1 }', '  new: { image: y }', 'networks: { extra: {} }'].join('\n'),
+  });
+  assert.ok(fromFiles, 'answers for plain files');
+  const sortNets = (m: typeof fromCompose) => m.map((s) => ({ ...s, networks: [...s.networks].sort() }));
+  assert.deepEqual(sortNets(fromFiles!), sortNets(fromCompose));
+});
+
+test('servicesFromFiles declines what only Compose knows', async () => {
+  const cases: Record<string, string> = {
+    include: 'include: [other.yaml]\nservices: { a: { image: x } }\n',
+    extends: 'services: { a: { image: x }, b: { extends: a } }\n',
+    interpolated: 'services: { a: { image: x, network_mode: "${MODE:-bridge}" } }\n',
+    reset: 'services: { a: { image: x, networks: !reset [] } }\n',
+  };
+  for (const [why, text] of Object.entries(cases)) assert.equal(servicesFromFiles([await parseComposeFile(`/x/${why}.yaml`, text)]), undefined, why);
 });

@@ -23,6 +23,7 @@ import {
   tempDir,
   uniqueName,
   type RunResult,
+  downWithEngineRetry,
 } from '../helpers.js';
 import { queryA, type DnsAnswer } from '../../lib/dns/query.js';
 import { syncHostsDir } from '../../lib/dns/hostsdir.js';
@@ -190,7 +191,7 @@ test('records follow up, down and destroy at once; two environments differ; no w
     const loop = queryLoop(port, Object.keys(expected), { max: 700, gapMs: 30 });
     try {
       for (let cycle = 0; cycle < 2; cycle++) {
-        const downs = await Promise.all([compose(e1, 'down'), cilo(['down', e2], { env })]);
+        const downs = await Promise.all([downWithEngineRetry(() => compose(e1, 'down')), downWithEngineRetry(() => cilo(['down', e2], { env }))]);
         ok(downs[0], `cilo-compose -p ${e1} down`);
         ok(downs[1], `cilo down ${e2}`);
         await assertNxdomain(port, `web.${e1}.test`);
