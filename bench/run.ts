@@ -2,8 +2,8 @@
 // this one run (absolute times vary from run to run; the ratios are what we track).
 // Targets (issue 3/4): passthrough adds <= 75 ms median; managed `up -d` <= 1.15x plain Compose;
 // DNS answer within 1 s of `cilo up` returning.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -54,8 +54,11 @@ function compare(label: string, plain: () => number, ours: () => number, runs = 
   return r;
 }
 
-function dockerCompose(args: string[], cwd: string) {
-  execFileSync('docker', ['compose', ...args], { cwd, env, stdio: 'ignore' });
+/** Times `up -d` (cmd + args + up -d), then brings it down again untimed. */
+function upThenDown(cmd: string, args: string[], cwd: string): number {
+  const ms = time(cmd, [...args, 'up', '-d'], cwd);
+  time(cmd, [...args, 'down'], cwd);
+  return ms;
 }
 
 async function main() {
@@ -83,32 +86,34 @@ async function main() {
     const override = join(env.CILO_HOME, 'envs', ciloName, 'override.yml');
     compare(
       'managed: compose + override vs cilo',
-      () => {
-        const ms = time('docker', ['compose', '-f', join(webapp, 'compose.yaml'), '-f', override, '-p', ciloName, 'up', '-d'], webapp);
-        dockerCompose(['-f', join(webapp, 'compose.yaml'), '-f', override, '-p', ciloName, 'down'], webapp);
-        return ms;
-      },
-      () => {
-        const ms = time(SHIM, ['-p', ciloName, 'up', '-d'], webapp);
-        time(SHIM, ['-p', ciloName, 'down'], webapp);
-        return ms;
-      },
+      () => upThenDown('docker', ['compose', '-f', join(webapp, 'compose.yaml'), '-f', override, '-p', ciloName], webapp),
+      () => upThenDown(SHIM, ['-p', ciloName], webapp),
       upRuns,
     );
     compare(
       'managed: up -d (3 services)',
-      () => {
-        const ms = time('docker', ['compose', '-p', plainName, 'up', '-d'], webapp);
-        dockerCompose(['-p', plainName, 'down'], webapp);
-        return ms;
-      },
-      () => {
-        const ms = time(SHIM, ['-p', ciloName, 'up', '-d'], webapp);
-        time(SHIM, ['-p', ciloName, 'down'], webapp);
-        return ms;
-      },
+      () => upThenDown('docker', ['compose', '-p', plainName], webapp),
+      () => upThenDown(SHIM, ['-p', ciloName], webapp),
       upRuns,
     );
+
+    // 20 environments of the one-service fixture: one after another, then all at once.
+    const tiny = join(ROOT, 'fixtures', 'tiny');
+    const many = Array.from({ length: 20 }, (_, i) => `benchmany${process.pid}x${i}`);
+    const spawnUp = (n: string) =>
+      new Promise<void>((res, rej) => spawn(SHIM, ['-p', n, 'up', '-d'], { cwd: tiny, env, stdio: 'ignore' }).on('exit', (c) => (c === 0 ? res() : rej(new Error(`up ${n}: ${c}`)))));
+    try {
+      const tSeq = performance.now();
+      for (const n of many) await spawnUp(n);
+      const seq = performance.now() - tSeq;
+      for (const n of many) time(SHIM, ['-p', n, 'down'], tiny);
+      const tPar = performance.now();
+      await Promise.all(many.map(spawnUp));
+      const par = performance.now() - tPar;
+      rows.push(['managed: 20 envs up, serial | parallel', fmt(seq), fmt(par), '', `${(seq / par).toFixed(2)}x faster in parallel`]);
+    } finally {
+      await Promise.all(many.map((n) => new Promise((r) => spawn(CILO, ['destroy', n], { env, stdio: 'ignore' }).on('exit', r))));
+    }
 
     // DNS: from `up` returning to the first correct answer from cilo's dnsmasq.
     const port = Number(env.CILO_DNS_PORT);
@@ -155,6 +160,55 @@ async function main() {
   } finally {
     execFileSync(CILO, ['dns', 'stop'], { env: dnsEnv, stdio: 'ignore' });
   }
+
+  // A big state: 500 environments x 5 services. `cilo list --json` (a whole process) and one DNS render.
+  const bigHome = join(home, 'big-home');
+  const big: State = emptyState();
+  for (let e = 0; e < 500; e++) {
+    const services: State['hosts'][string]['environments'][string]['services'] = {};
+    const net = `10.${224 + (e >> 8)}.${e & 255}`;
+    for (let s = 0; s < 5; s++) services[`s${s}`] = { name: `s${s}`, dns_name: `s${s}.b${e}.test`, ip: `${net}.${s + 2}`, addresses: [`${net}.${s + 2}`], replicas: 1 };
+    big.hosts.local!.environments[`p/b${e}`] = { name: `b${e}`, project: 'p', created_at: '', subnet: `${net}.0/24`, status: 'running', source: '/x', services, shared_networks: [] };
+  }
+  await updateState(bigHome, (s) => Object.assign(s, big));
+  const bigEnv = { ...env, CILO_HOME: bigHome };
+  const listTimes: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t1 = performance.now();
+    const r = spawnSync(CILO, ['list', '--json'], { env: bigEnv, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+    listTimes.push(performance.now() - t1);
+    if (r.status !== 0 || (JSON.parse(String(r.stdout)) as { environments: unknown[] }).environments.length !== 500) throw new Error('cilo list --json failed');
+  }
+  rows.push(['state: cilo list --json, 500 envs x 5', '', fmt(median(listTimes)), '', 'whole process']);
+  const renders: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    rmSync(join(bigHome, 'dns'), { recursive: true, force: true });
+    const t1 = performance.now();
+    syncHostsDir(bigHome, big);
+    renders.push(performance.now() - t1);
+  }
+  rows.push(['dns: render 500 envs x 5 (2,500 names)', '', fmt(median(renders)), '', 'all 500 files written']);
+
+  // Locked updates from 20 processes at once (25 read-increment-writes each): total throughput.
+  const lockHome20 = join(home, 'lock20');
+  mkdirSync(lockHome20, { recursive: true });
+  const worker = join(ROOT, 'test', 'state', 'fixtures', 'state-worker.mjs');
+  const workers = Array.from(
+    { length: 20 },
+    (_, i) =>
+      new Promise<void>((res, rej) => {
+        const child = spawn('node', [worker, 'increment', lockHome20, String(i), '25'], { stdio: ['ignore', 'ignore', 'inherit'] });
+        child.on('exit', (code) => (code === 0 ? res() : rej(new Error(`worker ${i} exited ${code}`))));
+      }),
+  );
+  await new Promise((r) => setTimeout(r, 1500)); // let all 20 start and wait at the barrier
+  const t20 = performance.now();
+  writeFileSync(join(lockHome20, 'go'), '');
+  await Promise.all(workers);
+  const ms20 = performance.now() - t20;
+  const total = (JSON.parse(readFileSync(join(lockHome20, 'state.json'), 'utf8')) as { subnet_counter: number }).subnet_counter;
+  if (total !== 500) throw new Error(`20 x 25 updates ended at ${total}`);
+  rows.push(['state: 20 processes x 25 locked updates', '', fmt(ms20), '', `${Math.round(500 / (ms20 / 1000))} updates/s, none lost`]);
 
   // One locked state update (flock + fresh read + fsync'd atomic write), in process.
   const lockHome = join(home, 'lock-home');

@@ -138,6 +138,41 @@ export async function dockerCompose(args: string[], opts: Options & { env: NodeJ
   return { exitCode: r.exitCode, signal: r.signal, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
+let composeChecked: boolean | undefined;
+/**
+ * Tests that run `docker compose config` (no engine needed) call this. Without Compose they fail, unless
+ * CILO_SKIP_INTEGRATION=1 outside CI: then the caller skips (requireCompose) or checks less.
+ */
+export function composeInstalled(): boolean {
+  if (composeChecked === undefined) {
+    try {
+      execFileSync('docker', ['compose', 'version'], { stdio: 'ignore', timeout: 20_000 });
+      composeChecked = true;
+    } catch {
+      composeChecked = false;
+    }
+  }
+  if (composeChecked) return true;
+  if (process.env.CILO_SKIP_INTEGRATION === '1' && !process.env.CI) return false;
+  throw new Error('these tests need Docker Compose v2: run scripts/setup-host.sh (or set CILO_SKIP_INTEGRATION=1 on a laptop)');
+}
+
+export function requireCompose(t: TestContext): boolean {
+  if (composeInstalled()) return true;
+  t.skip('no docker compose (CILO_SKIP_INTEGRATION=1)');
+  return false;
+}
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
 let dockerChecked: boolean | undefined;
 /**
  * Integration tests call this first. Without a Docker engine they fail loudly, unless

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML, { isSeq, type YAMLSeq } from 'yaml';
 import { renderOverride, type OverrideInput } from '../../lib/compose/override.ts';
-import { tempDir } from '../helpers.ts';
+import { requireCompose, tempDir } from '../helpers.ts';
 
 const input = (over: Partial<OverrideInput> = {}): OverrideInput => ({
   envName: 'dev',
@@ -123,12 +123,7 @@ test('no services: still a valid override declaring the env network', () => {
 });
 
 test('Compose merges it over a base file: ports removed, container_name replaced, networks added', (t) => {
-  try {
-    execFileSync('docker', ['compose', 'version'], { stdio: 'ignore', timeout: 20_000 });
-  } catch {
-    t.skip('docker compose is not installed');
-    return;
-  }
+  if (!requireCompose(t)) return;
   const dir = tempDir(t);
   writeFileSync(
     join(dir, 'compose.yaml'),

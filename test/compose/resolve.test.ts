@@ -3,26 +3,13 @@
 // also asks the real `docker compose config` (no engine or image needed) and requires the same answer.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { TestContext } from 'node:test';
 import { findComposeFiles, normalizeComposeName, resolveProject, topLevelName, type ResolvedProject } from '../../lib/compose/resolve.ts';
 import { parseGlobalFlags } from '../../lib/compose/global-flags.ts';
-import { tempDir } from '../helpers.ts';
-
-let composeAvailable: boolean | undefined;
-function haveCompose(): boolean {
-  if (composeAvailable === undefined) {
-    try {
-      execFileSync('docker', ['compose', 'version'], { stdio: 'ignore', timeout: 20_000 });
-      composeAvailable = true;
-    } catch {
-      composeAvailable = false;
-    }
-  }
-  return composeAvailable;
-}
+import { composeInstalled, tempDir } from '../helpers.ts';
 
 interface Case {
   t: TestContext;
@@ -78,7 +65,7 @@ function servicesOf(files: string[], stdin?: string): string[] {
 async function resolveBoth(c: Case, cwd: string, argv: string[], env: Record<string, string> = {}, stdin?: string): Promise<ResolvedProject> {
   const ours = resolveProject(parseGlobalFlags([...argv, 'config']), cwd, env);
   assert.ok(ours, `a project is found in ${cwd} for ${argv.join(' ')}`);
-  if (haveCompose()) {
+  if (composeInstalled()) {
     const model = await new Promise<{ name: string; services?: Record<string, unknown> }>((resolve, reject) => {
       const child = execFile(
         'docker',

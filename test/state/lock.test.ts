@@ -11,7 +11,7 @@ import { lockTimeoutFromEnv, withFileLock } from '../../lib/state/lock.ts';
 import { updateState, readState } from '../../lib/state/store.ts';
 import { stateLockFile } from '../../lib/state/paths.ts';
 import { UserError } from '../../lib/errors/index.ts';
-import { ROOT, tempDir } from '../helpers.ts';
+import { ROOT, tempDir, rejection } from '../helpers.ts';
 
 const WORKER = join(import.meta.dirname, 'fixtures', 'state-worker.mjs');
 
@@ -57,14 +57,6 @@ async function flockHolder(t: TestContext, lockFile: string, seconds: number): P
 
 const exited = (child: ChildProcess) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  assert.fail('expected a rejection');
-}
 
 test('the lock file is $CILO_HOME/state.lock and flock(1) sees it held while updateState runs', async (t) => {
   const h = home(t);

@@ -10,7 +10,7 @@ import type { TestContext } from 'node:test';
 import { ensureHome, readState, updateState, writeFileAtomic } from '../../lib/state/store.ts';
 import { emptyState, localEnvironments, parseState, StateFileError, type Environment, type State } from '../../lib/state/schema.ts';
 import { stateFile, stateLockFile } from '../../lib/state/paths.ts';
-import { ROOT, tempDir } from '../helpers.ts';
+import { ROOT, tempDir, rejection } from '../helpers.ts';
 
 const WORKER = join(import.meta.dirname, 'fixtures', 'state-worker.mjs');
 
@@ -32,14 +32,6 @@ function sampleEnv(name: string): Environment {
   };
 }
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  assert.fail('expected a rejection');
-}
 
 test('readState of a missing file is the empty state, and creates nothing', (t) => {
   const h = freshHome(t);
