@@ -34,8 +34,9 @@ export function syncHostsDir(home: string, state: State): void {
     }
     if (current === content) continue;
     if (content === '' && current === undefined) continue;
-    // dnsmasq must be able to read it after dropping privileges: 0644, in a 0755 directory.
-    writeFileAtomic(join(staging, env), content, 0o644, file);
+    // dnsmasq must be able to read it after dropping privileges: 0644, in a 0755 directory. Not fsync'd:
+    // it is derived from state and rewritten from it (and by `cilo doctor --fix`) after a crash.
+    writeFileAtomic(join(staging, env), content, { mode: 0o644, target: file, durable: false });
   }
   for (const f of readdirSync(dir)) {
     if (!wanted.has(f) || wanted.get(f)!.length === 0) {

@@ -139,7 +139,7 @@ export async function ensureDnsServer(ctx: Context, opts: { quietIfRunning?: boo
       return;
     }
     if (pid) await stopPid(pid);
-    writeFileAtomic(confFile(ctx.home), conf, 0o644);
+    writeFileAtomic(confFile(ctx.home), conf, { mode: 0o644 });
     const r = await ctx.runner.run('dnsmasq', [`--conf-file=${confFile(ctx.home)}`], { env: ctx.env }).catch((e: unknown) => {
       restoreConf(ctx.home, current);
       throw e;
@@ -162,7 +162,7 @@ export async function ensureDnsServer(ctx: Context, opts: { quietIfRunning?: boo
 /** A failed start leaves the config as it was. */
 function restoreConf(home: string, previous: string | undefined): void {
   if (previous === undefined) rmSync(confFile(home), { force: true });
-  else writeFileAtomic(confFile(home), previous, 0o644);
+  else writeFileAtomic(confFile(home), previous, { mode: 0o644 });
 }
 
 async function stopPid(pid: number): Promise<void> {

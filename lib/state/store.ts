@@ -25,17 +25,30 @@ export function readState(home: string): State {
   return parseState(text, file);
 }
 
+export interface AtomicWriteOptions {
+  /** Default 0600. */
+  mode?: number;
+  /** Where the file lands, when the temp file must be made elsewhere (same file system). Default: `file`. */
+  target?: string;
+  /**
+   * false: skip the fsyncs. Readers still see the old or the new file (rename), but a crash may lose the
+   * write: only for files derived from state and rewritten from it (DNS records). Default true.
+   */
+  durable?: boolean;
+}
+
 /**
  * Writes a file atomically: a unique temp file beside it, fsync, rename, fsync of the directory.
- * A crash leaves the old or the new content, never a torn file. `target` (default `file`) is where it
- * lands, when the temp file must be made elsewhere (in the same file system).
+ * A crash leaves the old or the new content, never a torn file.
  */
-export function writeFileAtomic(file: string, content: string, mode = 0o600, target = file): void {
+export function writeFileAtomic(file: string, content: string, opts: AtomicWriteOptions = {}): void {
+  const target = opts.target ?? file;
+  const durable = opts.durable ?? true;
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'wx', mode);
+  const fd = openSync(tmp, 'wx', opts.mode ?? 0o600);
   try {
     writeSync(fd, content);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
     unlinkSync(tmp);
@@ -48,6 +61,7 @@ export function writeFileAtomic(file: string, content: string, mode = 0o600, tar
     unlinkSync(tmp);
     throw e;
   }
+  if (!durable) return;
   const dirFd = openSync(dirname(target), 'r');
   try {
     fsyncSync(dirFd);

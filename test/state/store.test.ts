@@ -174,7 +174,7 @@ test('writeFileAtomic: full replacement, mode, a target elsewhere, no leftovers'
   const out = join(dir, 'out');
   mkdirSync(staging);
   mkdirSync(out);
-  writeFileAtomic(join(staging, 'x'), 'hello', 0o644, join(out, 'x'));
+  writeFileAtomic(join(staging, 'x'), 'hello', { mode: 0o644, target: join(out, 'x') });
   assert.equal(readFileSync(join(out, 'x'), 'utf8'), 'hello');
   assert.equal(mode(join(out, 'x')), 0o644);
   assert.deepEqual(readdirSync(staging), []);
