@@ -110,7 +110,7 @@ async function main() {
       const tPar = performance.now();
       await Promise.all(many.map(spawnUp));
       const par = performance.now() - tPar;
-      rows.push(['managed: 20 envs up, serial | parallel', fmt(seq), fmt(par), '', `${(seq / par).toFixed(2)}x faster in parallel`]);
+      rows.push(['managed: 20 envs up: serial (left), parallel (right)', fmt(seq), fmt(par), '', `${(seq / par).toFixed(2)}x faster in parallel`]);
     } finally {
       await Promise.all(many.map((n) => new Promise((r) => spawn(CILO, ['destroy', n], { env, stdio: 'ignore' }).on('exit', r))));
     }

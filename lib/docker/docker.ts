@@ -108,8 +108,16 @@ export class Docker {
     return this.run(args);
   }
 
+  /**
+   * `docker network rm`. Right after its last container is removed, the engine can still report the network
+   * as having "active endpoints" for a moment (moby/moby#42119): retried a few times, 300 ms apart.
+   */
   async removeNetwork(nameOrId: string): Promise<RunResult> {
-    return this.run(['network', 'rm', nameOrId]);
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.run(['network', 'rm', nameOrId]);
+      if (r.code === 0 || attempt === 4 || !/active endpoints/.test(r.stderr)) return r;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
   }
 
   async disconnect(network: string, container: string): Promise<RunResult> {

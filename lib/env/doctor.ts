@@ -141,6 +141,17 @@ export async function diagnose(ctx: Context): Promise<Finding[]> {
   return findings;
 }
 
+/**
+ * Removes orphan containers, then the networks Compose made for their (forgotten) projects; Docker refuses
+ * the ones still in use. Their volumes stay: they may hold data.
+ */
+async function removeOrphans(ctx: Context, containers: ContainerInfo[]): Promise<void> {
+  await ctx.docker.removeContainers(containers.map((c) => c.id));
+  const projects = new Set(containers.map((c) => c.labels[COMPOSE_PROJECT_LABEL]).filter((p, i) => p && p === containers[i]!.labels[LABEL_ENV]));
+  for (const project of projects)
+    for (const n of await ctx.docker.listNetworks(`${COMPOSE_PROJECT_LABEL}=${project}`)) await ctx.docker.removeNetwork(n.id);
+}
+
 /** Repairs the findings one by one; each one re-checks what it acts on. */
 export async function repair(ctx: Context, findings: Finding[]): Promise<Finding[]> {
   for (const f of findings) {
@@ -174,7 +185,7 @@ async function repairOne(ctx: Context, f: Finding): Promise<void> {
     }
     case 'orphan-container': {
       const [c] = (await ctx.docker.listContainers([])).filter((x) => x.name === f.subject);
-      if (c && c.labels[LABEL_HOME] === homeId(ctx.home) && !findEnvByName(readState(ctx.home), c.labels[LABEL_ENV] ?? '')) await ctx.docker.removeContainers([c.id]);
+      if (c && c.labels[LABEL_HOME] === homeId(ctx.home) && !findEnvByName(readState(ctx.home), c.labels[LABEL_ENV] ?? '')) await removeOrphans(ctx, [c]);
       return;
     }
     case 'orphan-network': {
@@ -182,7 +193,7 @@ async function repairOne(ctx: Context, f: Finding): Promise<void> {
       if (!info || info.labels[LABEL_MANAGED] !== 'true' || info.labels[LABEL_HOME] !== homeId(ctx.home) || findEnvByName(readState(ctx.home), info.labels[LABEL_ENV] ?? '')) return;
       const attached = (await ctx.docker.listContainers([])).filter((c) => info.containers[c.id]);
       const orphans = attached.filter((c) => !findEnvByName(readState(ctx.home), c.labels[LABEL_ENV] ?? c.labels[COMPOSE_PROJECT_LABEL] ?? ''));
-      await ctx.docker.removeContainers(orphans.map((c) => c.id));
+      await removeOrphans(ctx, orphans);
       for (const c of attached.filter((x) => !orphans.includes(x))) await ctx.docker.disconnect(info.id, c.id);
       await removeOwnedNetwork(ctx, f.subject);
       return;

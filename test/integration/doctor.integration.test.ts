@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { cilo, ciloCompose, ciloEnv, docker, dockerLines, FIXTURES, requireDocker, uniqueName } from '../helpers.js';
+import { cilo, ciloCompose, ciloEnv, docker, dockerLines, FIXTURES, requireDocker, sweepEnvironments, uniqueName } from '../helpers.js';
 import { readState, updateState } from '../../lib/state/store.js';
 import { localEnvironments } from '../../lib/state/schema.js';
 import { homeId } from '../../lib/state/paths.js';
@@ -24,6 +24,7 @@ test('doctor finds drift, --fix repairs it, and another CILO_HOME and foreign ne
   const foreign = `cilo-${uniqueName('foreign')}`;
   const ghostShared = `cilo-shared-${uniqueName('ghost')}`;
   t.after(() => {
+    sweepEnvironments([orphaned]); // removed from state below, so the home's own sweep cannot see it
     for (const n of [foreign, ghostShared]) dockerLines(['network', 'rm', n]);
   });
 
@@ -69,6 +70,7 @@ test('doctor finds drift, --fix repairs it, and another CILO_HOME and foreign ne
   // What --fix did, and did not do.
   assert.deepEqual(dockerLines(['ps', '-aq', '--filter', `label=com.docker.compose.project=${orphaned}`]), []);
   assert.deepEqual(dockerLines(['network', 'ls', '-q', '--filter', `name=^cilo-${orphaned}$`]), []);
+  assert.deepEqual(dockerLines(['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${orphaned}`]), [], "Compose's own network of the orphan");
   assert.deepEqual(dockerLines(['network', 'ls', '-q', '--filter', `name=^${ghostShared}$`]), []);
   assert.equal(dockerLines(['network', 'ls', '-q', '--filter', `name=^${foreign}$`]).length, 1, 'a network cilo did not create stays');
   assert.equal(docker(['inspect', '-f', '{{.State.Running}}', `${other}-app-1`]).trim(), 'true', "the other home's environment still runs");
