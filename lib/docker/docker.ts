@@ -217,5 +217,5 @@ export async function removeComposeLeftovers(docker: Docker, project: string): P
   const vols = (await docker.check(['volume', 'ls', '-q', '--filter', filter], 'listing volumes')).split('\n').filter(Boolean);
   if (vols.length > 0) await docker.check(['volume', 'rm', '-f', ...vols], 'removing volumes');
   const nets = (await docker.check(['network', 'ls', '-q', '--filter', filter], 'listing networks')).split('\n').filter(Boolean);
-  for (const n of nets) await docker.run(['network', 'rm', n]);
+  for (const n of nets) await docker.removeNetwork(n);
 }

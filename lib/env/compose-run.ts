@@ -89,10 +89,14 @@ export async function runManaged(ctx: Context, cmd: ManagedCommand): Promise<Exe
   if (runOverride) writeFileSync(runOverride, withoutStaticAddresses(readFileSync(override, 'utf8'), oneOff!), { mode: 0o600 });
   const files = useOverride ? [runOverride ?? override] : [];
   const args = [...flags.otherTokens, ...extra, ...selectorArgs({ ...selector, projectDirectory: undefined, envFiles: [] }, files), subcommand, ...subArgs];
+  // An attached `up` or a `run` keeps Compose in the foreground: its services must resolve while it runs,
+  // not only once it returns.
+  const watcher = found && isAttached(subcommand, subArgs) ? watchWhileRunning(ctx, project.name) : undefined;
   let result: ExecResult;
   try {
     result = await ctx.docker.composeExec(args, { cwd: ctx.cwd });
   } finally {
+    await watcher?.stop();
     if (runOverride) rmSync(runOverride, { force: true });
   }
 
@@ -106,14 +110,47 @@ export async function runManaged(ctx: Context, cmd: ManagedCommand): Promise<Exe
   }
   if (found && CHANGES.has(subcommand)) {
     const env = await observeEnvironment(ctx, project.name);
-    // Compose succeeded: a DNS server that cannot start is worth a warning, not a failed command.
-    if (env?.status === 'running' && ctx.env.CILO_DNS !== 'off')
-      await ensureDnsServer(ctx, { quietIfRunning: true }).catch((e: unknown) => {
-        if (!(e instanceof UserError)) throw e;
-        ctx.log.warn(`host DNS names are not served: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
-      });
+    if (env?.status === 'running' && ctx.env.CILO_DNS !== 'off') await startDns(ctx);
   }
   return result;
+}
+
+function isAttached(subcommand: string, subArgs: readonly string[]): boolean {
+  if (subcommand === 'run') return true;
+  if (subcommand !== 'up') return false;
+  return !subArgs.some((a) => a === '-d' || a === '--detach' || a === '--wait' || a.startsWith('--detach=') || a.startsWith('--wait='));
+}
+
+/** Observes the environment every second until stopped (and the observation in flight has finished). */
+function watchWhileRunning(ctx: Context, name: string): { stop(): Promise<void> } {
+  let inFlight: Promise<void> | undefined;
+  let dnsStarted = false;
+  const timer = setInterval(() => {
+    if (inFlight) return; // one look at a time: a slow engine skips ticks
+    inFlight = observeEnvironment(ctx, name)
+      .then(async (env) => {
+        if (env?.status === 'running' && !dnsStarted && ctx.env.CILO_DNS !== 'off') {
+          dnsStarted = true;
+          await startDns(ctx);
+        }
+      })
+      .catch(() => undefined) // retried on the next tick; the observation after Compose returns reports
+      .finally(() => (inFlight = undefined));
+  }, 1000);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
+}
+
+/** Compose succeeded: a DNS server that cannot start is worth a warning, not a failed command. */
+async function startDns(ctx: Context): Promise<void> {
+  await ensureDnsServer(ctx, { quietIfRunning: true }).catch((e: unknown) => {
+    if (!(e instanceof UserError)) throw e;
+    ctx.log.warn(`host DNS names are not served: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+  });
 }
 
 function warnConsumers(ctx: Context, consumers: Map<string, string[]>, name: string): void {

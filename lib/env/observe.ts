@@ -42,6 +42,7 @@ export async function observeEnvironment(ctx: Context, name: string): Promise<En
       const found = findEnvByName(state, name);
       if (!found || found[1].status === 'destroying') return undefined;
       const env = found[1];
+      const before = JSON.stringify([env.status, env.services]);
       for (const svc of Object.values(env.services)) {
         const s = seen.get(svc.name);
         svc.addresses = (s?.addresses ?? []).sort(byAddress);
@@ -49,7 +50,8 @@ export async function observeEnvironment(ctx: Context, name: string): Promise<En
         else delete svc.shared_addresses;
       }
       env.status = anyRunning ? 'running' : env.status === 'created' ? 'created' : 'stopped';
-      env.updated_at = new Date().toISOString();
+      // Only a real change is written (observe also runs every second during an attached `up`).
+      if (JSON.stringify([env.status, env.services]) !== before) env.updated_at = new Date().toISOString();
       return structuredClone(env);
     },
     { ...lockOptions(ctx), afterWrite: (state) => syncHostsDir(ctx.home, state) },

@@ -55,7 +55,3 @@ export function consumersOf(state: State, key: string): Map<string, string[]> {
   }
   return out;
 }
-
-export function environmentByKey(state: State, key: string): Environment | undefined {
-  return localEnvironments(state)[key];
-}

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import {
   BIN_CILO,
+  BIN_SHIM,
   cilo,
   ciloCompose,
   ciloEnv,
@@ -493,4 +494,23 @@ test('x-cilo dns-suffix: dev serves names under .dev, NXDOMAIN for unknown ones'
 
   ok(await cilo(['destroy', name], { env }), 'cilo destroy');
   await assertNxdomain(port, `web.${name}.dev`);
+});
+
+test('an attached up (no -d) serves its names while Compose runs in the foreground; they go when it stops', async (t) => {
+  if (!requireDocker(t)) return;
+  const { env } = await ciloEnv(t);
+  const port = Number(env.CILO_DNS_PORT);
+  const name = uniqueName('att');
+  const child = execa(BIN_SHIM, ['-p', name, 'up'], { cwd: WEBAPP, env, extendEnv: false, reject: false, stdin: 'ignore' });
+  t.after(() => child.kill('SIGKILL'));
+  let answer: DnsAnswer | undefined;
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+    answer = await queryA(`web.${name}.test`, port, { timeoutMs: 300 }).catch(() => undefined);
+    if (answer?.addresses.length) break;
+  }
+  assert.equal(answer?.addresses.length, 1, `web.${name}.test resolved while the attached up runs`);
+  assert.equal(child.exitCode, null, 'Compose is still in the foreground');
+  child.kill('SIGTERM'); // forwarded to Compose, which stops the services
+  await child;
+  assert.equal((await queryA(`web.${name}.test`, port)).rcode, 3, 'NXDOMAIN once it stopped');
 });
