@@ -20,6 +20,11 @@ const ctx = {
   log: stderrLogger('cilo', write, errPaint.yellow),
   writeStderr: write,
 };
+// `cilo list | head`: the reader left; stop quietly like any Unix tool instead of crashing on EPIPE.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 const output = {
   out: (s: string) => void process.stdout.write(s),
   err: write,

@@ -46,8 +46,16 @@ export function recordsByEnvironment(state: State): Map<string, DnsRecord[]> {
   return out;
 }
 
-export function suffixesInUse(state: State): string[] {
-  const set = new Set<string>();
-  for (const env of Object.values(localEnvironments(state))) set.add(env.dns_suffix ?? 'test');
+export const DEFAULT_SUFFIX = 'test';
+
+/** The suffix for an environment whose files do not set x-cilo.dns-suffix: CILO_DNS_SUFFIX, else `test`. */
+export function defaultSuffix(env: NodeJS.ProcessEnv): string {
+  return env.CILO_DNS_SUFFIX || DEFAULT_SUFFIX;
+}
+
+/** Every suffix cilo's dnsmasq answers for: those of the environments in state, and the default one. */
+export function servedSuffixes(state: State, env: NodeJS.ProcessEnv): string[] {
+  const set = new Set<string>([defaultSuffix(env)]);
+  for (const e of Object.values(localEnvironments(state))) set.add(e.dns_suffix ?? DEFAULT_SUFFIX);
   return [...set].sort();
 }

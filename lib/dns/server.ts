@@ -11,7 +11,7 @@ import { dnsDir } from '../state/paths.js';
 import { readState, writeFileAtomic, ensureHome } from '../state/store.js';
 import type { Context } from '../env/context.js';
 import { hostsDir, syncHostsDir } from './hostsdir.js';
-import { suffixesInUse } from './records.js';
+import { servedSuffixes } from './records.js';
 import { queryA } from './query.js';
 
 export const DEFAULT_DNS_PORT = 5354;
@@ -111,13 +111,14 @@ export async function dnsStatus(ctx: Context): Promise<DnsStatus> {
     port,
     answering: pid !== undefined && (await answers(port)),
     records: countRecords(ctx.home),
-    suffixes: suffixesWanted(ctx, state),
+    suffixes: servedSuffixes(state, ctx.env),
     config: confFile(ctx.home),
   };
 }
 
-function suffixesWanted(ctx: Context, state: ReturnType<typeof readState>): string[] {
-  return [...new Set([...suffixesInUse(state), ctx.env.CILO_DNS_SUFFIX || 'test'])].sort();
+/** `CILO_DNS=off` turns host DNS off: `up` does not start the server and `doctor` does not ask for it. */
+export function dnsEnabled(env: NodeJS.ProcessEnv): boolean {
+  return env.CILO_DNS !== 'off';
 }
 
 /**
@@ -131,7 +132,7 @@ export async function ensureDnsServer(ctx: Context, opts: { quietIfRunning?: boo
   await withFileLock(lockFile(ctx.home), async () => {
     const state = readState(ctx.home);
     syncHostsDir(ctx.home, state);
-    const conf = renderDnsmasqConf({ home: ctx.home, port, suffixes: suffixesWanted(ctx, state), user: userInfo().username });
+    const conf = renderDnsmasqConf({ home: ctx.home, port, suffixes: servedSuffixes(state, ctx.env), user: userInfo().username });
     const current = existsSync(confFile(ctx.home)) ? readFileSync(confFile(ctx.home), 'utf8') : undefined;
     const pid = livePid(ctx.home);
     if (pid && current === conf) {

@@ -22,6 +22,10 @@ export interface ContainerInfo {
 
 export const MIN_COMPOSE = [2, 24, 0] as const;
 
+/** Labels Compose puts on what it creates. */
+export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
+export const COMPOSE_ONEOFF_LABEL = 'com.docker.compose.oneoff';
+
 /** Parses `2.26.1`, `v2.24.0-desktop.1`, `2.26.1-4` (Debian) into [major, minor, patch]. */
 export function parseComposeVersion(text: string): [number, number, number] | undefined {
   const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(text.trim());
@@ -120,6 +124,10 @@ export class Docker {
     }
   }
 
+  async connect(network: string, container: string): Promise<void> {
+    await this.check(['network', 'connect', network, container], `connecting ${container.slice(0, 12)} to ${network}`);
+  }
+
   async disconnect(network: string, container: string): Promise<RunResult> {
     return this.run(['network', 'disconnect', '--force', network, container]);
   }
@@ -211,11 +219,16 @@ function parseContainer(line: string): ContainerInfo {
   return { id: c.Id, name: c.Name.replace(/^\//, ''), running: c.State.Running, labels: c.Config.Labels ?? {}, networks };
 }
 
-/** Volumes and networks Compose made for a project, found by label (what `down -v` may have missed). */
-export async function removeComposeLeftovers(docker: Docker, project: string): Promise<void> {
-  const filter = `label=com.docker.compose.project=${project}`;
-  const vols = (await docker.check(['volume', 'ls', '-q', '--filter', filter], 'listing volumes')).split('\n').filter(Boolean);
-  if (vols.length > 0) await docker.check(['volume', 'rm', '-f', ...vols], 'removing volumes');
+/**
+ * Networks (and, if asked, volumes) Compose made for a project, found by label: what `down -v` missed, or
+ * what a forgotten project left. Docker refuses networks still in use; that refusal is left as is.
+ */
+export async function removeComposeLeftovers(docker: Docker, project: string, opts: { volumes: boolean }): Promise<void> {
+  const filter = `label=${COMPOSE_PROJECT_LABEL}=${project}`;
+  if (opts.volumes) {
+    const vols = (await docker.check(['volume', 'ls', '-q', '--filter', filter], 'listing volumes')).split('\n').filter(Boolean);
+    if (vols.length > 0) await docker.check(['volume', 'rm', '-f', ...vols], 'removing volumes');
+  }
   const nets = (await docker.check(['network', 'ls', '-q', '--filter', filter], 'listing networks')).split('\n').filter(Boolean);
   for (const n of nets) await docker.removeNetwork(n);
 }

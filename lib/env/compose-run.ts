@@ -17,7 +17,7 @@ import type { Context } from './context.js';
 import { observeEnvironment } from './observe.js';
 import { prepareEnvironment, rollbackRegistration, type Prepared } from './prepare.js';
 import { consumersOf } from './shared.js';
-import { ensureDnsServer } from '../dns/server.js';
+import { dnsEnabled, ensureDnsServer } from '../dns/server.js';
 import { UserError } from '../errors/index.js';
 
 /** Subcommands that need the environment ready (registered, networks, fresh override). */
@@ -68,7 +68,6 @@ export async function runManaged(ctx: Context, cmd: ManagedCommand): Promise<Exe
       envNetwork,
       cli: cmd.cli,
       scale: subcommand === 'up' || subcommand === 'create' ? scaleOptions(subArgs) : subcommand === 'scale' ? scaleArguments(subArgs) : undefined,
-      register: 'if-missing',
       materialize: true,
     });
   }
@@ -110,7 +109,7 @@ export async function runManaged(ctx: Context, cmd: ManagedCommand): Promise<Exe
   }
   if (found && CHANGES.has(subcommand)) {
     const env = await observeEnvironment(ctx, project.name);
-    if (env?.status === 'running' && ctx.env.CILO_DNS !== 'off') await startDns(ctx);
+    if (env?.status === 'running') await startDns(ctx);
   }
   return result;
 }
@@ -129,7 +128,7 @@ function watchWhileRunning(ctx: Context, name: string): { stop(): Promise<void> 
     if (inFlight) return; // one look at a time: a slow engine skips ticks
     inFlight = observeEnvironment(ctx, name)
       .then(async (env) => {
-        if (env?.status === 'running' && !dnsStarted && ctx.env.CILO_DNS !== 'off') {
+        if (env?.status === 'running' && !dnsStarted) {
           dnsStarted = true;
           await startDns(ctx);
         }
@@ -147,6 +146,7 @@ function watchWhileRunning(ctx: Context, name: string): { stop(): Promise<void> 
 
 /** Compose succeeded: a DNS server that cannot start is worth a warning, not a failed command. */
 async function startDns(ctx: Context): Promise<void> {
+  if (!dnsEnabled(ctx.env)) return;
   await ensureDnsServer(ctx, { quietIfRunning: true }).catch((e: unknown) => {
     if (!(e instanceof UserError)) throw e;
     ctx.log.warn(`host DNS names are not served: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);

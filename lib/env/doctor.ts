@@ -4,7 +4,7 @@
 // not create.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ContainerInfo, NetworkInfo } from '../docker/docker.js';
+import { COMPOSE_ONEOFF_LABEL, COMPOSE_PROJECT_LABEL, removeComposeLeftovers, type ContainerInfo, type NetworkInfo } from '../docker/docker.js';
 import {
   ensureNetwork,
   envNetworkName,
@@ -21,10 +21,11 @@ import { readState, updateState } from '../state/store.js';
 import { homeId } from '../state/paths.js';
 import { hostsDir, renderHostsFile, syncHostsDir } from '../dns/hostsdir.js';
 import { recordsByEnvironment } from '../dns/records.js';
-import { dnsStatus, ensureDnsServer } from '../dns/server.js';
+import { dnsEnabled, dnsStatus, ensureDnsServer } from '../dns/server.js';
 import type { Context } from './context.js';
 import { lockOptions } from './locking.js';
-import { COMPOSE_PROJECT_LABEL, observeEnvironment } from './observe.js';
+import { releaseIfUnused } from './shared.js';
+import { observeEnvironment } from './observe.js';
 import { destroyEnvironment } from './lifecycle.js';
 
 export type FindingKind =
@@ -75,7 +76,7 @@ export async function diagnose(ctx: Context): Promise<Finding[]> {
     const net = envNetworkName(env.name);
     if (env.status !== 'created' && !byName.has(net))
       findings.push({ kind: 'env-network-missing', subject: key, problem: `${key} is ${env.status} but Docker network ${net} does not exist`, fix: `create ${net} again with subnet ${env.subnet}` });
-    const running = containers.filter((c) => c.labels[COMPOSE_PROJECT_LABEL] === env.name && c.running && c.labels['com.docker.compose.oneoff'] !== 'True');
+    const running = containers.filter((c) => c.labels[COMPOSE_PROJECT_LABEL] === env.name && c.running && c.labels[COMPOSE_ONEOFF_LABEL] !== 'True');
     const actual = running.length > 0 ? 'running' : env.status === 'created' ? 'created' : 'stopped';
     const recorded = Object.values(env.services).flatMap((s) => [...s.addresses, ...(s.shared_addresses ?? [])]).sort().join(',');
     const seen = running.flatMap((c) => [c.networks[net], c.networks[sharedNetworkName(env.name)]].filter((a): a is string => !!a)).sort().join(',');
@@ -114,18 +115,20 @@ export async function diagnose(ctx: Context): Promise<Finding[]> {
   for (const [net, record] of Object.entries(state.shared_networks)) {
     for (const ref of record.referenced_by)
       if (!envs[ref]) findings.push({ kind: 'stale-reference', subject: net, problem: `${net} lists ${ref} as a reference, but no such environment exists`, fix: `drop ${ref} from its references` });
-    if (record.created_by !== 'external' && !envs[record.created_by])
+    // A record outliving its publisher is normal (destroy --force keeps it for the consumers); the network
+    // outliving it is a destroy that did not finish.
+    if (record.created_by !== 'external' && !envs[record.created_by] && byName.has(net))
       findings.push({
         kind: 'publisher-gone',
         subject: net,
-        problem: `${net} was published by ${record.created_by}, which no longer exists`,
-        fix: byName.has(net) ? `remove the network (consumers are disconnected) and its record; mark consumers broken` : 'remove its record; mark consumers broken',
+        problem: `${net} still exists, but its publisher ${record.created_by} no longer does`,
+        fix: 'remove the network (consumers are disconnected) and mark its consumers broken',
       });
   }
 
   const wanted = recordsByEnvironment(state);
   const hasRecords = [...wanted.values()].some((r) => r.length > 0);
-  if (hasRecords && ctx.env.CILO_DNS !== 'off') {
+  if (hasRecords && dnsEnabled(ctx.env)) {
     const dns = await dnsStatus(ctx);
     if (!dns.running || !dns.answering)
       findings.push({ kind: 'dns-down', subject: `127.0.0.1:${dns.port}`, problem: `the DNS server is ${dns.running ? 'running but not answering' : 'not running'}`, fix: 'start it' });
@@ -147,9 +150,9 @@ export async function diagnose(ctx: Context): Promise<Finding[]> {
  */
 async function removeOrphans(ctx: Context, containers: ContainerInfo[]): Promise<void> {
   await ctx.docker.removeContainers(containers.map((c) => c.id));
-  const projects = new Set(containers.map((c) => c.labels[COMPOSE_PROJECT_LABEL]).filter((p, i) => p && p === containers[i]!.labels[LABEL_ENV]));
-  for (const project of projects)
-    for (const n of await ctx.docker.listNetworks(`${COMPOSE_PROJECT_LABEL}=${project}`)) await ctx.docker.removeNetwork(n.id);
+  // Only projects that were cilo environments (Compose project name = cilo.env), never someone else's.
+  const projects = new Set(containers.filter((c) => c.labels[COMPOSE_PROJECT_LABEL] === c.labels[LABEL_ENV]).map((c) => c.labels[LABEL_ENV]!));
+  for (const project of projects) await removeComposeLeftovers(ctx.docker, project, { volumes: false });
 }
 
 /** Repairs the findings one by one; each one re-checks what it acts on. */
@@ -211,7 +214,7 @@ async function repairOne(ctx: Context, f: Finding): Promise<void> {
           const rec = state.shared_networks[f.subject];
           if (!rec) return;
           rec.referenced_by = rec.referenced_by.filter((k) => localEnvironments(state)[k]);
-          if (rec.referenced_by.length === 0 && rec.created_by === 'external') delete state.shared_networks[f.subject];
+          releaseIfUnused(state, f.subject);
         },
         lockOptions(ctx),
       );
@@ -231,7 +234,9 @@ async function repairOne(ctx: Context, f: Finding): Promise<void> {
             const env = localEnvironments(state)[k];
             if (env) env.broken_shared_networks = [...new Set([...(env.broken_shared_networks ?? []), f.subject])];
           }
-          delete state.shared_networks[f.subject];
+          rec.referenced_by = rec.referenced_by.filter((k) => k !== rec.created_by);
+          delete rec.subnet;
+          releaseIfUnused(state, f.subject);
         },
         lockOptions(ctx),
       );

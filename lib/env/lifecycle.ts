@@ -5,7 +5,7 @@ import { UserError, ExitCodeError } from '../errors/index.js';
 import type { GlobalFlags } from '../compose/global-flags.js';
 import { resolveProject, BASE_NAMES, type ResolvedProject } from '../compose/resolve.js';
 import { selectorArgs } from '../compose/model.js';
-import { removeComposeLeftovers } from '../docker/docker.js';
+import { COMPOSE_PROJECT_LABEL, removeComposeLeftovers } from '../docker/docker.js';
 import { envNetworkName, LABEL_ENV, removeOwnedNetwork, sharedNetworkName } from '../network/networks.js';
 import { validateName } from '../state/names.js';
 import { envDir, overrideFile } from '../state/paths.js';
@@ -14,10 +14,9 @@ import { readState, updateState } from '../state/store.js';
 import { syncHostsDir } from '../dns/hostsdir.js';
 import type { Context } from './context.js';
 import { lockOptions } from './locking.js';
-import { COMPOSE_PROJECT_LABEL } from './observe.js';
 import { prepareEnvironment } from './prepare.js';
 import { readProjectFiles, runManaged, selectorFor } from './compose-run.js';
-import { consumersOf, dropReferences } from './shared.js';
+import { consumersOf, dropReference, dropReferences } from './shared.js';
 
 function flagsFor(env: { name: string; compose_files?: string[] }): GlobalFlags {
   return { files: env.compose_files ?? [], projectName: env.name, envFiles: [], profiles: [], otherTokens: [], version: false, subArgs: [] };
@@ -65,7 +64,7 @@ export async function createEnvironment(ctx: Context, o: CreateOptions): Promise
     rememberFiles: project.discovered ? undefined : project.files,
     xcilo,
     cli: { project: o.project, sharedNetworks: o.sharedNetworks },
-    register: 'must-be-new',
+    mustBeNew: true,
     materialize: false,
   });
   return prepared.env;
@@ -142,9 +141,9 @@ export async function destroyEnvironment(ctx: Context, name: string, force: bool
     const r = await ctx.docker.compose([...selectorArgs(selectorFor(flagsFor(env), project), existsSync(override) ? [override] : []), 'down', '--volumes', '--remove-orphans'], { cwd: env.source });
     if (r.code !== 0) ctx.log.warn(`docker compose down failed (${r.stderr.trim().split('\n').pop()}); removing by label instead`);
   }
-  const leftovers = [...(await ctx.docker.listContainers([`${COMPOSE_PROJECT_LABEL}=${name}`])), ...(await ctx.docker.listContainers([`${LABEL_ENV}=${name}`]))];
+  const leftovers = (await Promise.all([ctx.docker.listContainers([`${COMPOSE_PROJECT_LABEL}=${name}`]), ctx.docker.listContainers([`${LABEL_ENV}=${name}`])])).flat();
   await ctx.docker.removeContainers([...new Set(leftovers.map((c) => c.id))]);
-  await removeComposeLeftovers(ctx.docker, name);
+  await removeComposeLeftovers(ctx.docker, name, { volumes: true });
 
   const published = sharedNetworkName(name);
   const info = await ctx.docker.inspectNetwork(published);
@@ -157,9 +156,14 @@ export async function destroyEnvironment(ctx: Context, name: string, force: bool
     (state) => {
       const current = localEnvironments(state)[key];
       if (current) dropReferences(state, key, current);
-      const record = state.shared_networks[published];
-      if (record?.created_by === key) delete state.shared_networks[published];
       delete localEnvironments(state)[key];
+      // The published network is gone (and its subnet free); its record stays while consumers (marked
+      // broken) still reference it, so `shared list` and their next `up` can say what happened.
+      const record = state.shared_networks[published];
+      if (record?.created_by === key) {
+        delete record.subnet;
+        dropReference(state, published, key);
+      }
     },
     { ...lockOptions(ctx), afterWrite: (state) => syncHostsDir(ctx.home, state) },
   );

@@ -1,28 +1,36 @@
 // Bringing state in line with what Docker actually runs, after a Compose command.
+import { COMPOSE_PROJECT_LABEL } from '../docker/docker.js';
 import { envNetworkName, sharedNetworkName } from '../network/networks.js';
 import { parseIPv4 } from '../network/subnet.js';
 import { findEnvByName, type Environment } from '../state/schema.js';
-import { updateState } from '../state/store.js';
+import { readState, updateState } from '../state/store.js';
 import { syncHostsDir } from '../dns/hostsdir.js';
 import type { Context } from './context.js';
 import { lockOptions } from './locking.js';
 
 const byAddress = (a: string, b: string) => (parseIPv4(a) ?? 0) - (parseIPv4(b) ?? 0);
 
-export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
-
 /**
  * Records each service's running addresses and the environment's status (running when any service
  * container runs), then re-renders DNS records under the same lock.
+ *
+ * Every running service container must also be on the shared networks the environment joins. Compose sees
+ * to that when it (re)creates containers, but not for containers it keeps: one that `destroy --force` of a
+ * publisher disconnected stays cut off after the publisher returns. Those are connected here.
  */
 export async function observeEnvironment(ctx: Context, name: string): Promise<Environment | undefined> {
   const envNet = envNetworkName(name);
   const sharedNet = sharedNetworkName(name);
+  const known = findEnvByName(readState(ctx.home), name)?.[1];
+  const joined = (known?.shared_networks ?? []).filter((n) => !known?.broken_shared_networks?.includes(n));
   // Two calls at once: which containers run which service, and the addresses each network gave them.
   const [containers, networks] = await Promise.all([
     ctx.docker.containerStates(`${COMPOSE_PROJECT_LABEL}=${name}`),
-    ctx.docker.inspectNetworks([envNet, sharedNet]),
+    ctx.docker.inspectNetworks([envNet, sharedNet, ...joined]),
   ]);
+  for (const net of networks.filter((n) => joined.includes(n.name)))
+    for (const c of containers)
+      if (c.running && !c.oneOff && known?.services[c.service] && !net.containers[c.id]) await ctx.docker.connect(net.name, c.id);
   const addressOn = (net: string, id: string) => networks.find((n) => n.name === net)?.containers[id]?.ipv4;
   const seen = new Map<string, { addresses: string[]; shared: string[] }>();
   let anyRunning = false;

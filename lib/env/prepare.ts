@@ -22,7 +22,7 @@ import { toDnsLabel, validateName, validateSuffix } from '../state/names.js';
 import { envDir, homeId, overrideFile } from '../state/paths.js';
 import { envKey, findEnvByName, localEnvironments, type Environment, type ServiceRecord, type State } from '../state/schema.js';
 import { readState, updateState, writeFileAtomic } from '../state/store.js';
-import { dnsLabelsForServices } from '../dns/records.js';
+import { defaultSuffix, dnsLabelsForServices } from '../dns/records.js';
 import type { Context } from './context.js';
 import { lockOptions } from './locking.js';
 import { describeMissingNetwork, dropReferences } from './shared.js';
@@ -42,8 +42,8 @@ export interface PrepareRequest {
   cli?: { project?: string; sharedNetworks?: string[]; createShared?: boolean };
   /** `--scale svc=N` of the command line. */
   scale?: Record<string, number>;
-  /** May register the environment when it is not known yet. */
-  register: 'never' | 'if-missing' | 'must-be-new';
+  /** `cilo create`: the name must be new. Otherwise an unknown environment is registered on first use. */
+  mustBeNew?: boolean;
   /** Create networks and write the override (false for `cilo create`, which only registers). */
   materialize: boolean;
 }
@@ -71,14 +71,12 @@ const union = (...lists: (readonly string[] | undefined)[]) => [...new Set(lists
 
 export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Promise<Prepared> {
   const name = validateName(req.selector.name, 'environment name');
-  const suffix = validateSuffix(req.xcilo.dnsSuffix ?? (ctx.env.CILO_DNS_SUFFIX || 'test'));
+  const suffix = validateSuffix(req.xcilo.dnsSuffix ?? defaultSuffix(ctx.env));
   const pool = poolFromEnv(ctx.env);
   const snapshot = readState(ctx.home);
   const known = findEnvByName(snapshot, name)?.[1];
-  if (req.register === 'never' && !known)
-    throw new UserError(`no environment named ${name}`, `create it first: cilo create ${name} --from <dir>`);
-  if (req.register === 'must-be-new' && known)
-    throw new UserError(`environment ${name} already exists (source ${known.source})`, `use it with 'cilo up ${name}', or pick another name`);
+  // Fails fast before any Docker work; register() decides again on a fresh read under the lock.
+  if (req.mustBeNew && known) throw alreadyExists(name, known);
 
   const joined = union(known?.shared_networks, req.xcilo.sharedNetworks, req.cli?.sharedNetworks);
   const createShared = req.cli?.createShared ? true : (req.xcilo.createShared ?? known?.create_shared);
@@ -91,7 +89,7 @@ export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Pro
     Promise.all(joined.map((n) => ctx.docker.inspectNetwork(n))),
   ]);
   const missing = joined.filter((_, i) => !joinedInfo[i]);
-  if (missing.length > 0) throw describeMissingNetwork(snapshot, missing[0]!, name);
+  if (missing.length > 0) throw describeMissingNetwork(snapshot, missing[0]!);
   if (Array.isArray(createShared)) {
     const unknown = createShared.filter((s) => !services.some((m) => m.name === s));
     if (unknown.length > 0)
@@ -151,6 +149,10 @@ interface RegisterInput {
   foreignSubnets: string[];
 }
 
+function alreadyExists(name: string, env: Environment): UserError {
+  return new UserError(`environment ${name} already exists (source ${env.source})`, `use it with 'cilo up ${name}', or pick another name`);
+}
+
 /** The locked decision: runs on a fresh read of the state. */
 function register(state: State, i: RegisterInput): { key: string; env: Environment; registeredNow: boolean } {
   const { req, name } = i;
@@ -159,7 +161,7 @@ function register(state: State, i: RegisterInput): { key: string; env: Environme
   let registeredNow = false;
   if (found) {
     const [, env] = found;
-    if (req.register === 'must-be-new') throw new UserError(`environment ${name} already exists (source ${env.source})`, `pick another name`);
+    if (req.mustBeNew) throw alreadyExists(name, env);
     if (env.source !== req.source)
       throw new UserError(
         `environment ${name} belongs to ${env.source}, not ${req.source}`,
@@ -173,7 +175,6 @@ function register(state: State, i: RegisterInput): { key: string; env: Environme
         `the project is fixed at registration: 'cilo destroy ${name}' and create it again to change it`,
       );
   } else {
-    if (req.register === 'never') throw new UserError(`no environment named ${name}`, `create it first: cilo create ${name} --from <dir>`);
     const project = req.cli?.project ?? req.xcilo.project ?? (toDnsLabel(basename(req.source)) || 'default');
     validateName(project, 'project name');
     const key = envKey(project, name);
@@ -199,13 +200,19 @@ function register(state: State, i: RegisterInput): { key: string; env: Environme
   if (req.rememberFiles) env.compose_files = req.rememberFiles;
   else delete env.compose_files;
 
-  // Published shared network: its own subnet (DESIGN.md §10.1), registered once, creator listed first.
+  // Published shared network: its own subnet (DESIGN.md §10.1), registered once, creator listed first. A
+  // record left by a destroyed publisher of the same name is taken over, with its consumers.
   if (i.publishing) {
     env.create_shared = i.createShared;
     const net = sharedNetworkName(name);
     env.shared_subnet ??= allocateSubnet(i.pool, [...subnetsInState(state), ...i.foreignSubnets]);
-    if (!state.shared_networks[net]) state.subnet_counter++;
-    state.shared_networks[net] ??= { name: net, created_by: key, created_at: now, referenced_by: [key], subnet: env.shared_subnet };
+    const existing = state.shared_networks[net];
+    // Live when its creator is this environment and still among its references (destroy drops it).
+    if (existing?.created_by !== key || !existing.referenced_by.includes(key)) {
+      state.subnet_counter++;
+      const consumers = (existing?.referenced_by ?? []).filter((k) => k !== key);
+      state.shared_networks[net] = { name: net, created_by: key, created_at: now, referenced_by: [key, ...consumers], subnet: env.shared_subnet };
+    }
   }
 
   // References to joined networks, recorded together with the environment. A publisher being destroyed

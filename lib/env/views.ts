@@ -1,5 +1,6 @@
 // What `list`, `status` and `shared` show, built once from state for both the tables and --json.
 import { envNetworkName, sharedNetworkName } from '../network/networks.js';
+import { DEFAULT_SUFFIX } from '../dns/records.js';
 import { localEnvironments, type Environment, type State } from '../state/schema.js';
 
 export interface EnvironmentView {
@@ -35,7 +36,7 @@ export function environmentView(state: State, key: string, env: Environment): En
     subnet: env.subnet,
     network: envNetworkName(env.name),
     source: env.source,
-    dns_suffix: env.dns_suffix ?? 'test',
+    dns_suffix: env.dns_suffix ?? DEFAULT_SUFFIX,
     created_at: env.created_at,
     publishes: env.shared_subnet
       ? { network: sharedNetworkName(env.name), subnet: env.shared_subnet, used_by: (published?.referenced_by ?? []).filter((k) => k !== key) }
@@ -63,9 +64,8 @@ export function environmentViews(state: State): EnvironmentView[] {
 
 export interface SharedNetworkView {
   name: string;
-  /** null for a network state no longer records (its publisher was destroyed with --force). */
-  created_by: string | null;
-  created_at: string | null;
+  created_by: string;
+  created_at: string;
   subnet: string | null;
   exists: boolean;
   references: { key: string; status: string; broken: boolean }[];
@@ -73,20 +73,12 @@ export interface SharedNetworkView {
 
 export function sharedNetworkView(state: State, name: string, exists: boolean): SharedNetworkView | undefined {
   const record = state.shared_networks[name];
+  if (!record) return undefined;
   const envs = localEnvironments(state);
   const reference = (key: string) => {
     const env = envs[key];
     return { key, status: env ? env.status : 'gone', broken: env?.broken_shared_networks?.includes(name) ?? false };
   };
-  if (!record) {
-    // `destroy --force` of the publisher drops the record and marks the consumers broken: keep them visible.
-    const broken = Object.entries(envs)
-      .filter(([, env]) => env.broken_shared_networks?.includes(name))
-      .map(([key]) => key)
-      .sort();
-    if (broken.length === 0) return undefined;
-    return { name, created_by: null, created_at: null, subnet: null, exists, references: broken.map(reference) };
-  }
   return {
     name,
     created_by: record.created_by,
@@ -97,9 +89,3 @@ export function sharedNetworkView(state: State, name: string, exists: boolean): 
   };
 }
 
-/** Every network `cilo shared` shows: recorded ones, and unrecorded ones environments still list as broken. */
-export function sharedNetworkNames(state: State): string[] {
-  const names = new Set(Object.keys(state.shared_networks));
-  for (const env of Object.values(localEnvironments(state))) for (const n of env.broken_shared_networks ?? []) names.add(n);
-  return [...names].sort();
-}

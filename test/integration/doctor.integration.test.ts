@@ -80,7 +80,9 @@ test('doctor finds drift, --fix repairs it, and another CILO_HOME and foreign ne
   assert.equal(envs.find((e) => e.name === drifting)!.status, 'stopped');
   assert.deepEqual(envs.find((e) => e.name === kept)!.broken_shared_networks, [ghostShared]);
   assert.equal(state.shared_networks['some-net'], undefined);
-  assert.equal(state.shared_networks[ghostShared], undefined);
+  // The network of the gone publisher is removed; its record stays for the consumer marked broken.
+  assert.deepEqual(state.shared_networks[ghostShared]?.referenced_by, [Object.keys(localEnvironments(state)).find((k) => k.endsWith(`/${kept}`))]);
+  assert.equal(state.shared_networks[ghostShared]?.subnet, undefined);
 });
 
 test('doctor: stale DNS records and an interrupted destroy are repaired', async (t) => {

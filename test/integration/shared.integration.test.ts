@@ -259,13 +259,14 @@ test('a publisher, two consumers, destroy protection, --force, and a missing net
     const list = await cilo(['list'], { env });
     ok(list, 'cilo list');
     assert.match(list.stdout, new RegExp(`^${f1}\\s.*${shared} \\(BROKEN\\)`, 'm'));
-    // The record went with the publisher; the consumer's broken reference keeps the network listed.
+    // The record outlives the publisher while a consumer references it: creator kept, subnet freed.
     const sl = await cilo(['shared', 'list'], { env });
     ok(sl, 'cilo shared list');
-    assert.match(sl.stdout, new RegExp(`^${shared} \\(MISSING\\)\\s+-\\s+1\\s+-\\n  └─ ${k1.replace('/', '\\/')} \\(BROKEN\\)$`, 'm'), sl.stdout);
+    assert.match(sl.stdout, new RegExp(`^${shared} \\(MISSING\\)\\s+${dbKey.replace('/', '\\/')}\\s+1\\s+\\d{4}-\\d\\d-\\d\\d\\n  └─ ${k1.replace('/', '\\/')} \\(BROKEN\\)$`, 'm'), sl.stdout);
     const sj = JSON.parse((await cilo(['shared', 'list', '--json'], { env })).stdout);
     const v = sj.shared_networks.find((x: { name: string }) => x.name === shared);
-    assert.deepEqual(v, { name: shared, created_by: null, created_at: null, subnet: null, exists: false, references: [{ key: k1, status: 'running', broken: true }] });
+    assert.equal(typeof v.created_at, 'string');
+    assert.deepEqual({ ...v, created_at: '' }, { name: shared, created_by: dbKey, created_at: '', subnet: null, exists: false, references: [{ key: k1, status: 'running', broken: true }] });
     const inspect = await cilo(['shared', 'inspect', shared], { env });
     ok(inspect, 'cilo shared inspect (broken)');
     assert.match(inspect.stdout, /^Docker network: MISSING$/m);
@@ -351,4 +352,33 @@ test('x-cilo keys alone: create-shared publisher and shared-networks consumer th
   assert.deepEqual(st.shared_networks, {});
   assert.deepEqual(leftovers([pub, con]), []);
   assert.equal((await queryA(`postgres.${pub}.test`, port)).rcode, 3, 'NXDOMAIN after destroy');
+});
+
+test('after destroy --force, a re-created publisher takes its record back and a consumer up reconnects', async (t) => {
+  requireDocker(t);
+  const { home, env } = await ciloEnv(t, { CILO_DNS: 'off' });
+  const [db, fe] = [uniqueName('db'), uniqueName('fe')];
+  const shared = `cilo-shared-${db}`;
+  t.after(() => sweepEnvironments([fe, db]));
+  ok(await cilo(['create', db, '--from', DB], { env }), 'create publisher');
+  ok(await cilo(['up', db, '--create-shared'], { env }), 'publish');
+  ok(await cilo(['create', fe, '--from', FRONTEND, '--shared-network', shared], { env }), 'create consumer');
+  ok(await cilo(['up', fe], { env }), 'up consumer');
+  const app = containerOf(fe, 'app');
+  ok(await cilo(['destroy', db, '--force'], { env }), 'destroy --force');
+  assert.ok(!(shared in containerNetworks(app)), 'the consumer was disconnected');
+
+  ok(await cilo(['create', db, '--from', DB], { env }), 're-create publisher');
+  ok(await cilo(['up', db, '--create-shared'], { env }), 'publish again');
+  const record = stateOf(home).shared_networks[shared]!;
+  assert.equal(record.created_by, `db/${db}`);
+  assert.deepEqual(record.referenced_by, [`db/${db}`, `frontend/${fe}`], 'the consumer is still referenced');
+  assert.ok(record.subnet, 'a subnet again');
+
+  ok(await cilo(['up', fe], { env }), 'up consumer again');
+  assert.equal(containerOf(fe, 'app'), app, 'Compose kept the container');
+  assert.ok(shared in containerNetworks(app), 'and cilo connected it to the network again');
+  assert.equal((await wgetInside(app, `http://postgres.${db}.test`)).trim(), `postgres of ${db}`);
+  const status = JSON.parse((await cilo(['status', fe, '--json'], { env })).stdout);
+  assert.deepEqual(status.shared_networks, [{ name: shared, broken: false }]);
 });

@@ -3,10 +3,9 @@ import { dirname } from 'node:path';
 import { UserError } from '../../errors/index.js';
 import type { Context } from '../../env/context.js';
 import { dnsPort, dnsStatus, ensureDnsServer, stopDnsServer } from '../../dns/server.js';
-import { recordsByEnvironment } from '../../dns/records.js';
+import { recordsByEnvironment, servedSuffixes } from '../../dns/records.js';
 import { renderHostsFile } from '../../dns/hostsdir.js';
 import { detectResolverKind, parseResolverKind, resolverPlan } from '../../dns/setup.js';
-import { suffixesInUse } from '../../dns/records.js';
 import { readState } from '../../state/store.js';
 import type { Output } from '../output.js';
 
@@ -38,7 +37,7 @@ export async function render(ctx: Context, out: Output): Promise<void> {
 
 export async function setup(o: { print: boolean; for?: string }, ctx: Context, out: Output): Promise<void> {
   const port = dnsPort(ctx.env);
-  const suffixes = [...new Set([...suffixesInUse(readState(ctx.home)), ctx.env.CILO_DNS_SUFFIX || 'test'])].sort();
+  const suffixes = servedSuffixes(readState(ctx.home), ctx.env);
   const kind = o.for ? parseResolverKind(o.for) : detectResolverKind(process.platform, existsSync('/run/systemd/resolve'));
   const plan = resolverPlan(kind, port, suffixes);
   if (plan.manual) {

@@ -1,6 +1,6 @@
 import { UserError } from '../../errors/index.js';
 import type { Context } from '../../env/context.js';
-import { sharedNetworkNames, sharedNetworkView, type SharedNetworkView } from '../../env/views.js';
+import { sharedNetworkView, type SharedNetworkView } from '../../env/views.js';
 import { readState } from '../../state/store.js';
 import { alignRows, type Output } from '../output.js';
 
@@ -11,12 +11,12 @@ async function views(ctx: Context, names: string[]): Promise<SharedNetworkView[]
 }
 
 export async function list(o: { json: boolean }, ctx: Context, out: Output): Promise<void> {
-  const all = await views(ctx, sharedNetworkNames(readState(ctx.home)));
+  const all = await views(ctx, Object.keys(readState(ctx.home).shared_networks).sort());
   if (o.json) return out.json({ shared_networks: all });
   if (all.length === 0) return out.err('no shared networks; publish one: cilo up <name> --create-shared\n');
   const [header, ...lines] = alignRows(
     ['NETWORK', 'CREATED BY', 'REFERENCES', 'CREATED'],
-    all.map((v) => [v.name + (v.exists ? '' : ' (MISSING)'), v.created_by ?? '-', String(v.references.length), v.created_at?.slice(0, 10) ?? '-']),
+    all.map((v) => [v.name + (v.exists ? '' : ' (MISSING)'), v.created_by, String(v.references.length), v.created_at.slice(0, 10)]),
     out.paint.bold,
   );
   let text = `${header}\n`;
@@ -28,11 +28,11 @@ export async function list(o: { json: boolean }, ctx: Context, out: Output): Pro
 }
 
 export async function inspect(o: { network: string; json: boolean }, ctx: Context, out: Output): Promise<void> {
-  if (!sharedNetworkView(readState(ctx.home), o.network, false)) throw new UserError(`shared network ${o.network} not found in cilo's state`, "see 'cilo shared list'");
+  if (!readState(ctx.home).shared_networks[o.network]) throw new UserError(`shared network ${o.network} not found in cilo's state`, "see 'cilo shared list'");
   const [v] = await views(ctx, [o.network]);
   if (o.json) return out.json(v);
   out.out(
-    `Network: ${v!.name}\nCreated By: ${v!.created_by ?? '- (no longer recorded: its publisher was destroyed)'}\nCreated At: ${v!.created_at ?? '-'}\nSubnet: ${v!.subnet ?? '-'}\nDocker network: ${v!.exists ? 'exists' : 'MISSING'}\nReferences (${v!.references.length}):\n` +
+    `Network: ${v!.name}\nCreated By: ${v!.created_by}\nCreated At: ${v!.created_at}\nSubnet: ${v!.subnet ?? '-'}\nDocker network: ${v!.exists ? 'exists' : 'MISSING'}\nReferences (${v!.references.length}):\n` +
       v!.references.map((r) => `  - ${r.key} (${r.status}${r.broken ? ', BROKEN' : ''})\n`).join(''),
   );
 }
