@@ -4,7 +4,7 @@ import { UserError } from '../errors/index.js';
 export const STATE_VERSION = 2;
 export const LOCAL_HOST = 'local';
 
-export type EnvStatus = 'created' | 'starting' | 'running' | 'stopped' | 'destroying';
+export type EnvStatus = 'created' | 'running' | 'stopped' | 'destroying';
 
 export interface ServiceRecord {
   name: string;

@@ -61,7 +61,6 @@ test('recordsByEnvironment: running environments only', () => {
     { name: 'up1', status: 'running', services: [svc('web', ['10.224.0.2'])] },
     { name: 'stopped', status: 'stopped', services: [svc('web', ['10.224.1.2'])] },
     { name: 'created', status: 'created', services: [svc('web', ['10.224.2.2'])] },
-    { name: 'starting', status: 'starting', services: [svc('web', ['10.224.3.2'])] },
     { name: 'destroying', status: 'destroying', services: [svc('web', ['10.224.4.2'])] },
   ]);
   const r = recordsByEnvironment(s);
