@@ -501,8 +501,12 @@ test('an attached up (no -d) serves its names while Compose runs in the foregrou
   const { env } = await ciloEnv(t);
   const port = Number(env.CILO_DNS_PORT);
   const name = uniqueName('att');
-  const child = execa(BIN_SHIM, ['-p', name, 'up'], { cwd: WEBAPP, env, extendEnv: false, reject: false, stdin: 'ignore' });
+  const child = execa(BIN_SHIM, ['-p', name, 'up'], { cwd: WEBAPP, env, extendEnv: false, reject: false, stdin: 'ignore', all: true });
   t.after(() => child.kill('SIGKILL'));
+  // Stop it only once Compose is attached: a SIGTERM during start-up cancels the start and leaves the
+  // containers running (and then their names rightly stay).
+  let output = '';
+  const attached = new Promise<void>((resolve) => child.all!.on('data', (b: Buffer) => (output += b) && /Attaching to/.test(output) && resolve()));
   let answer: DnsAnswer | undefined;
   for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
     answer = await queryA(`web.${name}.test`, port, { timeoutMs: 300 }).catch(() => undefined);
@@ -510,6 +514,8 @@ test('an attached up (no -d) serves its names while Compose runs in the foregrou
   }
   assert.equal(answer?.addresses.length, 1, `web.${name}.test resolved while the attached up runs`);
   assert.equal(child.exitCode, null, 'Compose is still in the foreground');
+  await Promise.race([attached, new Promise((r) => setTimeout(r, 20_000))]);
+  assert.match(output, /Attaching to/, 'Compose attached');
   child.kill('SIGTERM'); // forwarded to Compose, which stops the services
   await child;
   assert.equal((await queryA(`web.${name}.test`, port)).rcode, 3, 'NXDOMAIN once it stopped');
