@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { UserError } from '../lib/errors/index.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const BIN_CILO = join(ROOT, 'bin', 'cilo');
@@ -161,6 +163,19 @@ export function requireCompose(t: TestContext): boolean {
   if (composeInstalled()) return true;
   t.skip('no docker compose (CILO_SKIP_INTEGRATION=1)');
   return false;
+}
+
+/** The UserError `fn` throws (its message matching `re`, with a hint); fails the test otherwise. */
+export function throwsUserError(fn: () => unknown, re: RegExp): UserError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof UserError, `expected a UserError, got ${String(e)}`);
+    assert.match(e.message, re);
+    assert.ok(e.hint, 'a user error comes with a hint');
+    return e;
+  }
+  assert.fail('expected a UserError');
 }
 
 /** The error a promise rejects with; fails the test when it resolves. */
@@ -385,4 +400,38 @@ export function dnsmasqPidsOf(home: string): number[] {
     }
   }
   return pids;
+}
+
+/** Resolves with the first stdout line of child that starts with `prefix`. */
+export function waitForLine(child: ChildProcess, prefix: string, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`no "${prefix}" line from child within ${timeoutMs} ms (got ${JSON.stringify(buf)})`)), timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const line = buf.split('\n').find((l) => l.startsWith(prefix));
+      if (line) {
+        clearTimeout(timer);
+        resolve(line);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`child exited (${code}) before printing "${prefix}": ${buf}`));
+    });
+  });
+}
+
+/** `flock` holds lockFile for `seconds` in its own process group; killed by group id on teardown. */
+export async function flockHolder(t: TestContext, lockFile: string, seconds: number): Promise<ChildProcess> {
+  const child = spawn('flock', ['-x', lockFile, 'sh', '-c', `echo locked; sleep ${seconds}`], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+  await waitForLine(child, 'locked');
+  return child;
 }

@@ -1,25 +1,14 @@
 // Process glue for bin/cilo: the only place the manager reads process globals.
-import { homedir } from 'node:os';
-import { Docker } from '../docker/docker.js';
-import { exitLike, processRunner } from '../docker/process.js';
+import { contextFromProcess, stderrLogger } from '../context.js';
+import { exitLike } from '../docker/process.js';
 import { reportError } from '../errors/index.js';
-import { stderrLogger } from '../env/context.js';
-import { resolveHome } from '../state/paths.js';
+import { isDebug } from '../settings.js';
 import { colorEnabled, palette } from './output.js';
 import { main } from './main.js';
 
 const env = process.env;
 const write = (s: string) => void process.stderr.write(s);
 const errPaint = palette(colorEnabled(process.stderr, env));
-const ctx = {
-  cwd: process.cwd(),
-  env,
-  home: resolveHome(env, homedir()),
-  docker: new Docker(env, processRunner),
-  runner: processRunner,
-  log: stderrLogger('cilo', write, errPaint.yellow),
-  writeStderr: write,
-};
 // `cilo list | head`: the reader left; stop quietly like any Unix tool instead of crashing on EPIPE.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(0);
@@ -31,9 +20,9 @@ const output = {
   json: (v: unknown) => void process.stdout.write(JSON.stringify(v, null, 2) + '\n'),
   paint: palette(colorEnabled(process.stdout, env)),
 };
-main(process.argv.slice(2), ctx, output).then(
+main(process.argv.slice(2), () => contextFromProcess(stderrLogger('cilo', write, errPaint.yellow), write), output, process.stdout.columns).then(
   () => {
     process.exitCode = 0;
   },
-  (err: unknown) => exitLike(reportError(err, { prog: 'cilo', debug: env.CILO_DEBUG === '1', write, paint: { error: errPaint.red, hint: errPaint.dim } })),
+  (err: unknown) => exitLike(reportError(err, { prog: 'cilo', debug: isDebug(env), write, paint: { error: errPaint.red, hint: errPaint.dim } })),
 );

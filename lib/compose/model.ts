@@ -5,6 +5,7 @@
 import { ExitCodeError } from '../errors/index.js';
 import type { Docker } from '../docker/docker.js';
 import type { ParsedComposeFile } from './yaml-file.js';
+import { composeArgs, type ProjectSelector } from './command.js';
 
 export interface ServiceModel {
   name: string;
@@ -20,23 +21,6 @@ interface RawService {
   scale?: number;
   deploy?: { replicas?: number } | null;
   container_name?: string;
-}
-
-/** Arguments that select the same project as the user's command line, for cilo's own Compose calls. */
-export interface ProjectSelector {
-  files: readonly string[];
-  projectDirectory?: string;
-  envFiles: readonly string[];
-  name: string;
-}
-
-export function selectorArgs(sel: ProjectSelector, extraFiles: readonly string[] = []): string[] {
-  const args: string[] = [];
-  if (sel.projectDirectory) args.push('--project-directory', sel.projectDirectory);
-  for (const f of sel.envFiles) args.push('--env-file', f);
-  for (const f of [...sel.files, ...extraFiles]) args.push('-f', f);
-  args.push('-p', sel.name);
-  return args;
 }
 
 /**
@@ -85,7 +69,7 @@ export function servicesFromFiles(files: readonly ParsedComposeFile[]): ServiceM
 /** Every service of the project, whatever profile it is in (the override must cover them all). */
 export async function loadServices(docker: Docker, sel: ProjectSelector, cwd: string, writeStderr: (s: string) => void, fromFiles?: ServiceModel[]): Promise<ServiceModel[]> {
   if (fromFiles) return fromFiles;
-  const r = await docker.compose([...selectorArgs(sel), '--profile', '*', 'config', '--format', 'json'], { cwd });
+  const r = await docker.compose(composeArgs(sel, { globals: ['--profile', '*'], subcommand: 'config', args: ['--format', 'json'] }), { cwd });
   if (r.code !== 0) {
     // Compose's own message (bad YAML, unknown key, missing file...) is the best one: show it as is.
     writeStderr(r.stderr);

@@ -1,4 +1,4 @@
-// The generated override (DESIGN.md §6). Emitted by hand rather than with the yaml library: the shape is
+// The generated override (docs/DESIGN.md §6). Emitted by hand rather than with the yaml library: the shape is
 // fixed, every scalar is written JSON-quoted (valid YAML), and we avoid loading a YAML emitter on the
 // shim's path. `$` is doubled because Compose interpolates override files too.
 

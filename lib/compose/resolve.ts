@@ -75,61 +75,43 @@ export function topLevelName(text: string): string | undefined {
   return v;
 }
 
+/** What resolving a project needs from a command line (GlobalFlags has it; so has a remembered environment). */
+export type ProjectQuery = Pick<GlobalFlags, 'files' | 'projectName' | 'projectDirectory' | 'envFiles' | 'profiles'>;
+
+type Vars = Record<string, string | undefined>;
+const pathSeparator = (vars: Vars) => vars.COMPOSE_PATH_SEPARATOR || ':';
+
 /**
- * Resolves the project of a command line, or undefined when Compose would find no compose file
- * (Compose then reports that itself).
+ * Which env files Compose reads: --env-file (or COMPOSE_ENV_FILES) replaces `.env`; `.env` lives in the
+ * first of: --project-directory, the first -f's directory (the first COMPOSE_FILE entry's), cwd when those
+ * are all stdin, the discovered file's, cwd.
  */
-export function resolveProject(flags: GlobalFlags, cwd: string, env: NodeJS.ProcessEnv): ResolvedProject | undefined {
-  const abs = (p: string, base = cwd) => (p === '-' || isAbsolute(p) ? p : resolve(base, p));
-  const sep = (vars: Record<string, string | undefined>) => vars.COMPOSE_PATH_SEPARATOR || ':';
-  // Compose's working directory for `.env`: the first config path that is not stdin, else cwd. The config
-  // paths are the -f flags, else the COMPOSE_FILE entries of the environment.
-  const configPaths = flags.files.length > 0 ? flags.files : env.COMPOSE_FILE ? env.COMPOSE_FILE.split(sep(env)) : [];
+function envFilesOf(q: ProjectQuery, cwd: string, env: NodeJS.ProcessEnv, abs: (p: string) => string): { envFiles: string[]; dotenvDir?: string } {
+  if (q.envFiles.length > 0) return { envFiles: q.envFiles.map((f) => abs(f)) };
+  if (env.COMPOSE_ENV_FILES) return { envFiles: env.COMPOSE_ENV_FILES.split(',').map((f) => abs(f)) };
+  if (env.COMPOSE_DISABLE_ENV_FILE && env.COMPOSE_DISABLE_ENV_FILE !== '0' && env.COMPOSE_DISABLE_ENV_FILE !== 'false') return { envFiles: [] };
+  // The config paths are the -f flags, else the COMPOSE_FILE entries of the environment.
+  const configPaths = q.files.length > 0 ? q.files : env.COMPOSE_FILE ? env.COMPOSE_FILE.split(pathSeparator(env)) : [];
   const firstNonStdin = configPaths.find((f) => f !== '-');
+  const dotenvDir = q.projectDirectory
+    ? abs(q.projectDirectory)
+    : firstNonStdin
+      ? dirname(abs(firstNonStdin))
+      : configPaths.length > 0
+        ? cwd
+        : dirname(findComposeFiles(cwd)?.[0] ?? join(cwd, 'x'));
+  return { envFiles: [join(dotenvDir, '.env')], dotenvDir };
+}
 
-  // Which env files: --env-file (or COMPOSE_ENV_FILES) replaces `.env`; `.env` lives in the first of:
-  // --project-directory, the first -f's directory, the first COMPOSE_FILE entry's, cwd when those are all stdin,
-  // the discovered file's, cwd.
-  let envFiles: string[];
-  let dotenvDir: string | undefined;
-  if (flags.envFiles.length > 0) envFiles = flags.envFiles.map((f) => abs(f));
-  else if (env.COMPOSE_ENV_FILES) envFiles = env.COMPOSE_ENV_FILES.split(',').map((f) => abs(f));
-  else if (env.COMPOSE_DISABLE_ENV_FILE && env.COMPOSE_DISABLE_ENV_FILE !== '0' && env.COMPOSE_DISABLE_ENV_FILE !== 'false') envFiles = [];
-  else {
-    dotenvDir = flags.projectDirectory
-      ? abs(flags.projectDirectory)
-      : firstNonStdin
-        ? dirname(abs(firstNonStdin))
-        : configPaths.length > 0
-          ? cwd
-          : dirname(findComposeFiles(cwd)?.[0] ?? join(cwd, 'x'));
-    envFiles = [join(dotenvDir, '.env')];
-  }
-  const dotenv: Record<string, string> = {};
-  for (const f of envFiles) Object.assign(dotenv, readDotenv(f)); // later env files win
-  let vars: Record<string, string | undefined> = { ...dotenv, ...env };
+/** The compose files: -f, else COMPOSE_FILE (environment over `.env`), else Compose's search. */
+function filesOf(q: ProjectQuery, cwd: string, vars: Vars, abs: (p: string) => string): { files: string[]; discovered: boolean } | undefined {
+  if (q.files.length > 0) return { files: q.files.map((f) => abs(f)), discovered: false };
+  if (vars.COMPOSE_FILE) return { files: vars.COMPOSE_FILE.split(pathSeparator(vars)).map((f) => abs(f)), discovered: false };
+  const found = findComposeFiles(q.projectDirectory ? abs(q.projectDirectory) : cwd);
+  return found ? { files: found, discovered: true } : undefined;
+}
 
-  let files: string[];
-  let discovered = false;
-  if (flags.files.length > 0) files = flags.files.map((f) => abs(f));
-  else if (vars.COMPOSE_FILE) files = vars.COMPOSE_FILE.split(sep(vars)).map((f) => abs(f));
-  else {
-    const found = findComposeFiles(flags.projectDirectory ? abs(flags.projectDirectory) : cwd);
-    if (!found) return undefined;
-    files = found;
-    discovered = true;
-  }
-
-  const firstFile = files.find((f) => f !== '-');
-  const projectDir = flags.projectDirectory ? abs(flags.projectDirectory) : firstFile ? dirname(firstFile) : cwd;
-  // When COMPOSE_FILE from a `.env` moved the project elsewhere, Compose reads that directory's `.env`
-  // too; the first one wins on conflicts.
-  const envFilesRead = envFiles.filter(isFile);
-  if (dotenvDir !== undefined && projectDir !== dotenvDir) {
-    vars = { ...readDotenv(join(projectDir, '.env')), ...dotenv, ...env };
-    if (isFile(join(projectDir, '.env'))) envFilesRead.unshift(join(projectDir, '.env'));
-  }
-
+function readTexts(files: readonly string[]): Map<string, string> {
   const texts = new Map<string, string>();
   for (const f of files) {
     if (f === '-' || !existsSync(f)) continue;
@@ -139,28 +121,46 @@ export function resolveProject(flags: GlobalFlags, cwd: string, env: NodeJS.Proc
       // unreadable: Compose will say so
     }
   }
+  return texts;
+}
 
-  let name: string | undefined;
-  let nameSource: ResolvedProject['nameSource'] = 'flag';
-  if (flags.projectName) name = flags.projectName;
-  else if (vars.COMPOSE_PROJECT_NAME) {
-    name = vars.COMPOSE_PROJECT_NAME;
-    nameSource = 'env';
-  } else {
-    for (const f of files) {
-      const n = texts.has(f) ? topLevelName(texts.get(f)!) : undefined;
-      const value = n !== undefined ? normalizeComposeName(interpolate(n, vars)) : '';
-      if (value) {
-        name = value;
-        nameSource = 'file';
-      }
-    }
-    if (!name) {
-      name = normalizeComposeName(basename(projectDir));
-      nameSource = 'directory';
-    }
+/** -p, else COMPOSE_PROJECT_NAME, else the last file's `name:` (interpolated), else the directory name. */
+function nameOf(q: ProjectQuery, files: readonly string[], texts: Map<string, string>, vars: Vars, projectDir: string): Pick<ResolvedProject, 'name' | 'nameSource'> {
+  if (q.projectName) return { name: q.projectName, nameSource: 'flag' };
+  if (vars.COMPOSE_PROJECT_NAME) return { name: vars.COMPOSE_PROJECT_NAME, nameSource: 'env' };
+  let fromFile: string | undefined;
+  for (const f of files) {
+    const n = texts.has(f) ? topLevelName(texts.get(f)!) : undefined;
+    const value = n !== undefined ? normalizeComposeName(interpolate(n, vars)) : '';
+    if (value) fromFile = value;
   }
+  return fromFile ? { name: fromFile, nameSource: 'file' } : { name: normalizeComposeName(basename(projectDir)), nameSource: 'directory' };
+}
 
-  const profiles = flags.profiles.length > 0 ? flags.profiles : (vars.COMPOSE_PROFILES ?? '').split(',').filter(Boolean);
-  return { files, discovered, projectDir, name, nameSource, vars, profiles, dotenvDir, envFilesRead, texts };
+/**
+ * Resolves the project of a command line, or undefined when Compose would find no compose file
+ * (Compose then reports that itself).
+ */
+export function resolveProject(q: ProjectQuery, cwd: string, env: NodeJS.ProcessEnv): ResolvedProject | undefined {
+  const abs = (p: string, base = cwd) => (p === '-' || isAbsolute(p) ? p : resolve(base, p));
+  const { envFiles, dotenvDir } = envFilesOf(q, cwd, env, abs);
+  const dotenv: Record<string, string> = {};
+  for (const f of envFiles) Object.assign(dotenv, readDotenv(f)); // later env files win
+  let vars: Vars = { ...dotenv, ...env };
+
+  const found = filesOf(q, cwd, vars, abs);
+  if (!found) return undefined;
+  const { files, discovered } = found;
+  const firstFile = files.find((f) => f !== '-');
+  const projectDir = q.projectDirectory ? abs(q.projectDirectory) : firstFile ? dirname(firstFile) : cwd;
+  // When COMPOSE_FILE from a `.env` moved the project elsewhere, Compose reads that directory's `.env`
+  // too; the first one wins on conflicts.
+  const envFilesRead = envFiles.filter(isFile);
+  if (dotenvDir !== undefined && projectDir !== dotenvDir) {
+    vars = { ...readDotenv(join(projectDir, '.env')), ...dotenv, ...env };
+    if (isFile(join(projectDir, '.env'))) envFilesRead.unshift(join(projectDir, '.env'));
+  }
+  const texts = readTexts(files);
+  const profiles = q.profiles.length > 0 ? q.profiles : (vars.COMPOSE_PROFILES ?? '').split(',').filter(Boolean);
+  return { files, discovered, projectDir, ...nameOf(q, files, texts, vars, projectDir), vars, profiles, dotenvDir, envFilesRead, texts };
 }

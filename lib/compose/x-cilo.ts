@@ -1,4 +1,4 @@
-// The `x-cilo` extension key (DESIGN.md §3): parsed from every compose file that has it, validated with
+// The `x-cilo` extension key (docs/DESIGN.md §3): parsed from every compose file that has it, validated with
 // file:line:col positions, merged in file order (a later file's key replaces an earlier one's).
 import type { Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { UserError } from '../errors/index.js';

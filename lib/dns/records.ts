@@ -46,16 +46,12 @@ export function recordsByEnvironment(state: State): Map<string, DnsRecord[]> {
   return out;
 }
 
+/** The suffix of records written before environments recorded theirs. */
 export const DEFAULT_SUFFIX = 'test';
 
-/** The suffix for an environment whose files do not set x-cilo.dns-suffix: CILO_DNS_SUFFIX, else `test`. */
-export function defaultSuffix(env: NodeJS.ProcessEnv): string {
-  return env.CILO_DNS_SUFFIX || DEFAULT_SUFFIX;
-}
-
 /** Every suffix cilo's dnsmasq answers for: those of the environments in state, and the default one. */
-export function servedSuffixes(state: State, env: NodeJS.ProcessEnv): string[] {
-  const set = new Set<string>([defaultSuffix(env)]);
+export function servedSuffixes(state: State, defaultSuffix: string): string[] {
+  const set = new Set<string>([defaultSuffix]);
   for (const e of Object.values(localEnvironments(state))) set.add(e.dns_suffix ?? DEFAULT_SUFFIX);
   return [...set].sort();
 }

@@ -1,27 +1,28 @@
-// The dnsmasq that cilo runs on 127.0.0.1:$CILO_DNS_PORT as the invoking user (DESIGN.md §7).
+// The dnsmasq that cilo runs on 127.0.0.1:$CILO_DNS_PORT as the invoking user (docs/DESIGN.md §7).
 // Exact names live in the watched hostsdir (no signal needed); the config file only changes when the
 // set of suffixes or the port changes, and then dnsmasq is restarted (it does not re-read its config on
 // SIGHUP).
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors/index.js';
-import { withFileLock } from '../state/lock.js';
+import { processAlive, stopProcess, type ProcessRunner } from '../docker/process.js';
+import { withFileLock, type LockOptions } from '../state/lock.js';
 import { dnsDir } from '../state/paths.js';
-import { readState, writeFileAtomic, ensureHome } from '../state/store.js';
-import type { Context } from '../env/context.js';
-import { hostsDir, syncHostsDir } from './hostsdir.js';
+import type { State } from '../state/schema.js';
+import { writeFileAtomic, ensureHome } from '../state/store.js';
+import { hostsDir } from './hostsdir.js';
 import { servedSuffixes } from './records.js';
 import { queryA } from './query.js';
 
-export const DEFAULT_DNS_PORT = 5354;
-
-export function dnsPort(env: NodeJS.ProcessEnv): number {
-  const text = env.CILO_DNS_PORT || String(DEFAULT_DNS_PORT);
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new UserError(`CILO_DNS_PORT=${JSON.stringify(text)} is not a port number`, `use a number between 1 and 65535 (default ${DEFAULT_DNS_PORT})`);
-  return port;
+/** What running the DNS server needs. */
+export interface DnsDeps {
+  home: string;
+  settings: { dns: { port: number; suffix: string } };
+  host: { user: string };
+  processEnv: NodeJS.ProcessEnv;
+  runner: ProcessRunner;
+  locks: LockOptions;
+  log: { info(message: string): void };
 }
 
 const confFile = (home: string) => join(dnsDir(home), 'dnsmasq.conf');
@@ -69,17 +70,11 @@ function readPid(home: string): number | undefined {
 /** The pid of our dnsmasq if that process is alive and really is a dnsmasq (pids get recycled). */
 function livePid(home: string): number | undefined {
   const pid = readPid(home);
-  if (!pid) return undefined;
+  if (!pid || !processAlive(pid)) return undefined;
   try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
-  }
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (!cmdline.includes('dnsmasq')) return undefined;
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dnsmasq')) return undefined;
   } catch {
-    // no /proc (macOS): trust kill(0)
+    // no /proc (macOS): trust the liveness check
   }
   return pid;
 }
@@ -101,99 +96,85 @@ function countRecords(home: string): number {
   return n;
 }
 
-export async function dnsStatus(ctx: Context): Promise<DnsStatus> {
-  const port = dnsPort(ctx.env);
-  const pid = livePid(ctx.home);
-  const state = readState(ctx.home);
+/** Is it running, answering, with which records; `state` gives the suffixes it should serve. */
+export async function dnsStatus(deps: DnsDeps, state: State): Promise<DnsStatus> {
+  const port = deps.settings.dns.port;
+  const pid = livePid(deps.home);
   return {
     running: pid !== undefined,
     pid,
     port,
     answering: pid !== undefined && (await answers(port)),
-    records: countRecords(ctx.home),
-    suffixes: servedSuffixes(state, ctx.env),
-    config: confFile(ctx.home),
+    records: countRecords(deps.home),
+    suffixes: servedSuffixes(state, deps.settings.dns.suffix),
+    config: confFile(deps.home),
   };
 }
 
-/** `CILO_DNS=off` turns host DNS off: `up` does not start the server and `doctor` does not ask for it. */
-export function dnsEnabled(env: NodeJS.ProcessEnv): boolean {
-  return env.CILO_DNS !== 'off';
-}
-
 /**
- * Starts dnsmasq unless it already runs with the wanted config; restarts it when the config changed.
- * Serialized by a lock so two commands never start two servers.
+ * Starts dnsmasq unless it already runs with the config `state` asks for; restarts it when the config
+ * changed. The records themselves are the hostsdir's, written under the state lock by whoever changed the
+ * state. Serialized by a lock so two commands never start two servers.
  */
-export async function ensureDnsServer(ctx: Context, opts: { quietIfRunning?: boolean } = {}): Promise<DnsStatus> {
-  const port = dnsPort(ctx.env);
-  ensureHome(ctx.home);
-  mkdirSync(dnsDir(ctx.home), { recursive: true, mode: 0o755 });
-  await withFileLock(lockFile(ctx.home), async () => {
-    const state = readState(ctx.home);
-    syncHostsDir(ctx.home, state);
-    const conf = renderDnsmasqConf({ home: ctx.home, port, suffixes: servedSuffixes(state, ctx.env), user: userInfo().username });
-    const current = existsSync(confFile(ctx.home)) ? readFileSync(confFile(ctx.home), 'utf8') : undefined;
-    const pid = livePid(ctx.home);
-    if (pid && current === conf) {
-      if (!opts.quietIfRunning) ctx.log.info(`DNS server already running (pid ${pid}, 127.0.0.1:${port})`);
-      return;
-    }
-    if (pid) await stopPid(pid);
-    writeFileAtomic(confFile(ctx.home), conf, { mode: 0o644 });
-    const r = await ctx.runner.run('dnsmasq', [`--conf-file=${confFile(ctx.home)}`], { env: ctx.env }).catch((e: unknown) => {
-      restoreConf(ctx.home, current);
-      throw e;
-    });
-    if (r.code !== 0) {
-      restoreConf(ctx.home, current);
-      const msg = r.stderr.trim();
-      if (r.code === 2 && /in use/i.test(msg))
-        throw new UserError(
-          `cannot start the DNS server: port ${port} on 127.0.0.1 is already in use`,
-          `stop what uses it, or pick another port: export CILO_DNS_PORT=<port> (then rerun 'cilo dns setup')`,
-        );
-      throw new UserError(`cannot start the DNS server (dnsmasq exited with ${r.code}): ${msg}`);
-    }
-    ctx.log.info(`DNS server started on 127.0.0.1:${port} (pid ${readPid(ctx.home) ?? '?'})`);
-  });
-  return dnsStatus(ctx);
+export async function ensureDnsServer(deps: DnsDeps, state: State, opts: { quietIfRunning?: boolean } = {}): Promise<DnsStatus> {
+  const { home } = deps;
+  const port = deps.settings.dns.port;
+  ensureHome(home);
+  mkdirSync(dnsDir(home), { recursive: true, mode: 0o755 });
+  await withFileLock(
+    lockFile(home),
+    async () => {
+      const conf = renderDnsmasqConf({ home, port, suffixes: servedSuffixes(state, deps.settings.dns.suffix), user: deps.host.user });
+      const current = existsSync(confFile(home)) ? readFileSync(confFile(home), 'utf8') : undefined;
+      const pid = livePid(home);
+      if (pid && current === conf) {
+        if (!opts.quietIfRunning) deps.log.info(`DNS server already running (pid ${pid}, 127.0.0.1:${port})`);
+        return;
+      }
+      if (pid) await stopProcess(pid);
+      writeFileAtomic(confFile(home), conf, { mode: 0o644 });
+      await startDnsmasq(deps, current);
+      deps.log.info(`DNS server started on 127.0.0.1:${port} (pid ${readPid(home) ?? '?'})`);
+    },
+    deps.locks,
+  );
+  return dnsStatus(deps, state);
 }
 
-/** A failed start leaves the config as it was. */
+/** Runs dnsmasq (it daemonizes); a failed start leaves the config as it was (`previous`). */
+async function startDnsmasq(deps: DnsDeps, previous: string | undefined): Promise<void> {
+  const port = deps.settings.dns.port;
+  const r = await deps.runner.run('dnsmasq', [`--conf-file=${confFile(deps.home)}`], { env: deps.processEnv }).catch((e: unknown) => {
+    restoreConf(deps.home, previous);
+    throw e;
+  });
+  if (r.code === 0) return;
+  restoreConf(deps.home, previous);
+  const msg = r.stderr.trim();
+  if (r.code === 2 && /in use/i.test(msg))
+    throw new UserError(
+      `cannot start the DNS server: port ${port} on 127.0.0.1 is already in use`,
+      `stop what uses it, or pick another port: export CILO_DNS_PORT=<port> (then rerun 'cilo dns setup')`,
+    );
+  throw new UserError(`cannot start the DNS server (dnsmasq exited with ${r.code}): ${msg}`);
+}
+
 function restoreConf(home: string, previous: string | undefined): void {
   if (previous === undefined) rmSync(confFile(home), { force: true });
   else writeFileAtomic(confFile(home), previous, { mode: 0o644 });
 }
 
-async function stopPid(pid: number): Promise<void> {
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  for (let i = 0; i < 100; i++) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // gone
-  }
-}
-
-export async function stopDnsServer(ctx: Context): Promise<boolean> {
-  if (!existsSync(dnsDir(ctx.home))) return false;
-  return withFileLock(lockFile(ctx.home), async () => {
-    const pid = livePid(ctx.home);
-    if (!pid) return false;
-    await stopPid(pid);
-    rmSync(pidFile(ctx.home), { force: true });
-    return true;
-  });
+export async function stopDnsServer(deps: Pick<DnsDeps, 'home' | 'locks'>): Promise<boolean> {
+  if (!existsSync(dnsDir(deps.home))) return false;
+  return withFileLock(
+    lockFile(deps.home),
+    async () => {
+      const pid = livePid(deps.home);
+      if (!pid) return false;
+      await stopProcess(pid);
+      rmSync(pidFile(deps.home), { force: true });
+      return true;
+    },
+    deps.locks,
+  );
 }

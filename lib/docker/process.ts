@@ -1,6 +1,6 @@
-// The only place where cilo starts processes. Everything else asks a ProcessRunner, so unit tests can
-// inject a fake one. Built on node:child_process only: the shim's hot path cannot afford execa's ~70 ms
-// import (see DEPENDENCIES.md).
+// The only place where cilo starts (and signals) processes. Everything else asks a ProcessRunner, so unit
+// tests can inject a fake one. Built on node:child_process only: the shim's hot path cannot afford execa's
+// ~70 ms import (docs/ARCHITECTURE.md, "Start-up cost").
 import { spawn } from 'node:child_process';
 import { UserError } from '../errors/index.js';
 
@@ -94,6 +94,32 @@ function exec(cmd: string, args: readonly string[], opts: RunOptions = {}): Prom
 }
 
 export const processRunner: ProcessRunner = { run, exec };
+
+/** True while a process of that pid exists (also one we may not signal). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** SIGTERM, up to 2 s of waiting, then SIGKILL. Resolves once the process is gone (or was never there). */
+export async function stopProcess(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 100 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+  if (!processAlive(pid)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone meanwhile
+  }
+}
 
 /** Ends this process the way the child ended: same exit code, or the same signal re-raised on ourselves. */
 export function exitLike(result: { code: number; signal?: NodeJS.Signals | null }): never {

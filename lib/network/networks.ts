@@ -1,20 +1,24 @@
 // Docker networks cilo owns: the env network `cilo-<env>` and the published `cilo-shared-<env>`.
-import { withFileLock } from '../state/lock.js';
+import { withFileLock, type LockOptions } from '../state/lock.js';
 import { homeId, networkLockFile } from '../state/paths.js';
 import { ensureHome } from '../state/store.js';
 import { UserError } from '../errors/index.js';
-import type { NetworkInfo } from '../docker/docker.js';
+import type { Docker, NetworkInfo } from '../docker/docker.js';
 import { subnetLayout } from './subnet.js';
-import type { Context } from '../env/context.js';
-
-export const envNetworkName = (env: string) => `cilo-${env}`;
-export const sharedNetworkName = (env: string) => `cilo-shared-${env}`;
 
 export const LABEL_MANAGED = 'cilo.managed';
 export const LABEL_ENV = 'cilo.env';
 export const LABEL_PROJECT = 'cilo.project';
 export const LABEL_SHARED = 'cilo.shared';
 export const LABEL_HOME = 'cilo.home';
+
+/** What creating and removing networks needs: the engine, the home (its network lock), the lock options. */
+export interface NetworkDeps {
+  docker: Docker;
+  home: string;
+  locks: LockOptions;
+  log: { warn(message: string): void };
+}
 
 /** Labels of the networks cilo creates for an environment. */
 export function networkLabels(home: string, env: { name: string; project: string }): Record<string, string> {
@@ -39,39 +43,48 @@ export interface NetworkSpec {
  * `docker network create X` calls can produce several networks named X (seen on engine 20.10).
  * Returns true when it created the network.
  */
-export async function ensureNetwork(ctx: Context, spec: NetworkSpec, seen?: NetworkInfo): Promise<boolean> {
+export async function ensureNetwork(deps: NetworkDeps, spec: NetworkSpec, seen?: NetworkInfo): Promise<boolean> {
   // A network seen a moment ago with our labels and subnet needs neither the lock nor another inspect.
   if (seen && isOurs(seen, spec)) return false;
-  ensureHome(ctx.home);
-  return withFileLock(networkLockFile(ctx.home), async () => {
-    const existing = await ctx.docker.inspectNetwork(spec.name);
-    if (existing) {
-      const ownedBy = existing.labels[LABEL_ENV];
-      if (existing.labels[LABEL_MANAGED] !== 'true' || ownedBy !== spec.labels[LABEL_ENV])
-        throw new UserError(
-          `a Docker network named ${spec.name} already exists and cilo did not create it for this environment`,
-          `remove or rename it (docker network rm ${spec.name}) if it is unused, or pick another environment name with -p`,
-        );
-      if (existing.labels[LABEL_HOME] !== spec.labels[LABEL_HOME])
-        throw new UserError(
-          `Docker network ${spec.name} belongs to an environment of another CILO_HOME`,
-          `environment names are unique per machine: pick another name with -p, or use that CILO_HOME`,
-        );
-      if (!existing.subnets.includes(spec.subnet))
-        throw new UserError(
-          `Docker network ${spec.name} has subnet ${existing.subnets.join(', ') || 'none'}, but cilo's state says ${spec.subnet}`,
-          `run 'cilo doctor' to see the drift; 'cilo destroy' and re-create the environment to start clean`,
-        );
-      return false;
-    }
-    const layout = subnetLayout(spec.subnet);
-    const r = await ctx.docker.createNetwork({ name: spec.name, subnet: spec.subnet, gateway: layout.gateway, ipRange: layout.ipRange, labels: spec.labels });
-    if (r.code !== 0) {
-      if (/overlap/i.test(r.stderr)) throw new SubnetTakenError(spec.subnet);
-      throw new UserError(`creating Docker network ${spec.name} failed: ${r.stderr.trim()}`);
-    }
-    return true;
-  });
+  ensureHome(deps.home);
+  return withFileLock(
+    networkLockFile(deps.home),
+    async () => {
+      const existing = await deps.docker.inspectNetwork(spec.name);
+      if (existing) {
+        checkExisting(existing, spec);
+        return false;
+      }
+      const layout = subnetLayout(spec.subnet);
+      const r = await deps.docker.createNetwork({ name: spec.name, subnet: spec.subnet, gateway: layout.gateway, ipRange: layout.ipRange, labels: spec.labels });
+      if (r.code !== 0) {
+        if (/overlap/i.test(r.stderr)) throw new SubnetTakenError(spec.subnet);
+        throw new UserError(`creating Docker network ${spec.name} failed: ${r.stderr.trim()}`);
+      }
+      return true;
+    },
+    deps.locks,
+  );
+}
+
+/** An existing network of the wanted name must be the one cilo made for this environment. */
+function checkExisting(existing: NetworkInfo, spec: NetworkSpec): void {
+  const ownedBy = existing.labels[LABEL_ENV];
+  if (existing.labels[LABEL_MANAGED] !== 'true' || ownedBy !== spec.labels[LABEL_ENV])
+    throw new UserError(
+      `a Docker network named ${spec.name} already exists and cilo did not create it for this environment`,
+      `remove or rename it (docker network rm ${spec.name}) if it is unused, or pick another environment name with -p`,
+    );
+  if (existing.labels[LABEL_HOME] !== spec.labels[LABEL_HOME])
+    throw new UserError(
+      `Docker network ${spec.name} belongs to an environment of another CILO_HOME`,
+      `environment names are unique per machine: pick another name with -p, or use that CILO_HOME`,
+    );
+  if (!existing.subnets.includes(spec.subnet))
+    throw new UserError(
+      `Docker network ${spec.name} has subnet ${existing.subnets.join(', ') || 'none'}, but cilo's state says ${spec.subnet}`,
+      `run 'cilo doctor' to see the drift; 'cilo destroy' and re-create the environment to start clean`,
+    );
 }
 
 function isOurs(n: NetworkInfo, spec: NetworkSpec): boolean {
@@ -79,14 +92,14 @@ function isOurs(n: NetworkInfo, spec: NetworkSpec): boolean {
 }
 
 /** Removes a network cilo created. Missing is fine; still-connected containers are an error. */
-export async function removeOwnedNetwork(ctx: Context, name: string): Promise<void> {
-  const existing = await ctx.docker.inspectNetwork(name);
+export async function removeOwnedNetwork(deps: NetworkDeps, name: string): Promise<void> {
+  const existing = await deps.docker.inspectNetwork(name);
   if (!existing) return;
   if (existing.labels[LABEL_MANAGED] !== 'true') {
-    ctx.log.warn(`left Docker network ${name} in place: cilo did not create it`);
+    deps.log.warn(`left Docker network ${name} in place: cilo did not create it`);
     return;
   }
-  const r = await ctx.docker.removeNetwork(existing.id);
+  const r = await deps.docker.removeNetwork(existing.id);
   if (r.code !== 0 && !/no such network|not found/i.test(r.stderr))
     throw new UserError(
       `could not remove Docker network ${name}: ${r.stderr.trim()}`,

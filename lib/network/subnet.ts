@@ -1,4 +1,4 @@
-// IPv4 subnet arithmetic and the allocator (DESIGN.md §2): the lowest subnet of the pool held by nothing in
+// IPv4 subnet arithmetic and the allocator (docs/DESIGN.md §2): the lowest subnet of the pool held by nothing in
 // state and overlapping no existing Docker network.
 import { UserError } from '../errors/index.js';
 
@@ -53,25 +53,6 @@ export function contains(c: Cidr, ip: number): boolean {
 export interface PoolConfig {
   pool: Cidr;
   prefix: number;
-}
-
-export function poolFromEnv(env: NodeJS.ProcessEnv): PoolConfig {
-  const poolText = env.CILO_SUBNET_POOL || '10.224.0.0/16';
-  const pool = parseCidr(poolText);
-  if (!pool)
-    throw new UserError(
-      `CILO_SUBNET_POOL=${JSON.stringify(poolText)} is not an IPv4 network in CIDR form`,
-      'use e.g. 10.224.0.0/16 (host bits zero)',
-    );
-  const prefixText = env.CILO_SUBNET_PREFIX || '24';
-  const prefix = Number(prefixText.replace(/^\//, ''));
-  // /29 leaves 8 addresses: network, gateway, broadcast, a few static ones and a dynamic range.
-  if (!Number.isInteger(prefix) || prefix < pool.prefix || prefix > 28)
-    throw new UserError(
-      `CILO_SUBNET_PREFIX=${JSON.stringify(prefixText)} must be an integer between ${pool.prefix} (the pool's) and 28`,
-      'the default is 24',
-    );
-  return { pool, prefix };
 }
 
 /**

@@ -1,18 +1,21 @@
 // cilo-compose: `docker compose` with isolation for cilo projects. The hot path (a project that is not
-// cilo's) uses built-ins only and hands the untouched argv to Compose.
+// cilo's) uses built-ins only and hands the untouched argv to Compose; the managed path is loaded only
+// when decide() says so.
+import { selectorOf } from '../compose/command.js';
 import { parseGlobalFlags, type GlobalFlags } from '../compose/global-flags.js';
 import { resolveProject, type ResolvedProject } from '../compose/resolve.js';
 import { mentionsXCilo } from '../compose/x-cilo.js';
-import type { Docker } from '../docker/docker.js';
-import type { ExecResult } from '../docker/process.js';
-import { findEnvByName } from '../state/schema.js';
+import type { ExecResult, ProcessRunner } from '../docker/process.js';
+import { findEnvByName, type State } from '../state/schema.js';
 import { readState } from '../state/store.js';
-import type { Context } from '../env/context.js';
+import type { Context } from '../context.js';
 
 /** Subcommands that work without a project. */
 const PROJECTLESS = new Set(['version', 'ls', 'help', 'completion', '__complete', '__completeNoDesc']);
 
-export type ShimDecision = { mode: 'passthrough'; why: string } | { mode: 'managed'; flags: GlobalFlags; project: ResolvedProject };
+export type ShimDecision =
+  | { mode: 'passthrough'; why: string }
+  | { mode: 'managed'; flags: GlobalFlags; project: ResolvedProject; why: string; snapshot?: State };
 
 /** Decides whether a command line concerns a cilo environment. Cheap: no YAML, no Docker call. */
 export function decide(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, home: string, warn: (m: string) => void): ShimDecision {
@@ -26,20 +29,33 @@ export function decide(argv: readonly string[], cwd: string, env: NodeJS.Process
   const project = resolveProject(flags, cwd, env);
   if (!project) return { mode: 'passthrough', why: 'no compose file' };
   if (project.files.includes('-')) return { mode: 'passthrough', why: 'compose file on stdin' };
-  for (const text of project.texts.values()) if (mentionsXCilo(text)) return { mode: 'managed', flags, project };
-  let registered = false;
+  for (const text of project.texts.values()) if (mentionsXCilo(text)) return { mode: 'managed', flags, project, why: 'x-cilo in a compose file' };
+  let snapshot: State;
   try {
-    registered = findEnvByName(readState(home), project.name) !== undefined;
+    snapshot = readState(home);
   } catch (e) {
     // A state file we cannot read must not break plain `docker compose` for everyone else.
     warn(`${(e as Error).message}; running docker compose without cilo`);
+    return { mode: 'passthrough', why: 'state file unreadable' };
   }
-  return registered ? { mode: 'managed', flags, project } : { mode: 'passthrough', why: 'not a cilo project' };
+  return findEnvByName(snapshot, project.name) ? { mode: 'managed', flags, project, why: 'a registered environment', snapshot } : { mode: 'passthrough', why: 'not a cilo project' };
 }
 
-export async function shimMain(argv: readonly string[], ctx: Context, docker: Docker): Promise<ExecResult> {
-  const d = decide(argv, ctx.cwd, ctx.env, ctx.home, ctx.log.warn);
-  if (d.mode === 'passthrough') return docker.composeExec(argv, { cwd: ctx.cwd });
-  const { runManaged } = await import('../env/compose-run.js');
-  return runManaged(ctx, { flags: d.flags, project: d.project, subcommand: d.flags.subcommand!, subArgs: d.flags.subArgs });
+export interface ShimFacts {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  home: string;
+  runner: ProcessRunner;
+  warn(message: string): void;
+}
+
+/** `context` builds the full context (and parses the settings) only for the managed path. */
+export async function shimMain(argv: readonly string[], facts: ShimFacts, context: () => Context): Promise<ExecResult> {
+  const d = decide(argv, facts.cwd, facts.env, facts.home, facts.warn);
+  if (d.mode === 'passthrough') return facts.runner.exec('docker', ['compose', ...argv], { cwd: facts.cwd, env: facts.env });
+  const ctx = context();
+  const { runManaged } = await import('../core/run.js');
+  const { flags, project, snapshot } = d;
+  const r = await runManaged(ctx, { selector: selectorOf(project, flags), project, subcommand: flags.subcommand!, args: flags.subArgs, user: flags, snapshot });
+  return r.result;
 }

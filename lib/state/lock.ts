@@ -6,15 +6,10 @@ import { createRequire } from 'node:module';
 import { UserError } from '../errors/index.js';
 
 export interface LockOptions {
-  /** Give up after this long (default: CILO_LOCK_TIMEOUT seconds, else 30 s). */
+  /** Give up after this long (default 30 s; commands pass settings.lockTimeoutMs, from CILO_LOCK_TIMEOUT). */
   timeoutMs?: number;
   /** Called once when the lock is not free at once, with the pid recorded by the holder if any. */
   onWait?: (lockFile: string, holderPid: string | undefined) => void;
-}
-
-export function lockTimeoutFromEnv(env: NodeJS.ProcessEnv): number | undefined {
-  const s = Number(env.CILO_LOCK_TIMEOUT);
-  return env.CILO_LOCK_TIMEOUT && Number.isFinite(s) && s >= 0 ? s * 1000 : undefined;
 }
 
 // Loaded on first use: the shim's passthrough path never locks and should not load a native addon.

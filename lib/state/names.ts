@@ -55,3 +55,8 @@ export function validateSuffix(suffix: string): string {
     suggestion ? `use ${describe(suggestion)} instead` : 'use "test"',
   );
 }
+
+/** The environment network (docs/DESIGN.md §2). */
+export const envNetworkName = (env: string) => `cilo-${env}`;
+/** The network an environment publishes for others to join. */
+export const sharedNetworkName = (env: string) => `cilo-shared-${env}`;

@@ -1,4 +1,4 @@
-// State schema v2 (DESIGN.md §5, seed phase 2A). Extra fields beyond the seed's are allowed by design.
+// State schema v2 (docs/DESIGN.md §5). Extra fields beyond the seed's are allowed by design.
 import { UserError } from '../errors/index.js';
 
 export const STATE_VERSION = 2;
@@ -38,7 +38,7 @@ export interface Environment {
   dns_suffix?: string;
   /** Set when the environment publishes cilo-shared-<name>: true (all services) or the exported ones. */
   create_shared?: boolean | string[];
-  /** Subnet of the published shared network (its own, never the env's: DESIGN.md §10.1). */
+  /** Subnet of the published shared network (its own, never the env's: docs/DESIGN.md §11, flaw 1). */
   shared_subnet?: string;
   /** Shared networks that were removed under this consumer by `destroy --force`. */
   broken_shared_networks?: string[];

@@ -91,6 +91,25 @@ export async function updateState<T>(home: string, mutate: (state: State) => T, 
   );
 }
 
+/**
+ * The state file of one CILO_HOME with the lock options of the running command: what core code uses
+ * (ctx.store). Reads are lock-free; every change goes through update().
+ */
+export class StateStore {
+  constructor(
+    readonly home: string,
+    private readonly lock: LockOptions = {},
+  ) {}
+
+  read(): State {
+    return readState(this.home);
+  }
+
+  update<T>(mutate: (state: State) => T, opts: Pick<UpdateOptions, 'afterWrite'> = {}): Promise<T> {
+    return updateState(this.home, mutate, { ...this.lock, ...opts });
+  }
+}
+
 export interface UpdateOptions extends LockOptions {
   /**
    * Runs after the write, still under the lock, with the state just written: files derived from state

@@ -1,11 +1,11 @@
-// lib/compose/model.ts: --scale options, the selector arguments, and the service model read from the real
-// `docker compose config` (no engine needed).
+// lib/compose/model.ts: --scale options, the service of a `run`, the `scale` arguments, and the service
+// model read from the real `docker compose config` (no engine needed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { loadServices, scaleOptions, selectorArgs, servicesFromFiles } from '../../lib/compose/model.ts';
+import { loadServices, runService, scaleArguments, scaleOptions, servicesFromFiles } from '../../lib/compose/model.ts';
 import { parseComposeFile } from '../../lib/compose/yaml-file.ts';
 import { Docker } from '../../lib/docker/docker.ts';
 import { ExitCodeError } from '../../lib/errors/index.ts';
@@ -28,24 +28,6 @@ test('scaleOptions ignores malformed values and everything after --', () => {
   assert.deepEqual(scaleOptions(['--', '--scale', 'web=3']), {});
   assert.deepEqual(scaleOptions(['--scale', 'web=2', '--', '--scale=web=9']), { web: 2 });
   assert.deepEqual(scaleOptions(['--scaled', 'web=3', 'web=4']), {}, 'a positional web=4 is not a scale option');
-});
-
-test('selectorArgs: project directory, env files, files (then extras), -p last', () => {
-  assert.deepEqual(selectorArgs({ files: ['/p/a.yml', '/p/b.yml'], projectDirectory: '/p', envFiles: ['/p/x.env'], name: 'dev' }, ['/h/override.yml']), [
-    '--project-directory',
-    '/p',
-    '--env-file',
-    '/p/x.env',
-    '-f',
-    '/p/a.yml',
-    '-f',
-    '/p/b.yml',
-    '-f',
-    '/h/override.yml',
-    '-p',
-    'dev',
-  ]);
-  assert.deepEqual(selectorArgs({ files: [], envFiles: [], name: 'x' }), ['-p', 'x']);
 });
 
 test('loadServices reads every service, in every profile, sorted, with networks, replicas and container_name', async (t) => {
@@ -167,4 +149,22 @@ test('servicesFromFiles declines what only Compose knows', async () => {
     reset: 'services: { a: { image: x, networks: !reset [] } }\n',
   };
   for (const [why, text] of Object.entries(cases)) assert.equal(servicesFromFiles([await parseComposeFile(`/x/${why}.yaml`, text)]), undefined, why);
+});
+
+test('runService: the first argument that is not an option or an option\'s value', () => {
+  assert.equal(runService(['app']), 'app');
+  assert.equal(runService(['--rm', 'app', 'sh', '-c', 'x']), 'app');
+  assert.equal(runService(['-e', 'A=1', '--env', 'B=2', '-l', 'k=v', '--name', 'db', 'app', 'db']), 'app', 'values of options are skipped');
+  assert.equal(runService(['-w', '/srv', '-u', 'root', '-v', '/a:/b', '-p', '80:80', '--entrypoint', 'sh', 'app']), 'app');
+  assert.equal(runService(['--cap-add', 'NET_ADMIN', '--cap-drop', 'ALL', '--pull', 'never', '--env-from-file', 'f', 'app']), 'app');
+  assert.equal(runService(['--name=x', '-eA=1', '--workdir=/w', '-dT', '--no-deps', '--service-ports', '--use-aliases', 'app']), 'app', 'inline values and boolean clusters');
+  assert.equal(runService(['--', 'app', 'cmd']), 'app');
+  assert.equal(runService(['--rm']), undefined);
+  assert.equal(runService([]), undefined);
+});
+
+test('scaleArguments: SERVICE=REPLICAS positionals; options and malformed ones are ignored', () => {
+  assert.deepEqual(scaleArguments(['web=2']), { web: 2 });
+  assert.deepEqual(scaleArguments(['--no-deps', 'web=2', 'db=0', 'web=3']), { web: 3, db: 0 });
+  assert.deepEqual(scaleArguments(['--dry-run', 'web', 'web=x', '=2', '--scale=web=4', '-x=1']), {});
 });

@@ -1,12 +1,12 @@
-// lib/compose/override.ts: the generated override (DESIGN.md §6), checked by parsing it back with `yaml`
+// lib/compose/override.ts: the generated override (docs/DESIGN.md §6), checked by parsing it back with `yaml`
 // and, where `docker compose` is installed, by letting Compose merge it over a base file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import YAML, { isSeq, type YAMLSeq } from 'yaml';
-import { renderOverride, type OverrideInput } from '../../lib/compose/override.ts';
+import YAML, { isSeq, parse as parseYaml, type YAMLSeq } from 'yaml';
+import { renderOverride, withoutStaticAddresses, type OverrideInput } from '../../lib/compose/override.ts';
 import { requireCompose, tempDir } from '../helpers.ts';
 
 const input = (over: Partial<OverrideInput> = {}): OverrideInput => ({
@@ -164,4 +164,43 @@ test('Compose merges it over a base file: ports removed, container_name replaced
     assert.equal(m.networks[n].name, n);
     assert.equal(m.networks[n].external, true);
   }
+});
+
+// The override of a one-off `run`: the same, minus that service's static addresses.
+// `!reset` is Compose's tag: the yaml library would warn about it on every parse.
+const parseQuiet = (text: string) => parseYaml(text, { logLevel: 'error' });
+
+function runInput(): OverrideInput {
+  return {
+    envName: 'dev',
+    project: 'shop',
+    homeId: 'abc123',
+    envNetwork: 'cilo-dev',
+    publishedNetwork: 'cilo-shared-dev',
+    joinedNetworks: ['cilo-shared-db'],
+    services: [
+      { name: 'app', networks: ['default'], dnsName: 'app.dev.test', ip: '10.224.0.2', sharedIp: '10.224.1.2', renameContainer: false },
+      { name: 'db', networks: ['default', 'back'], dnsName: 'db.dev.test', ip: '10.224.0.3', sharedIp: '10.224.1.3', renameContainer: true },
+      { name: 'w$x', networks: ['default'], dnsName: 'w-x.dev.test', ip: '10.224.0.4', renameContainer: false },
+    ],
+  };
+}
+
+test('withoutStaticAddresses drops only that service\'s addresses, everything else is unchanged', () => {
+  const full = parseQuiet(renderOverride(runInput()));
+  for (const svc of ['app', 'db', 'w$x']) {
+    const dropped = parseQuiet(withoutStaticAddresses(renderOverride(runInput()), svc));
+    const expected = structuredClone(full);
+    const key = svc.split('$').join('$$'); // the override escapes $ for Compose's interpolation
+    for (const net of Object.values(expected.services[key].networks) as ({ ipv4_address?: string } | null)[]) if (net) delete net.ipv4_address;
+    assert.deepEqual(dropped, expected, svc);
+  }
+  assert.equal(withoutStaticAddresses(renderOverride(runInput()), 'nope'), renderOverride(runInput()), 'an unknown service changes nothing');
+});
+
+test('withoutStaticAddresses keeps the !reset tag and the text otherwise byte for byte', () => {
+  const text = renderOverride(runInput());
+  const out = withoutStaticAddresses(text, 'app');
+  assert.equal(out, text.replace('        ipv4_address: "10.224.0.2"\n', '').replace('        ipv4_address: "10.224.1.2"\n', ''));
+  assert.match(out, /ports: !reset \[\]/);
 });

@@ -1,7 +1,7 @@
 // lib/dns/records.ts: DNS labels for services and the records served per environment.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultSuffix, dnsLabelsForServices, recordsByEnvironment, servedSuffixes } from '../../lib/dns/records.ts';
+import { dnsLabelsForServices, recordsByEnvironment, servedSuffixes } from '../../lib/dns/records.ts';
 import { isDnsLabel } from '../../lib/state/names.ts';
 import { emptyState, localEnvironments, type EnvStatus, type Environment, type ServiceRecord, type State } from '../../lib/state/schema.ts';
 
@@ -102,10 +102,7 @@ test('servedSuffixes: every environment’s suffix and the default one, sorted a
     { name: 'b', status: 'stopped', services: [], suffix: 'dev' },
     { name: 'c', status: 'running', services: [], suffix: 'dev' },
   ]);
-  assert.deepEqual(servedSuffixes(s, {}), ['dev', 'test']);
-  assert.deepEqual(servedSuffixes(emptyState(), {}), ['test'], 'the default suffix is served before any environment exists');
-  assert.deepEqual(servedSuffixes(s, { CILO_DNS_SUFFIX: 'internal' }), ['dev', 'internal', 'test']);
-  assert.equal(defaultSuffix({}), 'test');
-  assert.equal(defaultSuffix({ CILO_DNS_SUFFIX: '' }), 'test', 'an empty CILO_DNS_SUFFIX is unset');
-  assert.equal(defaultSuffix({ CILO_DNS_SUFFIX: 'dev' }), 'dev');
+  assert.deepEqual(servedSuffixes(s, 'test'), ['dev', 'test']);
+  assert.deepEqual(servedSuffixes(emptyState(), 'test'), ['test'], 'the default suffix is served before any environment exists');
+  assert.deepEqual(servedSuffixes(s, 'internal'), ['dev', 'internal', 'test']);
 });

@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Docker, parseComposeVersion, versionAtLeast, MIN_COMPOSE } from '../../lib/docker/docker.ts';
-import type { ProcessRunner, RunResult } from '../../lib/docker/process.ts';
 import { UserError } from '../../lib/errors/index.ts';
+import { fakeRunner } from '../fakes.ts';
 
 test('parseComposeVersion reads plain, v-prefixed, desktop and Debian versions', () => {
   assert.deepEqual(parseComposeVersion('2.26.1\n'), [2, 26, 1]);
@@ -22,22 +22,6 @@ test('versionAtLeast compares numerically, component by component', () => {
   assert.ok(!versionAtLeast([1, 29, 2], [2, 24, 0]));
   assert.ok(versionAtLeast([2, 24, 1], [2, 24, 0]));
 });
-
-/** A runner that answers `docker ARGS` from a table and records calls. */
-function fakeRunner(answer: (args: readonly string[]) => Partial<RunResult>) {
-  const calls: string[][] = [];
-  const runner: ProcessRunner = {
-    async run(cmd, args) {
-      assert.equal(cmd, 'docker');
-      calls.push([...args]);
-      return { code: 0, signal: null, stdout: '', stderr: '', ...answer(args) };
-    },
-    async exec() {
-      throw new Error('not used');
-    },
-  };
-  return { runner, calls };
-}
 
 test('composeVersion: detected once; too old or missing Compose is a clear error', async () => {
   const ok = fakeRunner(() => ({ stdout: '2.26.1\n' }));

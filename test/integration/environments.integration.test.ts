@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type { EnvironmentView } from '../../lib/env/views.ts';
+import type { EnvironmentView } from '../../lib/cli/views.ts';
 import { parseCidr, contains, parseIPv4 } from '../../lib/network/subnet.ts';
 import {
   FIXTURES,

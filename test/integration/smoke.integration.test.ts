@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { allocateSubnet, poolFromEnv, subnetLayout, formatIPv4, parseCidr, contains, parseIPv4 } from '../../lib/network/subnet.ts';
+import { allocateSubnet, subnetLayout, formatIPv4, parseCidr, contains, parseIPv4 } from '../../lib/network/subnet.ts';
+import { parsePool } from '../../lib/settings.ts';
 import { docker, dockerLines, httpBody, requireDocker, uniqueName } from '../helpers.ts';
 
 /** Subnets of every Docker network on the engine. */
@@ -26,7 +27,7 @@ test('an allocated subnet, a labelled network, a static address reachable from t
   t.after(() => removeLabelled(label));
 
   // A pool of its own, so this test never takes a subnet an environment test expects.
-  const pool = poolFromEnv({ CILO_SUBNET_POOL: '10.239.0.0/16', CILO_SUBNET_PREFIX: '24' });
+  const pool = parsePool({ CILO_SUBNET_POOL: '10.239.0.0/16', CILO_SUBNET_PREFIX: '24' });
   let subnet = '';
   // Another test may create a network between our look and our create: allocate again past it.
   const refused: string[] = [];

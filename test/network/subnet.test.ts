@@ -1,6 +1,7 @@
 // lib/network/subnet.ts: CIDR arithmetic, the allocator (lowest free subnet of the pool) and static addresses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { throwsUserError } from '../helpers.ts';
 import {
   allocateSubnet,
   assignStaticAddresses,
@@ -11,11 +12,9 @@ import {
   overlaps,
   parseCidr,
   parseIPv4,
-  poolFromEnv,
   subnetLayout,
   type PoolConfig,
 } from '../../lib/network/subnet.ts';
-import { UserError } from '../../lib/errors/index.ts';
 
 const cidr = (s: string) => {
   const c = parseCidr(s, true);
@@ -24,17 +23,7 @@ const cidr = (s: string) => {
 };
 const pool = (p: string, prefix: number): PoolConfig => ({ pool: cidr(p), prefix });
 
-function userError(fn: () => unknown, re: RegExp): UserError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof UserError, `expected a UserError, got ${String(e)}`);
-    assert.match(e.message, re);
-    assert.ok(e.hint);
-    return e;
-  }
-  assert.fail('expected a UserError');
-}
+const userError = throwsUserError;
 
 test('parseIPv4 / formatIPv4 round-trip, including addresses with the high bit set', () => {
   assert.equal(parseIPv4('0.0.0.0'), 0);
@@ -127,23 +116,6 @@ test('allocateSubnet: an exhausted pool is a clear error (pool /22, prefix 24: f
   assert.match(e.hint!, /CILO_SUBNET_POOL/);
   userError(() => allocateSubnet(cfg, ['10.0.0.0/8']), /no free/); // one Docker network covering the whole pool
   assert.equal(allocateSubnet(cfg, ['10.224.4.0/24']), '10.224.0.0/24', 'a network just past the pool does not count');
-});
-
-test('poolFromEnv: defaults and valid settings', () => {
-  assert.deepEqual(poolFromEnv({}), { pool: cidr('10.224.0.0/16'), prefix: 24 });
-  assert.deepEqual(poolFromEnv({ CILO_SUBNET_POOL: '', CILO_SUBNET_PREFIX: '' }), { pool: cidr('10.224.0.0/16'), prefix: 24 });
-  assert.deepEqual(poolFromEnv({ CILO_SUBNET_POOL: '172.30.0.0/20', CILO_SUBNET_PREFIX: '26' }), { pool: cidr('172.30.0.0/20'), prefix: 26 });
-  assert.deepEqual(poolFromEnv({ CILO_SUBNET_PREFIX: '/25' }), { pool: cidr('10.224.0.0/16'), prefix: 25 });
-  assert.equal(poolFromEnv({ CILO_SUBNET_POOL: '10.9.0.0/24', CILO_SUBNET_PREFIX: '24' }).prefix, 24, 'prefix equal to the pool: one subnet');
-  assert.equal(poolFromEnv({ CILO_SUBNET_PREFIX: '28' }).prefix, 28);
-});
-
-test('poolFromEnv: invalid settings are errors naming the variable', () => {
-  for (const p of ['10.224.0.1/16', 'fd00::/8', '10.224.0.0', 'ten/8', '10.224.0.0/33'])
-    userError(() => poolFromEnv({ CILO_SUBNET_POOL: p }), new RegExp(`CILO_SUBNET_POOL=${JSON.stringify(p).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
-  for (const p of ['29', '32', '15', 'abc', '24.5', '-24'])
-    userError(() => poolFromEnv({ CILO_SUBNET_PREFIX: p }), /CILO_SUBNET_PREFIX=.* must be an integer between 16 \(the pool's\) and 28/);
-  userError(() => poolFromEnv({ CILO_SUBNET_POOL: '10.9.0.0/24', CILO_SUBNET_PREFIX: '23' }), /between 24/);
 });
 
 test('subnetLayout: gateway .1, static addresses from .2 in the lower half, dynamic range the upper half', () => {

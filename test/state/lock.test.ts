@@ -7,11 +7,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { mkdirSync, existsSync, statSync } from 'node:fs';
 import type { TestContext } from 'node:test';
-import { lockTimeoutFromEnv, withFileLock } from '../../lib/state/lock.ts';
+import { withFileLock } from '../../lib/state/lock.ts';
 import { updateState, readState } from '../../lib/state/store.ts';
 import { stateLockFile } from '../../lib/state/paths.ts';
 import { UserError } from '../../lib/errors/index.ts';
-import { ROOT, tempDir, rejection } from '../helpers.ts';
+import { flockHolder, ROOT, tempDir, rejection, waitForLine } from '../helpers.ts';
 
 const WORKER = join(import.meta.dirname, 'fixtures', 'state-worker.mjs');
 
@@ -19,40 +19,6 @@ function home(t: TestContext): string {
   const h = join(tempDir(t), 'home');
   mkdirSync(h, { mode: 0o700 });
   return h;
-}
-
-/** Resolves with the first stdout line of child that starts with `prefix`. */
-function waitForLine(child: ChildProcess, prefix: string, timeoutMs = 10_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`no "${prefix}" line from child within ${timeoutMs} ms (got ${JSON.stringify(buf)})`)), timeoutMs);
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const line = buf.split('\n').find((l) => l.startsWith(prefix));
-      if (line) {
-        clearTimeout(timer);
-        resolve(line);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`child exited (${code}) before printing "${prefix}": ${buf}`));
-    });
-  });
-}
-
-/** `flock` holds lockFile for `seconds` in its own process group; killed by group id on teardown. */
-async function flockHolder(t: TestContext, lockFile: string, seconds: number): Promise<ChildProcess> {
-  const child = spawn('flock', ['-x', lockFile, 'sh', '-c', `echo locked; sleep ${seconds}`], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
-  t.after(() => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  });
-  await waitForLine(child, 'locked');
-  return child;
 }
 
 const exited = (child: ChildProcess) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
@@ -164,16 +130,6 @@ test('withFileLock with timeoutMs 0 fails at once when busy', async (t) => {
   const started = Date.now();
   await assert.rejects(withFileLock(file, () => 1, { timeoutMs: 0 }), (e: Error) => e.message.includes(file));
   assert.ok(Date.now() - started < 500);
-});
-
-test('lockTimeoutFromEnv reads CILO_LOCK_TIMEOUT in seconds', () => {
-  assert.equal(lockTimeoutFromEnv({ CILO_LOCK_TIMEOUT: '2' }), 2000);
-  assert.equal(lockTimeoutFromEnv({ CILO_LOCK_TIMEOUT: '0.5' }), 500);
-  assert.equal(lockTimeoutFromEnv({ CILO_LOCK_TIMEOUT: '0' }), 0);
-  assert.equal(lockTimeoutFromEnv({}), undefined);
-  assert.equal(lockTimeoutFromEnv({ CILO_LOCK_TIMEOUT: '' }), undefined);
-  assert.equal(lockTimeoutFromEnv({ CILO_LOCK_TIMEOUT: 'soon' }), undefined);
-  assert.equal(lockTimeoutFromEnv({ CILO_LOCK_TIMEOUT: '-1' }), undefined);
 });
 
 test('the worker fixture runs the built code', () => {

@@ -1,7 +1,8 @@
 // lib/state/names.ts: names the user typed are validated (never rewritten); derived names are normalized.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isDnsLabel, toDnsLabel, validateName, validateSuffix } from '../../lib/state/names.ts';
+import { envNetworkName, isDnsLabel, sharedNetworkName, toDnsLabel, validateName, validateSuffix } from '../../lib/state/names.ts';
+import { NETWORK_NAME } from '../../lib/compose/x-cilo.ts';
 import { UsageError, UserError } from '../../lib/errors/index.ts';
 
 function usageError(fn: () => unknown): UsageError {
@@ -119,4 +120,11 @@ test('validateSuffix rejects a suffix longer than 253 characters even if every l
   usageError(() => validateSuffix(long));
   const fits = Array.from({ length: 4 }, () => 'a'.repeat(62)).join('.'); // 251 characters
   assert.equal(validateSuffix(fits), fits);
+});
+
+test('network names: cilo-<env> and cilo-shared-<env>, valid Docker network names for any environment name', () => {
+  assert.equal(envNetworkName('dev'), 'cilo-dev');
+  assert.equal(sharedNetworkName('db'), 'cilo-shared-db');
+  const longest = 'a'.repeat(63);
+  for (const n of [envNetworkName(longest), sharedNetworkName(longest), envNetworkName('0'), sharedNetworkName('a-b')]) assert.ok(NETWORK_NAME.test(n), n);
 });

@@ -1,7 +1,7 @@
 // lib/state/schema.ts: parsing, v1 migration and the errors that protect a state file we cannot read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { emptyState, envKey, findEnvByName, localEnvironments, parseState, StateFileError, STATE_VERSION } from '../../lib/state/schema.ts';
+import { emptyState, envKey, findEnvByName, localEnvironments, parseState, StateFileError } from '../../lib/state/schema.ts';
 import { UserError } from '../../lib/errors/index.ts';
 
 const FILE = '/home/u/.cilo/state.json';
@@ -37,10 +37,6 @@ function throwsStateError(fn: () => unknown, re: RegExp): StateFileError {
   assert.ok(caught.hint && caught.hint.length > 0, 'comes with a hint');
   return caught;
 }
-
-test('STATE_VERSION is 2 (the seed schema)', () => {
-  assert.equal(STATE_VERSION, 2);
-});
 
 test('emptyState has the v2 shape', () => {
   assert.deepEqual(emptyState(), { version: 2, subnet_counter: 0, hosts: { local: { environments: {} } }, shared_networks: {} });

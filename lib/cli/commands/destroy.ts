@@ -1,5 +1,5 @@
-import type { Context } from '../../env/context.js';
-import { destroyEnvironment } from '../../env/lifecycle.js';
+import type { Context } from '../../context.js';
+import { destroyEnvironment } from '../../core/destroy.js';
 import type { Output } from '../output.js';
 
 export async function run(o: { name: string; force: boolean; json: boolean }, ctx: Context, out: Output): Promise<void> {

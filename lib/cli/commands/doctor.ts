@@ -1,5 +1,5 @@
-import type { Context } from '../../env/context.js';
-import { diagnose, repair } from '../../env/doctor.js';
+import type { Context } from '../../context.js';
+import { diagnose, repair } from '../../core/doctor.js';
 import { ExitCodeError } from '../../errors/index.js';
 import type { Output } from '../output.js';
 

@@ -1,10 +1,9 @@
-import type { Context } from '../../env/context.js';
-import { environmentViews } from '../../env/views.js';
-import { readState } from '../../state/store.js';
+import type { Context } from '../../context.js';
+import { environmentViews } from '../views.js';
 import { table, type Output } from '../output.js';
 
 export async function run(o: { json: boolean }, ctx: Context, out: Output): Promise<void> {
-  const views = environmentViews(readState(ctx.home));
+  const views = environmentViews(ctx.store.read());
   if (o.json) return out.json({ environments: views });
   if (views.length === 0) return out.err('no environments; create one: cilo create <name> --from <dir>\n');
   const rows = views.map((v) => [

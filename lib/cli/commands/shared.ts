@@ -1,17 +1,15 @@
-import { UserError } from '../../errors/index.js';
-import type { Context } from '../../env/context.js';
-import { sharedNetworkView, type SharedNetworkView } from '../../env/views.js';
-import { readState } from '../../state/store.js';
+import type { Context } from '../../context.js';
+import { sharedNetworks } from '../../core/shared-networks.js';
+import { sharedNetworkView, type SharedNetworkView } from '../views.js';
 import { alignRows, type Output } from '../output.js';
 
-async function views(ctx: Context, names: string[]): Promise<SharedNetworkView[]> {
-  const state = readState(ctx.home);
-  const exists = await Promise.all(names.map(async (n) => (await ctx.docker.inspectNetwork(n)) !== undefined));
+async function views(ctx: Context, name?: string): Promise<SharedNetworkView[]> {
+  const { state, names, exists } = await sharedNetworks(ctx, name);
   return names.map((n, i) => sharedNetworkView(state, n, exists[i]!)!);
 }
 
 export async function list(o: { json: boolean }, ctx: Context, out: Output): Promise<void> {
-  const all = await views(ctx, Object.keys(readState(ctx.home).shared_networks).sort());
+  const all = await views(ctx);
   if (o.json) return out.json({ shared_networks: all });
   if (all.length === 0) return out.err('no shared networks; publish one: cilo up <name> --create-shared\n');
   const [header, ...lines] = alignRows(
@@ -28,8 +26,7 @@ export async function list(o: { json: boolean }, ctx: Context, out: Output): Pro
 }
 
 export async function inspect(o: { network: string; json: boolean }, ctx: Context, out: Output): Promise<void> {
-  if (!readState(ctx.home).shared_networks[o.network]) throw new UserError(`shared network ${o.network} not found in cilo's state`, "see 'cilo shared list'");
-  const [v] = await views(ctx, [o.network]);
+  const [v] = await views(ctx, o.network);
   if (o.json) return out.json(v);
   out.out(
     `Network: ${v!.name}\nCreated By: ${v!.created_by}\nCreated At: ${v!.created_at}\nSubnet: ${v!.subnet ?? '-'}\nDocker network: ${v!.exists ? 'exists' : 'MISSING'}\nReferences (${v!.references.length}):\n` +

@@ -1,7 +1,6 @@
-import type { Context } from '../../env/context.js';
-import { getEnvironment } from '../../env/lifecycle.js';
-import { environmentView, type EnvironmentView } from '../../env/views.js';
-import { readState } from '../../state/store.js';
+import type { Context } from '../../context.js';
+import { loadEnvironment } from '../../core/environment.js';
+import { environmentView, type EnvironmentView } from '../views.js';
 import { table, type Output } from '../output.js';
 
 export function printServices(v: EnvironmentView, out: Output): void {
@@ -19,8 +18,8 @@ export function printServices(v: EnvironmentView, out: Output): void {
 }
 
 export async function run(o: { name: string; json: boolean }, ctx: Context, out: Output): Promise<void> {
-  const [key, env] = getEnvironment(ctx, o.name);
-  const view = environmentView(readState(ctx.home), key, env);
+  const { key, record, state } = loadEnvironment(ctx, o.name);
+  const view = environmentView(state, key, record);
   if (o.json) return out.json(view);
   printServices(view, out);
 }

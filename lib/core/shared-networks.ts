@@ -1,6 +1,7 @@
-// Shared-network bookkeeping that several commands need.
+// What cilo tells a user about shared networks, from the state (docs/DESIGN.md §8).
 import { UserError } from '../errors/index.js';
-import { envKey, findEnvByName, localEnvironments, type Environment, type State } from '../state/schema.js';
+import { envKey, findEnvByName, localEnvironments, type State } from '../state/schema.js';
+import type { Context } from '../context.js';
 
 /** The error for joining a network that does not exist: who publishes it, in what state, how to fix it. */
 export function describeMissingNetwork(state: State, network: string): UserError {
@@ -30,37 +31,19 @@ export function describeMissingNetwork(state: State, network: string): UserError
   return new UserError(`shared network ${network} does not exist: ${why}`, `${hint}; nothing was created or started`);
 }
 
+/** Warns that consumers lose a publisher's services while it is down. */
+export function consumerWarnings(consumers: Map<string, string[]>, name: string): string[] {
+  return [...consumers].map(([net, keys]) => `${name} publishes ${net}, used by ${keys.join(', ')}: they lose its services until 'cilo up ${name}' (the network stays)`);
+}
+
 /**
- * Drops `key` from the references of `network` (inside a locked update). A record is kept while anyone
- * references it; the last reference to a network whose publisher is gone (or that cilo did not create)
- * takes the record with it.
+ * The shared networks in state (or the one named), and whether each exists in Docker. A name state does
+ * not know is an error.
  */
-export function dropReference(state: State, network: string, key: string): void {
-  const record = state.shared_networks[network];
-  if (!record) return;
-  record.referenced_by = record.referenced_by.filter((k) => k !== key);
-  releaseIfUnused(state, network);
-}
-
-/** Deletes the record of a network nobody references whose publisher is gone or not cilo. */
-export function releaseIfUnused(state: State, network: string): void {
-  const record = state.shared_networks[network];
-  const publisherGone = record && (record.created_by === 'external' || !localEnvironments(state)[record.created_by]);
-  if (record && publisherGone && record.referenced_by.length === 0) delete state.shared_networks[network];
-}
-
-/** Removes an environment's references to the networks it joined (inside a locked update). */
-export function dropReferences(state: State, key: string, env: Environment): void {
-  for (const net of env.shared_networks) dropReference(state, net, key);
-}
-
-/** Keys of other environments referencing the networks `key` publishes, per network. */
-export function consumersOf(state: State, key: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const [net, record] of Object.entries(state.shared_networks)) {
-    if (record.created_by !== key) continue;
-    const others = record.referenced_by.filter((k) => k !== key);
-    if (others.length > 0) out.set(net, others);
-  }
-  return out;
+export async function sharedNetworks(ctx: Context, name?: string): Promise<{ state: State; names: string[]; exists: boolean[] }> {
+  const state = ctx.store.read();
+  if (name !== undefined && !state.shared_networks[name]) throw new UserError(`shared network ${name} not found in cilo's state`, "see 'cilo shared list'");
+  const names = name !== undefined ? [name] : Object.keys(state.shared_networks).sort();
+  const exists = await Promise.all(names.map(async (n) => (await ctx.docker.inspectNetwork(n)) !== undefined));
+  return { state, names, exists };
 }

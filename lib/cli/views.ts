@@ -1,5 +1,6 @@
-// What `list`, `status` and `shared` show, built once from state for both the tables and --json.
-import { envNetworkName, sharedNetworkName } from '../network/networks.js';
+// What `list`, `status` and `shared` show, built once from state for both the tables and --json: the
+// output contract of the JSON shapes in the README.
+import { envNetworkName, sharedNetworkName } from '../state/names.js';
 import { DEFAULT_SUFFIX } from '../dns/records.js';
 import { localEnvironments, type Environment, type State } from '../state/schema.js';
 

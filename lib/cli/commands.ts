@@ -1,0 +1,121 @@
+// The commands of `cilo`, as a table: name, description, options, and how the parsed arguments become
+// the typed options of one command module, which is imported only when the command runs. Adding a command
+// is adding a row here and a module under commands/ (docs/ARCHITECTURE.md, "Adding a command").
+import type { Argv } from 'yargs';
+import type { Context } from '../context.js';
+import type { Output } from './output.js';
+
+export type Run = (ctx: Context, out: Output) => Promise<void>;
+type Args = Record<string, unknown>;
+
+export type CommandSpec =
+  | { name: string | string[]; describe: string; options: (y: Argv) => Argv; run: (a: Args, forwarded: string[]) => Run }
+  | { name: string; describe: string; demand: string; subcommands: readonly CommandSpec[] };
+
+const json = { json: { type: 'boolean' as const, default: false, describe: 'print JSON (for scripts)' } };
+const named = (y: Argv, describe?: string) => y.positional('name', { type: 'string', demandOption: true, describe });
+
+/** `--shared-network a --shared-network b,c` → [a, b, c] */
+const list = (v: unknown): string[] => ([] as unknown[]).concat(v ?? []).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
+const str = (v: unknown) => v as string;
+const bool = (v: unknown) => v === true;
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'create <name>',
+    describe: 'register an environment for the compose project in DIR',
+    options: (y) =>
+      named(y, 'environment name (a DNS label)')
+        .option('from', { type: 'string', demandOption: true, describe: 'directory of the compose project' })
+        .option('project', { type: 'string', describe: 'grouping label (default: the directory name)' })
+        .option('shared-network', { type: 'string', array: true, describe: 'join this existing network (repeatable, or a comma list)' })
+        .options(json),
+    run: (a) => async (c, o) =>
+      (await import('./commands/create.js')).run({ name: str(a.name), from: str(a.from), project: a.project as string | undefined, sharedNetworks: list(a['shared-network']), json: bool(a.json) }, c, o),
+  },
+  {
+    name: 'up <name>',
+    describe: 'start the environment (docker compose up -d); compose args go after --',
+    options: (y) => named(y).option('create-shared', { type: 'boolean', default: false, describe: 'publish the network cilo-shared-<name>' }).options(json),
+    run: (a, forwarded) => async (c, o) => (await import('./commands/up.js')).run({ name: str(a.name), createShared: bool(a['create-shared']), composeArgs: forwarded, json: bool(a.json) }, c, o),
+  },
+  {
+    name: 'down <name>',
+    describe: 'stop the environment; keeps its networks, addresses and references',
+    options: (y) => named(y).options(json),
+    run: (a) => async (c, o) => (await import('./commands/down.js')).run({ name: str(a.name), json: bool(a.json) }, c, o),
+  },
+  {
+    name: 'destroy <name>',
+    describe: 'remove containers, volumes, networks, DNS records and state',
+    options: (y) => named(y).option('force', { type: 'boolean', default: false, describe: 'even if others use its shared network' }).options(json),
+    run: (a) => async (c, o) => (await import('./commands/destroy.js')).run({ name: str(a.name), force: bool(a.force), json: bool(a.json) }, c, o),
+  },
+  {
+    name: ['list', 'ls'],
+    describe: 'list environments',
+    options: (y) => y.options(json),
+    run: (a) => async (c, o) => (await import('./commands/list.js')).run({ json: bool(a.json) }, c, o),
+  },
+  {
+    name: 'status <name>',
+    describe: 'services, addresses, DNS names and shared networks of an environment',
+    options: (y) => named(y).options(json),
+    run: (a) => async (c, o) => (await import('./commands/status.js')).run({ name: str(a.name), json: bool(a.json) }, c, o),
+  },
+  {
+    name: 'shared',
+    describe: 'shared networks: list, inspect',
+    demand: 'name a subcommand: list or inspect',
+    subcommands: [
+      {
+        name: ['list', 'ls'],
+        describe: 'shared networks, their creator and references',
+        options: (y) => y.options(json),
+        run: (a) => async (c, o) => (await import('./commands/shared.js')).list({ json: bool(a.json) }, c, o),
+      },
+      {
+        name: 'inspect <network>',
+        describe: 'one shared network in detail',
+        options: (y) => y.positional('network', { type: 'string', demandOption: true }).options(json),
+        run: (a) => async (c, o) => (await import('./commands/shared.js')).inspect({ network: str(a.network), json: bool(a.json) }, c, o),
+      },
+    ],
+  },
+  {
+    name: 'dns',
+    describe: 'the DNS server for <service>.<env>.<suffix> names on the host',
+    demand: 'name a subcommand: start, stop, status, render or setup',
+    subcommands: [
+      {
+        name: 'start',
+        describe: "start cilo's dnsmasq (harmless if running)",
+        options: (y) => y.options(json),
+        run: (a) => async (c, o) => (await import('./commands/dns.js')).start({ json: bool(a.json) }, c, o),
+      },
+      { name: 'stop', describe: "stop cilo's dnsmasq", options: (y) => y, run: () => async (c, o) => (await import('./commands/dns.js')).stop(c, o) },
+      {
+        name: 'status',
+        describe: 'is it running, answering, on which port, how many records',
+        options: (y) => y.options(json),
+        run: (a) => async (c, o) => (await import('./commands/dns.js')).status({ json: bool(a.json) }, c, o),
+      },
+      { name: 'render', describe: 'print the records cilo serves (hosts format)', options: (y) => y, run: () => async (c, o) => (await import('./commands/dns.js')).render(c, o) },
+      {
+        name: 'setup',
+        describe: "route the suffixes to cilo's dnsmasq in the host resolver (needs root unless --print)",
+        options: (y) =>
+          y
+            .option('print', { type: 'boolean', default: false, describe: 'print what would be written, write nothing' })
+            .option('for', { type: 'string', choices: ['systemd-resolved', 'macos', 'manual'], describe: 'resolver to configure (default: detected)' }),
+        run: (a) => async (c, o) => (await import('./commands/dns.js')).setup({ print: bool(a.print), for: a.for as string | undefined }, c, o),
+      },
+    ],
+  },
+  {
+    name: 'doctor',
+    describe: 'compare state with Docker: orphans, missing networks, stale references, DNS',
+    options: (y) => y.option('fix', { type: 'boolean', default: false, describe: 'repair what it finds (never deletes what cilo did not create)' }).options(json),
+    run: (a) => async (c, o) => (await import('./commands/doctor.js')).run({ fix: bool(a.fix), json: bool(a.json) }, c, o),
+  },
+];

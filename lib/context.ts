@@ -1,0 +1,111 @@
+// What core code gets instead of reading process globals, and its one construction from the process, shared
+// by both executables (docs/ARCHITECTURE.md, "Context"). Only the entries call contextFromProcess.
+import { homedir, userInfo } from 'node:os';
+import { Docker } from './docker/docker.js';
+import { processRunner, type ProcessRunner } from './docker/process.js';
+import { parseSettings, type Settings } from './settings.js';
+import type { LockOptions } from './state/lock.js';
+import { resolveHome } from './state/paths.js';
+import { StateStore } from './state/store.js';
+
+export interface Logger {
+  /** Progress and notes (stderr). */
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** Facts about the process and its machine that core code may need. */
+export interface HostFacts {
+  platform: NodeJS.Platform;
+  /** Undefined where the platform has no uids. */
+  uid: number | undefined;
+  pid: number;
+  /** The invoking user's name (dnsmasq runs as this user). */
+  user: string;
+  /** Terminal width of stdout, when it is a terminal. */
+  columns: number | undefined;
+}
+
+export interface Context {
+  cwd: string;
+  /** The process environment: handed to the programs cilo runs, and read for Compose's own variables. */
+  processEnv: NodeJS.ProcessEnv;
+  home: string;
+  settings: Settings;
+  host: HostFacts;
+  docker: Docker;
+  /** For the few programs cilo runs that are not Docker (dnsmasq). */
+  runner: ProcessRunner;
+  /** The state file of `home`, locked with `locks`. */
+  store: StateStore;
+  /** Options of every lock cilo takes (state, networks, DNS server): the timeout and a waiting note. */
+  locks: LockOptions;
+  log: Logger;
+  /** Raw stderr, for relaying a child's captured message verbatim. */
+  writeStderr(text: string): void;
+}
+
+export function stderrLogger(prog: string, write: (s: string) => void, paintWarn: (s: string) => string = (s) => s): Logger {
+  return {
+    info: (m) => write(`${prog}: ${m}\n`),
+    warn: (m) => write(`${prog}: ${paintWarn('warning:')} ${m}\n`),
+  };
+}
+
+export interface ContextParts {
+  cwd: string;
+  processEnv: NodeJS.ProcessEnv;
+  home: string;
+  settings: Settings;
+  host: HostFacts;
+  runner: ProcessRunner;
+  log: Logger;
+  writeStderr(text: string): void;
+}
+
+/** Assembles a context from its parts (tests give a fake runner). */
+export function createContext(p: ContextParts): Context {
+  const locks: LockOptions = {
+    timeoutMs: p.settings.lockTimeoutMs,
+    onWait: (file, pid) => p.log.info(`waiting for ${file}${pid ? ` (held by pid ${pid})` : ''}...`),
+  };
+  return { ...p, docker: new Docker(p.processEnv, p.runner), store: new StateStore(p.home, locks), locks };
+}
+
+function userName(env: NodeJS.ProcessEnv): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // a uid without a passwd entry (containers): what the shell says, else the number
+    return env.USER || env.LOGNAME || String(process.getuid?.() ?? 'nobody');
+  }
+}
+
+export function hostFromProcess(): HostFacts {
+  return {
+    platform: process.platform,
+    uid: process.getuid?.(),
+    pid: process.pid,
+    user: userName(process.env),
+    columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+  };
+}
+
+/** The home cilo would use in this process (`$CILO_HOME`, else `~/.cilo`). */
+export function homeFromProcess(): string {
+  return resolveHome(process.env, homedir());
+}
+
+/** The context of this process. Parses the settings: a bad one is a UserError naming the variable. */
+export function contextFromProcess(log: Logger, writeStderr: (s: string) => void): Context {
+  return createContext({
+    cwd: process.cwd(),
+    processEnv: process.env,
+    home: homeFromProcess(),
+    settings: parseSettings(process.env),
+    host: hostFromProcess(),
+    runner: processRunner,
+    log,
+    writeStderr,
+  });
+}

@@ -1,0 +1,90 @@
+// `cilo destroy`: removes an environment's containers, volumes, networks, DNS records, state entry and
+// subnets. The reference check and the "destroying" mark are one locked decision (decideDestroy), so a
+// consumer that joins meanwhile either blocks the destroy or fails cleanly (docs/DESIGN.md §8).
+import { existsSync, rmSync } from 'node:fs';
+import { UserError } from '../errors/index.js';
+import { composeArgs, selectorOf } from '../compose/command.js';
+import { COMPOSE_PROJECT_LABEL, removeComposeLeftovers } from '../docker/docker.js';
+import { LABEL_ENV, removeOwnedNetwork } from '../network/networks.js';
+import { envNetworkName, sharedNetworkName, validateName } from '../state/names.js';
+import { envDir, overrideFile } from '../state/paths.js';
+import { consumersOf, deleteEnvironment, markBroken } from '../state/references.js';
+import { findEnvByName, type Environment, type State } from '../state/schema.js';
+import { syncHostsDir } from '../dns/hostsdir.js';
+import type { Context } from '../context.js';
+import { projectAt } from './environment.js';
+
+export interface DestroyDecision {
+  key: string;
+  /** The record as it was marked `destroying`. */
+  record: Environment;
+  /** Consumers that lose a network this environment publishes, per network. */
+  consumers: Record<string, string[]>;
+}
+
+/**
+ * The locked decision, on a fresh read: refused while others reference what the environment publishes,
+ * unless `force`; then the consumers are marked broken and the environment `destroying`.
+ */
+export function decideDestroy(state: State, name: string, force: boolean, now: string): DestroyDecision {
+  const found = findEnvByName(state, name);
+  if (!found) throw new UserError(`no environment named ${name}`, `see 'cilo list'`);
+  const [key, env] = found;
+  const consumers = consumersOf(state, key);
+  if (consumers.size > 0 && !force) {
+    const [net, keys] = [...consumers][0]!;
+    throw new UserError(
+      `cannot destroy ${key}: shared network ${net} is used by: ${keys.join(', ')}`,
+      `destroy those first, or use --force to destroy anyway (it disconnects them from ${net}; they keep running without its services)`,
+    );
+  }
+  for (const [net, keys] of consumers) markBroken(state, net, keys);
+  env.status = 'destroying';
+  env.updated_at = now;
+  return { key, record: structuredClone(env), consumers: Object.fromEntries(consumers) };
+}
+
+export interface DestroyReport {
+  key: string;
+  brokeConsumers: Record<string, string[]>;
+  /** The state as written. */
+  state: State;
+}
+
+/** Compose first (it knows the project's volumes and networks), then labels catch what it missed. */
+async function removeContainersAndVolumes(ctx: Context, record: Environment): Promise<void> {
+  const project = projectAt(ctx, record);
+  if (project) {
+    const override = overrideFile(ctx.home, record.name);
+    const args = composeArgs(selectorOf(project), { override: existsSync(override) ? override : undefined, subcommand: 'down', args: ['--volumes', '--remove-orphans'] });
+    const r = await ctx.docker.compose(args, { cwd: record.source });
+    if (r.code !== 0) ctx.log.warn(`docker compose down failed (${r.stderr.trim().split('\n').pop()}); removing by label instead`);
+  }
+  // A source directory that is gone, containers of a failed up: found by label.
+  const leftovers = (await Promise.all([ctx.docker.listContainers([`${COMPOSE_PROJECT_LABEL}=${record.name}`]), ctx.docker.listContainers([`${LABEL_ENV}=${record.name}`])])).flat();
+  await ctx.docker.removeContainers([...new Set(leftovers.map((c) => c.id))]);
+  await removeComposeLeftovers(ctx.docker, record.name, { volumes: true });
+}
+
+async function removeNetworks(ctx: Context, name: string): Promise<void> {
+  const published = sharedNetworkName(name);
+  const info = await ctx.docker.inspectNetwork(published);
+  if (info) for (const id of Object.keys(info.containers)) await ctx.docker.disconnect(published, id);
+  await removeOwnedNetwork(ctx, published);
+  await removeOwnedNetwork(ctx, envNetworkName(name));
+}
+
+export async function destroyEnvironment(ctx: Context, name: string, force: boolean): Promise<DestroyReport> {
+  validateName(name, 'environment name');
+  const sync = { afterWrite: (state: State) => syncHostsDir(ctx.home, state) };
+  const { key, record, consumers } = await ctx.store.update((state) => decideDestroy(state, name, force, new Date().toISOString()), sync);
+  for (const [net, keys] of Object.entries(consumers)) ctx.log.warn(`destroying ${net} breaks ${keys.join(', ')}: disconnecting them; they keep running without it`);
+  await removeContainersAndVolumes(ctx, record);
+  await removeNetworks(ctx, name);
+  const state = await ctx.store.update((s) => {
+    deleteEnvironment(s, key);
+    return s;
+  }, sync);
+  rmSync(envDir(ctx.home, name), { recursive: true, force: true });
+  return { key, brokeConsumers: consumers, state };
+}

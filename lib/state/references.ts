@@ -1,0 +1,90 @@
+// The rules on references between environments and shared networks, and on what an environment holds
+// (docs/DESIGN.md §5, §8). Pure functions on a State, called inside a locked update: each rule exists here
+// once, whoever applies it (prepare, destroy, rollback, doctor).
+import { sharedNetworkName } from './names.js';
+import { localEnvironments, type Environment, type State } from './schema.js';
+
+/** Keys of other environments referencing the networks `key` publishes, per network. */
+export function consumersOf(state: State, key: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [net, record] of Object.entries(state.shared_networks)) {
+    if (record.created_by !== key) continue;
+    const others = record.referenced_by.filter((k) => k !== key);
+    if (others.length > 0) out.set(net, others);
+  }
+  return out;
+}
+
+/** Records on each consumer that `network` was removed under it (its publisher was destroyed with --force). */
+export function markBroken(state: State, network: string, consumers: readonly string[]): void {
+  for (const k of consumers) {
+    const consumer = localEnvironments(state)[k];
+    if (consumer) consumer.broken_shared_networks = [...new Set([...(consumer.broken_shared_networks ?? []), network])];
+  }
+}
+
+/** The consumer is on `network` again (its publisher came back): no longer broken. */
+export function clearBroken(env: Environment, network: string): void {
+  if (!env.broken_shared_networks) return;
+  env.broken_shared_networks = env.broken_shared_networks.filter((n) => n !== network);
+  if (env.broken_shared_networks.length === 0) delete env.broken_shared_networks;
+}
+
+/** Deletes the record of a network nobody references whose publisher is gone or not cilo. */
+export function releaseIfUnused(state: State, network: string): void {
+  const record = state.shared_networks[network];
+  const publisherGone = record && (record.created_by === 'external' || !localEnvironments(state)[record.created_by]);
+  if (record && publisherGone && record.referenced_by.length === 0) delete state.shared_networks[network];
+}
+
+/**
+ * Drops `key` from the references of `network`. A record is kept while anyone references it; the last
+ * reference to a network whose publisher is gone (or that cilo did not create) takes the record with it.
+ */
+export function dropReference(state: State, network: string, key: string): void {
+  const record = state.shared_networks[network];
+  if (!record) return;
+  record.referenced_by = record.referenced_by.filter((k) => k !== key);
+  releaseIfUnused(state, network);
+}
+
+/**
+ * Deletes an environment's record and what it holds: its references to the networks it joined, and its
+ * published network's subnet. The published network's record stays while consumers (marked broken) still
+ * reference it, so `shared list` and their next `up` can say what happened; a re-created publisher takes
+ * it over.
+ */
+export function deleteEnvironment(state: State, key: string): void {
+  const env = localEnvironments(state)[key];
+  if (!env) return;
+  for (const net of env.shared_networks) dropReference(state, net, key);
+  delete localEnvironments(state)[key];
+  const published = state.shared_networks[sharedNetworkName(env.name)];
+  if (published?.created_by === key) {
+    delete published.subnet;
+    dropReference(state, published.name, key);
+  }
+}
+
+/** Every subnet state holds: environment networks, published networks, shared-network records. */
+export function subnetsInUse(state: State): string[] {
+  const out: string[] = [];
+  for (const env of Object.values(localEnvironments(state))) {
+    if (env.subnet) out.push(env.subnet);
+    if (env.shared_subnet) out.push(env.shared_subnet);
+  }
+  for (const net of Object.values(state.shared_networks)) if (net.subnet) out.push(net.subnet);
+  return out;
+}
+
+/**
+ * Gives back a published subnet that Docker refused (another network took it meanwhile), so the next
+ * allocation picks another one. An environment's own subnet is released by deleting the environment.
+ */
+export function releaseSharedSubnet(state: State, key: string, subnet: string): void {
+  const env = localEnvironments(state)[key];
+  if (env?.shared_subnet !== subnet) return;
+  delete env.shared_subnet;
+  const net = sharedNetworkName(env.name);
+  if (state.shared_networks[net]?.subnet === subnet) delete state.shared_networks[net];
+}

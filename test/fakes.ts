@@ -1,0 +1,146 @@
+// Fakes for unit tests of pure logic and of the core's orchestration: an injected process runner that
+// answers `docker ...` from a table, and a small in-memory engine behind it (networks and containers with
+// the fields cilo reads). Integration tests never use these: they run the real engine (test/integration).
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { createContext, type Context } from '../lib/context.ts';
+import type { ExecResult, ProcessRunner, RunResult } from '../lib/docker/process.ts';
+import { parseSettings, type Settings } from '../lib/settings.ts';
+import { tempDir } from './helpers.ts';
+
+/** A runner that answers `docker ARGS` from a function and records the calls. */
+export function fakeRunner(answer: (args: readonly string[]) => Partial<RunResult>, exec?: (args: readonly string[]) => ExecResult) {
+  const calls: string[][] = [];
+  const runner: ProcessRunner = {
+    async run(cmd, args) {
+      assert.equal(cmd, 'docker');
+      calls.push([...args]);
+      return { code: 0, signal: null, stdout: '', stderr: '', ...answer(args) };
+    },
+    async exec(cmd, args) {
+      assert.equal(cmd, 'docker');
+      calls.push([...args]);
+      if (!exec) throw new Error(`exec not expected: ${args.join(' ')}`);
+      return exec(args);
+    },
+  };
+  return { runner, calls };
+}
+
+export interface FakeNetwork {
+  Id: string;
+  Name: string;
+  Labels: Record<string, string>;
+  IPAM: { Config: { Subnet: string }[] };
+  Containers: Record<string, { Name: string; IPv4Address: string }>;
+}
+
+export interface FakeContainer {
+  Id: string;
+  Name: string;
+  State: { Running: boolean };
+  Config: { Labels: Record<string, string> };
+  NetworkSettings: { Networks: Record<string, { IPAddress: string }> };
+}
+
+const labelMatch = (labels: Record<string, string>, filter: string) => {
+  const [k, v] = filter.replace(/^label=/, '').split('=');
+  return v === undefined ? k! in labels : labels[k!] === v;
+};
+const filtersOf = (args: readonly string[]) => args.flatMap((a, i) => (args[i - 1] === '--filter' ? [a] : []));
+
+/**
+ * An engine in memory: the docker commands cilo's core runs, answered from `networks` and `containers`.
+ * `composeConfig` answers `docker compose ... config --format json`; `onCompose` is the terminal run.
+ */
+export class FakeEngine {
+  networks: FakeNetwork[] = [];
+  containers: FakeContainer[] = [];
+  composeConfig?: object;
+  onCompose: (args: readonly string[]) => ExecResult = () => ({ code: 0, signal: null });
+  private next = 1;
+  readonly fake = fakeRunner((args) => this.answer(args), (args) => this.onCompose(args));
+
+  get calls(): string[][] {
+    return this.fake.calls;
+  }
+
+  addNetwork(name: string, subnet: string, labels: Record<string, string> = {}): FakeNetwork {
+    const n = { Id: `net${this.next++}`, Name: name, Labels: labels, IPAM: { Config: subnet ? [{ Subnet: subnet }] : [] }, Containers: {} };
+    this.networks.push(n);
+    return n;
+  }
+
+  addContainer(name: string, labels: Record<string, string>, networks: Record<string, string>, running = true): FakeContainer {
+    const c = { Id: `c${this.next++}`, Name: `/${name}`, State: { Running: running }, Config: { Labels: labels }, NetworkSettings: { Networks: {} as Record<string, { IPAddress: string }> } };
+    for (const [net, ip] of Object.entries(networks)) {
+      c.NetworkSettings.Networks[net] = { IPAddress: ip };
+      const n = this.networks.find((x) => x.Name === net);
+      if (n) n.Containers[c.Id] = { Name: name, IPv4Address: `${ip}/24` };
+    }
+    this.containers.push(c);
+    return c;
+  }
+
+  private network(ref: string) {
+    return this.networks.find((n) => n.Name === ref || n.Id === ref);
+  }
+
+  private answer(args: readonly string[]): Partial<RunResult> {
+    const json = (xs: object[]) => ({ stdout: xs.map((x) => JSON.stringify(x)).join('\n') + (xs.length ? '\n' : '') });
+    const [a0, a1] = args;
+    if (a0 === 'compose' && args.includes('version')) return { stdout: '2.26.1\n' };
+    if (a0 === 'compose' && args.includes('config')) return { stdout: JSON.stringify(this.composeConfig ?? { services: {} }) };
+    if (a0 === 'compose') return {};
+    if (a0 === 'network' && a1 === 'ls') return { stdout: this.networks.filter((n) => filtersOf(args).every((f) => labelMatch(n.Labels, f))).map((n) => n.Id + '\n').join('') };
+    if (a0 === 'network' && a1 === 'inspect') {
+      const refs = args.slice(4);
+      const found = refs.map((r) => this.network(r)).filter((n): n is FakeNetwork => n !== undefined);
+      return { ...json(found), ...(found.length < refs.length ? { code: 1, stderr: `Error: No such network: ${refs.find((r) => !this.network(r))}\n` } : {}) };
+    }
+    if (a0 === 'network' && a1 === 'create') {
+      const labels = Object.fromEntries(filtersOf(args.map((x) => (x === '--label' ? '--filter' : x))).map((l) => l.split('=') as [string, string]));
+      this.addNetwork(args.at(-1)!, args[args.indexOf('--subnet') + 1]!, labels);
+      return {};
+    }
+    if (a0 === 'network' && a1 === 'rm') {
+      this.networks = this.networks.filter((n) => n !== this.network(args[2]!));
+      return {};
+    }
+    if (a0 === 'network' && (a1 === 'connect' || a1 === 'disconnect')) return {};
+    if (a0 === 'ps') {
+      const matching = this.containers.filter((c) => filtersOf(args).every((f) => labelMatch(c.Config.Labels, f)));
+      if (!args.includes('--format')) return { stdout: matching.map((c) => c.Id + '\n').join('') };
+      const line = (c: FakeContainer) => [c.Id, c.State.Running ? 'running' : 'exited', c.Config.Labels['com.docker.compose.service'] ?? '', c.Config.Labels['com.docker.compose.oneoff'] ?? ''].join('\t');
+      return { stdout: matching.map((c) => line(c) + '\n').join('') };
+    }
+    if (a0 === 'inspect') return json(this.containers.filter((c) => args.includes(c.Id)));
+    if (a0 === 'rm') {
+      this.containers = this.containers.filter((c) => !args.includes(c.Id));
+      return {};
+    }
+    if (a0 === 'volume') return {};
+    throw new Error(`the fake engine does not know: docker ${args.join(' ')}`);
+  }
+}
+
+/** A context over a fake runner, with its own CILO_HOME (DNS off unless asked). */
+export function fakeContext(t: TestContext, runner: ProcessRunner, over: { settings?: Partial<Settings>; cwd?: string } = {}): Context & { logged: string[] } {
+  const dir = tempDir(t);
+  const home = join(dir, 'home');
+  mkdirSync(home, { mode: 0o700 });
+  const logged: string[] = [];
+  const ctx = createContext({
+    cwd: over.cwd ?? dir,
+    processEnv: { PATH: process.env.PATH },
+    home,
+    settings: { ...parseSettings({ CILO_DNS: 'off' }), ...over.settings },
+    host: { platform: 'linux', uid: 1000, pid: 4242, user: 'tester', columns: undefined },
+    runner,
+    log: { info: (m) => logged.push(`info: ${m}`), warn: (m) => logged.push(`warn: ${m}`) },
+    writeStderr: (s) => logged.push(`stderr: ${s}`),
+  });
+  return Object.assign(ctx, { logged });
+}

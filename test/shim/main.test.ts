@@ -1,0 +1,61 @@
+// lib/shim/main.ts: decide() on real files in temp directories. Passthrough unless the files mention
+// x-cilo or the project is a registered environment; never broken by a state file it cannot read.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { decide } from '../../lib/shim/main.ts';
+import { tempDir } from '../helpers.ts';
+
+function layout(t: TestContext, files: Record<string, string>) {
+  const dir = tempDir(t);
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(join(dir, f, '..'), { recursive: true });
+    writeFileSync(join(dir, f), text);
+  }
+  return dir;
+}
+
+const registered = (name: string) =>
+  JSON.stringify({ version: 2, subnet_counter: 1, hosts: { local: { environments: { [`p/${name}`]: { name, project: 'p', created_at: '', subnet: '10.224.0.0/24', status: 'stopped', source: '/x', services: {}, shared_networks: [] } } } }, shared_networks: {} });
+
+test('projectless subcommands, no subcommand, --version and unknown global flags pass through', (t) => {
+  const dir = layout(t, { 'compose.yaml': 'x-cilo: {}\nservices: {}\n' });
+  const warn = () => assert.fail('no warning');
+  for (const argv of [['version'], ['ls'], [], ['-v'], ['--version'], ['help'], ['--bogus', 'up'], ['-f']])
+    assert.equal(decide(argv, dir, {}, join(dir, 'home'), warn).mode, 'passthrough', argv.join(' '));
+});
+
+test('x-cilo in any of the files: managed, without reading the state', (t) => {
+  const dir = layout(t, { 'compose.yaml': 'services: {}\n', 'compose.override.yaml': 'x-cilo:\n  project: p\n', 'home/state.json': 'not json' });
+  const d = decide(['up', '-d'], dir, {}, join(dir, 'home'), () => assert.fail('the state is not read'));
+  assert.equal(d.mode, 'managed');
+  assert.equal(d.mode === 'managed' && d.project.files.length, 2);
+});
+
+test('a registered name is managed, also through -p, COMPOSE_PROJECT_NAME or name:', (t) => {
+  const dir = layout(t, { 'app/compose.yaml': 'name: shop\nservices: {}\n', 'home/state.json': registered('shop') });
+  const home = join(dir, 'home');
+  const cwd = join(dir, 'app');
+  assert.equal(decide(['ps'], cwd, {}, home, () => undefined).mode, 'managed');
+  assert.equal(decide(['-p', 'other', 'ps'], cwd, {}, home, () => undefined).mode, 'passthrough');
+  assert.equal(decide(['ps'], cwd, { COMPOSE_PROJECT_NAME: 'other' }, home, () => undefined).mode, 'passthrough');
+  const d = decide(['-p', 'shop', 'ps'], layout(t, { 'compose.yaml': 'services: {}\n' }), {}, home, () => undefined);
+  assert.equal(d.mode, 'managed');
+  assert.ok(d.mode === 'managed' && d.snapshot, 'the state it read goes along');
+});
+
+test('no compose file, or the file on stdin: passthrough (Compose reports what it must)', (t) => {
+  const dir = layout(t, { 'home/state.json': registered('x') });
+  assert.deepEqual(decide(['up'], dir, {}, join(dir, 'home'), () => undefined), { mode: 'passthrough', why: 'no compose file' });
+  assert.deepEqual(decide(['-f', '-', '-p', 'x', 'up'], dir, {}, join(dir, 'home'), () => undefined), { mode: 'passthrough', why: 'compose file on stdin' });
+});
+
+test('a state file cilo cannot read: a warning naming it, and plain docker compose', (t) => {
+  const dir = layout(t, { 'compose.yaml': 'services: {}\n', 'home/state.json': '{ torn' });
+  const warnings: string[] = [];
+  assert.equal(decide(['ps'], dir, {}, join(dir, 'home'), (m) => warnings.push(m)).mode, 'passthrough');
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /state\.json is not valid JSON.*running docker compose without cilo/);
+});

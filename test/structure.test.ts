@@ -1,0 +1,89 @@
+// The shape of lib/ that docs/ARCHITECTURE.md describes, held against the code: which room may import
+// which, no import cycle between modules, and functions and files that fit on a screen.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
+import { ROOT } from './helpers.ts';
+
+const LIB = join(ROOT, 'lib');
+
+/** Rooms from the bottom up; a room may import only rooms listed before it (and itself). */
+const LAYERS = ['errors', 'docker', 'state', 'network', 'compose', 'dns', 'settings.ts', 'context.ts', 'core', 'cli', 'shim'];
+/** Exceptions to "anything below": rooms that must stay small for the shim's hot path. */
+const MAY_NOT: Record<string, string[]> = {
+  shim: ['cli', 'core'], // the shim loads core lazily (a dynamic import), never statically
+  compose: ['network', 'dns'],
+  dns: ['network', 'compose'],
+};
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+const roomOf = (file: string) => relative(LIB, file).split('/')[0]!;
+
+/** Static imports (type-only ones too: they are arrows in the picture) resolved to files of lib. */
+function importsOf(file: string): string[] {
+  const src = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const out: string[] = [];
+  for (const s of src.statements) {
+    const spec = (ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) && s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier) ? s.moduleSpecifier.text : undefined;
+    if (spec?.startsWith('.')) out.push(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
+  }
+  return out;
+}
+
+test('each room imports only the rooms below it', () => {
+  const wrong: string[] = [];
+  for (const f of files(LIB)) {
+    const from = roomOf(f);
+    for (const target of importsOf(f)) {
+      const to = roomOf(target);
+      if (to === from) continue;
+      const ok = LAYERS.indexOf(to) < LAYERS.indexOf(from) && !(MAY_NOT[from] ?? []).includes(to);
+      if (!ok) wrong.push(`${relative(ROOT, f)} → ${relative(ROOT, target)}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+  assert.deepEqual(readdirSync(LIB).filter((r) => !LAYERS.includes(r)), [], 'every room of lib has its place in LAYERS');
+});
+
+test('no import cycle between modules', () => {
+  const graph = new Map(files(LIB).map((f) => [f, importsOf(f)]));
+  const state = new Map<string, 'open' | 'done'>();
+  const cycles: string[] = [];
+  const visit = (f: string, path: string[]) => {
+    if (state.get(f) === 'done') return;
+    if (state.get(f) === 'open') return void cycles.push([...path.slice(path.indexOf(f)), f].map((p) => relative(LIB, p)).join(' → '));
+    state.set(f, 'open');
+    for (const g of graph.get(f) ?? []) visit(g, [...path, f]);
+    state.set(f, 'done');
+  };
+  for (const f of graph.keys()) visit(f, []);
+  assert.deepEqual(cycles, []);
+});
+
+test('functions of at most 80 lines, files of at most 300', () => {
+  const long: string[] = [];
+  for (const f of files(LIB)) {
+    const text = readFileSync(f, 'utf8');
+    const lines = text.split('\n').length - 1;
+    if (lines > 300) long.push(`${relative(ROOT, f)}: ${lines} lines`);
+    const src = ts.createSourceFile(f, text, ts.ScriptTarget.Latest, true);
+    const visit = (n: ts.Node) => {
+      if (ts.isFunctionLike(n) && 'body' in n && n.body) {
+        const a = src.getLineAndCharacterOfPosition(n.getStart()).line;
+        const b = src.getLineAndCharacterOfPosition(n.getEnd()).line;
+        if (b - a + 1 > 80) long.push(`${relative(ROOT, f)}:${a + 1}: a function of ${b - a + 1} lines`);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(src);
+  }
+  assert.deepEqual(long, []);
+});
