@@ -12,11 +12,13 @@ import { queryA } from '../lib/dns/query.js';
 import { updateState } from '../lib/state/store.js';
 import { syncHostsDir } from '../lib/dns/hostsdir.js';
 import { emptyState, type State } from '../lib/state/schema.js';
+import { scale } from './scale.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SHIM = join(ROOT, 'bin', 'cilo-compose');
 const CILO = join(ROOT, 'bin', 'cilo');
 const RUNS = Number(process.env.BENCH_RUNS || 11);
+// BENCH_SCALE: how many environments the scale figures bring up (default 200; 0 leaves them out).
 const home = mkdtempSync(join(tmpdir(), 'cilo-bench-'));
 const env = { ...process.env, CILO_HOME: join(home, 'home'), CILO_DNS_PORT: process.env.BENCH_DNS_PORT || String(await freeUdpPort()), NO_COLOR: '1' };
 const rows: string[][] = [];
@@ -130,6 +132,9 @@ async function main() {
       time(SHIM, ['-p', ciloName, 'down'], webapp);
     }
     rows.push(['dns: up returned → first answer', '', fmt(median(lags)), '', 'target < 1000 ms']);
+
+    const total = Number(process.env.BENCH_SCALE || 200);
+    if (total > 0) await scale({ shim: SHIM, cilo: CILO, root: ROOT, env, total, wave: 25, row: (r) => rows.push(r) });
   } finally {
     spawnSync(CILO, ['destroy', ciloName], { env, stdio: 'ignore' });
     spawnSync(CILO, ['dns', 'stop'], { env, stdio: 'ignore' });

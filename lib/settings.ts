@@ -7,8 +7,13 @@ import { validateSuffix } from './state/names.js';
 import { DEFAULT_SUFFIX } from './dns/records.js';
 
 export interface Settings {
-  /** Where environment and shared-network subnets come from (CILO_SUBNET_POOL, CILO_SUBNET_PREFIX). */
+  /**
+   * Where every subnet cilo allocates comes from (CILO_SUBNET_POOL), and the size of environment and
+   * shared networks (CILO_SUBNET_PREFIX).
+   */
   pool: PoolConfig;
+  /** The size of the other networks a project declares (CILO_NETWORK_PREFIX), unless its files pin one. */
+  networkPrefix: number;
   /** How long to wait for any of cilo's locks (CILO_LOCK_TIMEOUT, seconds). */
   lockTimeoutMs: number;
   dns: {
@@ -24,8 +29,10 @@ export interface Settings {
 }
 
 export const DEFAULTS = {
-  pool: '10.224.0.0/16',
+  // 1,024 /24s: 200 environments of a project with two networks (a /24 and a /26 each) take a quarter.
+  pool: '10.224.0.0/14',
   prefix: 24,
+  networkPrefix: 26,
   lockTimeoutSeconds: 30,
   dnsPort: 5354,
   dnsSuffix: DEFAULT_SUFFIX,
@@ -55,6 +62,14 @@ export function parsePool(vars: Vars): PoolConfig {
   if (!/^\/?\d+$/.test(prefixText) || prefix < pool.prefix || prefix > 28)
     throw bad('CILO_SUBNET_PREFIX', prefixText, `must be an integer between ${pool.prefix} (the pool's) and 28`, `the default is ${DEFAULTS.prefix}`);
   return { pool, prefix };
+}
+
+function parseNetworkPrefix(vars: Vars, pool: PoolConfig): number {
+  const text = value(vars, 'CILO_NETWORK_PREFIX') ?? String(DEFAULTS.networkPrefix);
+  const prefix = Number(text.replace(/^\//, ''));
+  if (!/^\/?\d+$/.test(text) || prefix < pool.pool.prefix || prefix > 28)
+    throw bad('CILO_NETWORK_PREFIX', text, `must be an integer between ${pool.pool.prefix} (the pool's) and 28`, `the default is ${DEFAULTS.networkPrefix}`);
+  return prefix;
 }
 
 function parseLockTimeout(vars: Vars): number {
@@ -93,8 +108,10 @@ export function parseSettings(vars: Vars): Settings {
   } catch (e) {
     throw bad('CILO_DNS_SUFFIX', suffixText, 'is not a DNS suffix', (e as UserError).hint ?? `use e.g. ${DEFAULTS.dnsSuffix}`);
   }
+  const pool = parsePool(vars);
   return {
-    pool: parsePool(vars),
+    pool,
+    networkPrefix: parseNetworkPrefix(vars, pool),
     lockTimeoutMs: parseLockTimeout(vars),
     dns: { enabled: parseDnsEnabled(vars), port: parseDnsPort(vars), suffix },
     debug: isDebug(vars),

@@ -73,10 +73,31 @@ PIN
   fi
 fi
 
+# A dockerd that is alive (not a zombie: its command line is empty then) by the pid in its pid file.
+live_dockerd() {
+  local pid
+  pid=$(cat /var/run/docker.pid 2>/dev/null) || return 1
+  [ -n "$pid" ] && grep -qa dockerd "/proc/$pid/cmdline" 2>/dev/null
+}
+
 if ! docker_up; then
   [ "$(id -u)" = 0 ] || die "the Docker daemon does not answer; start it (e.g. 'sudo systemctl start docker') and rerun"
-  log "starting dockerd in the background (log: /var/log/cilo-dockerd.log)"
-  setsid nohup dockerd >/var/log/cilo-dockerd.log 2>&1 < /dev/null &
+  if live_dockerd; then
+    log "dockerd (pid $(cat /var/run/docker.pid)) runs but does not answer yet: waiting for it"
+  else
+    # A dockerd that died (kill -9, OOM) leaves its pid file, and a new one refuses to start while it is there.
+    [ -f /var/run/docker.pid ] && { log "removing the pid file of a dockerd that is gone"; rm -f /var/run/docker.pid; }
+    # Its own containerd is killed with it, but while that pid still exists (exiting, or a zombie), a new
+    # dockerd takes it for running and waits for its socket in vain: let it go, then drop its pid file.
+    containerd_pid=/var/run/docker/containerd/containerd.pid
+    for _ in $(seq 1 40); do
+      pid=$(cat "$containerd_pid" 2>/dev/null) || break
+      grep -qa containerd "/proc/$pid/cmdline" 2>/dev/null || { rm -f "$containerd_pid"; break; }
+      sleep 0.25
+    done
+    log "starting dockerd in the background (log: /var/log/cilo-dockerd.log)"
+    setsid nohup dockerd >/var/log/cilo-dockerd.log 2>&1 < /dev/null &
+  fi
   for _ in $(seq 1 60); do docker_up && break; sleep 0.5; done
   docker_up || die "dockerd did not come up within 30 s; see /var/log/cilo-dockerd.log"
 fi

@@ -16,7 +16,8 @@ test('the state, network and DNS-server locks all wait CILO_LOCK_TIMEOUT, then f
   const ctx = fakeContext(t, fakeRunner(() => ({ code: 1, stderr: 'Error: No such network: x\n' })).runner, { settings: { lockTimeoutMs: parseSettings({ CILO_LOCK_TIMEOUT: '0.3' }).lockTimeoutMs } });
   assert.equal(ctx.locks.timeoutMs, 300);
   mkdirSync(dnsDir(ctx.home), { recursive: true });
-  const locks = [stateLockFile(ctx.home), networkLockFile(ctx.home), join(dnsDir(ctx.home), 'server.lock')];
+  mkdirSync(join(ctx.home, 'locks'), { recursive: true });
+  const locks = [stateLockFile(ctx.home), networkLockFile(ctx.home, 'cilo-x'), join(dnsDir(ctx.home), 'server.lock')];
   for (const f of locks) await flockHolder(t, f, 20);
   const attempts: [string, () => Promise<unknown>][] = [
     ['state', () => ctx.store.update(() => undefined)],

@@ -94,7 +94,10 @@ export class FakeEngine {
     if (a0 === 'compose' && args.includes('version')) return { stdout: '2.26.1\n' };
     if (a0 === 'compose' && args.includes('config')) return { stdout: JSON.stringify(this.composeConfig ?? { services: {} }) };
     if (a0 === 'compose') return {};
-    if (a0 === 'network' && a1 === 'ls') return { stdout: this.networks.filter((n) => filtersOf(args).every((f) => labelMatch(n.Labels, f))).map((n) => n.Id + '\n').join('') };
+    if (a0 === 'network' && a1 === 'ls') {
+      const line = (n: FakeNetwork) => (args.includes('--format') ? `${n.Id}\t${n.Name}` : n.Id);
+      return { stdout: this.networks.filter((n) => filtersOf(args).every((f) => labelMatch(n.Labels, f))).map((n) => line(n) + '\n').join('') };
+    }
     if (a0 === 'network' && a1 === 'inspect') {
       const refs = args.slice(4);
       const found = refs.map((r) => this.network(r)).filter((n): n is FakeNetwork => n !== undefined);

@@ -15,15 +15,15 @@ const userError = throwsUserError;
 
 test('defaults', () => {
   const s = parseSettings({});
-  assert.deepEqual(s, { pool: { pool: cidr('10.224.0.0/16'), prefix: 24 }, lockTimeoutMs: 30_000, dns: { enabled: true, port: 5354, suffix: 'test' }, debug: false });
+  assert.deepEqual(s, { pool: { pool: cidr('10.224.0.0/14'), prefix: 24 }, networkPrefix: 26, lockTimeoutMs: 30_000, dns: { enabled: true, port: 5354, suffix: 'test' }, debug: false });
   assert.deepEqual(parseSettings({ CILO_SUBNET_POOL: '', CILO_LOCK_TIMEOUT: '', CILO_DNS_PORT: '', CILO_DNS_SUFFIX: '', CILO_DNS: '' }), s, 'an empty variable is unset');
 });
 
 test('parsePool: defaults and valid settings', () => {
-  assert.deepEqual(parsePool({}), { pool: cidr('10.224.0.0/16'), prefix: 24 });
-  assert.deepEqual(parsePool({ CILO_SUBNET_POOL: '', CILO_SUBNET_PREFIX: '' }), { pool: cidr('10.224.0.0/16'), prefix: 24 });
+  assert.deepEqual(parsePool({}), { pool: cidr('10.224.0.0/14'), prefix: 24 });
+  assert.deepEqual(parsePool({ CILO_SUBNET_POOL: '', CILO_SUBNET_PREFIX: '' }), { pool: cidr('10.224.0.0/14'), prefix: 24 });
   assert.deepEqual(parsePool({ CILO_SUBNET_POOL: '172.30.0.0/20', CILO_SUBNET_PREFIX: '26' }), { pool: cidr('172.30.0.0/20'), prefix: 26 });
-  assert.deepEqual(parsePool({ CILO_SUBNET_PREFIX: '/25' }), { pool: cidr('10.224.0.0/16'), prefix: 25 });
+  assert.deepEqual(parsePool({ CILO_SUBNET_PREFIX: '/25' }), { pool: cidr('10.224.0.0/14'), prefix: 25 });
   assert.equal(parsePool({ CILO_SUBNET_POOL: '10.9.0.0/24', CILO_SUBNET_PREFIX: '24' }).prefix, 24, 'prefix equal to the pool: one subnet');
   assert.equal(parsePool({ CILO_SUBNET_PREFIX: '28' }).prefix, 28);
 });
@@ -32,8 +32,14 @@ test('parsePool: invalid settings are errors naming the variable', () => {
   for (const p of ['10.224.0.1/16', 'fd00::/8', '10.224.0.0', 'ten/8', '10.224.0.0/33'])
     userError(() => parsePool({ CILO_SUBNET_POOL: p }), new RegExp(`CILO_SUBNET_POOL=${JSON.stringify(p).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
   for (const p of ['29', '32', '15', 'abc', '24.5', '-24'])
-    userError(() => parsePool({ CILO_SUBNET_PREFIX: p }), /CILO_SUBNET_PREFIX=.* must be an integer between 16 \(the pool's\) and 28/);
+    userError(() => parsePool({ CILO_SUBNET_POOL: '10.224.0.0/16', CILO_SUBNET_PREFIX: p }), /CILO_SUBNET_PREFIX=.* must be an integer between 16 \(the pool's\) and 28/);
   userError(() => parsePool({ CILO_SUBNET_POOL: '10.9.0.0/24', CILO_SUBNET_PREFIX: '23' }), /between 24/);
+});
+
+test('CILO_NETWORK_PREFIX: the size of the other project networks, within the pool', () => {
+  assert.equal(parseSettings({ CILO_NETWORK_PREFIX: '27' }).networkPrefix, 27);
+  userError(() => parseSettings({ CILO_NETWORK_PREFIX: '29' }), /^CILO_NETWORK_PREFIX="29" must be an integer between 14 \(the pool's\) and 28/);
+  userError(() => parseSettings({ CILO_SUBNET_POOL: '10.9.0.0/24', CILO_SUBNET_PREFIX: '24', CILO_NETWORK_PREFIX: '23' }), /between 24/);
 });
 
 test('CILO_LOCK_TIMEOUT is in seconds; what is not a number is an error naming it', () => {

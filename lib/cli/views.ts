@@ -2,7 +2,7 @@
 // output contract of the JSON shapes in the README.
 import { envNetworkName, sharedNetworkName } from '../state/names.js';
 import { DEFAULT_SUFFIX } from '../dns/records.js';
-import { localEnvironments, type Environment, type State } from '../state/schema.js';
+import { localEnvironments, networksOf, type Environment, type State } from '../state/schema.js';
 
 export interface EnvironmentView {
   key: string;
@@ -16,6 +16,10 @@ export interface EnvironmentView {
   created_at: string;
   publishes: { network: string; subnet: string; used_by: string[] } | null;
   shared_networks: { name: string; broken: boolean }[];
+  /** The networks cilo made for it, by their key in the compose files (`default` is `network`). */
+  networks: { key: string; name: string; subnet: string }[];
+  /** Volumes whose pinned `name:` was renamed for this environment. */
+  volumes: { key: string; name: string; pinned: string }[];
   services: {
     name: string;
     dns_name: string;
@@ -43,6 +47,8 @@ export function environmentView(state: State, key: string, env: Environment): En
       ? { network: sharedNetworkName(env.name), subnet: env.shared_subnet, used_by: (published?.referenced_by ?? []).filter((k) => k !== key) }
       : null,
     shared_networks: env.shared_networks.map((n) => ({ name: n, broken: env.broken_shared_networks?.includes(n) ?? false })),
+    networks: Object.entries(networksOf(env)).map(([k, n]) => ({ key: k, name: n.name, subnet: n.subnet })),
+    volumes: Object.entries(env.volumes ?? {}).map(([k, v]) => ({ key: k, name: v.name, pinned: v.pinned })),
     services: Object.values(env.services)
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((s) => ({

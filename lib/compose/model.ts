@@ -1,73 +1,138 @@
-// The services of a project and the few keys of theirs cilo needs. Read from the parsed files when that is
-// exact (plain files merged by service name), otherwise from `docker compose config --format json`, which
-// does includes, extends and interpolation (JSON drops service-level x-* keys, docker/compose#11528; we
-// read only standard keys).
+// The parts of a project cilo needs: its services (networks, pinned addresses, replicas, container_name),
+// its networks and its volumes. Read from the parsed files when that is exact (project-files.ts), otherwise
+// from `docker compose config --format json`, which does includes, extends and interpolation (JSON drops
+// service-level x-* keys, docker/compose#11528; cilo reads only standard keys). Both go through the same
+// normalization (normalizeService, normalizeNetwork, normalizeVolume).
 import { ExitCodeError } from '../errors/index.js';
 import type { Docker } from '../docker/docker.js';
-import type { ParsedComposeFile } from './yaml-file.js';
 import { composeArgs, type ProjectSelector } from './command.js';
 
 export interface ServiceModel {
   name: string;
   networkMode?: string;
+  /** The project network keys it is on (`default` when it names none; none with a network_mode). */
   networks: string[];
+  /** `ipv4_address` the files give it, by network key. */
+  pinnedAddresses: Record<string, string>;
+  /** Network keys on which the files give it an `ipv6_address`. */
+  ipv6On: string[];
   replicas: number;
   hasContainerName: boolean;
 }
 
-interface RawService {
-  network_mode?: string;
-  networks?: Record<string, unknown> | null;
-  scale?: number;
-  deploy?: { replicas?: number } | null;
-  container_name?: string;
+export interface IpamConfig {
+  subnet: string;
+  gateway?: string;
+  ipRange?: string;
+  auxAddresses?: Record<string, string>;
+}
+
+export interface NetworkModel {
+  key: string;
+  external: boolean;
+  /** The Docker name the files give it: a `name:` of its own, or an external network's name. */
+  name?: string;
+  driver?: string;
+  internal?: boolean;
+  attachable?: boolean;
+  enableIpv6?: boolean;
+  options?: Record<string, string>;
+  labels?: Record<string, string>;
+  /** `ipam.config` entries with a subnet. */
+  ipam: IpamConfig[];
+}
+
+export interface VolumeModel {
+  key: string;
+  external: boolean;
+  /** The Docker name the files give it (`name:`), or an external volume's name. */
+  name?: string;
+}
+
+export interface ProjectModel {
+  services: ServiceModel[];
+  networks: NetworkModel[];
+  volumes: VolumeModel[];
+}
+
+type Raw = Record<string, unknown>;
+const isMap = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+/** A map or a list of `k=v` (both are Compose syntax for labels and options), as strings; undefined if empty. */
+const strMap = (v: unknown): Record<string, string> | undefined => {
+  const pair = (x: string): [string, string] => (x.includes('=') ? [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)] : [x, '']);
+  const entries = Array.isArray(v) ? v.map((x) => pair(String(x))) : isMap(v) ? Object.entries(v).map(([k, x]): [string, string] => [k, String(x ?? '')]) : [];
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+};
+
+/** A service's networks as Compose reads them: a list of keys, or a map of key → settings. */
+export function normalizeService(name: string, s: Raw): ServiceModel {
+  const networkMode = str(s.network_mode);
+  const nets = s.networks;
+  const entries: [string, Raw][] = Array.isArray(nets) ? nets.map((n) => [String(n), {}]) : isMap(nets) ? Object.entries(nets).map(([k, v]) => [k, isMap(v) ? v : {}]) : [];
+  const pinnedAddresses: Record<string, string> = {};
+  for (const [k, v] of entries) if (str(v.ipv4_address)) pinnedAddresses[k] = v.ipv4_address as string;
+  const deploy = isMap(s.deploy) ? s.deploy : {};
+  const replicas = (typeof deploy.replicas === 'number' ? deploy.replicas : undefined) ?? (typeof s.scale === 'number' ? s.scale : undefined) ?? 1;
+  return {
+    name,
+    networkMode,
+    networks: networkMode ? [] : entries.length > 0 ? entries.map(([k]) => k) : ['default'],
+    pinnedAddresses,
+    ipv6On: entries.filter(([, v]) => str(v.ipv6_address)).map(([k]) => k),
+    replicas,
+    hasContainerName: str(s.container_name) !== undefined,
+  };
+}
+
+/** `external: true` (named by `name:` or its key), or the old `external: {name}`. */
+function externalName(key: string, n: Raw): string | undefined {
+  if (isMap(n.external)) return str(n.external.name) ?? str(n.name) ?? key;
+  return n.external === true ? (str(n.name) ?? key) : undefined;
 }
 
 /**
- * The services, read from the parsed files, or undefined when only Compose can say: `include`, `extends`,
- * merge tags, or interpolation in the keys we read. Files merge like Compose: a later file's service keys
- * replace the earlier ones', network lists are merged. All profiles count (the override covers them all).
+ * A top-level network. `project`: the project name Compose gave it in `config` output, where every
+ * network has a `name`; a name that is just `<project>_<key>` is Compose's own, not one the files pin.
  */
-export function servicesFromFiles(files: readonly ParsedComposeFile[]): ServiceModel[] | undefined {
-  const merged = new Map<string, { networkMode?: string; networks: Set<string>; replicas?: number; hasContainerName: boolean }>();
-  for (const f of files) {
-    if (/!(reset|override)\b/.test(f.text)) return undefined;
-    const root = f.doc.toJS({ maxAliasCount: 1000 }) as Record<string, unknown> | null;
-    if (root === null || typeof root !== 'object' || 'include' in root) return undefined;
-    const services = root.services;
-    if (services === undefined || services === null) continue;
-    if (typeof services !== 'object' || Array.isArray(services)) return undefined;
-    for (const [name, raw] of Object.entries(services as Record<string, unknown>)) {
-      const svc = (raw ?? {}) as Record<string, unknown>;
-      if (typeof svc !== 'object' || Array.isArray(svc) || 'extends' in svc) return undefined;
-      const relevant = [svc.network_mode, svc.networks, svc.container_name, svc.scale, (svc.deploy as Record<string, unknown> | undefined)?.replicas];
-      if (relevant.some((v) => v !== undefined && /[$!]/.test(JSON.stringify(v)))) return undefined;
-      const m = merged.get(name) ?? { networks: new Set<string>(), hasContainerName: false };
-      if (typeof svc.network_mode === 'string') m.networkMode = svc.network_mode;
-      const nets = svc.networks;
-      if (Array.isArray(nets)) nets.forEach((n) => m.networks.add(String(n)));
-      else if (nets && typeof nets === 'object') Object.keys(nets).forEach((n) => m.networks.add(n));
-      else if (nets !== undefined && nets !== null) return undefined;
-      const replicas = (svc.deploy as { replicas?: unknown } | undefined)?.replicas ?? svc.scale;
-      if (typeof replicas === 'number') m.replicas = replicas;
-      else if (replicas !== undefined) return undefined;
-      if (typeof svc.container_name === 'string' && svc.container_name) m.hasContainerName = true;
-      merged.set(name, m);
-    }
-  }
-  return [...merged.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, m]) => ({
-      name,
-      networkMode: m.networkMode,
-      networks: m.networkMode ? [] : m.networks.size > 0 ? [...m.networks] : ['default'],
-      replicas: m.replicas ?? 1,
-      hasContainerName: m.hasContainerName,
-    }));
+export function normalizeNetwork(key: string, raw: unknown, project?: string): NetworkModel {
+  const n = isMap(raw) ? raw : {};
+  const ext = externalName(key, n);
+  const ipamConfig = isMap(n.ipam) && Array.isArray(n.ipam.config) ? n.ipam.config.filter(isMap) : [];
+  const name = ext ?? str(n.name);
+  return {
+    key,
+    external: ext !== undefined,
+    name: name === `${project}_${key}` && !ext ? undefined : name,
+    driver: str(n.driver),
+    internal: n.internal === true ? true : undefined,
+    attachable: n.attachable === true ? true : undefined,
+    enableIpv6: n.enable_ipv6 === true ? true : undefined,
+    options: strMap(n.driver_opts),
+    labels: strMap(n.labels),
+    ipam: ipamConfig
+      .filter((c) => str(c.subnet))
+      .map((c) => ({ subnet: c.subnet as string, gateway: str(c.gateway), ipRange: str(c.ip_range), auxAddresses: strMap(c.aux_addresses) })),
+  };
 }
 
+export function normalizeVolume(key: string, raw: unknown, project?: string): VolumeModel {
+  const v = isMap(raw) ? raw : {};
+  const ext = externalName(key, v);
+  const name = ext ?? str(v.name);
+  return { key, external: ext !== undefined, name: name === `${project}_${key}` && !ext ? undefined : name };
+}
+
+/** The implicit `default` network when a service is on it and the files do not declare it. */
+export function withDefaultNetwork(services: readonly ServiceModel[], networks: NetworkModel[]): NetworkModel[] {
+  if (!services.some((s) => s.networks.includes('default')) || networks.some((n) => n.key === 'default')) return networks;
+  return [...networks, normalizeNetwork('default', {})];
+}
+
+const byKey = <T extends { key: string }>(a: T, b: T) => a.key.localeCompare(b.key);
+
 /** Every service of the project, whatever profile it is in (the override must cover them all). */
-export async function loadServices(docker: Docker, sel: ProjectSelector, cwd: string, writeStderr: (s: string) => void, fromFiles?: ServiceModel[]): Promise<ServiceModel[]> {
+export async function loadProject(docker: Docker, sel: ProjectSelector, cwd: string, writeStderr: (s: string) => void, fromFiles?: ProjectModel): Promise<ProjectModel> {
   if (fromFiles) return fromFiles;
   const r = await docker.compose(composeArgs(sel, { globals: ['--profile', '*'], subcommand: 'config', args: ['--format', 'json'] }), { cwd });
   if (r.code !== 0) {
@@ -75,16 +140,18 @@ export async function loadServices(docker: Docker, sel: ProjectSelector, cwd: st
     writeStderr(r.stderr);
     throw new ExitCodeError(r.code);
   }
-  const model = JSON.parse(r.stdout) as { services?: Record<string, RawService> };
-  return Object.entries(model.services ?? {})
+  const model = JSON.parse(r.stdout) as { name?: string; services?: Record<string, Raw>; networks?: Record<string, unknown>; volumes?: Record<string, unknown> };
+  const services = Object.entries(model.services ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, s]) => ({
-      name,
-      networkMode: s.network_mode,
-      networks: Object.keys(s.networks ?? {}),
-      replicas: s.deploy?.replicas ?? s.scale ?? 1,
-      hasContainerName: typeof s.container_name === 'string' && s.container_name.length > 0,
-    }));
+    .map(([name, s]) => normalizeService(name, s));
+  const networks = Object.entries(model.networks ?? {}).map(([k, n]) => normalizeNetwork(k, n, model.name ?? sel.name));
+  return {
+    services,
+    networks: withDefaultNetwork(services, networks).sort(byKey),
+    volumes: Object.entries(model.volumes ?? {})
+      .map(([k, v]) => normalizeVolume(k, v, model.name ?? sel.name))
+      .sort(byKey),
+  };
 }
 
 /** `--scale svc=N` options of an `up` command line (Compose also accepts `--scale=svc=N`). */

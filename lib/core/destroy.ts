@@ -6,10 +6,10 @@ import { UserError } from '../errors/index.js';
 import { composeArgs, selectorOf } from '../compose/command.js';
 import { COMPOSE_PROJECT_LABEL, removeComposeLeftovers } from '../docker/docker.js';
 import { LABEL_ENV, removeOwnedNetwork } from '../network/networks.js';
-import { envNetworkName, sharedNetworkName, validateName } from '../state/names.js';
-import { envDir, overrideFile } from '../state/paths.js';
+import { sharedNetworkName, validateName } from '../state/names.js';
+import { envDir, networkLockFile, overrideFile } from '../state/paths.js';
 import { consumersOf, deleteEnvironment, markBroken } from '../state/references.js';
-import { findEnvByName, type Environment, type State } from '../state/schema.js';
+import { findEnvByName, networksOf, type Environment, type State } from '../state/schema.js';
 import { syncHostsDir } from '../dns/hostsdir.js';
 import type { Context } from '../context.js';
 import { projectAt } from './environment.js';
@@ -66,12 +66,15 @@ async function removeContainersAndVolumes(ctx: Context, record: Environment): Pr
   await removeComposeLeftovers(ctx.docker, record.name, { volumes: true });
 }
 
-async function removeNetworks(ctx: Context, name: string): Promise<void> {
-  const published = sharedNetworkName(name);
+/** The published network first (its consumers disconnected), then the environment's own networks. */
+async function removeNetworks(ctx: Context, record: Environment): Promise<void> {
+  const published = sharedNetworkName(record.name);
   const info = await ctx.docker.inspectNetwork(published);
   if (info) for (const id of Object.keys(info.containers)) await ctx.docker.disconnect(published, id);
   await removeOwnedNetwork(ctx, published);
-  await removeOwnedNetwork(ctx, envNetworkName(name));
+  for (const n of Object.values(networksOf(record))) await removeOwnedNetwork(ctx, n.name);
+  // Their locks go too: nobody creates these names while the environment is `destroying`.
+  for (const n of [published, ...Object.values(networksOf(record)).map((x) => x.name)]) rmSync(networkLockFile(ctx.home, n), { force: true });
 }
 
 export async function destroyEnvironment(ctx: Context, name: string, force: boolean): Promise<DestroyReport> {
@@ -80,7 +83,7 @@ export async function destroyEnvironment(ctx: Context, name: string, force: bool
   const { key, record, consumers } = await ctx.store.update((state) => decideDestroy(state, name, force, new Date().toISOString()), sync);
   for (const [net, keys] of Object.entries(consumers)) ctx.log.warn(`destroying ${net} breaks ${keys.join(', ')}: disconnecting them; they keep running without it`);
   await removeContainersAndVolumes(ctx, record);
-  await removeNetworks(ctx, name);
+  await removeNetworks(ctx, record);
   const state = await ctx.store.update((s) => {
     deleteEnvironment(s, key);
     return s;

@@ -3,8 +3,8 @@
 // networks, cilo.env on containers, com.docker.compose.project for a project's containers); every repair
 // re-checks what it acts on, under the lock where it changes state, and touches only objects labelled with
 // this CILO_HOME (docs/DESIGN.md §10).
-import { COMPOSE_ONEOFF_LABEL, COMPOSE_PROJECT_LABEL, removeComposeLeftovers, type ContainerInfo, type NetworkInfo } from '../docker/docker.js';
-import { ensureNetwork, LABEL_ENV, LABEL_HOME, LABEL_MANAGED, LABEL_SHARED, networkLabels, removeOwnedNetwork } from '../network/networks.js';
+import { COMPOSE_ONEOFF_LABEL, COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, removeComposeLeftovers, type ContainerInfo, type NetworkInfo } from '../docker/docker.js';
+import { ensureNetwork, LABEL_ENV, LABEL_HOME, LABEL_MANAGED, LABEL_SHARED, removeOwnedNetwork } from '../network/networks.js';
 import { envNetworkName, sharedNetworkName } from '../state/names.js';
 import { homeId } from '../state/paths.js';
 import { markBroken, releaseIfUnused } from '../state/references.js';
@@ -16,6 +16,7 @@ import { recordsByEnvironment } from '../dns/records.js';
 import { dnsStatus, ensureDnsServer } from '../dns/server.js';
 import type { Context } from '../context.js';
 import { destroyEnvironment } from './destroy.js';
+import { networkSpecs } from './layout.js';
 import { observedStatus, observeEnvironment } from './observe.js';
 
 export type FindingKind =
@@ -86,18 +87,20 @@ const stuckDestroying: Check = {
 
 const envNetworkMissing: Check = {
   kind: 'env-network-missing',
-  find: (s) =>
+  find: (s, ctx) =>
     envsOf(s)
-      .filter(([, env]) => env.status !== 'destroying' && env.status !== 'created' && !s.byName.has(envNetworkName(env.name)))
-      .map(([key, env]) => ({
+      .filter(([, env]) => env.status !== 'destroying' && env.status !== 'created')
+      .flatMap(([key, env]) => networkSpecs(ctx.home, env).map((spec) => ({ key, env, spec })))
+      .filter(({ spec }) => !s.byName.has(spec.name))
+      .map(({ key, env, spec }) => ({
         kind: 'env-network-missing',
         subject: key,
-        problem: `${key} is ${env.status} but Docker network ${envNetworkName(env.name)} does not exist`,
-        fix: `create ${envNetworkName(env.name)} again with subnet ${env.subnet}`,
+        problem: `${key} is ${env.status} but Docker network ${spec.name} does not exist`,
+        fix: `create ${spec.name} again with subnet ${spec.subnet}`,
       })),
   async repair(ctx, f) {
     const env = liveRecord(ctx, f.subject);
-    if (env) await ensureNetwork(ctx, { name: envNetworkName(env.name), subnet: env.subnet, labels: networkLabels(ctx.home, env) });
+    if (env) for (const spec of networkSpecs(ctx.home, env)) await ensureNetwork(ctx, spec);
   },
 };
 
@@ -110,7 +113,9 @@ const statusDrift: Check = {
       const running = s.containers.filter((c) => c.labels[COMPOSE_PROJECT_LABEL] === env.name && c.running && c.labels[COMPOSE_ONEOFF_LABEL] !== 'True');
       const actual = observedStatus(running.length > 0, env.status);
       const recorded = Object.values(env.services).flatMap((x) => [...x.addresses, ...(x.shared_addresses ?? [])]).sort().join(',');
-      const seen = running.flatMap((c) => [c.networks[envNetworkName(env.name)], c.networks[sharedNetworkName(env.name)]].filter((a): a is string => !!a)).sort().join(',');
+      // Each container's address on its service's own network (observe's rule), and on the published one.
+      const own = (c: ContainerInfo) => env.services[c.labels[COMPOSE_SERVICE_LABEL] ?? '']?.network ?? envNetworkName(env.name);
+      const seen = running.flatMap((c) => [c.networks[own(c)], c.networks[sharedNetworkName(env.name)]].filter((a): a is string => !!a)).sort().join(',');
       if (actual !== env.status || recorded !== seen)
         out.push({
           kind: 'status-drift',

@@ -2,7 +2,7 @@
 import { COMPOSE_PROJECT_LABEL, type NetworkInfo } from '../docker/docker.js';
 import { parseIPv4 } from '../network/subnet.js';
 import { envNetworkName, sharedNetworkName } from '../state/names.js';
-import { findEnvByName, type Environment, type EnvStatus, type State } from '../state/schema.js';
+import { findEnvByName, networksOf, type Environment, type EnvStatus, type State } from '../state/schema.js';
 import { syncHostsDir } from '../dns/hostsdir.js';
 import type { Context } from '../context.js';
 
@@ -40,15 +40,15 @@ async function reconnect(ctx: Context, known: Environment, containers: ServiceCo
     for (const c of containers) if (c.running && !c.oneOff && known.services[c.service] && !net.containers[c.id]) await ctx.docker.connect(net.name, c.id);
 }
 
-/** Each service's running addresses on the env network and on the published one. */
-function addressesBy(name: string, containers: ServiceContainer[], networks: NetworkInfo[]) {
+/** Each service's running addresses on its own network (the environment network, or its record's) and on the published one. */
+function addressesBy(known: Environment, containers: ServiceContainer[], networks: NetworkInfo[]) {
   const addressOn = (net: string, id: string) => networks.find((n) => n.name === net)?.containers[id]?.ipv4;
   const seen = new Map<string, { addresses: string[]; shared: string[] }>();
   for (const c of containers) {
     if (c.oneOff || !c.service || !c.running) continue;
     const entry = seen.get(c.service) ?? { addresses: [], shared: [] };
-    const a = addressOn(envNetworkName(name), c.id);
-    const s = addressOn(sharedNetworkName(name), c.id);
+    const a = addressOn(known.services[c.service]?.network ?? envNetworkName(known.name), c.id);
+    const s = addressOn(sharedNetworkName(known.name), c.id);
     if (a) entry.addresses.push(a);
     if (s) entry.shared.push(s);
     seen.set(c.service, entry);
@@ -62,13 +62,14 @@ function addressesBy(name: string, containers: ServiceContainer[], networks: Net
  */
 export async function observeEnvironment(ctx: Context, name: string, known: Environment): Promise<Observed | undefined> {
   const joined = known.shared_networks.filter((n) => !known.broken_shared_networks?.includes(n));
+  const own = [...new Set([...Object.values(networksOf(known)).map((n) => n.name), ...Object.values(known.services).flatMap((s) => (s.network ? [s.network] : []))])];
   // Two calls at once: which containers run which service, and the addresses each network gave them.
   const [containers, networks] = await Promise.all([
     ctx.docker.containerStates(`${COMPOSE_PROJECT_LABEL}=${name}`),
-    ctx.docker.inspectNetworks([envNetworkName(name), sharedNetworkName(name), ...joined]),
+    ctx.docker.inspectNetworks([...own, sharedNetworkName(name), ...joined]),
   ]);
   await reconnect(ctx, known, containers, networks);
-  const seen = addressesBy(name, containers, networks);
+  const seen = addressesBy(known, containers, networks);
   const anyRunning = containers.some((c) => !c.oneOff && c.service && c.running);
   return ctx.store.update(
     (state) => {

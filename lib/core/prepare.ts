@@ -5,17 +5,19 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { UserError } from '../errors/index.js';
 import type { NetworkInfo } from '../docker/docker.js';
 import type { ProjectSelector } from '../compose/command.js';
-import { loadServices, type ServiceModel } from '../compose/model.js';
-import { renderOverride, type OverrideService } from '../compose/override.js';
+import { loadProject, type ProjectModel } from '../compose/model.js';
+import { renderOverride } from '../compose/override.js';
 import type { XCilo } from '../compose/x-cilo.js';
-import { ensureNetwork, LABEL_SHARED, networkLabels, removeOwnedNetwork, SubnetTakenError } from '../network/networks.js';
+import { ensureNetwork, removeOwnedNetwork, SubnetTakenError } from '../network/networks.js';
 import { envNetworkName, sharedNetworkName, validateName, validateSuffix } from '../state/names.js';
-import { envDir, homeId, overrideFile } from '../state/paths.js';
-import { deleteEnvironment, releaseSharedSubnet } from '../state/references.js';
-import { findEnvByName, type Environment, type State } from '../state/schema.js';
+import { envDir, overrideFile } from '../state/paths.js';
+import { deleteEnvironment, releaseSubnet } from '../state/references.js';
+import { findEnvByName, localEnvironments, networksOf, type Environment, type State } from '../state/schema.js';
 import { writeFileAtomic } from '../state/store.js';
 import type { Context } from '../context.js';
-import { alreadyExists, isExported, publishes, register, type CreateShared, type RegisterInput } from './register.js';
+import { networkSpecs, validateModel } from './layout.js';
+import { overrideFor } from './override-plan.js';
+import { alreadyExists, publishes, register, type CreateShared, type RegisterInput } from './register.js';
 import { describeMissingNetwork } from './shared-networks.js';
 
 export interface PrepareRequest {
@@ -25,8 +27,8 @@ export interface PrepareRequest {
   /** Files to remember for `cilo up` (only when given explicitly, not discovered). */
   rememberFiles?: string[];
   xcilo: XCilo;
-  /** The services when the files alone tell them (servicesFromFiles); otherwise Compose is asked. */
-  services?: ServiceModel[];
+  /** The project when the files alone tell it (projectFromFiles); otherwise Compose is asked. */
+  model?: ProjectModel;
   /** The state as the caller read it (a fresh one is read under the lock for the decision). */
   snapshot: State;
   /** `docker network inspect cilo-<env>`, started early by the caller. */
@@ -46,6 +48,7 @@ export interface Prepared {
   record: Environment;
   /** The state as the locked decision wrote it. */
   state: State;
+  model: ProjectModel;
   overridePath: string;
   /** This call registered the environment: a failure later must undo it (see rollbackRegistration). */
   registeredNow: boolean;
@@ -70,53 +73,75 @@ function wanted(ctx: Context, req: PrepareRequest, known: Environment | undefine
   };
 }
 
-/** Docker work first, in parallel, outside the lock: the services, the Compose version, the joined networks. */
-async function inspectInputs(ctx: Context, req: PrepareRequest, w: ReturnType<typeof wanted>): Promise<ServiceModel[]> {
-  const [services, , joinedInfo] = await Promise.all([
-    loadServices(ctx.docker, req.selector, ctx.cwd, ctx.writeStderr, req.services),
-    ctx.docker.composeVersion(),
-    Promise.all(w.joined.map((n) => ctx.docker.inspectNetwork(n))),
-  ]);
-  const missing = w.joined.filter((_, i) => !joinedInfo[i]);
-  if (missing.length > 0) throw describeMissingNetwork(req.snapshot, missing[0]!);
+type Wanted = ReturnType<typeof wanted>;
+
+/** The project model, checked for what cilo cannot isolate; `createShared` naming real services. */
+async function projectModel(ctx: Context, req: PrepareRequest, w: Wanted): Promise<ProjectModel> {
+  const model = await loadProject(ctx.docker, req.selector, ctx.cwd, ctx.writeStderr, req.model);
+  validateModel(model);
   if (Array.isArray(w.createShared)) {
-    const unknown = w.createShared.filter((s) => !services.some((m) => m.name === s));
+    const unknown = w.createShared.filter((s) => !model.services.some((m) => m.name === s));
     if (unknown.length > 0)
       throw new UserError(
         `x-cilo.create-shared names ${unknown.map((s) => JSON.stringify(s)).join(', ')}, which ${unknown.length > 1 ? 'are not services' : 'is not a service'} of this project`,
-        `services: ${services.map((s) => s.name).join(', ')}`,
+        `services: ${model.services.map((s) => s.name).join(', ')}`,
       );
   }
-  for (const s of services)
+  return model;
+}
+
+/** Docker work first, in parallel, outside the lock: the project, the Compose version, the joined networks. */
+async function inspectInputs(ctx: Context, req: PrepareRequest, w: Wanted): Promise<ProjectModel> {
+  const [model, , joinedInfo] = await Promise.all([projectModel(ctx, req, w), ctx.docker.composeVersion(), Promise.all(w.joined.map((n) => ctx.docker.inspectNetwork(n)))]);
+  const missing = w.joined.filter((_, i) => !joinedInfo[i]);
+  if (missing.length > 0) throw describeMissingNetwork(req.snapshot, missing[0]!);
+  for (const s of model.services)
     if (s.networkMode)
       ctx.log.warn(`service ${s.name} uses network_mode ${JSON.stringify(s.networkMode)}: cilo leaves it alone (not isolated, published ports kept, no DNS name)`);
-  return services;
+  return model;
+}
+
+function registerInput(ctx: Context, req: PrepareRequest, w: Wanted, model: ProjectModel, foreignSubnets: string[]): RegisterInput {
+  const { pool, networkPrefix } = ctx.settings;
+  return { ...w, source: req.source, rememberFiles: req.rememberFiles, model, scale: req.scale, mustBeNew: req.mustBeNew, pool, networkPrefix, foreignSubnets, now: '' };
+}
+
+/**
+ * Subnets of the Docker networks state does not hold. Networks named as state's are its own (their subnets
+ * are in state already, and Docker refuses an overlap anyway: see the retry in prepareEnvironment).
+ */
+async function foreignSubnets(ctx: Context, snapshot: State): Promise<string[]> {
+  const ours = new Set(Object.values(localEnvironments(snapshot)).flatMap((e) => [...Object.values(networksOf(e)).map((n) => n.name), sharedNetworkName(e.name)]));
+  return (await ctx.docker.listNetworks((name) => !ours.has(name))).flatMap((n) => n.subnets);
+}
+
+/**
+ * What `config` shows for the environment, computed as `up` would on a copy of the state: the override,
+ * and whether the environment is registered (a preview of an unregistered one has no addresses yet).
+ * Writes nothing and creates nothing.
+ */
+export async function previewOverride(ctx: Context, req: PrepareRequest): Promise<{ text: string; registered: boolean }> {
+  const known = findEnvByName(req.snapshot, req.selector.name)?.[1];
+  const w = wanted(ctx, req, known);
+  const model = await projectModel(ctx, req, w);
+  const r = register(structuredClone(req.snapshot), { ...registerInput(ctx, req, w, model, []), now: new Date().toISOString() });
+  return { text: renderOverride(overrideFor(ctx.home, r.record, model, w.joined)), registered: !r.registeredNow };
 }
 
 export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Promise<Prepared> {
   const known = findEnvByName(req.snapshot, req.selector.name)?.[1];
   const w = wanted(ctx, req, known);
-  const services = await inspectInputs(ctx, req, w);
+  const model = await inspectInputs(ctx, req, w);
   // An unreachable engine fails here, before anything is written.
   const envNetwork = req.materialize ? await req.envNetwork : undefined;
-  const needSubnets = !known || (publishes(w.createShared) && !known.shared_subnet);
-  const input: RegisterInput = {
-    ...w,
-    source: req.source,
-    rememberFiles: req.rememberFiles,
-    services,
-    scale: req.scale,
-    mustBeNew: req.mustBeNew,
-    pool: ctx.settings.pool,
-    foreignSubnets: needSubnets ? (await ctx.docker.listNetworks()).flatMap((n) => n.subnets) : [],
-    now: '',
-  };
+  const needSubnets = !known || (publishes(w.createShared) && !known.shared_subnet) || model.networks.some((n) => !n.external && !known.networks?.[n.key]);
+  const input = registerInput(ctx, req, w, model, needSubnets ? await foreignSubnets(ctx, req.snapshot) : []);
   for (let attempt = 0; ; attempt++) {
     const r = await ctx.store.update((state) => register(state, { ...input, now: new Date().toISOString() }));
-    const prepared: Prepared = { ...r, overridePath: overrideFile(ctx.home, w.name), createdNetworks: [] };
+    const prepared: Prepared = { ...r, model, overridePath: overrideFile(ctx.home, w.name), createdNetworks: [] };
     if (!req.materialize) return prepared;
     try {
-      await materialize(ctx, prepared, services, w.joined, attempt === 0 ? envNetwork : undefined);
+      await materialize(ctx, prepared, w.joined, attempt === 0 ? envNetwork : undefined);
       return prepared;
     } catch (e) {
       if (!(e instanceof SubnetTakenError) || attempt >= 5 || (!r.registeredNow && e.subnet === r.record.subnet)) {
@@ -125,7 +150,7 @@ export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Pro
       }
       // A network outside cilo took the subnet since we looked: release it and allocate again.
       input.foreignSubnets = [...input.foreignSubnets, e.subnet];
-      await ctx.store.update((state) => releaseSharedSubnet(state, r.key, e.subnet));
+      await ctx.store.update((state) => releaseSubnet(state, r.key, e.subnet));
       if (r.registeredNow) await rollbackRegistration(ctx, prepared);
     }
   }
@@ -145,41 +170,14 @@ function subnetError(e: unknown, name: string, keptSubnet: string | undefined): 
   return new UserError(`no subnet could be reserved for ${name}: ${e.message} (five tries)`, 'see `docker network ls` for networks in CILO_SUBNET_POOL');
 }
 
-async function materialize(ctx: Context, p: Prepared, services: ServiceModel[], joined: string[], envNetwork?: NetworkInfo): Promise<void> {
-  const { record } = p;
-  const labels = networkLabels(ctx.home, record);
-  if (await ensureNetwork(ctx, { name: envNetworkName(record.name), subnet: record.subnet, labels }, envNetwork)) p.createdNetworks.push(envNetworkName(record.name));
-  const published = record.shared_subnet ? sharedNetworkName(record.name) : undefined;
-  if (published && (await ensureNetwork(ctx, { name: published, subnet: record.shared_subnet!, labels: { ...labels, [LABEL_SHARED]: 'true' } })))
-    p.createdNetworks.push(published);
-
-  const overrideServices: OverrideService[] = services
-    .filter((s) => !s.networkMode)
-    .map((s) => {
-      const rec = record.services[s.name]!;
-      return {
-        name: s.name,
-        networks: s.networks,
-        dnsName: rec.dns_name,
-        ip: rec.ip,
-        sharedIp: rec.shared_ip,
-        exportedScaled: !rec.ip && published !== undefined && isExported(record.create_shared, s.name),
-        renameContainer: s.hasContainerName,
-      };
-    });
-  mkdirSync(envDir(ctx.home, record.name), { recursive: true, mode: 0o700 });
-  writeFileAtomic(
-    p.overridePath,
-    renderOverride({
-      envName: record.name,
-      project: record.project,
-      homeId: homeId(ctx.home),
-      envNetwork: envNetworkName(record.name),
-      publishedNetwork: published,
-      joinedNetworks: joined.filter((n) => n !== published),
-      services: overrideServices,
-    }),
-  );
+/** Creates the environment's networks (those missing) and writes its override. */
+async function materialize(ctx: Context, p: Prepared, joined: string[], envNetwork?: NetworkInfo): Promise<void> {
+  for (const spec of networkSpecs(ctx.home, p.record)) {
+    const seen = spec.name === envNetwork?.name ? envNetwork : undefined;
+    if (await ensureNetwork(ctx, spec, seen)) p.createdNetworks.push(spec.name);
+  }
+  mkdirSync(envDir(ctx.home, p.record.name), { recursive: true, mode: 0o700 });
+  writeFileAtomic(p.overridePath, renderOverride(overrideFor(ctx.home, p.record, p.model, joined)));
 }
 
 /** Undoes a registration made by a command that then failed: networks it created, state entry, files. */

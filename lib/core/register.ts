@@ -4,12 +4,13 @@
 // work around them.
 import { basename } from 'node:path';
 import { UserError } from '../errors/index.js';
-import type { ServiceModel } from '../compose/model.js';
+import type { ProjectModel, ServiceModel } from '../compose/model.js';
 import { allocateSubnet, assignStaticAddresses, type PoolConfig } from '../network/subnet.js';
 import { sharedNetworkName, toDnsLabel, validateName } from '../state/names.js';
 import { clearBroken, subnetsInUse } from '../state/references.js';
-import { envKey, findEnvByName, localEnvironments, type Environment, type ServiceRecord, type State } from '../state/schema.js';
+import { envKey, findEnvByName, localEnvironments, networksOf, type Environment, type ServiceRecord, type State } from '../state/schema.js';
 import { dnsLabelsForServices } from '../dns/records.js';
+import { defaultIsManaged, envSubnetPrefix, layoutNetworks, movedAddress, pinnedIpam, primaryNetwork } from './layout.js';
 
 export type CreateShared = boolean | string[] | undefined;
 
@@ -22,7 +23,7 @@ export interface RegisterInput {
   /** The project label asked for, and by what (`--project` or `x-cilo.project`). */
   project?: { value: string; from: string };
   suffix: string;
-  services: readonly ServiceModel[];
+  model: ProjectModel;
   /** Shared networks the environment joins (known ones and new ones). */
   joined: readonly string[];
   createShared: CreateShared;
@@ -31,6 +32,8 @@ export interface RegisterInput {
   /** `cilo create`: the name must be new. */
   mustBeNew?: boolean;
   pool: PoolConfig;
+  /** The size of the project's networks other than `default` (CILO_NETWORK_PREFIX). */
+  networkPrefix: number;
   /** Subnets of Docker networks cilo does not track. */
   foreignSubnets: readonly string[];
   now: string;
@@ -76,7 +79,7 @@ export function addRecord(state: State, i: RegisterInput): [string, Environment]
   validateName(project, 'project name');
   const key = envKey(project, i.name);
   if (localEnvironments(state)[key]) throw new Error(`state holds key ${key} under another name`);
-  const subnet = allocateSubnet(i.pool, [...subnetsInUse(state), ...i.foreignSubnets]);
+  const subnet = allocateSubnet({ pool: i.pool.pool, prefix: envSubnetPrefix(i.model, i.pool) }, [...subnetsInUse(state), ...i.foreignSubnets]);
   state.subnet_counter++;
   const record: Environment = { name: i.name, project, created_at: i.now, subnet, status: 'created', source: i.source, services: {}, shared_networks: [] };
   localEnvironments(state)[key] = record;
@@ -120,26 +123,38 @@ export function recordJoins(state: State, key: string, env: Environment, joined:
   }
 }
 
-/** Service records: static addresses for single-replica services (kept across ups), none for scaled ones. */
-export function serviceRecords(env: Environment, i: Pick<RegisterInput, 'services' | 'scale' | 'suffix' | 'createShared'>): Record<string, ServiceRecord> {
-  const isolated = i.services.filter((s) => !s.networkMode);
+/**
+ * Service records: cilo's static addresses on the environment network for single-replica services (kept
+ * across ups), none for scaled ones; where the files pin the default network's subnet, their own addresses
+ * moved into the environment's instead. A service off the environment network records which network its
+ * addresses are on.
+ */
+export function serviceRecords(env: Environment, i: Pick<RegisterInput, 'model' | 'scale' | 'suffix' | 'createShared'>): Record<string, ServiceRecord> {
+  const isolated = i.model.services.filter((s) => !s.networkMode);
   const replicas = (s: ServiceModel) => i.scale?.[s.name] ?? s.replicas;
-  const single = isolated.filter((s) => replicas(s) <= 1).map((s) => s.name);
+  const single = isolated.filter((s) => replicas(s) <= 1);
+  const pinnedDefault = defaultIsManaged(i.model) && pinnedIpam(i.model.networks.find((n) => n.key === 'default')) !== undefined;
+  const onEnvNetwork = single.filter((s) => primaryNetwork(s, i.model) === undefined && !pinnedDefault).map((s) => s.name);
   const previous = (field: 'ip' | 'shared_ip') => Object.fromEntries(Object.values(env.services).map((s) => [s.name, s[field]]));
-  const ips = assignStaticAddresses(env.subnet, single, previous('ip'));
-  const exported = single.filter((s) => publishes(i.createShared) && isExported(i.createShared, s));
+  const ips = assignStaticAddresses(env.subnet, onEnvNetwork, previous('ip'));
+  const exported = single.filter((s) => publishes(i.createShared) && isExported(i.createShared, s.name)).map((s) => s.name);
   const sharedIps = env.shared_subnet ? assignStaticAddresses(env.shared_subnet, exported, previous('shared_ip')) : {};
   const labels = dnsLabelsForServices(isolated.map((s) => s.name));
+  const nets = networksOf(env);
   const out: Record<string, ServiceRecord> = {};
   for (const s of isolated) {
     const old = env.services[s.name];
+    const ip = ips[s.name] ?? (pinnedDefault ? movedAddress(s, 'default', i.model, nets) : undefined);
+    const primary = primaryNetwork(s, i.model);
+    const network = primary === undefined ? undefined : (nets[primary]?.name ?? i.model.networks.find((n) => n.key === primary)?.name ?? primary);
     out[s.name] = {
       name: s.name,
       dns_name: `${labels[s.name]}.${env.name}.${i.suffix}`,
-      ...(ips[s.name] ? { ip: ips[s.name] } : {}),
+      ...(ip ? { ip } : {}),
       ...(sharedIps[s.name] ? { shared_ip: sharedIps[s.name] } : {}),
       addresses: old?.addresses ?? [],
       ...(old?.shared_addresses ? { shared_addresses: old.shared_addresses } : {}),
+      ...(network ? { network } : {}),
       replicas: replicas(s),
     };
   }
@@ -155,6 +170,7 @@ export function register(state: State, i: RegisterInput): Registered {
   env.dns_suffix = i.suffix;
   if (i.rememberFiles) env.compose_files = i.rememberFiles;
   else delete env.compose_files;
+  state.subnet_counter += layoutNetworks(state, env, i);
   if (publishes(i.createShared)) publish(state, key, env, i);
   recordJoins(state, key, env, i.joined, i.now);
   env.services = serviceRecords(env, i);

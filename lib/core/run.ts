@@ -8,8 +8,9 @@ import type { GlobalFlags } from '../compose/global-flags.js';
 import type { ResolvedProject } from '../compose/resolve.js';
 import { mentionsXCilo, readXCilo, type XCilo } from '../compose/x-cilo.js';
 import { parseComposeFile } from '../compose/yaml-file.js';
-import { runService, scaleArguments, scaleOptions, servicesFromFiles, type ServiceModel } from '../compose/model.js';
-import { withoutStaticAddresses } from '../compose/override.js';
+import { runService, scaleArguments, scaleOptions, type ProjectModel } from '../compose/model.js';
+import { withoutAddresses, withoutStaticAddresses } from '../compose/override.js';
+import { projectFromFiles } from '../compose/project-files.js';
 import type { ExecResult } from '../docker/process.js';
 import { envNetworkName } from '../state/names.js';
 import { envDir, overrideFile } from '../state/paths.js';
@@ -18,11 +19,13 @@ import { findEnvByName, type Environment, type State } from '../state/schema.js'
 import type { Context } from '../context.js';
 import { startDns } from './dns.js';
 import { observeEnvironment } from './observe.js';
-import { prepareEnvironment, rollbackRegistration, type Prepared } from './prepare.js';
+import { prepareEnvironment, previewOverride, rollbackRegistration, type Prepared, type PrepareRequest } from './prepare.js';
 import { consumerWarnings } from './shared-networks.js';
 
 /** Subcommands that need the environment ready (registered, networks, fresh override). */
 const PREPARES = new Set(['up', 'create', 'start', 'restart', 'run', 'scale']);
+/** Subcommands that print the project model: they show the model cilo runs, the override included. */
+const SHOWS_MODEL = new Set(['config', 'convert']);
 /** Subcommands after which containers may have started or stopped. */
 const CHANGES = new Set(['up', 'create', 'start', 'restart', 'run', 'down', 'stop', 'kill', 'rm', 'pause', 'unpause', 'scale']);
 
@@ -50,14 +53,14 @@ export interface ManagedResult {
 }
 
 /**
- * x-cilo and, when the files alone say it exactly, the services (saves a `docker compose config`, ~80 ms).
- * Every file is parsed once; a file that is not there or not readable is left to Compose to report.
+ * x-cilo and, when the files alone say it exactly, the project model (saves a `docker compose config`,
+ * ~80 ms). Every file is parsed once; a file that is not there or not readable is left to Compose to report.
  */
-export async function readProjectFiles(project: ResolvedProject): Promise<{ xcilo: XCilo; services?: ServiceModel[] }> {
+export async function readProjectFiles(project: ResolvedProject): Promise<{ xcilo: XCilo; model?: ProjectModel }> {
   const parsed = await Promise.all([...project.texts].map(([file, text]) => parseComposeFile(file, text)));
   const xcilo = await readXCilo(parsed.filter((p) => mentionsXCilo(p.text)));
   const complete = parsed.length === project.files.length;
-  return { xcilo, services: complete ? servicesFromFiles(parsed) : undefined };
+  return { xcilo, model: complete ? projectFromFiles(parsed, project.name) : undefined };
 }
 
 function scaleOf(subcommand: string, args: readonly string[]): Record<string, number> | undefined {
@@ -65,28 +68,43 @@ function scaleOf(subcommand: string, args: readonly string[]): Record<string, nu
   return subcommand === 'scale' ? scaleArguments(args) : undefined;
 }
 
+async function request(cmd: ManagedCommand, snapshot: State): Promise<PrepareRequest> {
+  const { xcilo, model } = await readProjectFiles(cmd.project);
+  return {
+    selector: cmd.selector,
+    source: cmd.project.projectDir,
+    rememberFiles: cmd.project.discovered ? undefined : cmd.project.files,
+    xcilo,
+    model,
+    snapshot,
+    cli: cmd.cli,
+    scale: scaleOf(cmd.subcommand, cmd.args),
+    materialize: true,
+  };
+}
+
 async function prepare(ctx: Context, cmd: ManagedCommand, snapshot: State): Promise<Prepared> {
   // Started now, awaited later: they overlap with parsing the files.
   void ctx.docker.composeVersion().catch(() => undefined);
   const envNetwork = ctx.docker.inspectNetwork(envNetworkName(cmd.selector.name));
   envNetwork.catch(() => undefined);
-  const { xcilo, services } = await readProjectFiles(cmd.project);
-  return prepareEnvironment(ctx, {
-    selector: cmd.selector,
-    source: cmd.project.projectDir,
-    rememberFiles: cmd.project.discovered ? undefined : cmd.project.files,
-    xcilo,
-    services,
-    snapshot,
-    envNetwork,
-    cli: cmd.cli,
-    scale: scaleOf(cmd.subcommand, cmd.args),
-    materialize: true,
-  });
+  return prepareEnvironment(ctx, { ...(await request(cmd, snapshot)), envNetwork });
+}
+
+/**
+ * `config` / `convert`: Compose prints the model with the override `up` would write, given on stdin
+ * (`-f -`). For an environment not registered yet it is a preview: nothing is written or created, and its
+ * addresses are left out (none is allocated).
+ */
+async function showModel(ctx: Context, cmd: ManagedCommand, snapshot: State): Promise<ExecResult> {
+  const { text, registered } = await previewOverride(ctx, await request(cmd, snapshot));
+  const args = composeArgs(cmd.selector, { user: cmd.user, override: '-', subcommand: cmd.subcommand, args: cmd.args });
+  return ctx.docker.composeExec(args, { cwd: ctx.cwd, input: registered ? text : withoutAddresses(text) });
 }
 
 export async function runManaged(ctx: Context, cmd: ManagedCommand): Promise<ManagedResult> {
   const snapshot = cmd.snapshot ?? ctx.store.read();
+  if (SHOWS_MODEL.has(cmd.subcommand)) return { result: await showModel(ctx, cmd, snapshot), state: snapshot };
   const prepared = PREPARES.has(cmd.subcommand) ? await prepare(ctx, cmd, snapshot) : undefined;
   const found = prepared ? ([prepared.key, prepared.record] as const) : findEnvByName(snapshot, cmd.selector.name);
   const state = prepared?.state ?? snapshot;

@@ -20,11 +20,26 @@ export interface ContainerInfo {
   networks: Record<string, string>;
 }
 
+/** What `docker network create` is given. */
+export interface CreateNetwork {
+  name: string;
+  subnet: string;
+  gateway?: string;
+  ipRange?: string;
+  auxAddresses?: Record<string, string>;
+  driver?: string;
+  internal?: boolean;
+  attachable?: boolean;
+  options?: Record<string, string>;
+  labels: Record<string, string>;
+}
+
 export const MIN_COMPOSE = [2, 24, 0] as const;
 
 /** Labels Compose puts on what it creates. */
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
 export const COMPOSE_ONEOFF_LABEL = 'com.docker.compose.oneoff';
+export const COMPOSE_SERVICE_LABEL = 'com.docker.compose.service';
 
 /** Parses `2.26.1`, `v2.24.0-desktop.1`, `2.26.1-4` (Debian) into [major, minor, patch]. */
 export function parseComposeVersion(text: string): [number, number, number] | undefined {
@@ -95,20 +110,34 @@ export class Docker {
     return parseNetwork(r.stdout.trim().split('\n')[0]!);
   }
 
-  /** All networks (optionally filtered by label `key=value`). One `ls` plus one `inspect`. */
-  async listNetworks(labelFilter?: string): Promise<NetworkInfo[]> {
-    const ls = await this.check(['network', 'ls', '-q', '--no-trunc', ...(labelFilter ? ['--filter', `label=${labelFilter}`] : [])], 'listing Docker networks');
-    const ids = ls.split('\n').filter(Boolean);
+  /**
+   * All networks, or those `keep` accepts by name (`inspect` costs ~4 ms a network: with hundreds of
+   * networks, inspecting only the ones needed keeps a command's cost flat). One `ls` plus one `inspect`.
+   */
+  async listNetworks(keep: (name: string) => boolean = () => true): Promise<NetworkInfo[]> {
+    const ls = await this.check(['network', 'ls', '--no-trunc', '--format', '{{.ID}}\t{{.Name}}'], 'listing Docker networks');
+    const ids = ls
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t') as [string, string])
+      .filter(([, name]) => keep(name))
+      .map(([id]) => id);
     if (ids.length === 0) return [];
     const r = await this.run(['network', 'inspect', '--format', '{{json .}}', ...ids]);
     // A network removed between ls and inspect makes inspect exit 1 but still print the others.
     return r.stdout.split('\n').filter(Boolean).map(parseNetwork);
   }
 
-  async createNetwork(opts: { name: string; subnet: string; gateway: string; ipRange: string; labels: Record<string, string> }): Promise<RunResult> {
-    const args = ['network', 'create', '--driver', 'bridge', '--subnet', opts.subnet, '--gateway', opts.gateway, '--ip-range', opts.ipRange];
-    for (const [k, v] of Object.entries(opts.labels)) args.push('--label', `${k}=${v}`);
-    args.push(opts.name);
+  async createNetwork(o: CreateNetwork): Promise<RunResult> {
+    const args = ['network', 'create', '--driver', o.driver ?? 'bridge', '--subnet', o.subnet];
+    if (o.gateway) args.push('--gateway', o.gateway);
+    if (o.ipRange) args.push('--ip-range', o.ipRange);
+    for (const [k, v] of Object.entries(o.auxAddresses ?? {})) args.push('--aux-address', `${k}=${v}`);
+    if (o.internal) args.push('--internal');
+    if (o.attachable) args.push('--attachable');
+    for (const [k, v] of Object.entries(o.options ?? {})) args.push('--opt', `${k}=${v}`);
+    for (const [k, v] of Object.entries(o.labels)) args.push('--label', `${k}=${v}`);
+    args.push(o.name);
     return this.run(args);
   }
 
@@ -147,7 +176,7 @@ export class Docker {
    * Pair with inspectNetworks for addresses (faster than `ps` + `inspect` one after the other).
    */
   async containerStates(labelFilter: string): Promise<{ id: string; running: boolean; service: string; oneOff: boolean }[]> {
-    const format = '{{.ID}}\t{{.State}}\t{{.Label "com.docker.compose.service"}}\t{{.Label "com.docker.compose.oneoff"}}';
+    const format = `{{.ID}}\t{{.State}}\t{{.Label "${COMPOSE_SERVICE_LABEL}"}}\t{{.Label "${COMPOSE_ONEOFF_LABEL}"}}`;
     const out = await this.check(['ps', '-a', '--no-trunc', '--filter', `label=${labelFilter}`, '--format', format], 'listing containers');
     return out
       .split('\n')
@@ -173,8 +202,8 @@ export class Docker {
     return this.run(['compose', ...args], opts);
   }
 
-  /** `docker compose ARGS` on the terminal, exec-like (see process.ts). */
-  composeExec(args: readonly string[], opts: { cwd?: string } = {}) {
+  /** `docker compose ARGS` on the terminal, exec-like (see process.ts); `input`: its stdin instead. */
+  composeExec(args: readonly string[], opts: { cwd?: string; input?: string } = {}) {
     return this.runner.exec('docker', ['compose', ...args], { env: this.env, ...opts });
   }
 }

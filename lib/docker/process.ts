@@ -26,7 +26,7 @@ export interface ExecResult {
 export interface ProcessRunner {
   /** Runs a command with captured output. Never rejects on a non-zero exit. */
   run(cmd: string, args: readonly string[], opts?: RunOptions): Promise<RunResult>;
-  /** Runs a command with the terminal (stdio inherited), behaving like exec: see execInherited. */
+  /** Runs a command with the terminal (stdio inherited; stdin is `input` when given), behaving like exec. */
   exec(cmd: string, args: readonly string[], opts?: RunOptions): Promise<ExecResult>;
 }
 
@@ -62,7 +62,8 @@ function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promi
         stderr: Buffer.concat(err).toString('utf8'),
       }),
     );
-    if (opts.input !== undefined) child.stdin!.end(opts.input);
+    // A child that exits without reading its input must not crash us with EPIPE.
+    if (opts.input !== undefined) child.stdin!.on('error', () => undefined).end(opts.input);
   });
 }
 
@@ -73,7 +74,8 @@ const IGNORED: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT', 'SIGHUP'];
 
 function exec(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: 'inherit' });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: [opts.input === undefined ? 'inherit' : 'pipe', 'inherit', 'inherit'] });
+    if (opts.input !== undefined) child.stdin!.on('error', () => undefined).end(opts.input);
     const ignore = () => {};
     const forward = () => child.kill('SIGTERM');
     for (const s of IGNORED) process.on(s, ignore);

@@ -1,10 +1,11 @@
-// Docker networks cilo owns: the env network `cilo-<env>` and the published `cilo-shared-<env>`.
+// Docker networks cilo owns: an environment's networks and the one it publishes.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { withFileLock, type LockOptions } from '../state/lock.js';
 import { homeId, networkLockFile } from '../state/paths.js';
 import { ensureHome } from '../state/store.js';
 import { UserError } from '../errors/index.js';
-import type { Docker, NetworkInfo } from '../docker/docker.js';
-import { subnetLayout } from './subnet.js';
+import type { CreateNetwork, Docker, NetworkInfo } from '../docker/docker.js';
 
 export const LABEL_MANAGED = 'cilo.managed';
 export const LABEL_ENV = 'cilo.env';
@@ -32,33 +33,41 @@ export class SubnetTakenError extends Error {
   }
 }
 
-export interface NetworkSpec {
-  name: string;
-  subnet: string;
-  labels: Record<string, string>;
+export type NetworkSpec = CreateNetwork;
+
+/**
+ * Docker's own address pools hold ~30 networks on a default engine; cilo gives every network a subnet of
+ * its pool, but a network the engine must address itself can still find them used up.
+ */
+function poolsExhausted(name: string): UserError {
+  return new UserError(
+    `Docker has no address pool left for network ${name}: its default pools are used up by networks cilo did not create`,
+    `remove unused networks ('docker network prune'), or give dockerd more pools (default-address-pools in /etc/docker/daemon.json); cilo's own subnets come from CILO_SUBNET_POOL`,
+  );
 }
 
 /**
- * Creates the network unless it exists. Serialized through $CILO_HOME/network.lock: parallel
- * `docker network create X` calls can produce several networks named X (seen on engine 20.10).
- * Returns true when it created the network.
+ * Creates the network unless it exists, under a lock of its name: parallel `docker network create X`
+ * calls can produce several networks named X (seen on engine 20.10). Returns true when it created it.
  */
 export async function ensureNetwork(deps: NetworkDeps, spec: NetworkSpec, seen?: NetworkInfo): Promise<boolean> {
   // A network seen a moment ago with our labels and subnet needs neither the lock nor another inspect.
   if (seen && isOurs(seen, spec)) return false;
   ensureHome(deps.home);
+  const lock = networkLockFile(deps.home, spec.name);
+  mkdirSync(dirname(lock), { recursive: true, mode: 0o700 });
   return withFileLock(
-    networkLockFile(deps.home),
+    lock,
     async () => {
       const existing = await deps.docker.inspectNetwork(spec.name);
       if (existing) {
         checkExisting(existing, spec);
         return false;
       }
-      const layout = subnetLayout(spec.subnet);
-      const r = await deps.docker.createNetwork({ name: spec.name, subnet: spec.subnet, gateway: layout.gateway, ipRange: layout.ipRange, labels: spec.labels });
+      const r = await deps.docker.createNetwork(spec);
       if (r.code !== 0) {
         if (/overlap/i.test(r.stderr)) throw new SubnetTakenError(spec.subnet);
+        if (/non-overlapping IPv4 address pool/i.test(r.stderr)) throw poolsExhausted(spec.name);
         throw new UserError(`creating Docker network ${spec.name} failed: ${r.stderr.trim()}`);
       }
       return true;

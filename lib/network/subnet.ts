@@ -90,6 +90,27 @@ export function subnetLayout(subnet: string): { gateway: string; ipRange: string
   };
 }
 
+/**
+ * The address with the same host part in `to` as `ip` has in `from` (a copy's subnet of the same size):
+ * how a pinned `ipv4_address`, gateway or range moves with the subnet cilo gives the copy.
+ */
+export function translateAddress(ip: string, from: string, to: string): string | undefined {
+  const a = parseIPv4(ip);
+  const f = parseCidr(from, true);
+  const t = parseCidr(to);
+  if (a === undefined || !f || !t || f.prefix !== t.prefix || !contains(f, a)) return undefined;
+  return formatIPv4((t.base + (a - f.base)) >>> 0);
+}
+
+/** A range (`a.b.c.d/n`) inside `from`, moved into `to` like translateAddress. */
+export function translateRange(range: string, from: string, to: string): string | undefined {
+  const r = parseCidr(range, true);
+  const moved = r && translateAddress(formatIPv4(r.base), from, to);
+  return moved && r.prefix >= parseCidr(from, true)!.prefix ? `${moved}/${r.prefix}` : undefined;
+}
+
+export const prefixOf = (subnet: string) => parseCidr(subnet, true)?.prefix;
+
 /** Static addresses for services, keeping the ones already assigned; new services take the lowest free. */
 export function assignStaticAddresses(
   subnet: string,

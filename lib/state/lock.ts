@@ -4,6 +4,7 @@
 import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { UserError } from '../errors/index.js';
+import { fsError } from './fs-errors.js';
 
 export interface LockOptions {
   /** Give up after this long (default 30 s; commands pass settings.lockTimeoutMs, from CILO_LOCK_TIMEOUT). */
@@ -28,7 +29,12 @@ function isBusy(e: unknown): boolean {
 
 /** Runs fn while holding an exclusive lock on lockFile. The blocking flock cannot time out, so we poll. */
 export async function withFileLock<T>(lockFile: string, fn: () => Promise<T> | T, opts: LockOptions = {}): Promise<T> {
-  const fd = openSync(lockFile, 'a+', 0o600);
+  let fd: number;
+  try {
+    fd = openSync(lockFile, 'a+', 0o600);
+  } catch (e) {
+    throw fsError(e, 'lock', lockFile, 'nothing was changed') ?? e;
+  }
   try {
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const started = Date.now();
@@ -56,9 +62,14 @@ export async function withFileLock<T>(lockFile: string, fn: () => Promise<T> | T
       await sleep(delay);
       delay = Math.min(delay * 2, 20);
     }
-    // Record who holds it, for the waiting message of others. The lock file's content has no other use.
-    ftruncateSync(fd, 0);
-    writeSync(fd, `${process.pid}\n`, 0);
+    // Record who holds it, for the waiting message of others. The lock file's content has no other use, so
+    // a full disk does not stop the command here (its writes report that).
+    try {
+      ftruncateSync(fd, 0);
+      writeSync(fd, `${process.pid}\n`, 0);
+    } catch {
+      // not recorded
+    }
     return await fn();
   } finally {
     closeSync(fd); // closing the descriptor releases the flock

@@ -8,7 +8,11 @@ export function resolveHome(env: NodeJS.ProcessEnv, userHome: string): string {
 
 export const stateFile = (home: string) => join(home, 'state.json');
 export const stateLockFile = (home: string) => join(home, 'state.lock');
-export const networkLockFile = (home: string) => join(home, 'network.lock');
+/**
+ * One lock per network name: parallel `docker network create X` calls can produce several networks named X
+ * (engine 20.10), while creating networks of different names at once is safe.
+ */
+export const networkLockFile = (home: string, network: string) => join(home, 'locks', `network-${network}.lock`);
 export const envDir = (home: string, name: string) => join(home, 'envs', name);
 export const overrideFile = (home: string, name: string) => join(home, 'envs', name, 'override.yml');
 export const dnsDir = (home: string) => join(home, 'dns');

@@ -2,7 +2,7 @@
 // (docs/DESIGN.md §5, §8). Pure functions on a State, called inside a locked update: each rule exists here
 // once, whoever applies it (prepare, destroy, rollback, doctor).
 import { sharedNetworkName } from './names.js';
-import { localEnvironments, type Environment, type State } from './schema.js';
+import { localEnvironments, networksOf, type Environment, type State } from './schema.js';
 
 /** Keys of other environments referencing the networks `key` publishes, per network. */
 export function consumersOf(state: State, key: string): Map<string, string[]> {
@@ -66,11 +66,12 @@ export function deleteEnvironment(state: State, key: string): void {
   }
 }
 
-/** Every subnet state holds: environment networks, published networks, shared-network records. */
+/** Every subnet state holds: environments' networks, published networks, shared-network records. */
 export function subnetsInUse(state: State): string[] {
   const out: string[] = [];
   for (const env of Object.values(localEnvironments(state))) {
     if (env.subnet) out.push(env.subnet);
+    for (const n of Object.values(networksOf(env))) if (n.subnet !== env.subnet) out.push(n.subnet);
     if (env.shared_subnet) out.push(env.shared_subnet);
   }
   for (const net of Object.values(state.shared_networks)) if (net.subnet) out.push(net.subnet);
@@ -78,12 +79,15 @@ export function subnetsInUse(state: State): string[] {
 }
 
 /**
- * Gives back a published subnet that Docker refused (another network took it meanwhile), so the next
- * allocation picks another one. An environment's own subnet is released by deleting the environment.
+ * Gives back a subnet that Docker refused (another network took it meanwhile), so the next allocation
+ * picks another one: a published network's, or a project network's. An environment's own subnet is
+ * released by deleting the environment.
  */
-export function releaseSharedSubnet(state: State, key: string, subnet: string): void {
+export function releaseSubnet(state: State, key: string, subnet: string): void {
   const env = localEnvironments(state)[key];
-  if (env?.shared_subnet !== subnet) return;
+  if (!env) return;
+  for (const [k, n] of Object.entries(env.networks ?? {})) if (k !== 'default' && n.subnet === subnet) delete env.networks![k];
+  if (env.shared_subnet !== subnet) return;
   delete env.shared_subnet;
   const net = sharedNetworkName(env.name);
   if (state.shared_networks[net]?.subnet === subnet) delete state.shared_networks[net];

@@ -1,5 +1,6 @@
 // State schema v2 (docs/DESIGN.md §5). Extra fields beyond the seed's are allowed by design.
 import { UserError } from '../errors/index.js';
+import { envNetworkName } from './names.js';
 
 export const STATE_VERSION = 2;
 export const LOCAL_HOST = 'local';
@@ -18,7 +19,26 @@ export interface ServiceRecord {
   addresses: string[];
   /** Addresses of the running replicas on the published shared network. */
   shared_addresses?: string[];
+  /** The project network (key) `addresses` are on, when the service is not on the environment network. */
+  network?: string;
   replicas: number;
+}
+
+/** A network cilo creates for an environment, with what it needs to create it again. */
+export interface NetworkRecord {
+  /** The Docker name: `cilo-<env>` for the project's `default`, `<env>_<name>` for the others. */
+  name: string;
+  subnet: string;
+  gateway?: string;
+  ip_range?: string;
+  aux_addresses?: Record<string, string>;
+  driver?: string;
+  internal?: boolean;
+  attachable?: boolean;
+  options?: Record<string, string>;
+  labels?: Record<string, string>;
+  /** The subnet the compose files pin: this one has its size, and pinned addresses keep their host part. */
+  pinned?: string;
 }
 
 export interface Environment {
@@ -42,6 +62,13 @@ export interface Environment {
   shared_subnet?: string;
   /** Shared networks that were removed under this consumer by `destroy --force`. */
   broken_shared_networks?: string[];
+  /**
+   * The project networks cilo creates, by their key in the compose files; `default` is the environment
+   * network (its subnet is `subnet`). Records written before there were any have none: see networksOf.
+   */
+  networks?: Record<string, NetworkRecord>;
+  /** Volumes whose `name:` the files pin, renamed for this environment: key → Docker name and pinned name. */
+  volumes?: Record<string, { name: string; pinned: string }>;
 }
 
 export interface SharedNetworkRecord {
@@ -74,6 +101,11 @@ export function envKey(project: string, name: string): string {
 
 export function localEnvironments(state: State): Record<string, Environment> {
   return state.hosts[LOCAL_HOST]!.environments;
+}
+
+/** The networks cilo creates for an environment; at least its environment network (`default`). */
+export function networksOf(env: Pick<Environment, 'name' | 'subnet' | 'networks'>): Record<string, NetworkRecord> {
+  return env.networks ?? { default: { name: envNetworkName(env.name), subnet: env.subnet } };
 }
 
 export function findEnvByName(state: State, name: string): [string, Environment] | undefined {

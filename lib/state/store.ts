@@ -6,10 +6,15 @@ import { dirname } from 'node:path';
 import { emptyState, parseState, type State } from './schema.js';
 import { stateFile, stateLockFile } from './paths.js';
 import { withFileLock, type LockOptions } from './lock.js';
+import { fsError } from './fs-errors.js';
 
 /** Creates $CILO_HOME (0700) if needed. */
 export function ensureHome(home: string): void {
-  mkdirSync(home, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw fsError(e, 'create', home) ?? e;
+  }
 }
 
 /** Reads the state without a lock. A missing file is an empty state; an unreadable one throws. */
@@ -20,7 +25,7 @@ export function readState(home: string): State {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
-    throw e;
+    throw fsError(e, 'read', file) ?? e;
   }
   return parseState(text, file);
 }
@@ -43,22 +48,37 @@ export interface AtomicWriteOptions {
  */
 export function writeFileAtomic(file: string, content: string, opts: AtomicWriteOptions = {}): void {
   const target = opts.target ?? file;
+  try {
+    writeThenRename(file, target, content, opts);
+  } catch (e) {
+    throw fsError(e, 'write', target, `${target} is as it was`) ?? e;
+  }
+}
+
+function writeThenRename(file: string, target: string, content: string, opts: AtomicWriteOptions): void {
   const durable = opts.durable ?? true;
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fd = openSync(tmp, 'wx', opts.mode ?? 0o600);
+  const discard = () => {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // best effort: the temp file is ours and harmless
+    }
+  };
   try {
     writeSync(fd, content);
     if (durable) fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
-    unlinkSync(tmp);
+    discard();
     throw e;
   }
   closeSync(fd);
   try {
     renameSync(tmp, target);
   } catch (e) {
-    unlinkSync(tmp);
+    discard();
     throw e;
   }
   if (!durable) return;

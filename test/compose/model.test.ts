@@ -1,12 +1,10 @@
-// lib/compose/model.ts: --scale options, the service of a `run`, the `scale` arguments, and the service
-// model read from the real `docker compose config` (no engine needed).
+// lib/compose/model.ts: the project model (normalized from either source, read from the real
+// `docker compose config`; no engine needed), --scale options, the service of a `run`, `scale` arguments.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
-import { loadServices, runService, scaleArguments, scaleOptions, servicesFromFiles } from '../../lib/compose/model.ts';
-import { parseComposeFile } from '../../lib/compose/yaml-file.ts';
+import { loadProject, normalizeNetwork, normalizeService, normalizeVolume, runService, scaleArguments, scaleOptions } from '../../lib/compose/model.ts';
 import { Docker } from '../../lib/docker/docker.ts';
 import { ExitCodeError } from '../../lib/errors/index.ts';
 import { requireCompose, tempDir } from '../helpers.ts';
@@ -30,7 +28,29 @@ test('scaleOptions ignores malformed values and everything after --', () => {
   assert.deepEqual(scaleOptions(['--scaled', 'web=3', 'web=4']), {}, 'a positional web=4 is not a scale option');
 });
 
-test('loadServices reads every service, in every profile, sorted, with networks, replicas and container_name', async (t) => {
+test('normalizeService: networks as a list or a map, pinned addresses, IPv6, replicas from deploy or scale', () => {
+  assert.deepEqual(normalizeService('a', { networks: ['x', 'y'], scale: 2 }), { name: 'a', networkMode: undefined, networks: ['x', 'y'], pinnedAddresses: {}, ipv6On: [], replicas: 2, hasContainerName: false });
+  const b = normalizeService('b', { networks: { x: { ipv4_address: '172.28.5.10' }, y: null, z: { ipv6_address: 'fd00::2' } }, deploy: { replicas: 3 }, container_name: 'bee' });
+  assert.deepEqual([b.networks, b.pinnedAddresses, b.ipv6On, b.replicas, b.hasContainerName], [['x', 'y', 'z'], { x: '172.28.5.10' }, ['z'], 3, true]);
+  assert.deepEqual(normalizeService('c', { network_mode: 'host', networks: ['x'] }).networks, [], 'a network_mode service joins no network');
+  assert.deepEqual(normalizeService('d', {}).networks, ['default']);
+});
+
+test("normalizeNetwork / normalizeVolume: external ones by name, a pinned name, and Compose's own name is not a pinned one", () => {
+  assert.deepEqual(normalizeNetwork('ext', { external: true, name: 'corp' }), { key: 'ext', external: true, name: 'corp', driver: undefined, internal: undefined, attachable: undefined, enableIpv6: undefined, options: undefined, labels: undefined, ipam: [] });
+  assert.equal(normalizeNetwork('old', { external: { name: 'legacy' } }).name, 'legacy');
+  assert.equal(normalizeNetwork('x', { external: true }).name, 'x');
+  assert.equal(normalizeNetwork('back', { name: 'p_back' }, 'p').name, undefined);
+  assert.equal(normalizeNetwork('back', { name: 'pinned' }, 'p').name, 'pinned');
+  const n = normalizeNetwork('b', { driver: 'bridge', internal: true, attachable: true, driver_opts: { mtu: 1450 }, labels: ['a=b', 'c'], ipam: { config: [{ subnet: '172.28.0.0/16', gateway: '172.28.0.1', ip_range: '172.28.5.0/24', aux_addresses: { h: '172.28.1.5' } }, { gateway: 'x' }] } });
+  assert.deepEqual([n.driver, n.internal, n.attachable, n.options, n.labels], ['bridge', true, true, { mtu: '1450' }, { a: 'b', c: '' }]);
+  assert.deepEqual(n.ipam, [{ subnet: '172.28.0.0/16', gateway: '172.28.0.1', ipRange: '172.28.5.0/24', auxAddresses: { h: '172.28.1.5' } }], 'entries without a subnet are dropped');
+  assert.deepEqual(normalizeVolume('data', { name: 'pgdata' }, 'p'), { key: 'data', external: false, name: 'pgdata' });
+  assert.deepEqual(normalizeVolume('data', { name: 'p_data' }, 'p'), { key: 'data', external: false, name: undefined });
+  assert.deepEqual(normalizeVolume('v', { external: true }), { key: 'v', external: true, name: 'v' });
+});
+
+test('loadProject reads every service, in every profile, sorted, with networks, replicas and container_name', async (t) => {
   if (!requireCompose(t)) return;
   const dir = tempDir(t);
   writeFileSync(
@@ -61,14 +81,16 @@ test('loadServices reads every service, in every profile, sorted, with networks,
   );
   const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root' };
   const stderr: string[] = [];
-  const services = await loadServices(new Docker(env), { files: [join(dir, 'compose.yaml')], envFiles: [], name: 'modeltest' }, dir, (s) => stderr.push(s));
+  const { services, networks } = await loadProject(new Docker(env), { files: [join(dir, 'compose.yaml')], envFiles: [], name: 'modeltest' }, dir, (s) => stderr.push(s));
   assert.deepEqual(
     services.map((s) => s.name),
     ['api', 'debug', 'hostnet', 'web', 'worker'],
     'sorted, and the profiled service is included',
   );
   const by = Object.fromEntries(services.map((s) => [s.name, s]));
-  assert.deepEqual(by.web, { name: 'web', networkMode: undefined, networks: ['default'], replicas: 1, hasContainerName: false });
+  assert.deepEqual(by.web, { name: 'web', networkMode: undefined, networks: ['default'], pinnedAddresses: {}, ipv6On: [], replicas: 1, hasContainerName: false });
+  assert.deepEqual(networks.map((n) => n.key), ['back', 'default', 'front'], 'the implicit default is a network of the project');
+  assert.ok(networks.every((n) => !n.external && n.name === undefined), "names Compose gives (modeltest_back) are not pinned names");
   assert.deepEqual(by.api!.networks.sort(), ['back', 'front']);
   assert.equal(by.api!.hasContainerName, true);
   assert.equal(by.worker!.replicas, 3);
@@ -76,79 +98,17 @@ test('loadServices reads every service, in every profile, sorted, with networks,
   assert.deepEqual(stderr, []);
 });
 
-test("loadServices: Compose's own error is shown as is and its exit code propagated", async (t) => {
+test("loadProject: Compose's own error is shown as is and its exit code propagated", async (t) => {
   if (!requireCompose(t)) return;
   const dir = tempDir(t);
   writeFileSync(join(dir, 'compose.yaml'), 'services:\n  web:\n    image: busybox\n    bogus_key: 1\n');
   const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root' };
   const stderr: string[] = [];
   await assert.rejects(
-    loadServices(new Docker(env), { files: [join(dir, 'compose.yaml')], envFiles: [], name: 'modeltest' }, dir, (s) => stderr.push(s)),
+    loadProject(new Docker(env), { files: [join(dir, 'compose.yaml')], envFiles: [], name: 'modeltest' }, dir, (s) => stderr.push(s)),
     (e: unknown) => e instanceof ExitCodeError && e.exitCode !== 0,
   );
   assert.match(stderr.join(''), /bogus_key/);
-});
-
-// servicesFromFiles is a shortcut for `docker compose config`: where it answers, it must say exactly what
-// Compose says; where it cannot be sure (include, extends, merge tags, interpolation in the keys cilo
-// reads) it must decline, so Compose is asked.
-async function bothWays(t: TestContext, files: Record<string, string>) {
-  if (!requireCompose(t)) return undefined;
-  const dir = tempDir(t);
-  for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
-  const names = Object.keys(files).filter((f) => f.endsWith('.yaml'));
-  const parsed = await Promise.all(names.map((f) => parseComposeFile(join(dir, f), files[f]!)));
-  const sel = { files: names.map((f) => join(dir, f)), envFiles: [], name: 'svcmodel' };
-  const fromCompose = await loadServices(new Docker(process.env), sel, dir, () => undefined);
-  return { fromFiles: servicesFromFiles(parsed), fromCompose };
-}
-
-test('servicesFromFiles equals docker compose config for every fixture project it answers for', async (t) => {
-  if (!requireCompose(t)) return;
-  const root = join(import.meta.dirname, '..', '..', 'fixtures');
-  const projects = ['webapp', 'db', 'frontend', 'tiny', 'passthrough/profiles', 'passthrough/override', 'shared-test/odd-name', 'shared-test/publisher', 'shared-test/dev-suffix'];
-  let answered = 0;
-  for (const p of projects) {
-    const dir = join(root, p);
-    const files = readdirSync(dir).filter((f) => /^(compose|docker-compose)(\.override)?\.ya?ml$/.test(f)).sort((a, b) => Number(a.includes('override')) - Number(b.includes('override')));
-    const parsed = await Promise.all(files.map((f) => parseComposeFile(join(dir, f), readFileSync(join(dir, f), 'utf8'))));
-    const fromFiles = servicesFromFiles(parsed);
-    const fromCompose = await loadServices(new Docker(process.env), { files: files.map((f) => join(dir, f)), envFiles: [], name: 'svcmodel' }, dir, () => undefined);
-    if (fromFiles) {
-      answered++;
-      assert.deepEqual(fromFiles, fromCompose, p);
-    }
-  }
-  assert.ok(answered >= 6, `answered for ${answered} projects`);
-});
-
-test('servicesFromFiles: merged files, networks as list or map, network_mode, scale, replicas, container_name', async (t) => {
-  const both = await bothWays(t, {
-    'a.yaml': [
-      'services:',
-      '  web: { image: x, networks: [front, back], container_name: w }',
-      '  db: { image: x, networks: { back: { aliases: [d] } }, deploy: { replicas: 2 } }',
-      '  host: { image: x, network_mode: host }',
-      '  plain: { image: x, scale: 3 }',
-      'networks: { front: {}, back: {} }',
-    ].join('\n'),
-    'b.yaml': ['services:', '  web: { networks: [extra] }', '  plain: { scale: 1 }', '  new: { image: y }', 'networks: { extra: {} }'].join('\n'),
-  });
-  if (!both) return;
-  const { fromFiles, fromCompose } = both;
-  assert.ok(fromFiles, 'answers for plain files');
-  const sortNets = (m: typeof fromCompose) => m.map((s) => ({ ...s, networks: [...s.networks].sort() }));
-  assert.deepEqual(sortNets(fromFiles!), sortNets(fromCompose));
-});
-
-test('servicesFromFiles declines what only Compose knows', async () => {
-  const cases: Record<string, string> = {
-    include: 'include: [other.yaml]\nservices: { a: { image: x } }\n',
-    extends: 'services: { a: { image: x }, b: { extends: a } }\n',
-    interpolated: 'services: { a: { image: x, network_mode: "${MODE:-bridge}" } }\n',
-    reset: 'services: { a: { image: x, networks: !reset [] } }\n',
-  };
-  for (const [why, text] of Object.entries(cases)) assert.equal(servicesFromFiles([await parseComposeFile(`/x/${why}.yaml`, text)]), undefined, why);
 });
 
 test('runService: the first argument that is not an option or an option\'s value', () => {

@@ -1,31 +1,42 @@
 // lib/compose/override.ts: the generated override (docs/DESIGN.md §6), checked by parsing it back with `yaml`
-// and, where `docker compose` is installed, by letting Compose merge it over a base file.
+// and, where `docker compose` is installed, by letting Compose merge it over a base file. What goes into it
+// for an environment is lib/core/override-plan.ts (test/core/override-plan.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML, { isSeq, parse as parseYaml, type YAMLSeq } from 'yaml';
-import { renderOverride, withoutStaticAddresses, type OverrideInput } from '../../lib/compose/override.ts';
+import { renderOverride, withoutAddresses, withoutStaticAddresses, type OverrideInput } from '../../lib/compose/override.ts';
 import { requireCompose, tempDir } from '../helpers.ts';
 
 const input = (over: Partial<OverrideInput> = {}): OverrideInput => ({
   envName: 'dev',
   project: 'shop',
   homeId: 'abc123def456',
-  envNetwork: 'cilo-dev',
-  joinedNetworks: [],
   services: [
-    { name: 'web', networks: ['default'], dnsName: 'web.dev.test', ip: '10.224.0.2', renameContainer: false },
-    { name: 'db', networks: ['backend', 'default'], dnsName: 'db.dev.test', ip: '10.224.0.3', renameContainer: true },
+    { name: 'web', networks: [{ key: 'default', ipv4: '10.224.0.2', aliases: ['web.dev.test'] }], renameContainer: false },
+    {
+      name: 'db',
+      networks: [
+        { key: 'backend', aliases: ['db.dev.test'] },
+        { key: 'default', ipv4: '10.224.0.3', aliases: ['db.dev.test'] },
+      ],
+      renameContainer: true,
+    },
   ],
+  networks: [
+    { key: 'default', name: 'cilo-dev', replaces: true },
+    { key: 'backend', name: 'dev_backend', replaces: true },
+  ],
+  volumes: [],
   ...over,
 });
 
 function parse(text: string) {
   const doc = YAML.parseDocument(text);
   assert.deepEqual(doc.errors, [], 'the override is valid YAML');
-  return { doc, js: doc.toJS() as { services: Record<string, Record<string, any>>; networks: Record<string, any> } };
+  return { doc, js: doc.toJS() as { services: Record<string, Record<string, any>>; networks: Record<string, any>; volumes?: Record<string, any> } };
 }
 
 test('every service: ports tagged !reset with an empty sequence', () => {
@@ -45,69 +56,28 @@ test('container_name only when renameContainer, as <env>-<service>', () => {
   assert.equal(js.services.db!.container_name, 'dev-db');
 });
 
-test('labels, own networks kept, env network with address and alias', () => {
-  const { js } = parse(renderOverride(input()));
+test('labels; each network entry with its address and alias, or empty', () => {
+  const { js } = parse(renderOverride(input({ services: [{ name: 'web', networks: [{ key: 'default', ipv4: '10.224.0.2', aliases: ['web.dev.test'] }, { key: 'corp' }, { key: 'scaled', aliases: ['web.dev.test'] }], renameContainer: false }] })));
   const web = js.services.web!;
   assert.deepEqual(web.labels, { 'cilo.env': 'dev', 'cilo.project': 'shop', 'cilo.home': 'abc123def456' });
-  assert.deepEqual(web.networks, { default: {}, 'cilo-dev': { ipv4_address: '10.224.0.2', aliases: ['web.dev.test'] } });
-  assert.deepEqual(js.services.db!.networks, {
-    backend: {},
-    default: {},
-    'cilo-dev': { ipv4_address: '10.224.0.3', aliases: ['db.dev.test'] },
-  });
+  assert.deepEqual(web.networks, { default: { ipv4_address: '10.224.0.2', aliases: ['web.dev.test'] }, corp: {}, scaled: { aliases: ['web.dev.test'] } });
 });
 
-test('a scaled service (no ip) gets the alias but no ipv4_address', () => {
-  const { js } = parse(renderOverride(input({ services: [{ name: 'worker', networks: ['default'], dnsName: 'worker.dev.test', renameContainer: false }] })));
-  assert.deepEqual(js.services.worker!.networks['cilo-dev'], { aliases: ['worker.dev.test'] });
+test('top-level networks: external with their Docker name; the ones cilo creates drop what the files say about creating them', () => {
+  const { doc, js } = parse(renderOverride(input({ networks: [{ key: 'default', name: 'cilo-dev', replaces: true }, { key: 'cilo-shared-db', name: 'cilo-shared-db', replaces: false }] })));
+  assert.deepEqual(js.networks['cilo-shared-db'], { name: 'cilo-shared-db', external: true });
+  const creation = ['driver', 'driver_opts', 'ipam', 'internal', 'attachable', 'enable_ipv6', 'labels'];
+  assert.deepEqual(Object.keys(js.networks.default), ['name', 'external', ...creation]);
+  for (const k of creation) assert.equal((doc.getIn(['networks', 'default', k], true) as { tag?: string }).tag, '!reset', `${k} is reset`);
 });
 
-test('top-level networks: every cilo network external with its own name', () => {
-  const { js } = parse(renderOverride(input({ publishedNetwork: 'cilo-shared-dev', joinedNetworks: ['cilo-shared-db', 'corp_net'] })));
-  assert.deepEqual(js.networks, {
-    'cilo-dev': { name: 'cilo-dev', external: true },
-    'cilo-shared-dev': { name: 'cilo-shared-dev', external: true },
-    'cilo-shared-db': { name: 'cilo-shared-db', external: true },
-    corp_net: { name: 'corp_net', external: true },
-  });
-  assert.equal('default' in js.networks, false, "the project's own networks are left to Compose");
-});
-
-test('published shared network: exported services join it (static or scaled), others do not', () => {
-  const { js } = parse(
-    renderOverride(
-      input({
-        publishedNetwork: 'cilo-shared-dev',
-        services: [
-          { name: 'pg', networks: ['default'], dnsName: 'pg.dev.test', ip: '10.224.0.2', sharedIp: '10.224.1.2', renameContainer: false },
-          { name: 'cache', networks: ['default'], dnsName: 'cache.dev.test', exportedScaled: true, renameContainer: false },
-          { name: 'web', networks: ['default'], dnsName: 'web.dev.test', ip: '10.224.0.4', renameContainer: false },
-        ],
-      }),
-    ),
-  );
-  assert.deepEqual(js.services.pg!.networks['cilo-shared-dev'], { ipv4_address: '10.224.1.2', aliases: ['pg.dev.test'] });
-  assert.deepEqual(js.services.cache!.networks['cilo-shared-dev'], { aliases: ['cache.dev.test'] });
-  assert.equal('cilo-shared-dev' in js.services.web!.networks, false);
-});
-
-test('a sharedIp without a published network adds nothing', () => {
-  const { js } = parse(renderOverride(input({ services: [{ name: 'pg', networks: ['default'], dnsName: 'pg.dev.test', sharedIp: '10.224.1.2', renameContainer: false }] })));
-  assert.deepEqual(Object.keys(js.services.pg!.networks), ['default', 'cilo-dev']);
-});
-
-test('joined networks: every service joins each of them', () => {
-  const { js } = parse(renderOverride(input({ joinedNetworks: ['cilo-shared-db', 'other'] })));
-  for (const s of ['web', 'db']) {
-    assert.deepEqual(js.services[s]!.networks['cilo-shared-db'], {});
-    assert.deepEqual(js.services[s]!.networks.other, {});
-  }
+test('volumes renamed for the environment; no volumes section when there are none', () => {
+  assert.deepEqual(parse(renderOverride(input({ volumes: [{ key: 'data', name: 'dev_pgdata' }] }))).js.volumes, { data: { name: 'dev_pgdata' } });
+  assert.equal(parse(renderOverride(input())).js.volumes, undefined);
 });
 
 test('$ is doubled so Compose interpolation gives back the literal; odd characters stay quoted', () => {
-  const text = renderOverride(
-    input({ project: 'p$x', services: [{ name: 'we:b #1', networks: ['default'], dnsName: 'svc.dev.test', renameContainer: true }] }),
-  );
+  const text = renderOverride(input({ project: 'p$x', services: [{ name: 'we:b #1', networks: [{ key: 'default', aliases: ['svc.dev.test'] }], renameContainer: true }] }));
   const { js } = parse(text);
   const svc = js.services['we:b #1'];
   assert.ok(svc, 'a service name with ":" and "#" survives');
@@ -119,10 +89,18 @@ test('$ is doubled so Compose interpolation gives back the literal; odd characte
 test('no services: still a valid override declaring the env network', () => {
   const { js } = parse(renderOverride(input({ services: [] })));
   assert.equal(js.services, null);
-  assert.deepEqual(js.networks['cilo-dev'], { name: 'cilo-dev', external: true });
+  assert.equal(js.networks.default.name, 'cilo-dev');
 });
 
-test('Compose merges it over a base file: ports removed, container_name replaced, networks added', (t) => {
+test('withoutAddresses (the preview of an environment not registered yet) resets every address, nothing else', () => {
+  const text = renderOverride(input());
+  const { doc } = parse(withoutAddresses(text));
+  assert.equal((doc.getIn(['services', 'db', 'networks', 'default', 'ipv4_address'], true) as { tag?: string }).tag, '!reset');
+  assert.equal(withoutAddresses(text), text.replace(/^( {8}ipv4_address: ).*$/gm, '$1!reset null'));
+  assert.doesNotMatch(withoutAddresses(text), /10\.224/);
+});
+
+test('Compose merges it over a base file: ports removed, container_name replaced, networks and volumes replaced', (t) => {
   if (!requireCompose(t)) return;
   const dir = tempDir(t);
   writeFileSync(
@@ -138,18 +116,21 @@ test('Compose merges it over a base file: ports removed, container_name replaced
       '    ports: ["5432:5432"]',
       '    networks: [backend, default]',
       '    labels: {keep: "yes"}',
+      '    volumes: [data:/data]',
       'networks:',
-      '  backend: {}',
+      '  backend: {driver: bridge, internal: true, ipam: {config: [{subnet: 172.28.0.0/16}]}}',
+      'volumes:',
+      '  data: {name: pgdata}',
       '',
     ].join('\n'),
   );
-  writeFileSync(join(dir, 'override.yml'), renderOverride(input({ project: 'sh$op', joinedNetworks: ['cilo-shared-db'] })));
+  writeFileSync(join(dir, 'override.yml'), renderOverride(input({ project: 'sh$op', volumes: [{ key: 'data', name: 'dev_pgdata' }] })));
   const out = execFileSync('docker', ['compose', '-p', 'dev', '-f', 'compose.yaml', '-f', 'override.yml', 'config', '--format', 'json'], {
     cwd: dir,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root' },
     encoding: 'utf8',
   });
-  const m = JSON.parse(out) as { services: Record<string, any>; networks: Record<string, any> };
+  const m = JSON.parse(out) as { services: Record<string, any>; networks: Record<string, any>; volumes: Record<string, any> };
   assert.equal(m.services.web.ports, undefined, 'published ports are gone');
   assert.equal(m.services.db.ports, undefined);
   assert.equal(m.services.db.container_name, 'dev-db');
@@ -157,13 +138,12 @@ test('Compose merges it over a base file: ports removed, container_name replaced
   // `config` prints a re-usable file, so it escapes `$` again: 'sh$$op' here is the value 'sh$op'. Had the
   // override not doubled the `$`, Compose would have interpolated `$op` away and printed 'sh'.
   assert.deepEqual(m.services.db.labels, { keep: 'yes', 'cilo.env': 'dev', 'cilo.project': 'sh$$op', 'cilo.home': 'abc123def456' });
-  assert.deepEqual(Object.keys(m.services.db.networks).sort(), ['backend', 'cilo-dev', 'cilo-shared-db', 'default']);
-  assert.equal(m.services.web.networks['cilo-dev'].ipv4_address, '10.224.0.2');
-  assert.deepEqual(m.services.web.networks['cilo-dev'].aliases, ['web.dev.test']);
-  for (const n of ['cilo-dev', 'cilo-shared-db']) {
-    assert.equal(m.networks[n].name, n);
-    assert.equal(m.networks[n].external, true);
-  }
+  assert.deepEqual(Object.keys(m.services.db.networks).sort(), ['backend', 'default']);
+  assert.equal(m.services.web.networks.default.ipv4_address, '10.224.0.2');
+  assert.deepEqual(m.services.web.networks.default.aliases, ['web.dev.test']);
+  assert.deepEqual(m.networks.default, { name: 'cilo-dev', ipam: {}, external: true });
+  assert.deepEqual(m.networks.backend, { name: 'dev_backend', ipam: {}, external: true }, "the files' driver, internal and ipam are gone: cilo created it");
+  assert.equal(m.volumes.data.name, 'dev_pgdata');
 });
 
 // The override of a one-off `run`: the same, minus that service's static addresses.
@@ -171,18 +151,26 @@ test('Compose merges it over a base file: ports removed, container_name replaced
 const parseQuiet = (text: string) => parseYaml(text, { logLevel: 'error' });
 
 function runInput(): OverrideInput {
+  const entry = (ip: string, shared: string | undefined, dns: string) => [
+    { key: 'default', ipv4: ip, aliases: [dns] },
+    ...(shared ? [{ key: 'cilo-shared-dev', ipv4: shared, aliases: [dns] }] : []),
+    { key: 'cilo-shared-db' },
+  ];
   return {
     envName: 'dev',
     project: 'shop',
     homeId: 'abc123',
-    envNetwork: 'cilo-dev',
-    publishedNetwork: 'cilo-shared-dev',
-    joinedNetworks: ['cilo-shared-db'],
     services: [
-      { name: 'app', networks: ['default'], dnsName: 'app.dev.test', ip: '10.224.0.2', sharedIp: '10.224.1.2', renameContainer: false },
-      { name: 'db', networks: ['default', 'back'], dnsName: 'db.dev.test', ip: '10.224.0.3', sharedIp: '10.224.1.3', renameContainer: true },
-      { name: 'w$x', networks: ['default'], dnsName: 'w-x.dev.test', ip: '10.224.0.4', renameContainer: false },
+      { name: 'app', networks: entry('10.224.0.2', '10.224.1.2', 'app.dev.test'), renameContainer: false },
+      { name: 'db', networks: [{ key: 'back', aliases: ['db.dev.test'] }, ...entry('10.224.0.3', '10.224.1.3', 'db.dev.test')], renameContainer: true },
+      { name: 'w$x', networks: entry('10.224.0.4', undefined, 'w-x.dev.test'), renameContainer: false },
     ],
+    networks: [
+      { key: 'default', name: 'cilo-dev', replaces: true },
+      { key: 'cilo-shared-dev', name: 'cilo-shared-dev', replaces: false },
+      { key: 'cilo-shared-db', name: 'cilo-shared-db', replaces: false },
+    ],
+    volumes: [],
   };
 }
 

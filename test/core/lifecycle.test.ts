@@ -26,7 +26,7 @@ function setup(t: TestContext) {
     if (sub === 'up') {
       const o = YAML.parse(readFileSync(override, 'utf8').replace('!reset', '')) as { services: Record<string, { networks: Record<string, { ipv4_address?: string }> }> };
       for (const [svc, s] of Object.entries(o.services))
-        engine.addContainer(`dev-${svc}-1`, { 'com.docker.compose.project': 'dev', 'com.docker.compose.service': svc }, { 'cilo-dev': s.networks['cilo-dev']!.ipv4_address! });
+        engine.addContainer(`dev-${svc}-1`, { 'com.docker.compose.project': 'dev', 'com.docker.compose.service': svc }, { 'cilo-dev': s.networks.default!.ipv4_address! });
     }
     if (sub === 'down') engine.containers = [];
     return { code: 0, signal: null };
@@ -94,4 +94,17 @@ test('up against an engine that does not answer fails before writing anything', 
     args[0] === 'network' ? { code: 1, signal: null, stdout: '', stderr: 'Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?\n' } : answer(cmd, args, o);
   await assert.rejects(upEnvironment(ctx, { name: 'dev', createShared: false, composeArgs: [] }), /the Docker daemon is not reachable/);
   assert.deepEqual(readFileSync(join(ctx.home, 'state.json')), before, 'state.json is byte for byte as it was');
+});
+
+test("registering looks up the subnets of foreign networks only: cilo's own are in state (inspect costs grow with networks)", async (t) => {
+  const { dir, engine, ctx } = setup(t);
+  engine.addNetwork('corp', '10.224.0.0/24', {});
+  await createEnvironment(ctx, { name: 'dev', from: dir, sharedNetworks: [] });
+  const first = await upEnvironment(ctx, { name: 'dev', createShared: false, composeArgs: [] });
+  assert.equal(first.record.subnet, '10.224.1.0/24', 'the foreign network was seen');
+  engine.calls.length = 0;
+  await createEnvironment(ctx, { name: 'qa', from: dir, sharedNetworks: [] });
+  const inspected = engine.calls.filter((c) => c[0] === 'network' && c[1] === 'inspect').flatMap((c) => c.slice(4));
+  const ids = (name: string) => engine.networks.filter((n) => n.Name === name).map((n) => n.Id);
+  assert.deepEqual(inspected, ids('corp'), 'only the network state does not know');
 });

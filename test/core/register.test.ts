@@ -3,21 +3,24 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { throwsUserError } from '../helpers.ts';
 import { addRecord, checkReuse, isExported, publish, publishes, recordJoins, register, serviceRecords, type RegisterInput } from '../../lib/core/register.ts';
-import type { ServiceModel } from '../../lib/compose/model.ts';
+import { withDefaultNetwork, type NetworkModel, type ProjectModel, type ServiceModel } from '../../lib/compose/model.ts';
 import { parsePool } from '../../lib/settings.ts';
 import { emptyState, localEnvironments, type Environment, type State } from '../../lib/state/schema.ts';
 
-const svc = (name: string, over: Partial<ServiceModel> = {}): ServiceModel => ({ name, networks: ['default'], replicas: 1, hasContainerName: false, ...over });
+const svc = (name: string, over: Partial<ServiceModel> = {}): ServiceModel => ({ name, networks: ['default'], pinnedAddresses: {}, ipv6On: [], replicas: 1, hasContainerName: false, ...over });
+/** A project of these services on the implicit default network (and `networks`). */
+const model = (services: ServiceModel[], networks: NetworkModel[] = []): ProjectModel => ({ services, networks: withDefaultNetwork(services, networks), volumes: [] });
 
 function input(over: Partial<RegisterInput> = {}): RegisterInput {
   return {
     name: 'dev',
     source: '/src/My_Shop',
     suffix: 'test',
-    services: [svc('web'), svc('db')],
+    model: model([svc('web'), svc('db')]),
     joined: [],
     createShared: undefined,
     pool: parsePool({}),
+    networkPrefix: 26,
     foreignSubnets: [],
     now: '2026-12-01T00:00:00.000Z',
     ...over,
@@ -62,7 +65,7 @@ test('a second use keeps the subnet and addresses; updated_at moves only when so
   const again = register(s, input({ now: '2026-12-02T00:00:00.000Z' }));
   assert.equal(again.registeredNow, false);
   assert.deepEqual(again.record, first.record, 'nothing changed, not even updated_at');
-  const grown = register(s, input({ services: [svc('web'), svc('db'), svc('cache')], now: '2026-12-03T00:00:00.000Z' }));
+  const grown = register(s, input({ model: model([svc('web'), svc('db'), svc('cache')]), now: '2026-12-03T00:00:00.000Z' }));
   assert.equal(grown.record.updated_at, '2026-12-03T00:00:00.000Z');
   for (const n of ['web', 'db']) assert.equal(grown.record.services[n]!.ip, first.record.services[n]!.ip, `${n} keeps its address`);
   assert.ok(grown.record.services.cache!.ip);
@@ -70,13 +73,13 @@ test('a second use keeps the subnet and addresses; updated_at moves only when so
 
 test('serviceRecords: static addresses for single replicas, none when scaled, network_mode services left out, normalized DNS names', () => {
   const env = { name: 'dev', subnet: '10.224.0.0/24', services: {} } as Environment;
-  const recs = serviceRecords(env, { services: [svc('web'), svc('api', { replicas: 2 }), svc('Web_Admin'), svc('host', { networkMode: 'host' })], scale: { web: 1 }, suffix: 'test', createShared: undefined });
+  const recs = serviceRecords(env, { model: model([svc('web'), svc('api', { replicas: 2 }), svc('Web_Admin'), svc('host', { networkMode: 'host', networks: [] })]), scale: { web: 1 }, suffix: 'test', createShared: undefined });
   assert.deepEqual(Object.keys(recs).sort(), ['Web_Admin', 'api', 'web']);
   assert.equal(recs.api!.ip, undefined);
   assert.equal(recs.api!.replicas, 2);
   assert.equal(recs.Web_Admin!.dns_name, 'web-admin.dev.test');
   assert.deepEqual(new Set([recs.web!.ip, recs.Web_Admin!.ip]).size, 2);
-  const scaled = serviceRecords(env, { services: [svc('web')], scale: { web: 3 }, suffix: 'test', createShared: undefined });
+  const scaled = serviceRecords(env, { model: model([svc('web')]), scale: { web: 3 }, suffix: 'test', createShared: undefined });
   assert.equal(scaled.web!.ip, undefined, '--scale web=3 takes the static address away');
 });
 

@@ -26,7 +26,8 @@ test('the real engine: Compose version, networks and containers as cilo reads th
   const net = await d.inspectNetwork(name);
   assert.deepEqual(net?.subnets, ['10.238.77.0/24']);
   assert.deepEqual(net?.labels, { 'cilo.test': name, 'cilo.env': name });
-  assert.deepEqual((await d.listNetworks(`cilo.test=${name}`)).map((n) => n.name), [name]);
+  assert.deepEqual((await d.listNetworks((n) => n === name)).map((n) => n.name), [name]);
+  assert.ok((await d.listNetworks()).some((n) => n.name === name && n.subnets[0] === "10.238.77.0/24"));
 
   const run = await d.run(['run', '-d', '--init', '--pull', 'never', '--label', label, '--network', name, '--ip', '10.238.77.5', 'cilo-fixture:busybox', 'sleep', '100000']);
   assert.equal(run.code, 0, run.stderr);

@@ -507,12 +507,16 @@ test('an attached up (no -d) serves its names while Compose runs in the foregrou
   // containers running (and then their names rightly stay).
   let output = '';
   const attached = new Promise<void>((resolve) => child.all!.on('data', (b: Buffer) => (output += b) && /Attaching to/.test(output) && resolve()));
-  let answer: DnsAnswer | undefined;
+  // Every service resolves once Compose has started them all (a SIGTERM while it still starts some would
+  // leave those running).
+  let answers: (DnsAnswer | undefined)[] = [];
   for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
-    answer = await queryA(`web.${name}.test`, port, { timeoutMs: 300 }).catch(() => undefined);
-    if (answer?.addresses.length) break;
+    answers = await Promise.all(['web', 'api', 'worker'].map((s) => queryA(`${s}.${name}.test`, port, { timeoutMs: 300 }).catch(() => undefined)));
+    if (answers.every((a) => a?.addresses.length)) break;
   }
+  const answer = answers[0];
   assert.equal(answer?.addresses.length, 1, `web.${name}.test resolved while the attached up runs`);
+  assert.ok(answers.every((a) => a?.addresses.length === 1), 'and so do the other services');
   assert.equal(child.exitCode, null, 'Compose is still in the foreground');
   await Promise.race([attached, new Promise((r) => setTimeout(r, 20_000))]);
   assert.match(output, /Attaching to/, 'Compose attached');

@@ -247,6 +247,30 @@ const cases: Case[] = [
     expect: /Docker daemon is not reachable at DOCKER_HOST=tcp:\/\/127\.0\.0\.1:9/,
   },
   {
+    // The environment is registered (state written); the failing `up` must not touch it, not even updated_at.
+    name: 'unreachable Docker daemon at up',
+    setup: async (c) => {
+      const r = await cilo(['create', 'okname', '--from', TINY], { env: c.env });
+      assert.equal(r.exitCode, 0, r.stderr);
+    },
+    run: (_t, c) => cilo(['up', 'okname'], { env: { ...c.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' } }),
+    expect: /Docker daemon is not reachable at DOCKER_HOST=unix:\/\/\/nonexistent\/docker\.sock/,
+  },
+  {
+    name: 'a bad setting',
+    run: (_t, c) => cilo(['create', 'okname', '--from', TINY], { env: { ...c.env, CILO_SUBNET_POOL: 'banana' } }),
+    expect: /CILO_SUBNET_POOL="banana" is not an IPv4 network in CIDR form/,
+  },
+  {
+    name: 'a pinned address cilo cannot move',
+    run: (t, c) =>
+      ciloCompose(['-p', 'okname', 'up', '-d'], {
+        cwd: project(t, { 'compose.yaml': `x-cilo: {}\n${SVC}    networks:\n      back:\n        ipv4_address: 10.9.0.5\nnetworks:\n  back: {}\n` }),
+        env: c.env,
+      }),
+    expect: /service app pins ipv4_address 10\.9\.0\.5 on network back, whose subnet the files do not pin/,
+  },
+  {
     name: 'Compose missing',
     run: (t, c) =>
       cilo(['create', 'okname', '--from', TINY], { env: { ...c.env, PATH: fakeBin(t, { docker: 'echo "docker: \'compose\' is not a docker command." >&2; exit 1' }, ['node']) } }),

@@ -15,7 +15,7 @@ test('file layout under $CILO_HOME', () => {
   const h = '/h';
   assert.equal(stateFile(h), '/h/state.json');
   assert.equal(stateLockFile(h), '/h/state.lock');
-  assert.equal(networkLockFile(h), '/h/network.lock');
+  assert.equal(networkLockFile(h, 'cilo-dev'), '/h/locks/network-cilo-dev.lock');
   assert.notEqual(stateLockFile(h), stateFile(h), 'the lock is never the renamed state file');
   assert.equal(envDir(h, 'dev'), '/h/envs/dev');
   assert.equal(overrideFile(h, 'dev'), '/h/envs/dev/override.yml');

@@ -1,7 +1,7 @@
 // lib/state/references.ts: the rules on references between environments and shared networks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clearBroken, consumersOf, deleteEnvironment, dropReference, markBroken, releaseIfUnused, releaseSharedSubnet, subnetsInUse } from '../../lib/state/references.ts';
+import { clearBroken, consumersOf, deleteEnvironment, dropReference, markBroken, releaseIfUnused, releaseSubnet, subnetsInUse } from '../../lib/state/references.ts';
 import { emptyState, localEnvironments, type Environment, type State } from '../../lib/state/schema.ts';
 
 function env(name: string, over: Partial<Environment> = {}): Environment {
@@ -78,17 +78,23 @@ test('deleteEnvironment of a publisher: its network record stays for the consume
   assert.equal(s.shared_networks['cilo-shared-db'], undefined, 'the last consumer takes the record');
 });
 
-test('subnetsInUse: environment, published and shared-network subnets', () => {
+test('subnetsInUse: environment, project-network, published and shared-network subnets', () => {
   const s = world();
+  localEnvironments(s)['p/c']!.networks = { default: { name: 'cilo-c', subnet: '10.224.4.0/24' }, back: { name: 'c_back', subnet: '10.224.5.0/26' } };
   s.shared_networks['x'] = { name: 'x', created_by: 'external', created_at: '', referenced_by: [], subnet: '10.230.0.0/24' };
-  assert.deepEqual(subnetsInUse(s).sort(), ['10.224.0.0/24', '10.224.1.0/24', '10.224.1.0/24', '10.224.2.0/24', '10.224.3.0/24', '10.224.4.0/24', '10.230.0.0/24'].sort());
+  assert.deepEqual(subnetsInUse(s).sort(), ['10.224.0.0/24', '10.224.1.0/24', '10.224.1.0/24', '10.224.2.0/24', '10.224.3.0/24', '10.224.4.0/24', '10.224.5.0/26', '10.230.0.0/24'].sort());
 });
 
-test('releaseSharedSubnet gives back a refused published subnet, and only that', () => {
+test('releaseSubnet gives back a refused published or project-network subnet, and only that', () => {
   const s = world();
-  releaseSharedSubnet(s, 'p/db', '10.224.9.0/24');
+  localEnvironments(s)['p/db']!.networks = { default: { name: 'cilo-db', subnet: '10.224.0.0/24' }, back: { name: 'db_back', subnet: '10.224.8.0/26' } };
+  releaseSubnet(s, 'p/db', '10.224.9.0/24');
   assert.equal(localEnvironments(s)['p/db']!.shared_subnet, '10.224.1.0/24', 'another subnet: nothing changes');
-  releaseSharedSubnet(s, 'p/db', '10.224.1.0/24');
+  releaseSubnet(s, 'p/db', '10.224.0.0/24');
+  assert.ok(localEnvironments(s)['p/db']!.networks!.default, "the environment's own subnet goes only with the environment");
+  releaseSubnet(s, 'p/db', '10.224.8.0/26');
+  assert.deepEqual(Object.keys(localEnvironments(s)['p/db']!.networks!), ['default']);
+  releaseSubnet(s, 'p/db', '10.224.1.0/24');
   assert.equal(localEnvironments(s)['p/db']!.shared_subnet, undefined);
   assert.equal(s.shared_networks['cilo-shared-db'], undefined);
 });
