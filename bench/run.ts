@@ -20,7 +20,7 @@ const CILO = join(ROOT, 'bin', 'cilo');
 const RUNS = Number(process.env.BENCH_RUNS || 11);
 // BENCH_SCALE: how many environments the scale figures bring up (default 200; 0 leaves them out).
 const home = mkdtempSync(join(tmpdir(), 'cilo-bench-'));
-const env = { ...process.env, CILO_HOME: join(home, 'home'), CILO_DNS_PORT: process.env.BENCH_DNS_PORT || String(await freeUdpPort()), NO_COLOR: '1' };
+const env: NodeJS.ProcessEnv = { ...process.env, CILO_HOME: join(home, 'home'), CILO_DNS_PORT: process.env.BENCH_DNS_PORT || String(await freeUdpPort()), NO_COLOR: '1' };
 const rows: string[][] = [];
 
 async function freeUdpPort(): Promise<number> {
@@ -31,9 +31,9 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-function time(cmd: string, args: string[], cwd = ROOT): number {
+function time(cmd: string, args: string[], cwd = ROOT, withEnv: NodeJS.ProcessEnv = env): number {
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(cmd, args, { cwd, env: withEnv, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   return ms;
@@ -63,19 +63,43 @@ function upThenDown(cmd: string, args: string[], cwd: string): number {
   return ms;
 }
 
+/** 500 environments of 5 services each, as cilo records them. */
+function bigState(): State {
+  const big: State = emptyState();
+  for (let e = 0; e < 500; e++) {
+    const services: State['hosts'][string]['environments'][string]['services'] = {};
+    const net = `10.${224 + (e >> 8)}.${e & 255}`;
+    for (let s = 0; s < 5; s++) services[`s${s}`] = { name: `s${s}`, dns_name: `s${s}.b${e}.test`, ip: `${net}.${s + 2}`, addresses: [`${net}.${s + 2}`], replicas: 1 };
+    big.hosts.local!.environments[`p/b${e}`] = { name: `b${e}`, project: 'p', created_at: '', subnet: `${net}.0/24`, status: 'running', source: '/x', services, shared_networks: [] };
+  }
+  return big;
+}
+
 async function main() {
   const plainDir = join(ROOT, 'fixtures', 'frontend');
   const webapp = join(ROOT, 'fixtures', 'webapp');
   process.stderr.write(`bench: ${RUNS} runs per figure, CILO_HOME=${env.CILO_HOME}\n`);
 
-  // The floor for any Node.js shim on this machine: Node's own start, and a minimal wrapper that only
-  // spawns `docker compose` and waits (what cilo-compose does for a project that is not cilo's).
-  const floor = join(home, 'floor.mjs');
-  writeFileSync(floor, "import { spawn } from 'node:child_process';\nspawn('docker', process.argv.slice(2), { stdio: 'inherit' }).on('exit', (c) => process.exit(c ?? 1));\n");
-  compare('floor: node -e 0', () => time('docker', ['compose', 'version']), () => time('node', ['-e', '0']));
-  compare('floor: minimal Node wrapper, version', () => time('docker', ['compose', 'version']), () => time('node', [floor, 'compose', 'version']));
-  compare('passthrough: compose version', () => time('docker', ['compose', 'version']), () => time(SHIM, ['version']));
-  compare('passthrough: compose config', () => time('docker', ['compose', 'config'], plainDir), () => time(SHIM, ['config'], plainDir));
+  // Node's own start on this machine (what the shim pays when the front hands over), with and without the
+  // NODE_EXTRA_CA_CERTS the front leaves out for it.
+  const { NODE_EXTRA_CA_CERTS: _ca, ...noCa } = env;
+  compare('floor: node -e 0 (as the shim starts it)', () => time('docker', ['compose', 'version']), () => time('node', ['-e', '0'], ROOT, noCa));
+
+  // Passthrough: projects that are not cilo's, where the shell front becomes `docker compose` itself. Also
+  // from three directories below the project, and with a state file of 500 environments to look through.
+  const deep = join(home, 'deep');
+  mkdirSync(join(deep, 'a', 'b', 'c'), { recursive: true });
+  writeFileSync(join(deep, 'compose.yaml'), readFileSync(join(plainDir, 'compose.yaml')));
+  const bigHome = join(home, 'big-home');
+  await updateState(bigHome, (s) => Object.assign(s, bigState()));
+  const bigEnv = { ...env, CILO_HOME: bigHome };
+  compare('passthrough: version', () => time('docker', ['compose', 'version']), () => time(SHIM, ['version']));
+  compare('passthrough: config', () => time('docker', ['compose', 'config'], plainDir), () => time(SHIM, ['config'], plainDir));
+  compare('passthrough: ps', () => time('docker', ['compose', 'ps'], plainDir), () => time(SHIM, ['ps'], plainDir));
+  compare('passthrough: config, 3 directories below', () => time('docker', ['compose', 'config'], join(deep, 'a', 'b', 'c')), () => time(SHIM, ['config'], join(deep, 'a', 'b', 'c')));
+  compare('passthrough: ps, 500 environments in state', () => time('docker', ['compose', 'ps'], plainDir, bigEnv), () => time(SHIM, ['ps'], plainDir, bigEnv));
+  // A cilo project's config: the model cilo runs (the override given on stdin), not yet registered.
+  compare('managed: config of a cilo project', () => time('docker', ['compose', 'config'], webapp), () => time(SHIM, ['config'], webapp));
 
   // Managed up -d of the three-service fixture, from stopped, versus plain Compose on the same files.
   const upRuns = Math.max(5, Math.floor(RUNS / 2));
@@ -84,8 +108,8 @@ async function main() {
   try {
     time(SHIM, ['-p', ciloName, 'up', '-d'], webapp); // registration, network, override
     time(SHIM, ['-p', ciloName, 'down'], webapp);
-    // The same `up` as cilo runs it (its override: a second network per service), without cilo around it.
-    const override = join(env.CILO_HOME, 'envs', ciloName, 'override.yml');
+    // The same `up` as cilo runs it (with its override), without cilo around it: cilo's own cost.
+    const override = join(env.CILO_HOME!, 'envs', ciloName, 'override.yml');
     compare(
       'managed: compose + override vs cilo',
       () => upThenDown('docker', ['compose', '-f', join(webapp, 'compose.yaml'), '-f', override, '-p', ciloName], webapp),
@@ -167,16 +191,7 @@ async function main() {
   }
 
   // A big state: 500 environments x 5 services. `cilo list --json` (a whole process) and one DNS render.
-  const bigHome = join(home, 'big-home');
-  const big: State = emptyState();
-  for (let e = 0; e < 500; e++) {
-    const services: State['hosts'][string]['environments'][string]['services'] = {};
-    const net = `10.${224 + (e >> 8)}.${e & 255}`;
-    for (let s = 0; s < 5; s++) services[`s${s}`] = { name: `s${s}`, dns_name: `s${s}.b${e}.test`, ip: `${net}.${s + 2}`, addresses: [`${net}.${s + 2}`], replicas: 1 };
-    big.hosts.local!.environments[`p/b${e}`] = { name: `b${e}`, project: 'p', created_at: '', subnet: `${net}.0/24`, status: 'running', source: '/x', services, shared_networks: [] };
-  }
-  await updateState(bigHome, (s) => Object.assign(s, big));
-  const bigEnv = { ...env, CILO_HOME: bigHome };
+  const big = bigState();
   const listTimes: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t1 = performance.now();

@@ -1,6 +1,8 @@
 // What core code gets instead of reading process globals, and its one construction from the process, shared
 // by both executables (docs/ARCHITECTURE.md, "Context"). Only the entries call contextFromProcess.
+import { statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
+import { isAbsolute } from 'node:path';
 import { Docker } from './docker/docker.js';
 import { processRunner, type ProcessRunner } from './docker/process.js';
 import { parseSettings, type Settings } from './settings.js';
@@ -24,6 +26,8 @@ export interface HostFacts {
   user: string;
   /** Terminal width of stdout, when it is a terminal. */
   columns: number | undefined;
+  /** The user's home directory (where ~/.docker and ~/.cilo are). */
+  userHome: string;
 }
 
 export interface Context {
@@ -88,23 +92,43 @@ export function hostFromProcess(): HostFacts {
     pid: process.pid,
     user: userName(process.env),
     columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+    userHome: homedir(),
   };
 }
 
-/** The home cilo would use in this process (`$CILO_HOME`, else `~/.cilo`). */
-export function homeFromProcess(): string {
-  return resolveHome(process.env, homedir());
+/** The home cilo would use (`$CILO_HOME`, else `~/.cilo`). */
+export function homeFromProcess(env: NodeJS.ProcessEnv = process.env): string {
+  return resolveHome(env, homedir());
 }
 
-/** The context of this process. Parses the settings: a bad one is a UserError naming the variable. */
-export function contextFromProcess(log: Logger, writeStderr: (s: string) => void): Context {
+/**
+ * The working directory as Compose sees it: `$PWD` when it names the current directory (through a
+ * symlinked directory, the path the user typed), else the physical one, as Go's os.Getwd decides.
+ */
+export function logicalCwd(env: NodeJS.ProcessEnv = process.env): string {
+  const physical = process.cwd();
+  const pwd = env.PWD;
+  if (!pwd || !isAbsolute(pwd) || pwd === physical) return physical;
+  try {
+    const [a, b] = [statSync(pwd), statSync('.')];
+    return a.dev === b.dev && a.ino === b.ino ? pwd : physical;
+  } catch {
+    return physical;
+  }
+}
+
+/**
+ * The context of this process. Parses the settings: a bad one is a UserError naming the variable. `env` and
+ * `runner`: the environment and runner the shim restored from the front (lib/shim/handover.ts).
+ */
+export function contextFromProcess(log: Logger, writeStderr: (s: string) => void, env: NodeJS.ProcessEnv = process.env, runner: ProcessRunner = processRunner): Context {
   return createContext({
-    cwd: process.cwd(),
-    processEnv: process.env,
-    home: homeFromProcess(),
-    settings: parseSettings(process.env),
+    cwd: logicalCwd(env),
+    processEnv: env,
+    home: homeFromProcess(env),
+    settings: parseSettings(env),
     host: hostFromProcess(),
-    runner: processRunner,
+    runner,
     log,
     writeStderr,
   });

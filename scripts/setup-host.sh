@@ -21,6 +21,9 @@ compose_ok || missing+=("docker compose v2 plugin (>= 2.24)")
 have dnsmasq || missing+=("dnsmasq")
 have dig || missing+=("dig")
 [ -x /bin/busybox ] || missing+=("busybox-static (/bin/busybox)")
+# The shells `cilo shell-init` and `cilo completion` are tested in.
+have zsh || missing+=("zsh")
+have fish || missing+=("fish")
 
 is_debian() { [ -r /etc/os-release ] && . /etc/os-release && [ "${ID:-}" = debian ]; }
 
@@ -32,6 +35,7 @@ setup: this script installs them only on Debian as root. Elsewhere, install:
   - Docker Engine and the Compose v2 plugin >= 2.24   https://docs.docker.com/engine/install/
   - dnsmasq and dig     Debian/Ubuntu: apt-get install dnsmasq-base dnsutils   macOS: brew install dnsmasq bind
   - busybox (static)    Debian/Ubuntu: apt-get install busybox-static (only for building the test fixture image)
+  - zsh and fish        only for the tests of cilo's shell integration
 then run this script again to build the fixture image.
 TXT
     exit 1
@@ -63,6 +67,8 @@ PIN
   have dnsmasq || pkgs+=(dnsmasq-base)
   have dig || pkgs+=(dnsutils)
   [ -x /bin/busybox ] || pkgs+=(busybox-static)
+  have zsh || pkgs+=(zsh)
+  have fish || pkgs+=(fish)
   if [ ${#pkgs[@]} -gt 0 ]; then
     log "installing ${pkgs[*]}"
     apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null

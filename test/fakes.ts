@@ -21,9 +21,10 @@ export function fakeRunner(answer: (args: readonly string[]) => Partial<RunResul
     },
     async exec(cmd, args) {
       assert.equal(cmd, 'docker');
-      calls.push([...args]);
-      if (!exec) throw new Error(`exec not expected: ${args.join(' ')}`);
-      return exec(args);
+      const strings = args.map(String);
+      calls.push(strings);
+      if (!exec) throw new Error(`exec not expected: ${strings.join(' ')}`);
+      return exec(strings);
     },
   };
   return { runner, calls };
@@ -140,7 +141,7 @@ export function fakeContext(t: TestContext, runner: ProcessRunner, over: { setti
     processEnv: { PATH: process.env.PATH },
     home,
     settings: { ...parseSettings({ CILO_DNS: 'off' }), ...over.settings },
-    host: { platform: 'linux', uid: 1000, pid: 4242, user: 'tester', columns: undefined },
+    host: { platform: 'linux', uid: 1000, pid: 4242, user: 'tester', columns: undefined, userHome: dir },
     runner,
     log: { info: (m) => logged.push(`info: ${m}`), warn: (m) => logged.push(`warn: ${m}`) },
     writeStderr: (s) => logged.push(`stderr: ${s}`),

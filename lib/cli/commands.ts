@@ -8,11 +8,29 @@ import type { Output } from './output.js';
 export type Run = (ctx: Context, out: Output) => Promise<void>;
 type Args = Record<string, unknown>;
 
+/** What a positional or an option's value completes to (complete.ts). */
+export type Completes = 'environment' | 'shared-network' | 'directory' | string[];
+
 export type CommandSpec =
-  | { name: string | string[]; describe: string; options: (y: Argv) => Argv; run: (a: Args, forwarded: string[]) => Run }
+  | {
+      name: string | string[];
+      describe: string;
+      options: (y: Argv) => Argv;
+      run: (a: Args, forwarded: string[]) => Run;
+      /** The first positional's candidates. */
+      completes?: Completes;
+      /** Candidates of options that take a value, by option name. */
+      optionValues?: Record<string, Completes>;
+    }
   | { name: string; describe: string; demand: string; subcommands: readonly CommandSpec[] };
 
-const json = { json: { type: 'boolean' as const, default: false, describe: 'print JSON (for scripts)' } };
+// Data commands print a table (or their text) by default; JSON with --json or --format json, as Compose and
+// Docker spell it.
+const json = {
+  json: { type: 'boolean' as const, default: false, describe: 'print JSON (for scripts)' },
+  format: { type: 'string' as const, choices: ['table', 'json'], describe: 'table (the default) or json' },
+};
+const asJson = (a: Args) => a.json === true || a.format === 'json';
 const named = (y: Argv, describe?: string) => y.positional('name', { type: 'string', demandOption: true, describe });
 
 /** `--shared-network a --shared-network b,c` → [a, b, c] */
@@ -31,37 +49,42 @@ export const COMMANDS: readonly CommandSpec[] = [
         .option('shared-network', { type: 'string', array: true, describe: 'join this existing network (repeatable, or a comma list)' })
         .options(json),
     run: (a) => async (c, o) =>
-      (await import('./commands/create.js')).run({ name: str(a.name), from: str(a.from), project: a.project as string | undefined, sharedNetworks: list(a['shared-network']), json: bool(a.json) }, c, o),
+      (await import('./commands/create.js')).run({ name: str(a.name), from: str(a.from), project: a.project as string | undefined, sharedNetworks: list(a['shared-network']), json: asJson(a) }, c, o),
+    optionValues: { from: 'directory', 'shared-network': 'shared-network' },
   },
   {
     name: 'up <name>',
     describe: 'start the environment (docker compose up -d); compose args go after --',
     options: (y) => named(y).option('create-shared', { type: 'boolean', default: false, describe: 'publish the network cilo-shared-<name>' }).options(json),
-    run: (a, forwarded) => async (c, o) => (await import('./commands/up.js')).run({ name: str(a.name), createShared: bool(a['create-shared']), composeArgs: forwarded, json: bool(a.json) }, c, o),
+    run: (a, forwarded) => async (c, o) => (await import('./commands/up.js')).run({ name: str(a.name), createShared: bool(a['create-shared']), composeArgs: forwarded, json: asJson(a) }, c, o),
+    completes: 'environment',
   },
   {
     name: 'down <name>',
     describe: 'stop the environment; keeps its networks, addresses and references',
     options: (y) => named(y).options(json),
-    run: (a) => async (c, o) => (await import('./commands/down.js')).run({ name: str(a.name), json: bool(a.json) }, c, o),
+    run: (a) => async (c, o) => (await import('./commands/down.js')).run({ name: str(a.name), json: asJson(a) }, c, o),
+    completes: 'environment',
   },
   {
     name: 'destroy <name>',
     describe: 'remove containers, volumes, networks, DNS records and state',
     options: (y) => named(y).option('force', { type: 'boolean', default: false, describe: 'even if others use its shared network' }).options(json),
-    run: (a) => async (c, o) => (await import('./commands/destroy.js')).run({ name: str(a.name), force: bool(a.force), json: bool(a.json) }, c, o),
+    run: (a) => async (c, o) => (await import('./commands/destroy.js')).run({ name: str(a.name), force: bool(a.force), json: asJson(a) }, c, o),
+    completes: 'environment',
   },
   {
     name: ['list', 'ls'],
     describe: 'list environments',
     options: (y) => y.options(json),
-    run: (a) => async (c, o) => (await import('./commands/list.js')).run({ json: bool(a.json) }, c, o),
+    run: (a) => async (c, o) => (await import('./commands/list.js')).run({ json: asJson(a) }, c, o),
   },
   {
     name: 'status <name>',
     describe: 'services, addresses, DNS names and shared networks of an environment',
     options: (y) => named(y).options(json),
-    run: (a) => async (c, o) => (await import('./commands/status.js')).run({ name: str(a.name), json: bool(a.json) }, c, o),
+    run: (a) => async (c, o) => (await import('./commands/status.js')).run({ name: str(a.name), json: asJson(a) }, c, o),
+    completes: 'environment',
   },
   {
     name: 'shared',
@@ -72,13 +95,14 @@ export const COMMANDS: readonly CommandSpec[] = [
         name: ['list', 'ls'],
         describe: 'shared networks, their creator and references',
         options: (y) => y.options(json),
-        run: (a) => async (c, o) => (await import('./commands/shared.js')).list({ json: bool(a.json) }, c, o),
+        run: (a) => async (c, o) => (await import('./commands/shared.js')).list({ json: asJson(a) }, c, o),
       },
       {
         name: 'inspect <network>',
         describe: 'one shared network in detail',
         options: (y) => y.positional('network', { type: 'string', demandOption: true }).options(json),
-        run: (a) => async (c, o) => (await import('./commands/shared.js')).inspect({ network: str(a.network), json: bool(a.json) }, c, o),
+        run: (a) => async (c, o) => (await import('./commands/shared.js')).inspect({ network: str(a.network), json: asJson(a) }, c, o),
+        completes: 'shared-network',
       },
     ],
   },
@@ -91,24 +115,30 @@ export const COMMANDS: readonly CommandSpec[] = [
         name: 'start',
         describe: "start cilo's dnsmasq (harmless if running)",
         options: (y) => y.options(json),
-        run: (a) => async (c, o) => (await import('./commands/dns.js')).start({ json: bool(a.json) }, c, o),
+        run: (a) => async (c, o) => (await import('./commands/dns.js')).start({ json: asJson(a) }, c, o),
       },
       { name: 'stop', describe: "stop cilo's dnsmasq", options: (y) => y, run: () => async (c, o) => (await import('./commands/dns.js')).stop(c, o) },
       {
         name: 'status',
         describe: 'is it running, answering, on which port, how many records',
         options: (y) => y.options(json),
-        run: (a) => async (c, o) => (await import('./commands/dns.js')).status({ json: bool(a.json) }, c, o),
+        run: (a) => async (c, o) => (await import('./commands/dns.js')).status({ json: asJson(a) }, c, o),
       },
-      { name: 'render', describe: 'print the records cilo serves (hosts format)', options: (y) => y, run: () => async (c, o) => (await import('./commands/dns.js')).render(c, o) },
+      {
+        name: 'render',
+        describe: 'print the records cilo serves (hosts format, or JSON)',
+        options: (y) => y.options(json),
+        run: (a) => async (c, o) => (await import('./commands/dns.js')).render({ json: asJson(a) }, c, o),
+      },
       {
         name: 'setup',
         describe: "route the suffixes to cilo's dnsmasq in the host resolver (needs root unless --print)",
         options: (y) =>
           y
             .option('print', { type: 'boolean', default: false, describe: 'print what would be written, write nothing' })
-            .option('for', { type: 'string', choices: ['systemd-resolved', 'macos', 'manual'], describe: 'resolver to configure (default: detected)' }),
-        run: (a) => async (c, o) => (await import('./commands/dns.js')).setup({ print: bool(a.print), for: a.for as string | undefined }, c, o),
+            .option('for', { type: 'string', choices: ['systemd-resolved', 'macos', 'manual'], describe: 'resolver to configure (default: detected)' })
+            .options(json),
+        run: (a) => async (c, o) => (await import('./commands/dns.js')).setup({ print: bool(a.print), for: a.for as string | undefined, json: asJson(a) }, c, o),
       },
     ],
   },
@@ -116,6 +146,29 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'doctor',
     describe: 'compare state with Docker: orphans, missing networks, stale references, DNS',
     options: (y) => y.option('fix', { type: 'boolean', default: false, describe: 'repair what it finds (never deletes what cilo did not create)' }).options(json),
-    run: (a) => async (c, o) => (await import('./commands/doctor.js')).run({ fix: bool(a.fix), json: bool(a.json) }, c, o),
+    run: (a) => async (c, o) => (await import('./commands/doctor.js')).run({ fix: bool(a.fix), json: asJson(a) }, c, o),
+  },
+  {
+    name: 'shell-init <shell>',
+    describe: 'print shell code that sends `docker compose` and `docker-compose` through cilo-compose',
+    options: (y) => y.positional('shell', { type: 'string', choices: ['bash', 'zsh', 'fish'], demandOption: true }),
+    run: (a) => async (_c, o) => (await import('./commands/shell.js')).init({ shell: str(a.shell) }, o),
+    completes: ['bash', 'zsh', 'fish'],
+  },
+  {
+    name: 'completion <shell>',
+    describe: 'print the completion of cilo and cilo-compose for a shell',
+    options: (y) => y.positional('shell', { type: 'string', choices: ['bash', 'zsh', 'fish'], demandOption: true }),
+    run: (a) => async (_c, o) => (await import('./commands/shell.js')).completion({ shell: str(a.shell) }, o),
+    completes: ['bash', 'zsh', 'fish'],
+  },
+  {
+    name: 'plugin',
+    describe: 'the Docker CLI plugin: `docker cilo <command>`',
+    demand: 'name a subcommand: install or uninstall',
+    subcommands: [
+      { name: 'install', describe: 'link docker-cilo into the Docker CLI plugin directory', options: (y) => y, run: () => async (c, o) => (await import('./commands/plugin.js')).install(c, o) },
+      { name: 'uninstall', describe: 'remove the link', options: (y) => y, run: () => async (c, o) => (await import('./commands/plugin.js')).uninstall(c, o) },
+    ],
   },
 ];

@@ -1,25 +1,12 @@
 // `cilo`: argv → a typed options object → one core function. The commands are a table (commands.ts); each
 // command module is imported only when it runs. What follows `--` is split off before yargs sees it: yargs
 // would coerce it (1.50 → 1.5) and drop `--`.
-import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { UsageError } from '../errors/index.js';
 import type { Context } from '../context.js';
 import type { Output } from './output.js';
 import { COMMANDS, type CommandSpec, type Run } from './commands.js';
-
-/** Our package.json, found upwards from this module (its depth differs between dist/ and the bundle). */
-function packageVersion(): string {
-  for (let url = new URL('./package.json', import.meta.url); ; url = new URL('../package.json', url)) {
-    try {
-      const pkg = JSON.parse(readFileSync(url, 'utf8')) as { name?: string; version: string };
-      if (pkg.name === 'cilo') return pkg.version;
-    } catch {
-      // not here
-    }
-    if (url.pathname === '/package.json') return 'unknown';
-  }
-}
+import { packageInfo } from './package.js';
 
 /** Registers a table of commands; the one that matches stores its run in `chosen`. */
 function register(y: Argv, specs: readonly CommandSpec[], forwarded: string[], choose: (r: Run) => void): Argv {
@@ -38,6 +25,8 @@ function register(y: Argv, specs: readonly CommandSpec[], forwarded: string[], c
  * for --help or --version), so a bad setting is reported before any work.
  */
 export async function main(argv: string[], context: () => Context, out: Output, columns: number | undefined): Promise<void> {
+  // The shells' completion asks on every <TAB>: answered without the parser.
+  if (argv[0] === '__complete') return (await import('./commands/shell.js')).complete(argv.slice(1), context, out);
   const dd = argv.indexOf('--');
   const forwarded = dd === -1 ? [] : argv.slice(dd + 1);
   const own = dd === -1 ? argv : argv.slice(0, dd);
@@ -56,7 +45,7 @@ export async function main(argv: string[], context: () => Context, out: Output, 
     .strict()
     .help()
     .alias('h', 'help')
-    .version(packageVersion())
+    .version(packageInfo().version)
     .wrap(Math.min(110, columns ?? 100))
     .fail((msg, err) => {
       if (err) throw err;

@@ -35,12 +35,22 @@ const isFile = (p: string) => {
   }
 };
 
+/** What Compose's search takes for a file: anything `stat` finds (a directory too: Compose then fails on it). */
+const exists = (p: string) => {
+  try {
+    statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** Compose's search: the start directory, then each parent; the first base name found there wins. */
 export function findComposeFiles(startDir: string): string[] | undefined {
   for (let dir = resolve(startDir); ; dir = dirname(dir)) {
-    const base = BASE_NAMES.map((n) => join(dir, n)).find(isFile);
+    const base = BASE_NAMES.map((n) => join(dir, n)).find(exists);
     if (base) {
-      const override = OVERRIDE_NAMES.map((n) => join(dir, n)).find(isFile);
+      const override = OVERRIDE_NAMES.map((n) => join(dir, n)).find(exists);
       return override ? [base, override] : [base];
     }
     if (dirname(dir) === dir) return undefined;

@@ -5,7 +5,7 @@ import { UserError } from '../errors/index.js';
 import { selectorOf, type ProjectSelector } from '../compose/command.js';
 import { resolveProject, type ProjectQuery, type ResolvedProject } from '../compose/resolve.js';
 import { validateName } from '../state/names.js';
-import { findEnvByName, type Environment, type State } from '../state/schema.js';
+import { findEnvByName, localEnvironments, type Environment, type State } from '../state/schema.js';
 import type { Context } from '../context.js';
 
 export interface LoadedEnvironment {
@@ -45,4 +45,14 @@ export function requireProject(e: LoadedEnvironment): { project: ResolvedProject
       `restore it, or remove the environment: cilo destroy ${e.record.name}`,
     );
   return { project: e.project, selector: e.selector };
+}
+
+/** The names a user may type for environments and shared networks (none when the state cannot be read). */
+export function knownNames(ctx: Context): { environments: string[]; sharedNetworks: string[] } {
+  try {
+    const state = ctx.store.read();
+    return { environments: Object.values(localEnvironments(state)).map((e) => e.name).sort(), sharedNetworks: Object.keys(state.shared_networks).sort() };
+  } catch {
+    return { environments: [], sharedNetworks: [] };
+  }
 }

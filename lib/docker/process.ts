@@ -2,6 +2,10 @@
 // tests can inject a fake one. Built on node:child_process only: the shim's hot path cannot afford execa's
 // ~70 ms import (docs/ARCHITECTURE.md, "Start-up cost").
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { UserError } from '../errors/index.js';
 
 export interface RunOptions {
@@ -26,8 +30,11 @@ export interface ExecResult {
 export interface ProcessRunner {
   /** Runs a command with captured output. Never rejects on a non-zero exit. */
   run(cmd: string, args: readonly string[], opts?: RunOptions): Promise<RunResult>;
-  /** Runs a command with the terminal (stdio inherited; stdin is `input` when given), behaving like exec. */
-  exec(cmd: string, args: readonly string[], opts?: RunOptions): Promise<ExecResult>;
+  /**
+   * Runs a command with the terminal (stdio inherited; stdin is `input` when given), behaving like exec.
+   * An argument given as bytes reaches the command as those bytes (see execBytes).
+   */
+  exec(cmd: string, args: readonly (string | Buffer)[], opts?: RunOptions): Promise<ExecResult>;
 }
 
 function notFound(cmd: string): UserError {
@@ -72,9 +79,53 @@ function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promi
 // into a forced kill. SIGTERM is sent only to us (kill <pid>), so we forward it.
 const IGNORED: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT', 'SIGHUP'];
 
-function exec(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<ExecResult> {
+/** What a plain exec would have given the child and spawn does not: inherited descriptors, ignored signals. */
+export interface Inheritance {
+  /** Descriptors above 2 to pass on at the same numbers (spawn passes only 0-2). */
+  fds: readonly number[];
+  /** Signal numbers to keep ignored (spawn resets every disposition to the default). */
+  ignoredSignals: readonly number[];
+}
+
+const NOTHING: Inheritance = { fds: [], ignoredSignals: [] };
+
+/**
+ * The child's stdio slots, and, when signals must stay ignored, the command wrapped in a shell that ignores
+ * them before it execs it (a disposition of "ignore" survives exec; spawn cannot set one).
+ */
+function inherited(cmd: string, args: readonly string[], stdin: 'inherit' | 'pipe', i: Inheritance) {
+  const top = Math.max(2, ...i.fds);
+  const stdio: ('inherit' | 'pipe' | 'ignore' | number)[] = [stdin, 'inherit', 'inherit'];
+  for (let fd = 3; fd <= top; fd++) stdio.push(i.fds.includes(fd) ? fd : 'ignore');
+  if (i.ignoredSignals.length === 0) return { cmd, args, stdio };
+  return { cmd: '/bin/sh', args: ['-c', `trap '' ${i.ignoredSignals.join(' ')}; exec "$0" "$@"`, cmd, ...args], stdio };
+}
+
+/**
+ * Node hands arguments to a child as UTF-8 strings, so bytes that are not UTF-8 (which Compose takes as they
+ * are) would be altered. Such a command line is replayed through perl, which reads it from a file and execs
+ * the command with the bytes as they were. Without perl the arguments go as Node decoded them.
+ */
+const REPLAY = 'local $/ = "\\0"; open(my $f, "<", $ARGV[0]) or die "$!\\n"; my @a = <$f>; chomp @a; unlink $ARGV[0]; exec { $a[0] } @a or exit 127';
+
+async function execBytes(cmd: string, args: readonly (string | Buffer)[], opts: RunOptions, inherit: Inheritance): Promise<ExecResult> {
+  const file = join(tmpdir(), `cilo-argv-${process.pid}-${randomBytes(4).toString('hex')}`);
+  writeFileSync(file, Buffer.concat([cmd, ...args].map((a) => Buffer.concat([Buffer.from(a), Buffer.from([0])]))), { mode: 0o600 });
+  try {
+    return await exec('perl', ['-e', REPLAY, file], opts, inherit);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e; // perl is not installed: the decoded arguments, then
+    return exec(cmd, args.map(String), opts, inherit);
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+function exec(cmd: string, args: readonly (string | Buffer)[], opts: RunOptions = {}, inherit: Inheritance = NOTHING): Promise<ExecResult> {
+  if (args.some((a) => typeof a !== 'string')) return execBytes(cmd, args, opts, inherit);
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: [opts.input === undefined ? 'inherit' : 'pipe', 'inherit', 'inherit'] });
+    const how = inherited(cmd, args as string[], opts.input === undefined ? 'inherit' : 'pipe', inherit);
+    const child = spawn(how.cmd, how.args, { cwd: opts.cwd, env: opts.env, stdio: how.stdio });
     if (opts.input !== undefined) child.stdin!.on('error', () => undefined).end(opts.input);
     const ignore = () => {};
     const forward = () => child.kill('SIGTERM');
@@ -96,6 +147,11 @@ function exec(cmd: string, args: readonly string[], opts: RunOptions = {}): Prom
 }
 
 export const processRunner: ProcessRunner = { run, exec };
+
+/** A runner whose terminal runs pass on what the process inherited (see Inheritance). */
+export function processRunnerWith(inherit: Inheritance): ProcessRunner {
+  return { run, exec: (cmd, args, opts) => exec(cmd, args, opts, inherit) };
+}
 
 /** True while a process of that pid exists (also one we may not signal). */
 export function processAlive(pid: number): boolean {

@@ -1,14 +1,26 @@
-// Process glue for bin/cilo-compose: the only place the shim reads process globals.
-import { contextFromProcess, homeFromProcess, stderrLogger } from '../context.js';
-import { exitLike, processRunner } from '../docker/process.js';
+// Process glue for bin/cilo-compose: the only place the shim reads process globals. What the shell front
+// handed over (the environment as it was, ignored signals, inherited descriptors) is restored first.
+import { contextFromProcess, homeFromProcess, logicalCwd, stderrLogger } from '../context.js';
+import { exitLike, processRunnerWith } from '../docker/process.js';
 import { reportError } from '../errors/index.js';
 import { isDebug } from '../settings.js';
+import { readFileSync } from 'node:fs';
+import { rawArguments, takeHandover } from './handover.js';
 import { shimMain } from './main.js';
 
+const { env, fds, ignoredSignals } = takeHandover(process.env);
 const write = (s: string) => void process.stderr.write(s);
-const env = process.env;
 const log = stderrLogger('cilo', write);
-const facts = { cwd: process.cwd(), env, home: homeFromProcess(), runner: processRunner, warn: log.warn };
-shimMain(process.argv.slice(2), facts, () => contextFromProcess(log, write)).then(exitLike, (err: unknown) => {
+const runner = processRunnerWith({ fds, ignoredSignals });
+const facts = { cwd: logicalCwd(env), env, home: homeFromProcess(env), runner, warn: log.warn };
+const argv = process.argv.slice(2);
+const cmdline = (() => {
+  try {
+    return readFileSync('/proc/self/cmdline');
+  } catch {
+    return undefined; // no /proc: the decoded arguments
+  }
+})();
+shimMain(argv, { ...facts, raw: rawArguments(argv, cmdline) }, () => contextFromProcess(log, write, env, runner)).then(exitLike, (err: unknown) => {
   exitLike(reportError(err, { prog: 'cilo', debug: isDebug(env), write }));
 });

@@ -47,12 +47,14 @@ export interface ShimFacts {
   home: string;
   runner: ProcessRunner;
   warn(message: string): void;
+  /** The arguments as bytes where Node's decoding altered them (see rawArguments), for the passthrough. */
+  raw?: readonly (string | Buffer)[];
 }
 
 /** `context` builds the full context (and parses the settings) only for the managed path. */
 export async function shimMain(argv: readonly string[], facts: ShimFacts, context: () => Context): Promise<ExecResult> {
   const d = decide(argv, facts.cwd, facts.env, facts.home, facts.warn);
-  if (d.mode === 'passthrough') return facts.runner.exec('docker', ['compose', ...argv], { cwd: facts.cwd, env: facts.env });
+  if (d.mode === 'passthrough') return facts.runner.exec('docker', ['compose', ...(facts.raw ?? argv)], { cwd: facts.cwd, env: facts.env });
   const ctx = context();
   const { runManaged } = await import('../core/run.js');
   const { flags, project, snapshot } = d;

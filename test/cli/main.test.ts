@@ -159,6 +159,25 @@ test('cilo list / status show a recorded environment; reading never rewrites sta
   assert.deepEqual(readFileSync(join(home, 'state.json')), before);
 });
 
+test('--format json is --json, --format table the default, for every data command; another format is a usage error', async (t) => {
+  const { env, cwd, home } = setup(t);
+  writeState(home, stateWithEnv());
+  for (const args of [['list'], ['status', 'dev'], ['shared', 'list'], ['dns', 'status'], ['dns', 'render']]) {
+    const [asJson, asFormat, asTable, plain] = await Promise.all([
+      cilo([...args, '--json'], { env, cwd }),
+      cilo([...args, '--format', 'json'], { env, cwd }),
+      cilo([...args, '--format', 'table'], { env, cwd }),
+      cilo(args, { env, cwd }),
+    ]);
+    assert.equal(asJson.exitCode, 0, `${args.join(' ')} --json: ${asJson.stderr}`);
+    assert.deepEqual(JSON.parse(asFormat.stdout), JSON.parse(asJson.stdout), `${args.join(' ')} --format json`);
+    assert.equal(asTable.stdout, plain.stdout, `${args.join(' ')} --format table`);
+  }
+  const bad = await cilo(['list', '--format', 'yaml'], { env, cwd });
+  assert.equal(bad.exitCode, 2);
+  assert.match(bad.stderr, /Invalid values:[\s\S]*format/);
+});
+
 for (const [what, text, re] of [
   ['corrupt', '{"version": 2, "hosts": {', /is not valid JSON/],
   ['future-version', JSON.stringify({ version: 3, subnet_counter: 0, hosts: { local: { environments: {} } }, shared_networks: {} }) + '\n', /has version 3, newer than this cilo supports/],

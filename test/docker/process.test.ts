@@ -1,8 +1,9 @@
 // lib/docker/process.ts with real child processes (sh, node): captured runs, exec-like runs, errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { realpathSync } from 'node:fs';
-import { processRunner } from '../../lib/docker/process.ts';
+import { closeSync, openSync, readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { processRunner, processRunnerWith } from '../../lib/docker/process.ts';
 import { UserError } from '../../lib/errors/index.ts';
 import { tempDir } from '../helpers.ts';
 
@@ -58,4 +59,23 @@ test('exec resolves with the exit code, and leaves no signal handlers behind', a
   const k = await processRunner.exec('sh', ['-c', 'kill -KILL $$'], { env });
   assert.equal(k.signal, 'SIGKILL');
   assert.deepEqual(['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGHUP'].map((s) => process.listenerCount(s)), before);
+});
+
+test('processRunnerWith: descriptors passed on at their numbers, ignored signals kept ignored, bytes kept', async (t) => {
+  const dir = tempDir(t);
+  const fd = openSync(join(dir, 'passed'), 'w');
+  t.after(() => closeSync(fd));
+  const out = join(dir, 'out');
+  const runner = processRunnerWith({ fds: [fd], ignoredSignals: [1, 15] });
+  const script = `printf '%s ' /proc/$$/fd/* > '${out}'; grep SigIgn /proc/$$/status >> '${out}'; echo written > /proc/self/fd/${fd}`;
+  const r = await runner.exec('sh', ['-c', script], { env });
+  assert.equal(r.code, 0);
+  const seen = readFileSync(out, 'utf8');
+  assert.match(seen, new RegExp(`/proc/\\d+/fd/${fd} `), `fd ${fd} reached the child`);
+  assert.match(seen, /SigIgn:\s+0*4001\b/, 'SIGHUP (1) and SIGTERM (15) ignored');
+  assert.equal(readFileSync(join(dir, 'passed'), 'utf8'), 'written\n');
+  // An argument that is not UTF-8 reaches the command as those bytes.
+  const bytes = Buffer.from([0x78, 0xff, 0x79]);
+  await processRunner.exec('sh', ['-c', `printf '%s' "$1" > '${out}'`, 'sh', bytes], { env });
+  assert.deepEqual(readFileSync(out), bytes);
 });

@@ -1,8 +1,12 @@
-// cilo-compose as a stand-in for `docker compose`: argv, exit codes and signals, checked with a fake
-// `docker` first on PATH (the only place where Docker is mocked). The real shim runs as its own process.
+// cilo-compose as a stand-in for `docker compose`: argv, stdin, exit codes and signals, checked with a fake
+// `docker` first on PATH (the only place where Docker is mocked). Both routes a command line can take run
+// for real: the shell front exec'ing `docker compose` itself, and the Node shim (which the front hands a
+// command line over to when it is not sure: here COMPOSE_PATH_SEPARATOR=":" sends it there, changing
+// nothing else) spawning it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { BIN_SHIM, fakeDocker, tempDir, waitFor } from '../helpers.ts';
@@ -30,9 +34,11 @@ function setup(t: import('node:test').TestContext, extra: NodeJS.ProcessEnv = {}
   return { cwd, env, log };
 }
 
-/** Starts the real shim (node bin/cilo-compose) without waiting for it. */
+const ROUTES = { front: {}, shim: { COMPOSE_PATH_SEPARATOR: ':' } } as const;
+
+/** Starts the real bin/cilo-compose without waiting for it. */
 function startShim(s: Setup, args: string[], extra: NodeJS.ProcessEnv = {}) {
-  return execa(process.execPath, [BIN_SHIM, ...args], {
+  return execa(BIN_SHIM, args, {
     cwd: s.cwd,
     env: { ...s.env, ...extra },
     extendEnv: false,
@@ -45,8 +51,9 @@ function startShim(s: Setup, args: string[], extra: NodeJS.ProcessEnv = {}) {
 const loggedCalls = (log: string): string[][] =>
   existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]) : [];
 
-test('passes argv to docker compose unchanged for a project that is not cilo\'s', async (t) => {
-  const s = setup(t);
+for (const [route, routeEnv] of Object.entries(ROUTES)) {
+test(`${route}: passes argv to docker compose unchanged for a project that is not cilo's`, async (t) => {
+  const s = setup(t, routeEnv);
   // A plain compose project (no x-cilo) in the working directory.
   writeFileSync(join(s.cwd, 'compose.yaml'), 'services:\n  app:\n    image: cilo-fixture:busybox\n');
   const cases: string[][] = [
@@ -72,8 +79,24 @@ test('passes argv to docker compose unchanged for a project that is not cilo\'s'
   assert.equal(loggedCalls(s.log).length, cases.length);
 });
 
-test('exits with the child\'s exit code', async (t) => {
-  const s = setup(t, { FAKE_DOCKER_MODE: 'exit' });
+test(`${route}: argument bytes that are not UTF-8, newlines, empty ones; stdin`, async (t) => {
+  const s = setup(t, routeEnv);
+  // A docker that records its argv as bytes and copies its stdin: no decoding on the way.
+  const bin = tempDir(t, 'cilo-raw-docker-');
+  const out = join(bin, 'argv');
+  writeFileSync(join(bin, 'docker'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\0' "$a"; done > '${out}'\ncat\n`, { mode: 0o755 });
+  // Node cannot hand a child bytes that are not UTF-8 either: a shell builds the command line.
+  const script = `exec "$0" config "$(printf 'bad\\377\\376')" "$(printf 'line\\nbreak')" '' -- 'ünï'`;
+  const r = await execa('sh', ['-c', script, BIN_SHIM], { cwd: s.cwd, env: { ...s.env, PATH: `${bin}:${s.env.PATH}` }, extendEnv: false, reject: false, input: 'on stdin\n', stripFinalNewline: false });
+  assert.equal(r.exitCode, 0, String(r.stderr));
+  const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => Buffer.concat([typeof p === 'string' ? Buffer.from(p) : Buffer.from(p), Buffer.from([0])])));
+  const expected = bytes('compose', 'config', [0x62, 0x61, 0x64, 0xff, 0xfe], 'line\nbreak', '', '--', 'ünï');
+  assert.deepEqual(readFileSync(out), expected, 'argv reached docker byte for byte');
+  assert.equal(String(r.stdout), 'on stdin\n', 'stdin reached docker');
+});
+
+test(`${route}: exits with the child's exit code`, async (t) => {
+  const s = setup(t, { ...routeEnv, FAKE_DOCKER_MODE: 'exit' });
   for (const code of [0, 1, 3, 17, 125, 255]) {
     const r = await startShim(s, ['up', '-d'], { FAKE_DOCKER_EXIT: String(code) });
     assert.equal(r.signal, undefined, `exit ${code}: not signalled`);
@@ -81,18 +104,22 @@ test('exits with the child\'s exit code', async (t) => {
   }
 });
 
-test('dies from the same signal as the child', async (t) => {
-  const s = setup(t, { FAKE_DOCKER_MODE: 'selfkill' });
+test(`${route}: dies from the same signal as the child`, async (t) => {
+  const s = setup(t, { ...routeEnv, FAKE_DOCKER_MODE: 'selfkill' });
   for (const sig of ['SIGTERM', 'SIGKILL', 'SIGHUP', 'SIGINT'] as const) {
     const r = await startShim(s, ['logs', '-f'], { FAKE_DOCKER_SIGNAL: sig });
     assert.equal(r.signal, sig, `child killed by ${sig}: shim exit ${r.exitCode} signal ${r.signal} stderr ${r.stderr}`);
     assert.equal(r.exitCode, undefined);
   }
 });
+}
 
-/** The shim running a fake `docker` that waits for a release file; resolves once the child is up. */
+/**
+ * The Node shim (the front has nothing of its own to forward: it is the child) running a fake `docker`
+ * that waits for a release file; resolves once the child is up.
+ */
 async function startWaiting(t: import('node:test').TestContext, exitCode: number) {
-  const s = setup(t, { FAKE_DOCKER_MODE: 'wait', FAKE_DOCKER_EXIT: String(exitCode) });
+  const s = setup(t, { ...ROUTES.shim, FAKE_DOCKER_MODE: 'wait', FAKE_DOCKER_EXIT: String(exitCode) });
   const dir = tempDir(t, 'cilo-fake-wait-');
   const child = startShim(s, ['up'], { FAKE_DOCKER_DIR: dir });
   let fakePid = 0;
@@ -140,13 +167,15 @@ test('a missing docker is a clear error, exit 1', async (t) => {
   const root = tempDir(t);
   const emptyBin = join(root, 'bin');
   mkdirSync(emptyBin);
+  // Everything the front and the shim use but docker.
+  for (const tool of ['grep', 'readlink', 'mktemp', 'cat', 'node']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(emptyBin, tool));
   const env = { PATH: emptyBin, HOME: root, CILO_HOME: join(root, 'home'), NO_COLOR: '1' };
   // Passthrough (no compose file) and a cilo project (x-cilo) both need docker.
   const managed = join(root, 'managed');
   mkdirSync(managed);
   writeFileSync(join(managed, 'compose.yaml'), 'x-cilo:\n  project: p\nservices:\n  app:\n    image: cilo-fixture:busybox\n');
   for (const cwd of [root, managed]) {
-    const r = await execa(process.execPath, [BIN_SHIM, 'up', '-d'], { cwd, env, extendEnv: false, reject: false, stdin: 'ignore' });
+    const r = await execa(BIN_SHIM, ['up', '-d'], { cwd, env, extendEnv: false, reject: false, stdin: 'ignore' });
     assert.equal(r.exitCode, 1, `in ${cwd}: ${r.stderr}`);
     assert.match(String(r.stderr), /^cilo: error: 'docker' was not found on PATH\n/, `in ${cwd}`);
     assert.match(String(r.stderr), /\nhint: /);

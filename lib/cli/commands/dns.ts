@@ -26,17 +26,17 @@ export async function status(o: { json: boolean }, ctx: Context, out: Output): P
   if (!s.running) out.err('start it: cilo dns start\n');
 }
 
-export async function render(ctx: Context, out: Output): Promise<void> {
-  for (const [env, records] of recordsByEnvironment(ctx.store.read())) {
-    if (records.length === 0) continue;
-    out.out(`# ${env}\n${renderHostsFile(records)}`);
-  }
+export async function render(o: { json: boolean }, ctx: Context, out: Output): Promise<void> {
+  const served = [...recordsByEnvironment(ctx.store.read())].filter(([, records]) => records.length > 0);
+  if (o.json) return out.json({ environments: Object.fromEntries(served) });
+  for (const [env, records] of served) out.out(`# ${env}\n${renderHostsFile(records)}`);
 }
 
-export async function setup(o: { print: boolean; for?: string }, ctx: Context, out: Output): Promise<void> {
+export async function setup(o: { print: boolean; for?: string; json: boolean }, ctx: Context, out: Output): Promise<void> {
   const suffixes = servedSuffixes(ctx.store.read(), ctx.settings.dns.suffix);
   const kind = o.for ? parseResolverKind(o.for) : detectResolverKind(ctx.host.platform, existsSync('/run/systemd/resolve'));
   const plan = resolverPlan(kind, ctx.settings.dns.port, suffixes);
+  if (o.json && (o.print || plan.manual)) return out.json(plan);
   if (plan.manual) return out.out(plan.manual + '\n');
   if (o.print) {
     for (const f of plan.files) out.out(`# ${f.path}\n${f.content}`);

@@ -1,0 +1,67 @@
+// What the shell front (bin/cilo-compose) hands the Node shim besides the command line, so that the shim
+// gives the programs it runs what a plain `exec docker compose` would have given them (docs/ARCHITECTURE.md,
+// "The front"): the environment as the front received it, the signals ignored at start (Node resets
+// them), and the inherited descriptors (Node does not pass them on).
+import { readFileSync, rmSync } from 'node:fs';
+
+const MARKERS = ['__CILO_ENVIRON', '__CILO_NODE_EXTRA_CA_CERTS', '__CILO_SIGIGN', '__CILO_FDS'] as const;
+
+export interface Handover {
+  env: NodeJS.ProcessEnv;
+  /** Signal numbers whose disposition was "ignore" when the front started (a `nohup`). */
+  ignoredSignals: number[];
+  /** Descriptors above 2 that the front inherited. */
+  fds: number[];
+}
+
+/** NAME=value entries separated by NUL, as /proc/<pid>/environ holds them. */
+export function parseEnviron(raw: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const entry of raw.split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return env;
+}
+
+/** The signals of a SigIgn mask (hex, bit n-1 for signal n). */
+export function signalsOf(mask: string): number[] {
+  const bits = BigInt(`0x${mask}`);
+  const out: number[] = [];
+  for (let n = 1; n <= 64; n++) if ((bits >> BigInt(n - 1)) & 1n) out.push(n);
+  return out;
+}
+
+/**
+ * Reads the front's markers out of `env` (and the environment file it wrote, which it deletes). Without a
+ * front (the shim started directly) this is the environment as it is.
+ */
+export function takeHandover(env: NodeJS.ProcessEnv): Handover {
+  let out: NodeJS.ProcessEnv = { ...env };
+  if (env.__CILO_ENVIRON) {
+    try {
+      out = parseEnviron(readFileSync(env.__CILO_ENVIRON, 'utf8'));
+    } finally {
+      rmSync(env.__CILO_ENVIRON, { force: true });
+    }
+  } else if (env.__CILO_NODE_EXTRA_CA_CERTS !== undefined) {
+    out.NODE_EXTRA_CA_CERTS = env.__CILO_NODE_EXTRA_CA_CERTS;
+  }
+  for (const m of MARKERS) delete out[m];
+  const ignoredSignals = env.__CILO_SIGIGN && /^[0-9a-f]{1,16}$/i.test(env.__CILO_SIGIGN) ? signalsOf(env.__CILO_SIGIGN) : [];
+  const fds = (env.__CILO_FDS ?? '').split(' ').filter((f) => /^\d+$/.test(f)).map(Number).filter((n) => n > 2);
+  return { env: out, ignoredSignals, fds };
+}
+
+/**
+ * The command line as bytes when Node's decoding (UTF-8) altered it, else the strings: Compose takes
+ * arguments as bytes. `cmdline` is /proc/self/cmdline (node, its options, the script, the arguments).
+ */
+export function rawArguments(argv: readonly string[], cmdline: Buffer | undefined): (string | Buffer)[] {
+  if (!cmdline) return [...argv];
+  const parts: Buffer[] = [];
+  for (let start = 0, i = cmdline.indexOf(0); i !== -1; start = i + 1, i = cmdline.indexOf(0, start)) parts.push(cmdline.subarray(start, i));
+  const raw = parts.slice(parts.length - argv.length);
+  if (raw.length !== argv.length) return [...argv];
+  return raw.some((b, i) => !b.equals(Buffer.from(argv[i]!))) ? raw : [...argv];
+}

@@ -1,0 +1,126 @@
+// bin/cilo-compose, the shell front, against the shim's decide() (lib/shim/main.ts) on a table of layouts.
+// The front may hand over to the shim although the project is not cilo's (it is conservative); it must
+// never run `docker compose` itself for a command line decide() manages. The front runs for real (dash),
+// with a `docker` and a `node` on PATH that only say they were the ones started.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { decide } from '../../lib/shim/main.ts';
+import { BIN_SHIM, tempDir } from '../helpers.ts';
+
+const XCILO = 'x-cilo: {}\nservices:\n  app:\n    image: x\n';
+const PLAIN = 'services:\n  app:\n    image: x\n';
+const state = (...names: string[]) =>
+  JSON.stringify(
+    {
+      version: 2,
+      subnet_counter: names.length,
+      hosts: { local: { environments: Object.fromEntries(names.map((n) => [`p/${n}`, { name: n, project: 'p', created_at: '', subnet: '10.224.0.0/24', status: 'stopped', source: '/x', services: {}, shared_networks: [] }])) } },
+      shared_networks: {},
+    },
+    null,
+    2,
+  );
+
+interface Layout {
+  name: string;
+  /** Files under the root (a value of null: a directory; a value starting with '->': a symlink to it). */
+  files: Record<string, string | null>;
+  /** Where the command runs, relative to the root (the logical path: symlinks are not resolved). */
+  cwd?: string;
+  argv?: string[];
+  env?: Record<string, string>;
+  /** Drop HOME from the environment. */
+  noHome?: boolean;
+  /** The front may hand over although decide() passes through (the conservative cases). */
+  conservative?: boolean;
+}
+
+const LAYOUTS: Layout[] = [
+  { name: 'version in a cilo project', files: { 'compose.yaml': XCILO }, argv: ['version'] },
+  { name: 'ls', files: { 'compose.yaml': XCILO }, argv: ['ls'] },
+  { name: 'help', files: { 'compose.yaml': XCILO }, argv: ['help'] },
+  { name: 'completion', files: { 'compose.yaml': XCILO }, argv: ['completion'] },
+  { name: 'no arguments', files: { 'compose.yaml': XCILO }, argv: [] },
+  { name: 'a plain project, no state', files: { 'compose.yaml': PLAIN } },
+  { name: 'global flags before the subcommand, plain project', files: { 'compose.yaml': PLAIN }, argv: ['--ansi', 'never', 'ps'], conservative: true },
+  { name: 'global -f naming a cilo file elsewhere', files: { 'compose.yaml': PLAIN, 'other/c.yaml': XCILO }, argv: ['-f', 'other/c.yaml', 'ps'] },
+  ...['COMPOSE_FILE', 'COMPOSE_PROJECT_NAME', 'COMPOSE_PATH_SEPARATOR', 'COMPOSE_ENV_FILES', 'COMPOSE_DISABLE_ENV_FILE'].map((v) => ({
+    name: `${v} set, empty`,
+    files: { 'compose.yaml': PLAIN },
+    env: { [v]: '' },
+    conservative: true,
+  })),
+  { name: 'COMPOSE_FILE naming a cilo file', files: { 'compose.yaml': PLAIN, 'c/x.yaml': XCILO }, env: { COMPOSE_FILE: 'c/x.yaml' } },
+  ...['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'].map((f) => ({ name: `x-cilo in ${f}`, files: { [f]: XCILO } })),
+  ...['compose.override.yml', 'compose.override.yaml', 'docker-compose.override.yml', 'docker-compose.override.yaml'].map((f) => ({
+    name: `x-cilo in ${f}`,
+    files: { 'compose.yaml': PLAIN, [f]: 'x-cilo:\n  project: p\n' },
+  })),
+  { name: 'a quoted x-cilo key', files: { 'compose.yaml': `"x-cilo": {}\n${PLAIN}` } },
+  { name: 'x-cilo only in a comment', files: { 'compose.yaml': `# not x-cilo: plain\n${PLAIN}` } },
+  { name: 'a directory named compose.yaml', files: { 'compose.yaml': null, 'docker-compose.yml': XCILO }, conservative: true },
+  { name: 'a dangling compose.yaml above a cilo project', files: { 'a/compose.yaml': '->nowhere', 'compose.yaml': XCILO }, cwd: 'a' },
+  { name: 'only an override here, the cilo base file above', files: { 'a/compose.override.yaml': 'services: {}\n', 'compose.yaml': XCILO }, cwd: 'a' },
+  { name: 'a cilo project three directories up', files: { 'compose.yaml': XCILO, 'a/b/c/readme': 'x' }, cwd: 'a/b/c' },
+  { name: 'a plain project three directories up, state elsewhere', files: { 'compose.yaml': PLAIN, 'a/b/c/readme': 'x', 'home/.cilo/state.json': state('other') }, cwd: 'a/b/c' },
+  { name: 'no compose file anywhere', files: { 'a/readme': 'x' }, cwd: 'a' },
+  { name: '.env with COMPOSE_FILE naming a cilo file', files: { 'compose.yaml': PLAIN, '.env': 'COMPOSE_FILE=c/x.yaml\n', 'c/x.yaml': XCILO } },
+  { name: '.env with COMPOSE_PROJECT_NAME of a registered environment', files: { 'compose.yaml': PLAIN, '.env': 'COMPOSE_PROJECT_NAME=reg\n', 'home/.cilo/state.json': state('reg') } },
+  { name: '.env without COMPOSE_ variables', files: { 'compose.yaml': PLAIN, '.env': 'TAG=1\n', 'home/.cilo/state.json': state('other') } },
+  { name: 'the directory is a registered environment', files: { 'proj/compose.yaml': PLAIN, 'home/.cilo/state.json': state('proj') }, cwd: 'proj' },
+  { name: 'a directory name normalized to a registered one', files: { 'My.Proj_1/compose.yaml': PLAIN, 'home/.cilo/state.json': state('myproj_1') }, cwd: 'My.Proj_1' },
+  { name: 'name: of a registered environment', files: { 'compose.yaml': `name: reg\n${PLAIN}`, 'home/.cilo/state.json': state('reg') } },
+  { name: 'name: of nothing registered, a state file', files: { 'compose.yaml': `name: free\n${PLAIN}`, 'home/.cilo/state.json': state('reg') }, conservative: true },
+  { name: 'name: without a state file', files: { 'compose.yaml': `name: reg\n${PLAIN}` } },
+  { name: 'a corrupt state file', files: { 'proj/compose.yaml': PLAIN, 'home/.cilo/state.json': '{ "torn' }, cwd: 'proj' },
+  { name: 'CILO_HOME naming a home that registers it', files: { 'proj/compose.yaml': PLAIN, 'h2/state.json': state('proj') }, cwd: 'proj', env: { CILO_HOME: '@/h2' } },
+  { name: 'a symlinked directory: the cilo project is above the logical path', files: { 'cilo/compose.yaml': XCILO, 'cilo/link': '->../real/sub', 'real/sub/readme': 'x', 'real/compose.yaml': PLAIN }, cwd: 'cilo/link' },
+  { name: 'a symlinked directory: the cilo project is above the physical path only', files: { 'plain/compose.yaml': PLAIN, 'plain/link': '->../cilo/sub', 'cilo/sub/readme': 'x', 'cilo/compose.yaml': XCILO }, cwd: 'plain/link' },
+  { name: 'an environment dash would change (a name that is not an identifier)', files: { 'compose.yaml': PLAIN }, env: { 'A.B': '1' }, conservative: true },
+  { name: 'no HOME and no CILO_HOME', files: { 'compose.yaml': PLAIN }, noHome: true, conservative: true },
+];
+
+/** A `docker` and a `node` that print who was started, first on PATH. */
+function fakes(t: TestContext): string {
+  const dir = tempDir(t, 'cilo-front-fakes-');
+  writeFileSync(join(dir, 'docker'), '#!/bin/sh\necho plain\n', { mode: 0o755 });
+  writeFileSync(join(dir, 'node'), '#!/bin/sh\necho shim\n', { mode: 0o755 });
+  return dir;
+}
+
+function build(t: TestContext, l: Layout): string {
+  const root = tempDir(t, 'cilo-front-');
+  for (const [f, text] of Object.entries(l.files)) {
+    const p = join(root, f);
+    mkdirSync(join(p, '..'), { recursive: true });
+    if (text === null) mkdirSync(p);
+    else if (text.startsWith('->')) symlinkSync(text.slice(2), p);
+    else writeFileSync(p, text);
+  }
+  return root;
+}
+
+test('the front never runs docker compose itself for a command line the shim manages', async (t) => {
+  const bin = fakes(t);
+  const handedOver: string[] = [];
+  for (const l of LAYOUTS) {
+    const root = build(t, l);
+    const cwd = join(root, l.cwd ?? '');
+    const env: NodeJS.ProcessEnv = { PATH: `${bin}:/usr/bin:/bin`, PWD: cwd, ...(l.noHome ? {} : { HOME: join(root, 'home') }) };
+    for (const [k, v] of Object.entries(l.env ?? {})) env[k] = v.startsWith('@/') ? join(root, v.slice(2)) : v;
+    const argv = l.argv ?? ['ps'];
+    const front = execFileSync('env', ['-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), BIN_SHIM, ...argv], { cwd, encoding: 'utf8' }).trim();
+    const home = env.CILO_HOME || join(env.HOME ?? '/nonexistent', '.cilo');
+    const node = decide(argv, cwd, env, home, () => undefined).mode;
+    assert.ok(front === 'plain' || front === 'shim', `${l.name}: the front started ${front}`);
+    if (node === 'managed') assert.equal(front, 'shim', `${l.name}: a managed command line must reach the shim`);
+    if (front === 'shim' && node === 'passthrough') handedOver.push(l.name);
+    else if (front === 'plain') assert.equal(node, 'passthrough', l.name);
+  }
+  t.diagnostic(`handed over although not cilo's: ${handedOver.join('; ')}`);
+  assert.deepEqual(handedOver, LAYOUTS.filter((l) => l.conservative).map((l) => l.name), 'the conservative cases, and no others');
+});
