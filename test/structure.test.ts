@@ -27,15 +27,21 @@ function files(dir: string): string[] {
 
 const roomOf = (file: string) => relative(LIB, file).split('/')[0]!;
 
-/** Static imports (type-only ones too: they are arrows in the picture) resolved to files of lib. */
-function importsOf(file: string): string[] {
+/**
+ * Imports resolved to files of lib: static ones (type-only ones too: they are arrows in the picture), and
+ * with `lazy` the dynamic `import()`s as well (a module loaded later is still a dependency).
+ */
+function importsOf(file: string, lazy = false): string[] {
   const src = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
-  const out: string[] = [];
-  for (const s of src.statements) {
-    const spec = (ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) && s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier) ? s.moduleSpecifier.text : undefined;
-    if (spec?.startsWith('.')) out.push(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
-  }
-  return out;
+  const specs: string[] = [];
+  for (const s of src.statements)
+    if ((ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) && s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier)) specs.push(s.moduleSpecifier.text);
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword && n.arguments[0] && ts.isStringLiteral(n.arguments[0])) specs.push(n.arguments[0].text);
+    ts.forEachChild(n, visit);
+  };
+  if (lazy) visit(src);
+  return specs.filter((p) => p.startsWith('.')).map((p) => resolve(dirname(file), p.replace(/\.js$/, '.ts')));
 }
 
 test('each room imports only the rooms below it', () => {
@@ -53,8 +59,8 @@ test('each room imports only the rooms below it', () => {
   assert.deepEqual(readdirSync(LIB).filter((r) => !LAYERS.includes(r)), [], 'every room of lib has its place in LAYERS');
 });
 
-test('no import cycle between modules', () => {
-  const graph = new Map(files(LIB).map((f) => [f, importsOf(f)]));
+test('no import cycle between modules, lazy imports included', () => {
+  const graph = new Map(files(LIB).map((f) => [f, importsOf(f, true)]));
   const state = new Map<string, 'open' | 'done'>();
   const cycles: string[] = [];
   const visit = (f: string, path: string[]) => {

@@ -2,7 +2,10 @@
 // shell.ts): commands and subcommands from the command table, a command's options as yargs declares them,
 // their choices, and environment or shared-network names where a command takes one.
 import yargs from 'yargs';
+import type { Context } from '../context.js';
+import { knownNames } from '../core/environment.js';
 import { COMMANDS, type CommandSpec } from './commands.js';
+import type { Output } from './output.js';
 
 /** Directive bits: no space after the candidate; no file names either. */
 export const NO_SPACE = 2;
@@ -74,4 +77,18 @@ export function complete(words: readonly string[], sources: Sources): Completion
 /** The protocol's text: one candidate a line, then `:<directive>`. */
 export function completionText(c: Completion, cur: string): string {
   return [...c.values.filter((v) => v.startsWith(cur)), `:${c.directive}`].join('\n') + '\n';
+}
+
+/** `cilo __complete WORDS…`: names come from the state only when a word needs them; a bad setting completes none. */
+export async function runComplete(words: string[], context: () => Context, out: Output): Promise<void> {
+  const names = () => {
+    try {
+      return knownNames(context());
+    } catch {
+      return { environments: [], sharedNetworks: [] };
+    }
+  };
+  const sources = { environments: () => names().environments, sharedNetworks: () => names().sharedNetworks };
+  const ws = words.length > 0 ? words : [''];
+  out.out(completionText(complete(ws, sources), ws.at(-1)!));
 }

@@ -26,7 +26,7 @@ function register(y: Argv, specs: readonly CommandSpec[], forwarded: string[], c
  */
 export async function main(argv: string[], context: () => Context, out: Output, columns: number | undefined): Promise<void> {
   // The shells' completion asks on every <TAB>: answered without the parser.
-  if (argv[0] === '__complete') return (await import('./commands/shell.js')).complete(argv.slice(1), context, out);
+  if (argv[0] === '__complete') return (await import('./complete.js')).runComplete(argv.slice(1), context, out);
   const dd = argv.indexOf('--');
   const forwarded = dd === -1 ? [] : argv.slice(dd + 1);
   const own = dd === -1 ? argv : argv.slice(0, dd);
