@@ -22,6 +22,11 @@ const RUNS = Number(process.env.BENCH_RUNS || 11);
 const home = mkdtempSync(join(tmpdir(), 'cilo-bench-'));
 const env: NodeJS.ProcessEnv = { ...process.env, CILO_HOME: join(home, 'home'), CILO_DNS_PORT: process.env.BENCH_DNS_PORT || String(await freeUdpPort()), NO_COLOR: '1' };
 const rows: string[][] = [];
+/** Each figure goes to stderr as soon as it is measured (a run that fails later keeps what it had). */
+const record = (row: string[]) => {
+  rows.push(row);
+  process.stderr.write(`bench: ${row.filter(Boolean).join(' | ')}\n`);
+};
 
 async function freeUdpPort(): Promise<number> {
   const s = createSocket('udp4');
@@ -33,7 +38,8 @@ async function freeUdpPort(): Promise<number> {
 
 function time(cmd: string, args: string[], cwd = ROOT, withEnv: NodeJS.ProcessEnv = env): number {
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { cwd, env: withEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+  // PWD as a shell sets it for the directory the command runs in.
+  const r = spawnSync(cmd, args, { cwd, env: { ...withEnv, PWD: cwd }, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   return ms;
@@ -52,7 +58,7 @@ function compare(label: string, plain: () => number, ours: () => number, runs = 
     o.push(ours());
   }
   const r = { plain: median(p), ours: median(o) };
-  rows.push([label, fmt(r.plain), fmt(r.ours), `+${(r.ours - r.plain).toFixed(1)} ms`, `${(r.ours / r.plain).toFixed(2)}x`]);
+  record([label, fmt(r.plain), fmt(r.ours), `+${(r.ours - r.plain).toFixed(1)} ms`, `${(r.ours / r.plain).toFixed(2)}x`]);
   return r;
 }
 
@@ -136,7 +142,7 @@ async function main() {
       const tPar = performance.now();
       await Promise.all(many.map(spawnUp));
       const par = performance.now() - tPar;
-      rows.push(['managed: 20 envs up: serial (left), parallel (right)', fmt(seq), fmt(par), '', `${(seq / par).toFixed(2)}x faster in parallel`]);
+      record(['managed: 20 envs up: serial (left), parallel (right)', fmt(seq), fmt(par), '', `${(seq / par).toFixed(2)}x faster in parallel`]);
     } finally {
       await Promise.all(many.map((n) => new Promise((r) => spawn(CILO, ['destroy', n], { env, stdio: 'ignore' }).on('exit', r))));
     }
@@ -155,10 +161,10 @@ async function main() {
       lags.push(performance.now() - t0);
       time(SHIM, ['-p', ciloName, 'down'], webapp);
     }
-    rows.push(['dns: up returned → first answer', '', fmt(median(lags)), '', 'target < 1000 ms']);
+    record(['dns: up returned → first answer', '', fmt(median(lags)), '', 'target < 1000 ms']);
 
     const total = Number(process.env.BENCH_SCALE || 200);
-    if (total > 0) await scale({ shim: SHIM, cilo: CILO, root: ROOT, env, total, wave: 25, row: (r) => rows.push(r) });
+    if (total > 0) await scale({ shim: SHIM, cilo: CILO, root: ROOT, env, total, wave: 25, row: record });
   } finally {
     spawnSync(CILO, ['destroy', ciloName], { env, stdio: 'ignore' });
     spawnSync(CILO, ['dns', 'stop'], { env, stdio: 'ignore' });
@@ -185,7 +191,7 @@ async function main() {
         if (a.addresses[0] !== `10.230.${e}.${s + 2}`) throw new Error(`wrong answer for s${s}.e${e}.test`);
       }
     const ms = performance.now() - t0;
-    rows.push(['dns: 1,000 sequential queries', '', fmt(ms), '', `${Math.round(1000 / (ms / 1000))} queries/s`]);
+    record(['dns: 1,000 sequential queries', '', fmt(ms), '', `${Math.round(1000 / (ms / 1000))} queries/s`]);
   } finally {
     execFileSync(CILO, ['dns', 'stop'], { env: dnsEnv, stdio: 'ignore' });
   }
@@ -199,7 +205,7 @@ async function main() {
     listTimes.push(performance.now() - t1);
     if (r.status !== 0 || (JSON.parse(String(r.stdout)) as { environments: unknown[] }).environments.length !== 500) throw new Error('cilo list --json failed');
   }
-  rows.push(['state: cilo list --json, 500 envs x 5', '', fmt(median(listTimes)), '', 'whole process']);
+  record(['state: cilo list --json, 500 envs x 5', '', fmt(median(listTimes)), '', 'whole process']);
   const renders: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     rmSync(join(bigHome, 'dns'), { recursive: true, force: true });
@@ -207,7 +213,7 @@ async function main() {
     syncHostsDir(bigHome, big);
     renders.push(performance.now() - t1);
   }
-  rows.push(['dns: render 500 envs x 5 (2,500 names)', '', fmt(median(renders)), '', 'all 500 files written']);
+  record(['dns: render 500 envs x 5 (2,500 names)', '', fmt(median(renders)), '', 'all 500 files written']);
 
   // Locked updates from 20 processes at once (25 read-increment-writes each): total throughput.
   const lockHome20 = join(home, 'lock20');
@@ -228,14 +234,14 @@ async function main() {
   const ms20 = performance.now() - t20;
   const total = (JSON.parse(readFileSync(join(lockHome20, 'state.json'), 'utf8')) as { subnet_counter: number }).subnet_counter;
   if (total !== 500) throw new Error(`20 x 25 updates ended at ${total}`);
-  rows.push(['state: 20 processes x 25 locked updates', '', fmt(ms20), '', `${Math.round(500 / (ms20 / 1000))} updates/s, none lost`]);
+  record(['state: 20 processes x 25 locked updates', '', fmt(ms20), '', `${Math.round(500 / (ms20 / 1000))} updates/s, none lost`]);
 
   // One locked state update (flock + fresh read + fsync'd atomic write), in process.
   const lockHome = join(home, 'lock-home');
   const n = 500;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await updateState(lockHome, (s) => void s.subnet_counter++);
-  rows.push(['state: one locked update', '', fmt((performance.now() - t0) / n), '', `${n} sequential updates`]);
+  record(['state: one locked update', '', fmt((performance.now() - t0) / n), '', `${n} sequential updates`]);
 
   const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...[['figure', 'docker compose', 'cilo', 'added', 'ratio / note'], ...rows].map((r) => (r[i] ?? '').length)));
   for (const r of [['figure', 'docker compose', 'cilo', 'added', 'ratio / note'], ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());

@@ -49,7 +49,8 @@ export async function scale(o: ScaleOptions): Promise<void> {
       const t1 = performance.now();
       const r = spawnSync(o.cilo, ['list', '--json'], { env: o.env, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
       list.push(performance.now() - t1);
-      if ((JSON.parse(String(r.stdout)) as { environments: unknown[] }).environments.length !== o.total) throw new Error('cilo list --json does not list them all');
+      const listed = (JSON.parse(String(r.stdout)) as { environments: { name: string }[] }).environments.filter((e) => names.includes(e.name));
+      if (listed.length !== o.total) throw new Error(`cilo list --json lists ${listed.length} of the ${o.total}`);
     }
     o.row([`scale: cilo list --json, ${o.total} live envs`, '', fmt(list.sort((a, b) => a - b)[2]!), '', 'whole process, median of 5']);
     const lookups: number[] = [];

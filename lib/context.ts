@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { Docker } from './docker/docker.js';
+import { currentContext, engineFrom, envFor, LOCAL_ENGINE, type Endpoint, type Engine } from './docker/engines.js';
 import { processRunner, type ProcessRunner } from './docker/process.js';
 import { parseSettings, type Settings } from './settings.js';
 import type { LockOptions } from './state/lock.js';
@@ -37,6 +38,8 @@ export interface Context {
   home: string;
   settings: Settings;
   host: HostFacts;
+  /** The engine `docker` talks to (ctx.docker's), and whether the user named it (cilo --context). */
+  engine: Engine & { explicit: boolean };
   docker: Docker;
   /** For the few programs cilo runs that are not Docker (dnsmasq). */
   runner: ProcessRunner;
@@ -59,6 +62,8 @@ export function stderrLogger(prog: string, write: (s: string) => void, paintWarn
 export interface ContextParts {
   cwd: string;
   processEnv: NodeJS.ProcessEnv;
+  /** `cilo --context NAME`. */
+  contextFlag?: string;
   home: string;
   settings: Settings;
   host: HostFacts;
@@ -73,7 +78,20 @@ export function createContext(p: ContextParts): Context {
     timeoutMs: p.settings.lockTimeoutMs,
     onWait: (file, pid) => p.log.info(`waiting for ${file}${pid ? ` (held by pid ${pid})` : ''}...`),
   };
-  return { ...p, docker: new Docker(p.processEnv, p.runner), store: new StateStore(p.home, locks), locks };
+  const engine = engineFrom(p.processEnv, p.contextFlag, () => currentContext(p.processEnv, p.host.userHome));
+  const env = p.contextFlag ? envFor(p.processEnv, engine.endpoint) : p.processEnv;
+  const explicit = p.contextFlag !== undefined;
+  return { ...p, engine: { ...engine, explicit }, docker: new Docker(env, p.runner, engine.name), store: new StateStore(p.home, locks), locks };
+}
+
+/**
+ * The context for engine `name`, reached by `endpoint` (state's record of it): its Docker is pointed there
+ * whatever DOCKER_HOST or DOCKER_CONTEXT say now. The same context when that is the current engine.
+ */
+export function onEngine(ctx: Context, name: string, endpoint: Endpoint | undefined): Context {
+  if (name === ctx.engine.name) return ctx;
+  const ep = endpoint && (endpoint.docker_host || endpoint.context) ? endpoint : { context: name === LOCAL_ENGINE ? 'default' : name };
+  return { ...ctx, engine: { name, endpoint: ep, explicit: false }, docker: new Docker(envFor(ctx.processEnv, ep), ctx.runner, name) };
 }
 
 function userName(env: NodeJS.ProcessEnv): string {
@@ -121,10 +139,11 @@ export function logicalCwd(env: NodeJS.ProcessEnv = process.env): string {
  * The context of this process. Parses the settings: a bad one is a UserError naming the variable. `env` and
  * `runner`: the environment and runner the shim restored from the front (lib/shim/handover.ts).
  */
-export function contextFromProcess(log: Logger, writeStderr: (s: string) => void, env: NodeJS.ProcessEnv = process.env, runner: ProcessRunner = processRunner): Context {
+export function contextFromProcess(log: Logger, writeStderr: (s: string) => void, env: NodeJS.ProcessEnv = process.env, runner: ProcessRunner = processRunner, contextFlag?: string): Context {
   return createContext({
     cwd: logicalCwd(env),
     processEnv: env,
+    contextFlag,
     home: homeFromProcess(env),
     settings: parseSettings(env),
     host: hostFromProcess(),

@@ -24,6 +24,9 @@ have dig || missing+=("dig")
 # The shells `cilo shell-init` and `cilo completion` are tested in.
 have zsh || missing+=("zsh")
 have fish || missing+=("fish")
+# The second engine of the multi-engine tests (scripts/engine2.sh) lives in a network namespace.
+have ip || missing+=("ip (iproute2)")
+have nsenter || missing+=("nsenter (util-linux)")
 
 is_debian() { [ -r /etc/os-release ] && . /etc/os-release && [ "${ID:-}" = debian ]; }
 
@@ -36,6 +39,7 @@ setup: this script installs them only on Debian as root. Elsewhere, install:
   - dnsmasq and dig     Debian/Ubuntu: apt-get install dnsmasq-base dnsutils   macOS: brew install dnsmasq bind
   - busybox (static)    Debian/Ubuntu: apt-get install busybox-static (only for building the test fixture image)
   - zsh and fish        only for the tests of cilo's shell integration
+  - iproute2, util-linux (ip, nsenter) only for the multi-engine tests (scripts/engine2.sh)
 then run this script again to build the fixture image.
 TXT
     exit 1
@@ -69,6 +73,8 @@ PIN
   [ -x /bin/busybox ] || pkgs+=(busybox-static)
   have zsh || pkgs+=(zsh)
   have fish || pkgs+=(fish)
+  have ip || pkgs+=(iproute2)
+  have nsenter || pkgs+=(util-linux)
   if [ ${#pkgs[@]} -gt 0 ]; then
     log "installing ${pkgs[*]}"
     apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null

@@ -10,14 +10,14 @@ import type { ExecResult, ProcessRunner, RunResult } from '../lib/docker/process
 import { parseSettings, type Settings } from '../lib/settings.ts';
 import { tempDir } from './helpers.ts';
 
-/** A runner that answers `docker ARGS` from a function and records the calls. */
-export function fakeRunner(answer: (args: readonly string[]) => Partial<RunResult>, exec?: (args: readonly string[]) => ExecResult) {
+/** A runner that answers `docker ARGS` from a function (given the environment too) and records the calls. */
+export function fakeRunner(answer: (args: readonly string[], env: NodeJS.ProcessEnv) => Partial<RunResult>, exec?: (args: readonly string[]) => ExecResult) {
   const calls: string[][] = [];
   const runner: ProcessRunner = {
-    async run(cmd, args) {
+    async run(cmd, args, opts) {
       assert.equal(cmd, 'docker');
       calls.push([...args]);
-      return { code: 0, signal: null, stdout: '', stderr: '', ...answer(args) };
+      return { code: 0, signal: null, stdout: '', stderr: '', ...answer(args, opts?.env ?? {}) };
     },
     async exec(cmd, args) {
       assert.equal(cmd, 'docker');
@@ -33,6 +33,7 @@ export function fakeRunner(answer: (args: readonly string[]) => Partial<RunResul
 export interface FakeNetwork {
   Id: string;
   Name: string;
+  Scope: string;
   Labels: Record<string, string>;
   IPAM: { Config: { Subnet: string }[] };
   Containers: Record<string, { Name: string; IPv4Address: string }>;
@@ -60,16 +61,27 @@ export class FakeEngine {
   networks: FakeNetwork[] = [];
   containers: FakeContainer[] = [];
   composeConfig?: object;
+  composeVersion = '2.26.1';
+  /** What `docker info` says: the engine's ID and its swarm role. */
+  info = { id: 'FAKE:ENGINE', architecture: 'x86_64', swarm: 'inactive', nodeId: '', manager: false, managers: [] as string[] };
   onCompose: (args: readonly string[]) => ExecResult = () => ({ code: 0, signal: null });
+  /** Other engines, by the DOCKER_HOST that reaches them (`null`: one that does not answer). */
+  others: Record<string, FakeEngine | null> = {};
   private next = 1;
-  readonly fake = fakeRunner((args) => this.answer(args), (args) => this.onCompose(args));
+  readonly fake = fakeRunner((args, env) => this.route(args, env), (args) => this.onCompose(args));
+
+  private route(args: readonly string[], env: NodeJS.ProcessEnv): Partial<RunResult> {
+    const other = env.DOCKER_HOST ? this.others[env.DOCKER_HOST] : undefined;
+    if (other === null) return { code: 1, stderr: `Cannot connect to the Docker daemon at ${env.DOCKER_HOST}. Is the docker daemon running?\n` };
+    return (other ?? this).answer(args);
+  }
 
   get calls(): string[][] {
     return this.fake.calls;
   }
 
-  addNetwork(name: string, subnet: string, labels: Record<string, string> = {}): FakeNetwork {
-    const n = { Id: `net${this.next++}`, Name: name, Labels: labels, IPAM: { Config: subnet ? [{ Subnet: subnet }] : [] }, Containers: {} };
+  addNetwork(name: string, subnet: string, labels: Record<string, string> = {}, scope = 'local'): FakeNetwork {
+    const n = { Id: `net${this.next++}`, Name: name, Scope: scope, Labels: labels, IPAM: { Config: subnet ? [{ Subnet: subnet }] : [] }, Containers: {} };
     this.networks.push(n);
     return n;
   }
@@ -89,12 +101,16 @@ export class FakeEngine {
     return this.networks.find((n) => n.Name === ref || n.Id === ref);
   }
 
-  private answer(args: readonly string[]): Partial<RunResult> {
+  answer(args: readonly string[]): Partial<RunResult> {
     const json = (xs: object[]) => ({ stdout: xs.map((x) => JSON.stringify(x)).join('\n') + (xs.length ? '\n' : '') });
     const [a0, a1] = args;
-    if (a0 === 'compose' && args.includes('version')) return { stdout: '2.26.1\n' };
+    if (a0 === 'compose' && args.includes('version')) return { stdout: `${this.composeVersion}\n` };
     if (a0 === 'compose' && args.includes('config')) return { stdout: JSON.stringify(this.composeConfig ?? { services: {} }) };
     if (a0 === 'compose') return {};
+    if (a0 === 'info') {
+      const i = this.info;
+      return { stdout: [i.id, i.architecture, i.swarm, i.nodeId, String(i.manager), i.managers.map((m) => `${m},`).join('')].join('\t') + '\n' };
+    }
     if (a0 === 'network' && a1 === 'ls') {
       const line = (n: FakeNetwork) => (args.includes('--format') ? `${n.Id}\t${n.Name}` : n.Id);
       return { stdout: this.networks.filter((n) => filtersOf(args).every((f) => labelMatch(n.Labels, f))).map((n) => line(n) + '\n').join('') };

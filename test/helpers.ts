@@ -62,12 +62,18 @@ export async function ciloEnv(t: TestContext, extra: NodeJS.ProcessEnv = {}): Pr
   return { home, env };
 }
 
-/** Kills the home's dnsmasq and removes the Docker objects of the environments in its state. */
+/** The environment for `docker` to reach an engine state records (`hosts.<name>.engine`). */
+export function engineEnv(endpoint: { docker_host?: string; context?: string } | undefined): NodeJS.ProcessEnv {
+  const { DOCKER_HOST: _h, DOCKER_CONTEXT: _c, ...rest } = process.env;
+  if (endpoint?.docker_host) return { ...rest, DOCKER_HOST: endpoint.docker_host };
+  return endpoint?.context && endpoint.context !== 'default' ? { ...rest, DOCKER_CONTEXT: endpoint.context } : process.env;
+}
+
+/** Kills the home's dnsmasq and removes the Docker objects of the environments in its state, on every engine. */
 export function cleanupHome(home: string): void {
-  let names: string[] = [];
+  let hosts: { environments?: Record<string, { name: string }>; engine?: { docker_host?: string; context?: string } }[] = [];
   try {
-    const state = JSON.parse(readFileSync(join(home, 'state.json'), 'utf8'));
-    names = Object.values(state.hosts?.local?.environments ?? {}).map((e: any) => e.name);
+    hosts = Object.values(JSON.parse(readFileSync(join(home, 'state.json'), 'utf8')).hosts ?? {});
   } catch {
     // no state
   }
@@ -78,14 +84,17 @@ export function cleanupHome(home: string): void {
       // already gone
     }
   }
-  sweepEnvironments(names);
+  const engines = hosts.map((h) => ({ names: Object.values(h.environments ?? {}).map((e) => e.name), env: engineEnv(h.engine) }));
+  // Containers on every engine first: an overlay network cannot go while another engine's container is on it.
+  for (const e of engines) removeContainers(e.names, e.env);
+  for (const e of engines) sweepEnvironments(e.names, e.env);
 }
 
-/** Removes containers, volumes and networks of a compose project / cilo env name. */
-export function removeDockerObjects(name: string): void {
+/** Removes containers, volumes and networks of a compose project / cilo env name (on the engine of `env`). */
+export function removeDockerObjects(name: string, env: NodeJS.ProcessEnv = process.env): void {
   const sh = (args: string[]) => {
     try {
-      return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean);
+      return execFileSync('docker', args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 }).split('\n').filter(Boolean);
     } catch {
       return [];
     }
@@ -319,9 +328,9 @@ export async function httpBody(url: string, timeoutMs = 10_000): Promise<string>
 }
 
 /** `docker ARGS` with lines of output, [] when it fails (for cleanup and "is it gone?" checks). */
-export function dockerLines(args: string[]): string[] {
+export function dockerLines(args: string[], env: NodeJS.ProcessEnv = process.env): string[] {
   try {
-    return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean);
+    return execFileSync('docker', args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 }).split('\n').filter(Boolean);
   } catch {
     return [];
   }
@@ -377,13 +386,17 @@ export function containerOf(project: string, service: string): string {
  * Removes every container, volume and network of these environment names, containers of all of them
  * first (a shared network cannot go while a consumer's container is attached). For teardown; never throws.
  */
-export function sweepEnvironments(names: readonly string[]): void {
+export function sweepEnvironments(names: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
+  removeContainers(names, env);
+  for (const n of names) removeDockerObjects(n, env);
+}
+
+function removeContainers(names: readonly string[], env: NodeJS.ProcessEnv): void {
   const containers = names.flatMap((n) => [
-    ...dockerLines(['ps', '-aq', '--filter', `label=com.docker.compose.project=${n}`]),
-    ...dockerLines(['ps', '-aq', '--filter', `label=cilo.env=${n}`]),
+    ...dockerLines(['ps', '-aq', '--filter', `label=com.docker.compose.project=${n}`], env),
+    ...dockerLines(['ps', '-aq', '--filter', `label=cilo.env=${n}`], env),
   ]);
-  if (containers.length) dockerLines(['rm', '-f', '-v', ...new Set(containers)]);
-  for (const n of names) removeDockerObjects(n);
+  if (containers.length) dockerLines(['rm', '-f', '-v', ...new Set(containers)], env);
 }
 
 /** Pids of the dnsmasq processes started for this CILO_HOME (found by their --conf-file, killed by id). */

@@ -55,9 +55,19 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'up <name>',
     describe: 'start the environment (docker compose up -d); compose args go after --',
-    options: (y) => named(y).option('create-shared', { type: 'boolean', default: false, describe: 'publish the network cilo-shared-<name>' }).options(json),
-    run: (a, forwarded) => async (c, o) => (await import('./commands/up.js')).run({ name: str(a.name), createShared: bool(a['create-shared']), composeArgs: forwarded, json: asJson(a) }, c, o),
+    options: (y) =>
+      named(y)
+        .option('create-shared', { type: 'boolean', default: false, describe: 'publish the network cilo-shared-<name>' })
+        .option('shared-scope', { type: 'string', choices: ['local', 'swarm'], describe: "what it reaches: this engine (a bridge) or the engine's swarm (an overlay)" })
+        .options(json),
+    run: (a, forwarded) => async (c, o) =>
+      (await import('./commands/up.js')).run(
+        { name: str(a.name), createShared: bool(a['create-shared']), sharedScope: a['shared-scope'] as 'local' | 'swarm' | undefined, composeArgs: forwarded, json: asJson(a) },
+        c,
+        o,
+      ),
     completes: 'environment',
+    optionValues: { 'shared-scope': ['local', 'swarm'] },
   },
   {
     name: 'down <name>',

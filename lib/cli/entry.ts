@@ -20,7 +20,8 @@ const output = {
   json: (v: unknown) => void process.stdout.write(JSON.stringify(v, null, 2) + '\n'),
   paint: palette(colorEnabled(process.stdout, env)),
 };
-main(process.argv.slice(2), () => contextFromProcess(stderrLogger('cilo', write, errPaint.yellow), write), output, process.stdout.columns).then(
+const log = stderrLogger('cilo', write, errPaint.yellow);
+main(process.argv.slice(2), ({ contextFlag }) => contextFromProcess(log, write, env, undefined, contextFlag), output, process.stdout.columns).then(
   () => {
     process.exitCode = 0;
   },

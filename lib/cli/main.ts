@@ -20,17 +20,21 @@ function register(y: Argv, specs: readonly CommandSpec[], forwarded: string[], c
   return y;
 }
 
+/** Builds the context of a command (parsing the settings); `contextFlag`: `cilo --context NAME`. */
+export type ContextOf = (o: { contextFlag?: string }) => Context;
+
 /**
- * Parses argv and runs the command. `settings` parses the settings of the context when a command runs (not
- * for --help or --version), so a bad setting is reported before any work.
+ * Parses argv and runs the command. `context` is built when a command runs (not for --help or --version),
+ * so a bad setting is reported before any work.
  */
-export async function main(argv: string[], context: () => Context, out: Output, columns: number | undefined): Promise<void> {
+export async function main(argv: string[], context: ContextOf, out: Output, columns: number | undefined): Promise<void> {
   // The shells' completion asks on every <TAB>: answered without the parser.
-  if (argv[0] === '__complete') return (await import('./complete.js')).runComplete(argv.slice(1), context, out);
+  if (argv[0] === '__complete') return (await import('./complete.js')).runComplete(argv.slice(1), () => context({}), out);
   const dd = argv.indexOf('--');
   const forwarded = dd === -1 ? [] : argv.slice(dd + 1);
   const own = dd === -1 ? argv : argv.slice(0, dd);
   let chosen: Run | undefined;
+  let contextFlag: string | undefined;
   const parser = register(
     yargs(own)
       .scriptName('cilo')
@@ -41,6 +45,12 @@ export async function main(argv: string[], context: () => Context, out: Output, 
     forwarded,
     (r) => (chosen = r),
   )
+    .option('context', {
+      type: 'string',
+      global: true,
+      describe: "the docker context of the engine a new environment goes to (default: the one docker uses); an existing one stays on its own",
+    })
+    .middleware((a) => void (contextFlag = a.context as string | undefined))
     .demandCommand(1, 'name a command')
     .strict()
     .help()
@@ -61,6 +71,6 @@ export async function main(argv: string[], context: () => Context, out: Output, 
     out.out(helpText + '\n');
     return;
   }
-  if (chosen) await chosen(context(), out);
+  if (chosen) await chosen(context({ contextFlag }), out);
   else if (forwarded.length > 0) throw new UsageError('arguments after -- are only for `cilo up`');
 }

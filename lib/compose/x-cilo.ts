@@ -10,9 +10,10 @@ export interface XCilo {
   createShared?: boolean | string[];
   sharedNetworks?: string[];
   dnsSuffix?: string;
+  sharedScope?: 'local' | 'swarm';
 }
 
-const KEYS = ['project', 'create-shared', 'shared-networks', 'dns-suffix'] as const;
+const KEYS = ['project', 'create-shared', 'shared-scope', 'shared-networks', 'dns-suffix'] as const;
 
 /** Docker's own rule for network names. */
 export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
@@ -64,6 +65,11 @@ export async function readXCilo(files: readonly ParsedComposeFile[]): Promise<XC
           if (typeof scalar === 'boolean') merged.createShared = scalar;
           else if (y.isSeq(v)) merged.createShared = stringList('service names');
           else fail(v ?? keyNode, path, 'must be true, false or a list of service names', 'for example: create-shared: true  or  create-shared: [postgres]');
+          break;
+        case 'shared-scope':
+          if (scalar !== 'local' && scalar !== 'swarm')
+            fail(v ?? keyNode, path, `must be local or swarm, not ${JSON.stringify(scalar ?? null)}`, 'for example: shared-scope: swarm  (an overlay network that other engines of the swarm join)');
+          merged.sharedScope = scalar as 'local' | 'swarm';
           break;
         case 'shared-networks': {
           const nets = stringList('network names');

@@ -1,5 +1,5 @@
-// The checks of `cilo doctor`, one row each: the kind of drift, how to find it in a snapshot of state and
-// Docker, and how --fix repairs one finding. Labels are the truth for what cilo made (cilo.managed on
+// The checks of `cilo doctor` on one engine, one row each: the kind of drift, how to find it in a snapshot of
+// state and that engine's Docker objects, and how --fix repairs one finding. Labels are the truth for what cilo made (cilo.managed on
 // networks, cilo.env on containers, com.docker.compose.project for a project's containers); every repair
 // re-checks what it acts on, under the lock where it changes state, and touches only objects labelled with
 // this CILO_HOME (docs/DESIGN.md §10).
@@ -8,12 +8,7 @@ import { ensureNetwork, LABEL_ENV, LABEL_HOME, LABEL_MANAGED, LABEL_SHARED, remo
 import { envNetworkName, sharedNetworkName } from '../state/names.js';
 import { homeId } from '../state/paths.js';
 import { markBroken, releaseIfUnused } from '../state/references.js';
-import { findEnvByName, localEnvironments, type State } from '../state/schema.js';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { hostsDir, renderHostsFile, syncHostsDir } from '../dns/hostsdir.js';
-import { recordsByEnvironment } from '../dns/records.js';
-import { dnsStatus, ensureDnsServer } from '../dns/server.js';
+import { environmentsOf, findEnvByName, type Environment, type State } from '../state/schema.js';
 import type { Context } from '../context.js';
 import { destroyEnvironment } from './destroy.js';
 import { networkSpecs } from './layout.js';
@@ -29,10 +24,13 @@ export type FindingKind =
   | 'publisher-gone'
   | 'duplicate-network'
   | 'dns-down'
-  | 'dns-stale';
+  | 'dns-stale'
+  | 'engine-unreachable';
 
 export interface Finding {
   kind: FindingKind;
+  /** The engine it was found on (absent for what is about this CILO_HOME only: references, DNS). */
+  engine?: string;
   subject: string;
   problem: string;
   fix: string;
@@ -40,9 +38,14 @@ export interface Finding {
   error?: string;
 }
 
-/** State and Docker as one look saw them. */
+/** State and one engine's Docker objects as one look saw them. */
 export interface Snapshot {
   state: State;
+  engine: string;
+  /** The environments that live on this engine. */
+  envs: [string, Environment][];
+  /** A swarm worker cannot remove the overlay networks it sees: they are left to the manager's look. */
+  manager: boolean;
   networks: NetworkInfo[];
   containers: ContainerInfo[];
   /** Networks by name (a name may have several). */
@@ -51,16 +54,20 @@ export interface Snapshot {
   ours(labels: Record<string, string>): boolean;
 }
 
-export interface Check {
-  kind: FindingKind;
-  find(s: Snapshot, ctx: Context): Finding[] | Promise<Finding[]>;
-  repair(ctx: Context, f: Finding): Promise<void>;
-}
+/**
+ * A check of one engine's snapshot (its repair gets the context of that engine), or of this CILO_HOME
+ * alone (references, DNS), run once.
+ */
+export type Check =
+  | { kind: FindingKind; scope: 'engine'; find(s: Snapshot, ctx: Context): Finding[]; repair(ctx: Context, f: Finding): Promise<void> }
+  | { kind: FindingKind; scope: 'home'; find(state: State, ctx: Context): Finding[] | Promise<Finding[]>; repair(ctx: Context, f: Finding): Promise<void> };
 
-const envsOf = (s: Snapshot) => Object.entries(localEnvironments(s.state));
+const envsOf = (s: Snapshot) => s.envs;
 const known = (ctx: Context, name: string) => findEnvByName(ctx.store.read(), name) !== undefined;
 /** The live record of a finding about environment `key`, if it still exists. */
-const liveRecord = (ctx: Context, key: string) => localEnvironments(ctx.store.read())[key];
+const liveRecord = (ctx: Context, key: string) => environmentsOf(ctx.store.read())[key];
+/** Overlay networks seen from a worker are the manager's to judge. */
+const judged = (s: Snapshot, n: NetworkInfo) => s.manager || n.scope !== 'swarm';
 
 /**
  * Removes orphan containers, then the networks Compose made for their (forgotten) projects; Docker refuses
@@ -74,6 +81,7 @@ async function removeOrphans(ctx: Context, containers: ContainerInfo[]): Promise
 }
 
 const stuckDestroying: Check = {
+  scope: 'engine',
   kind: 'stuck-destroying',
   find: (s) =>
     envsOf(s)
@@ -86,6 +94,7 @@ const stuckDestroying: Check = {
 };
 
 const envNetworkMissing: Check = {
+  scope: 'engine',
   kind: 'env-network-missing',
   find: (s, ctx) =>
     envsOf(s)
@@ -105,6 +114,7 @@ const envNetworkMissing: Check = {
 };
 
 const statusDrift: Check = {
+  scope: 'engine',
   kind: 'status-drift',
   find(s) {
     const out: Finding[] = [];
@@ -133,10 +143,11 @@ const statusDrift: Check = {
 };
 
 const orphanNetwork: Check = {
+  scope: 'engine',
   kind: 'orphan-network',
   find: (s) =>
     s.networks
-      .filter((n) => n.labels[LABEL_MANAGED] === 'true' && s.ours(n.labels) && !findEnvByName(s.state, n.labels[LABEL_ENV] ?? ''))
+      .filter((n) => n.labels[LABEL_MANAGED] === 'true' && s.ours(n.labels) && judged(s, n) && !findEnvByName(s.state, n.labels[LABEL_ENV] ?? ''))
       .map((n) => ({
         kind: 'orphan-network',
         subject: n.name,
@@ -155,6 +166,7 @@ const orphanNetwork: Check = {
 };
 
 const orphanContainer: Check = {
+  scope: 'engine',
   kind: 'orphan-container',
   find: (s) =>
     s.containers
@@ -172,10 +184,11 @@ const orphanContainer: Check = {
 };
 
 const duplicateNetwork: Check = {
+  scope: 'engine',
   kind: 'duplicate-network',
   find: (s) =>
     [...s.byName]
-      .filter(([, list]) => list.length > 1 && list.some((n) => n.labels[LABEL_MANAGED] === 'true' && s.ours(n.labels)))
+      .filter(([, list]) => list.length > 1 && list.some((n) => n.labels[LABEL_MANAGED] === 'true' && s.ours(n.labels) && judged(s, n)))
       .map(([name, list]) => ({ kind: 'duplicate-network', subject: name, problem: `${list.length} Docker networks are named ${name}`, fix: 'keep the one with containers (or the first), remove the others' })),
   async repair(ctx, f) {
     const list = (await ctx.docker.listNetworks()).filter((n) => n.name === f.subject);
@@ -184,31 +197,14 @@ const duplicateNetwork: Check = {
   },
 };
 
-const staleReference: Check = {
-  kind: 'stale-reference',
-  find: (s) =>
-    Object.entries(s.state.shared_networks).flatMap(([net, record]) =>
-      record.referenced_by
-        .filter((ref) => !localEnvironments(s.state)[ref])
-        .map((ref) => ({ kind: 'stale-reference' as const, subject: net, problem: `${net} lists ${ref} as a reference, but no such environment exists`, fix: `drop ${ref} from its references` })),
-    ),
-  async repair(ctx, f) {
-    await ctx.store.update((state) => {
-      const rec = state.shared_networks[f.subject];
-      if (!rec) return;
-      rec.referenced_by = rec.referenced_by.filter((k) => localEnvironments(state)[k]);
-      releaseIfUnused(state, f.subject);
-    });
-  },
-};
-
 const publisherGone: Check = {
+  scope: 'engine',
   kind: 'publisher-gone',
   // A record outliving its publisher is normal (destroy --force keeps it for the consumers); the network
   // outliving it is a destroy that did not finish.
   find: (s) =>
     Object.entries(s.state.shared_networks)
-      .filter(([net, record]) => record.created_by !== 'external' && !localEnvironments(s.state)[record.created_by] && s.byName.has(net))
+      .filter(([net, record]) => record.created_by !== 'external' && !environmentsOf(s.state)[record.created_by] && s.byName.get(net)?.some((n) => judged(s, n)))
       .map(([net, record]) => ({
         kind: 'publisher-gone',
         subject: net,
@@ -223,7 +219,7 @@ const publisherGone: Check = {
     }
     await ctx.store.update((state) => {
       const rec = state.shared_networks[f.subject];
-      if (!rec || localEnvironments(state)[rec.created_by]) return;
+      if (!rec || environmentsOf(state)[rec.created_by]) return;
       markBroken(state, f.subject, rec.referenced_by);
       rec.referenced_by = rec.referenced_by.filter((k) => k !== rec.created_by);
       delete rec.subnet;
@@ -231,50 +227,5 @@ const publisherGone: Check = {
     });
   },
 };
-
-const dnsDown: Check = {
-  kind: 'dns-down',
-  async find(s, ctx) {
-    const hasRecords = [...recordsByEnvironment(s.state).values()].some((r) => r.length > 0);
-    if (!hasRecords || !ctx.settings.dns.enabled) return [];
-    const dns = await dnsStatus(ctx, s.state);
-    if (dns.running && dns.answering) return [];
-    return [{ kind: 'dns-down', subject: `127.0.0.1:${dns.port}`, problem: `the DNS server is ${dns.running ? 'running but not answering' : 'not running'}`, fix: 'start it' }];
-  },
-  async repair(ctx) {
-    await ensureDnsServer(ctx, ctx.store.read(), { quietIfRunning: true });
-  },
-};
-
-const dnsStale: Check = {
-  kind: 'dns-stale',
-  find(s, ctx) {
-    const wanted = recordsByEnvironment(s.state);
-    const dir = hostsDir(ctx.home);
-    const onDisk = new Map<string, string>();
-    if (existsSync(dir)) for (const f of readdirSync(dir)) onDisk.set(f, readFileSync(join(dir, f), 'utf8'));
-    const stale = new Set<string>();
-    for (const [env, records] of wanted) if ((onDisk.get(env) ?? '') !== renderHostsFile(records)) stale.add(env);
-    for (const f of onDisk.keys()) if (!wanted.has(f)) stale.add(f);
-    if (stale.size === 0) return [];
-    const names = [...stale].sort().join(', ');
-    return [{ kind: 'dns-stale', subject: names, problem: `DNS records of ${names} do not match state`, fix: 'rewrite the records from state' }];
-  },
-  async repair(ctx) {
-    await ctx.store.update(() => undefined, { afterWrite: (state) => syncHostsDir(ctx.home, state) });
-  },
-};
-
-/** In the order --fix repairs them: what a finished destroy removes goes first. */
-export const CHECKS: readonly Check[] = [
-  stuckDestroying,
-  envNetworkMissing,
-  statusDrift,
-  orphanNetwork,
-  orphanContainer,
-  duplicateNetwork,
-  staleReference,
-  publisherGone,
-  dnsDown,
-  dnsStale,
-];
+/** The checks of one engine, in the order --fix repairs them: what a finished destroy removes goes first. */
+export const ENGINE_CHECKS: readonly Check[] = [stuckDestroying, envNetworkMissing, statusDrift, orphanNetwork, orphanContainer, duplicateNetwork, publisherGone];

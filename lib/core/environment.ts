@@ -5,7 +5,7 @@ import { UserError } from '../errors/index.js';
 import { selectorOf, type ProjectSelector } from '../compose/command.js';
 import { resolveProject, type ProjectQuery, type ResolvedProject } from '../compose/resolve.js';
 import { validateName } from '../state/names.js';
-import { findEnvByName, localEnvironments, type Environment, type State } from '../state/schema.js';
+import { findEnvByName, environmentsOf, type Environment, type State } from '../state/schema.js';
 import type { Context } from '../context.js';
 
 export interface LoadedEnvironment {
@@ -51,7 +51,7 @@ export function requireProject(e: LoadedEnvironment): { project: ResolvedProject
 export function knownNames(ctx: Context): { environments: string[]; sharedNetworks: string[] } {
   try {
     const state = ctx.store.read();
-    return { environments: Object.values(localEnvironments(state)).map((e) => e.name).sort(), sharedNetworks: Object.keys(state.shared_networks).sort() };
+    return { environments: Object.values(environmentsOf(state)).map((e) => e.name).sort(), sharedNetworks: Object.keys(state.shared_networks).sort() };
   } catch {
     return { environments: [], sharedNetworks: [] };
   }

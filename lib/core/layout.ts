@@ -162,9 +162,14 @@ export function networkSpec(home: string, env: Pick<Environment, 'name' | 'proje
   };
 }
 
-/** Every network cilo creates for an environment: its project networks, then the one it publishes. */
+/**
+ * Every network cilo creates for an environment: its project networks, then the one it publishes (with
+ * shared-scope swarm an attachable overlay; its upper half is Docker's, for the load-balancer address each
+ * engine that attaches takes, and for consumers).
+ */
 export function networkSpecs(home: string, env: Environment): NetworkSpec[] {
   const specs = Object.values(networksOf(env)).map((rec) => networkSpec(home, env, rec));
-  if (env.shared_subnet) specs.push(networkSpec(home, env, { name: sharedNetworkName(env.name), subnet: env.shared_subnet }, true));
+  const overlay = env.shared_scope === 'swarm' ? { driver: 'overlay', attachable: true } : {};
+  if (env.shared_subnet) specs.push(networkSpec(home, env, { name: sharedNetworkName(env.name), subnet: env.shared_subnet, ...overlay }, true));
   return specs.filter((spec, i) => specs.findIndex((o) => o.name === spec.name) === i);
 }

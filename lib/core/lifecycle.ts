@@ -6,7 +6,7 @@ import { UserError, ExitCodeError } from '../errors/index.js';
 import { selectorOf } from '../compose/command.js';
 import { resolveProject, BASE_NAMES } from '../compose/resolve.js';
 import { validateName } from '../state/names.js';
-import type { Environment, State } from '../state/schema.js';
+import type { Environment, SharedScope, State } from '../state/schema.js';
 import type { Context } from '../context.js';
 import { loadEnvironment, rememberedQuery, requireProject } from './environment.js';
 import { prepareEnvironment } from './prepare.js';
@@ -59,6 +59,7 @@ function outcome(r: ManagedResult): EnvironmentOutcome {
 export interface UpOptions {
   name: string;
   createShared: boolean;
+  sharedScope?: SharedScope;
   composeArgs: string[];
 }
 
@@ -66,7 +67,7 @@ export interface UpOptions {
 export async function upEnvironment(ctx: Context, o: UpOptions): Promise<EnvironmentOutcome> {
   const loaded = loadEnvironment(ctx, o.name);
   const { project, selector } = requireProject(loaded);
-  const cmd = { selector, project, subcommand: 'up', args: ['-d', ...o.composeArgs], snapshot: loaded.state, cli: { createShared: o.createShared } };
+  const cmd = { selector, project, subcommand: 'up', args: ['-d', ...o.composeArgs], snapshot: loaded.state, cli: { createShared: o.createShared, sharedScope: o.sharedScope } };
   return outcome(await runManaged({ ...ctx, cwd: project.projectDir }, cmd));
 }
 

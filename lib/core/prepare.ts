@@ -3,7 +3,7 @@
 // Docker calls run outside the state lock; every decision is taken inside one locked update (register.ts).
 import { mkdirSync, rmSync } from 'node:fs';
 import { UserError } from '../errors/index.js';
-import type { NetworkInfo } from '../docker/docker.js';
+import type { EngineInfo, NetworkInfo } from '../docker/docker.js';
 import type { ProjectSelector } from '../compose/command.js';
 import { loadProject, type ProjectModel } from '../compose/model.js';
 import { renderOverride } from '../compose/override.js';
@@ -12,13 +12,15 @@ import { ensureNetwork, removeOwnedNetwork, SubnetTakenError } from '../network/
 import { envNetworkName, sharedNetworkName, validateName, validateSuffix } from '../state/names.js';
 import { envDir, overrideFile } from '../state/paths.js';
 import { deleteEnvironment, releaseSubnet } from '../state/references.js';
-import { findEnvByName, localEnvironments, networksOf, type Environment, type State } from '../state/schema.js';
+import { engineOf, findEnvByName, environmentsOf, networksOf, type Environment, type SharedScope, type State } from '../state/schema.js';
 import { writeFileAtomic } from '../state/store.js';
 import type { Context } from '../context.js';
 import { networkSpecs, validateModel } from './layout.js';
 import { overrideFor } from './override-plan.js';
 import { alreadyExists, publishes, register, type CreateShared, type RegisterInput } from './register.js';
+import { checkIdentity } from './engines.js';
 import { describeMissingNetwork } from './shared-networks.js';
+import { checkCanPublish, checkSwarmJoin, subnetsOnOtherEngines } from './swarm.js';
 
 export interface PrepareRequest {
   selector: ProjectSelector;
@@ -34,7 +36,7 @@ export interface PrepareRequest {
   /** `docker network inspect cilo-<env>`, started early by the caller. */
   envNetwork?: Promise<NetworkInfo | undefined>;
   /** From `cilo` flags; they add to what x-cilo says. */
-  cli?: { project?: string; sharedNetworks?: string[]; createShared?: boolean };
+  cli?: { project?: string; sharedNetworks?: string[]; createShared?: boolean; sharedScope?: SharedScope };
   /** `--scale svc=N` of the command line. */
   scale?: Record<string, number>;
   /** `cilo create`: the name must be new. Otherwise an unknown environment is registered on first use. */
@@ -53,6 +55,10 @@ export interface Prepared {
   /** This call registered the environment: a failure later must undo it (see rollbackRegistration). */
   registeredNow: boolean;
   createdNetworks: string[];
+  /** Swarm networks this engine does not see yet, which Compose needs an anchor to join (core/swarm.ts). */
+  anchors: string[];
+  /** The engine, as it answered. */
+  engineInfo: EngineInfo;
 }
 
 const union = (...lists: (readonly string[] | undefined)[]) => [...new Set(lists.flatMap((l) => l ?? []))];
@@ -69,6 +75,7 @@ function wanted(ctx: Context, req: PrepareRequest, known: Environment | undefine
     suffix: validateSuffix(req.xcilo.dnsSuffix ?? ctx.settings.dns.suffix),
     joined: union(known?.shared_networks, req.xcilo.sharedNetworks, req.cli?.sharedNetworks),
     createShared,
+    sharedScope: req.cli?.sharedScope ?? req.xcilo.sharedScope,
     project,
   };
 }
@@ -90,20 +97,49 @@ async function projectModel(ctx: Context, req: PrepareRequest, w: Wanted): Promi
   return model;
 }
 
-/** Docker work first, in parallel, outside the lock: the project, the Compose version, the joined networks. */
-async function inspectInputs(ctx: Context, req: PrepareRequest, w: Wanted): Promise<ProjectModel> {
-  const [model, , joinedInfo] = await Promise.all([projectModel(ctx, req, w), ctx.docker.composeVersion(), Promise.all(w.joined.map((n) => ctx.docker.inspectNetwork(n)))]);
-  const missing = w.joined.filter((_, i) => !joinedInfo[i]);
-  if (missing.length > 0) throw describeMissingNetwork(req.snapshot, missing[0]!);
+interface Inputs {
+  model: ProjectModel;
+  info: EngineInfo;
+  anchors: string[];
+}
+
+/**
+ * Docker work first, in parallel, outside the lock: the project, the Compose version, who the engine is,
+ * the joined networks. A joined network this engine does not have is an error, unless it is an overlay of
+ * its swarm that a worker sees only once something is attached (checkSwarmJoin).
+ */
+async function inspectInputs(ctx: Context, req: PrepareRequest, w: Wanted): Promise<Inputs> {
+  const [model, , info, joinedInfo] = await Promise.all([
+    projectModel(ctx, req, w),
+    ctx.docker.composeVersion(),
+    ctx.docker.engineInfo(),
+    Promise.all(w.joined.map((n) => ctx.docker.inspectNetwork(n))),
+  ]);
+  checkIdentity(req.snapshot, ctx.engine.name, info);
+  if (publishes(w.createShared) && (w.sharedScope ?? findEnvByName(req.snapshot, w.name)?.[1].shared_scope) === 'swarm') checkCanPublish(ctx, w.name, info);
+  const anchors: string[] = [];
+  for (const net of w.joined.filter((_, i) => !joinedInfo[i])) {
+    if (!joinsAcrossEngines(ctx, req.snapshot, net, info)) throw describeMissingNetwork(req.snapshot, net, ctx.engine.name);
+    if (await checkSwarmJoin(ctx, req.snapshot, net, info)) anchors.push(net);
+  }
   for (const s of model.services)
     if (s.networkMode)
       ctx.log.warn(`service ${s.name} uses network_mode ${JSON.stringify(s.networkMode)}: cilo leaves it alone (not isolated, published ports kept, no DNS name)`);
-  return model;
+  return { model, info, anchors };
 }
 
-function registerInput(ctx: Context, req: PrepareRequest, w: Wanted, model: ProjectModel, foreignSubnets: string[]): RegisterInput {
+/** A network published with shared-scope swarm on another engine, or any network a swarm worker cannot see. */
+function joinsAcrossEngines(ctx: Context, state: State, net: string, info: EngineInfo): boolean {
+  const record = state.shared_networks[net];
+  const publisher = record && record.created_by !== 'external' ? engineOf(state, record.created_by) : undefined;
+  if (publisher) return publisher !== ctx.engine.name && record!.scope === 'swarm';
+  return info.swarm.state === 'active' && !info.swarm.manager;
+}
+
+function registerInput(ctx: Context, req: PrepareRequest, w: Wanted, model: ProjectModel, foreignSubnets: string[], id?: string): RegisterInput {
   const { pool, networkPrefix } = ctx.settings;
-  return { ...w, source: req.source, rememberFiles: req.rememberFiles, model, scale: req.scale, mustBeNew: req.mustBeNew, pool, networkPrefix, foreignSubnets, now: '' };
+  const engine = { ...ctx.engine, id };
+  return { ...w, source: req.source, rememberFiles: req.rememberFiles, model, scale: req.scale, mustBeNew: req.mustBeNew, pool, networkPrefix, foreignSubnets, engine, now: '' };
 }
 
 /**
@@ -111,7 +147,7 @@ function registerInput(ctx: Context, req: PrepareRequest, w: Wanted, model: Proj
  * are in state already, and Docker refuses an overlap anyway: see the retry in prepareEnvironment).
  */
 async function foreignSubnets(ctx: Context, snapshot: State): Promise<string[]> {
-  const ours = new Set(Object.values(localEnvironments(snapshot)).flatMap((e) => [...Object.values(networksOf(e)).map((n) => n.name), sharedNetworkName(e.name)]));
+  const ours = new Set(Object.values(environmentsOf(snapshot)).flatMap((e) => [...Object.values(networksOf(e)).map((n) => n.name), sharedNetworkName(e.name)]));
   return (await ctx.docker.listNetworks((name) => !ours.has(name))).flatMap((n) => n.subnets);
 }
 
@@ -128,17 +164,25 @@ export async function previewOverride(ctx: Context, req: PrepareRequest): Promis
   return { text: renderOverride(overrideFor(ctx.home, r.record, model, w.joined)), registered: !r.registeredNow };
 }
 
+/** Subnets a new subnet must not overlap besides state's: this engine's networks; for an overlay, every engine's. */
+async function subnetsToAvoid(ctx: Context, req: PrepareRequest, w: Wanted, model: ProjectModel, known: Environment | undefined): Promise<string[]> {
+  const publishesNew = publishes(w.createShared) && !known?.shared_subnet;
+  if (known && !publishesNew && !model.networks.some((n) => !n.external && !known.networks?.[n.key])) return [];
+  const overlay = publishesNew && (w.sharedScope ?? known?.shared_scope) === 'swarm';
+  const [here, elsewhere] = await Promise.all([foreignSubnets(ctx, req.snapshot), overlay ? subnetsOnOtherEngines(ctx, req.snapshot) : []]);
+  return [...here, ...elsewhere];
+}
+
 export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Promise<Prepared> {
   const known = findEnvByName(req.snapshot, req.selector.name)?.[1];
   const w = wanted(ctx, req, known);
-  const model = await inspectInputs(ctx, req, w);
+  const { model, info, anchors } = await inspectInputs(ctx, req, w);
   // An unreachable engine fails here, before anything is written.
   const envNetwork = req.materialize ? await req.envNetwork : undefined;
-  const needSubnets = !known || (publishes(w.createShared) && !known.shared_subnet) || model.networks.some((n) => !n.external && !known.networks?.[n.key]);
-  const input = registerInput(ctx, req, w, model, needSubnets ? await foreignSubnets(ctx, req.snapshot) : []);
+  const input = registerInput(ctx, req, w, model, await subnetsToAvoid(ctx, req, w, model, known), info.id);
   for (let attempt = 0; ; attempt++) {
     const r = await ctx.store.update((state) => register(state, { ...input, now: new Date().toISOString() }));
-    const prepared: Prepared = { ...r, model, overridePath: overrideFile(ctx.home, w.name), createdNetworks: [] };
+    const prepared: Prepared = { ...r, model, overridePath: overrideFile(ctx.home, w.name), createdNetworks: [], anchors, engineInfo: info };
     if (!req.materialize) return prepared;
     try {
       await materialize(ctx, prepared, w.joined, attempt === 0 ? envNetwork : undefined);

@@ -8,8 +8,9 @@ import type { ProjectModel, ServiceModel } from '../compose/model.js';
 import { allocateSubnet, assignStaticAddresses, type PoolConfig } from '../network/subnet.js';
 import { sharedNetworkName, toDnsLabel, validateName } from '../state/names.js';
 import { clearBroken, subnetsInUse } from '../state/references.js';
-import { envKey, findEnvByName, localEnvironments, networksOf, type Environment, type ServiceRecord, type State } from '../state/schema.js';
+import { addEnvironment, envKey, environmentsOf, findEnvByName, networksOf, type Environment, type ServiceRecord, type SharedScope, type State } from '../state/schema.js';
 import { dnsLabelsForServices } from '../dns/records.js';
+import type { Engine } from '../docker/engines.js';
 import { defaultIsManaged, envSubnetPrefix, layoutNetworks, movedAddress, pinnedIpam, primaryNetwork } from './layout.js';
 
 export type CreateShared = boolean | string[] | undefined;
@@ -36,6 +37,10 @@ export interface RegisterInput {
   networkPrefix: number;
   /** Subnets of Docker networks cilo does not track. */
   foreignSubnets: readonly string[];
+  /** The engine the environment is on (a new one is registered there), with the ID it answered with. */
+  engine: Engine & { id?: string };
+  /** Where the published network reaches (x-cilo.shared-scope, --shared-scope). */
+  sharedScope?: SharedScope;
   now: string;
 }
 
@@ -78,12 +83,19 @@ export function addRecord(state: State, i: RegisterInput): [string, Environment]
   const project = i.project?.value ?? (toDnsLabel(basename(i.source)) || 'default');
   validateName(project, 'project name');
   const key = envKey(project, i.name);
-  if (localEnvironments(state)[key]) throw new Error(`state holds key ${key} under another name`);
+  if (environmentsOf(state)[key]) throw new Error(`state holds key ${key} under another name`);
   const subnet = allocateSubnet({ pool: i.pool.pool, prefix: envSubnetPrefix(i.model, i.pool) }, [...subnetsInUse(state), ...i.foreignSubnets]);
   state.subnet_counter++;
   const record: Environment = { name: i.name, project, created_at: i.now, subnet, status: 'created', source: i.source, services: {}, shared_networks: [] };
-  localEnvironments(state)[key] = record;
+  addEnvironment(state, i.engine.name, key, record);
   return [key, record];
+}
+
+/** How to reach the engine again and who it is: recorded with its first environment, the ID once known. */
+function recordEngine(state: State, engine: RegisterInput['engine']): void {
+  const host = state.hosts[engine.name]!;
+  host.engine ??= { ...(engine.endpoint.docker_host ? { docker_host: engine.endpoint.docker_host } : { context: engine.endpoint.context }) };
+  if (engine.id && !host.engine.id) host.engine.id = engine.id;
 }
 
 /**
@@ -91,15 +103,22 @@ export function addRecord(state: State, i: RegisterInput): [string, Environment]
  * A record left by a destroyed publisher of the same name is taken over, with its consumers.
  */
 export function publish(state: State, key: string, env: Environment, i: RegisterInput): void {
-  env.create_shared = i.createShared;
   const net = sharedNetworkName(env.name);
+  const scope = i.sharedScope ?? env.shared_scope ?? 'local';
+  if (env.shared_subnet && scope !== (env.shared_scope ?? 'local'))
+    throw new UserError(
+      `${net} was published with shared-scope ${env.shared_scope ?? 'local'}; it cannot become ${scope} in place`,
+      `a network's driver is fixed when Docker creates it: 'cilo destroy ${env.name}' and publish it again`,
+    );
+  env.create_shared = i.createShared;
+  if (scope === 'swarm') env.shared_scope = 'swarm';
   env.shared_subnet ??= allocateSubnet(i.pool, [...subnetsInUse(state), ...i.foreignSubnets]);
   const existing = state.shared_networks[net];
   // Live when its creator is this environment and still among its references (destroy drops it).
   if (existing?.created_by === key && existing.referenced_by.includes(key)) return;
   state.subnet_counter++;
   const consumers = (existing?.referenced_by ?? []).filter((k) => k !== key);
-  state.shared_networks[net] = { name: net, created_by: key, created_at: i.now, referenced_by: [key, ...consumers], subnet: env.shared_subnet };
+  state.shared_networks[net] = { name: net, created_by: key, created_at: i.now, referenced_by: [key, ...consumers], subnet: env.shared_subnet, ...(scope === 'swarm' ? { scope } : {}) };
 }
 
 /**
@@ -108,7 +127,7 @@ export function publish(state: State, key: string, env: Environment, i: Register
  */
 export function recordJoins(state: State, key: string, env: Environment, joined: readonly string[], now: string): void {
   for (const net of joined) {
-    const publisher = localEnvironments(state)[state.shared_networks[net]?.created_by ?? ''];
+    const publisher = environmentsOf(state)[state.shared_networks[net]?.created_by ?? ''];
     if (publisher?.status === 'destroying')
       throw new UserError(
         `shared network ${net} is being removed: its publisher ${envKey(publisher.project, publisher.name)} is being destroyed`,
@@ -166,6 +185,7 @@ export function register(state: State, i: RegisterInput): Registered {
   const found = findEnvByName(state, i.name);
   if (found) checkReuse(found[1], i);
   const [key, env] = found ?? addRecord(state, i);
+  recordEngine(state, i.engine);
   const before = JSON.stringify(env);
   env.dns_suffix = i.suffix;
   if (i.rememberFiles) env.compose_files = i.rememberFiles;

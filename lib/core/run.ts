@@ -13,11 +13,13 @@ import { withoutAddresses, withoutStaticAddresses } from '../compose/override.js
 import { projectFromFiles } from '../compose/project-files.js';
 import type { ExecResult } from '../docker/process.js';
 import { envNetworkName } from '../state/names.js';
-import { envDir, overrideFile } from '../state/paths.js';
+import { removeAnchors, startAnchor } from '../network/anchor.js';
+import { envDir, homeId, overrideFile } from '../state/paths.js';
 import { consumersOf } from '../state/references.js';
-import { findEnvByName, type Environment, type State } from '../state/schema.js';
+import { findEnvByName, type Environment, type SharedScope, type State } from '../state/schema.js';
 import type { Context } from '../context.js';
 import { startDns } from './dns.js';
+import { bindToEnvironment } from './engines.js';
 import { observeEnvironment } from './observe.js';
 import { prepareEnvironment, previewOverride, rollbackRegistration, type Prepared, type PrepareRequest } from './prepare.js';
 import { consumerWarnings } from './shared-networks.js';
@@ -26,6 +28,8 @@ import { consumerWarnings } from './shared-networks.js';
 const PREPARES = new Set(['up', 'create', 'start', 'restart', 'run', 'scale']);
 /** Subcommands that print the project model: they show the model cilo runs, the override included. */
 const SHOWS_MODEL = new Set(['config', 'convert']);
+/** Subcommands whose containers Compose attaches to the project's networks (an anchor may be needed). */
+const ATTACHES = new Set(['up', 'create', 'run']);
 /** Subcommands after which containers may have started or stopped. */
 const CHANGES = new Set(['up', 'create', 'start', 'restart', 'run', 'down', 'stop', 'kill', 'rm', 'pause', 'unpause', 'scale']);
 
@@ -39,7 +43,7 @@ export interface ManagedCommand {
   /** The state as the caller read it, if it did. */
   snapshot?: State;
   /** Flags of `cilo up` that add to x-cilo. */
-  cli?: { createShared?: boolean };
+  cli?: { createShared?: boolean; sharedScope?: SharedScope };
 }
 
 export interface ManagedResult {
@@ -102,15 +106,39 @@ async function showModel(ctx: Context, cmd: ManagedCommand, snapshot: State): Pr
   return ctx.docker.composeExec(args, { cwd: ctx.cwd, input: registered ? text : withoutAddresses(text) });
 }
 
-export async function runManaged(ctx: Context, cmd: ManagedCommand): Promise<ManagedResult> {
-  const snapshot = cmd.snapshot ?? ctx.store.read();
+/**
+ * Runs `fn` with an anchor on each swarm network this engine does not see yet (network/anchor.ts), when the
+ * subcommand attaches containers. An anchor that cannot start undoes a registration made just now.
+ */
+async function withAnchors<T>(ctx: Context, cmd: ManagedCommand, prepared: Prepared | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!prepared || prepared.anchors.length === 0 || !ATTACHES.has(cmd.subcommand)) return fn();
+  const ids: string[] = [];
+  try {
+    const owner = { env: prepared.record.name, homeId: homeId(ctx.home), pid: ctx.host.pid };
+    for (const net of prepared.anchors) ids.push(await startAnchor(ctx.docker, prepared.engineInfo.architecture, net, owner));
+  } catch (e) {
+    await removeAnchors(ctx.docker, ids);
+    if (prepared.registeredNow) await rollbackRegistration(ctx, prepared);
+    throw e;
+  }
+  try {
+    return await fn();
+  } finally {
+    await removeAnchors(ctx.docker, ids);
+  }
+}
+
+export async function runManaged(ctxGiven: Context, cmd: ManagedCommand): Promise<ManagedResult> {
+  const snapshot = cmd.snapshot ?? ctxGiven.store.read();
+  // Whatever DOCKER_HOST says now, a registered environment is run on its engine (docs/DESIGN.md §2).
+  const ctx = bindToEnvironment(ctxGiven, snapshot, cmd.selector.name);
   if (SHOWS_MODEL.has(cmd.subcommand)) return { result: await showModel(ctx, cmd, snapshot), state: snapshot };
   const prepared = PREPARES.has(cmd.subcommand) ? await prepare(ctx, cmd, snapshot) : undefined;
   const found = prepared ? ([prepared.key, prepared.record] as const) : findEnvByName(snapshot, cmd.selector.name);
   const state = prepared?.state ?? snapshot;
   if (cmd.subcommand === 'down' && found) for (const w of consumerWarnings(consumersOf(state, found[0]), found[1].name)) ctx.log.warn(w);
 
-  const result = await composeOnTerminal(ctx, cmd, found?.[1]);
+  const result = await withAnchors(ctx, cmd, prepared, () => composeOnTerminal(ctx, cmd, found?.[1]));
   // Only a failed first `up`/`create` is undone: `run` returns its command's exit code, which says nothing
   // about the environment.
   if (prepared?.registeredNow && (cmd.subcommand === 'up' || cmd.subcommand === 'create') && result.code !== 0 && !result.signal && result.code !== 130) {

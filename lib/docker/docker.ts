@@ -1,10 +1,12 @@
 // Typed access to the docker CLI. All Docker and Compose invocations go through here.
-import { UserError } from '../errors/index.js';
+import { EngineUnreachableError, UserError } from '../errors/index.js';
 import { processRunner, type ProcessRunner, type RunResult } from './process.js';
 
 export interface NetworkInfo {
   id: string;
   name: string;
+  /** `local` (a bridge network) or `swarm` (an overlay network of the engine's swarm). */
+  scope: string;
   subnets: string[];
   labels: Record<string, string>;
   /** container id → { name, ipv4 (without prefix) } */
@@ -34,6 +36,20 @@ export interface CreateNetwork {
   labels: Record<string, string>;
 }
 
+/** What `docker info` says about an engine: who it is, and its place in a swarm. */
+export interface EngineInfo {
+  id: string;
+  architecture: string;
+  swarm: {
+    /** `active` when the engine is a node of a swarm (`inactive`, `pending`, `error`, `locked` otherwise). */
+    state: string;
+    nodeId: string;
+    manager: boolean;
+    /** Node IDs of the swarm's managers: two engines share a swarm when these meet. */
+    managers: string[];
+  };
+}
+
 export const MIN_COMPOSE = [2, 24, 0] as const;
 
 /** Labels Compose puts on what it creates. */
@@ -57,25 +73,36 @@ export function versionAtLeast(v: readonly number[], min: readonly number[]): bo
 export class Docker {
   private composeVersionPromise?: Promise<string>;
 
+  /** `engine`: the name of the engine `env` points at, for messages. */
   constructor(
     private readonly env: NodeJS.ProcessEnv,
     private readonly runner: ProcessRunner = processRunner,
+    readonly engine = 'local',
   ) {}
 
-  /** Runs `docker ARGS` captured; turns "daemon unreachable" into a clear user error. */
-  async run(args: readonly string[], opts: { cwd?: string; input?: string } = {}): Promise<RunResult> {
+  /** Runs `docker ARGS` captured; turns "daemon unreachable" into an EngineUnreachableError. */
+  async run(args: readonly string[], opts: { cwd?: string; input?: string | Buffer; timeoutMs?: number } = {}): Promise<RunResult> {
     const r = await this.runner.run('docker', args, { env: this.env, ...opts });
-    if (r.code !== 0 && /Cannot connect to the Docker daemon|error during connect|connect: no such file|dial unix .*: connect/i.test(r.stderr)) {
-      throw new UserError(
-        `the Docker daemon is not reachable${this.env.DOCKER_HOST ? ` at DOCKER_HOST=${this.env.DOCKER_HOST}` : ''}: ${firstLine(r.stderr)}`,
-        'start Docker (on the test machines: scripts/setup-host.sh) or fix DOCKER_HOST / the docker context',
-      );
-    }
+    if (r.code !== 0 && /Cannot connect to the Docker daemon|error during connect|connect: no such file|dial unix .*: connect|context deadline exceeded/i.test(r.stderr))
+      throw new EngineUnreachableError(this.engine, this.where(), firstLine(r.stderr));
+    if (r.signal && opts.timeoutMs !== undefined) throw new EngineUnreachableError(this.engine, this.where(), `no answer within ${opts.timeoutMs / 1000} s`);
     return r;
   }
 
+  private where(): string {
+    return this.env.DOCKER_HOST ? `DOCKER_HOST=${this.env.DOCKER_HOST}` : this.env.DOCKER_CONTEXT ? `context ${this.env.DOCKER_CONTEXT}` : 'the default socket';
+  }
+
+  /** `docker info`: the engine's ID and swarm membership. `timeoutMs` bounds an engine that does not answer. */
+  async engineInfo(timeoutMs?: number): Promise<EngineInfo> {
+    const format = '{{.ID}}\t{{.Architecture}}\t{{.Swarm.LocalNodeState}}\t{{.Swarm.NodeID}}\t{{.Swarm.ControlAvailable}}\t{{range .Swarm.RemoteManagers}}{{.NodeID}},{{end}}';
+    const out = await this.check(['info', '--format', format], `asking engine ${this.engine} who it is (docker info)`, { timeoutMs });
+    const [id = '', architecture = '', state = '', nodeId = '', manager = '', managers = ''] = out.trim().split('\t');
+    return { id, architecture, swarm: { state, nodeId, manager: manager === 'true', managers: managers.split(',').filter(Boolean) } };
+  }
+
   /** Like run, but a non-zero exit becomes a UserError quoting Docker's message. */
-  async check(args: readonly string[], what: string, opts: { cwd?: string; input?: string } = {}): Promise<string> {
+  async check(args: readonly string[], what: string, opts: { cwd?: string; input?: string | Buffer; timeoutMs?: number } = {}): Promise<string> {
     const r = await this.run(args, opts);
     if (r.code !== 0) throw new UserError(`${what} failed: ${r.stderr.trim() || `docker exited with ${r.code}`}`);
     return r.stdout;
@@ -216,6 +243,7 @@ interface RawNetwork {
   Id: string;
   Name: string;
   Labels: Record<string, string> | null;
+  Scope?: string;
   IPAM?: { Config?: { Subnet?: string }[] | null };
   Containers?: Record<string, { Name: string; IPv4Address: string }> | null;
 }
@@ -227,6 +255,7 @@ function parseNetwork(line: string): NetworkInfo {
   return {
     id: n.Id,
     name: n.Name,
+    scope: n.Scope ?? 'local',
     subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? '').filter(Boolean),
     labels: n.Labels ?? {},
     containers,

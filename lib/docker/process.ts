@@ -11,7 +11,7 @@ import { UserError } from '../errors/index.js';
 export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  input?: string;
+  input?: string | Buffer;
   timeoutMs?: number;
 }
 

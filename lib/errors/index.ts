@@ -1,5 +1,7 @@
 // The error vocabulary, caught once at the top of each executable (see reportError).
 //  - UserError: the user can fix it; printed as `cilo: error: <message>` plus `hint: <hint>`, no stack.
+//  - EngineUnreachableError: a UserError saying which Docker engine did not answer; callers that survey
+//    several engines (list, doctor) catch it to mark that engine unreachable instead of failing.
 //  - ExitCodeError: a child (usually `docker compose`) already told the user what went wrong; we only
 //    propagate its exit code or signal.
 //  - anything else is a bug in cilo: printed with its stack.
@@ -20,6 +22,23 @@ export class UsageError extends UserError {
   constructor(message: string, hint?: string) {
     super(message, hint, 2);
     this.name = 'UsageError';
+  }
+}
+
+/** A Docker engine did not answer: never a sign that its objects are gone (docs/DESIGN.md §2, "Engines"). */
+export class EngineUnreachableError extends UserError {
+  constructor(
+    readonly engine: string,
+    where: string,
+    readonly reason: string,
+  ) {
+    super(
+      `the Docker engine ${engine === 'local' ? 'of this machine' : engine} does not answer${where === `DOCKER_HOST=${engine}` ? '' : ` (${where})`}: ${reason}`,
+      engine === 'local'
+        ? 'start Docker (on the test machines: scripts/setup-host.sh) or fix DOCKER_HOST / the docker context'
+        : `start that engine or fix how it is reached; 'cilo list' shows which environments live there`,
+    );
+    this.name = 'EngineUnreachableError';
   }
 }
 

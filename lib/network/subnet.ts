@@ -46,6 +46,12 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
   return ((a.base & mask(p)) >>> 0) === ((b.base & mask(p)) >>> 0);
 }
 
+/** Two subnets in CIDR text overlap (false when either does not parse). */
+export function subnetsOverlap(a: string, b: string): boolean {
+  const [x, y] = [parseCidr(a, true), parseCidr(b, true)];
+  return x !== undefined && y !== undefined && overlaps(x, y);
+}
+
 export function contains(c: Cidr, ip: number): boolean {
   return ((ip & mask(c.prefix)) >>> 0) === c.base;
 }

@@ -2,7 +2,7 @@
 // (docs/DESIGN.md §5, §8). Pure functions on a State, called inside a locked update: each rule exists here
 // once, whoever applies it (prepare, destroy, rollback, doctor).
 import { sharedNetworkName } from './names.js';
-import { localEnvironments, networksOf, type Environment, type State } from './schema.js';
+import { environmentsOf, networksOf, removeEnvironment, type Environment, type State } from './schema.js';
 
 /** Keys of other environments referencing the networks `key` publishes, per network. */
 export function consumersOf(state: State, key: string): Map<string, string[]> {
@@ -18,7 +18,7 @@ export function consumersOf(state: State, key: string): Map<string, string[]> {
 /** Records on each consumer that `network` was removed under it (its publisher was destroyed with --force). */
 export function markBroken(state: State, network: string, consumers: readonly string[]): void {
   for (const k of consumers) {
-    const consumer = localEnvironments(state)[k];
+    const consumer = environmentsOf(state)[k];
     if (consumer) consumer.broken_shared_networks = [...new Set([...(consumer.broken_shared_networks ?? []), network])];
   }
 }
@@ -33,7 +33,7 @@ export function clearBroken(env: Environment, network: string): void {
 /** Deletes the record of a network nobody references whose publisher is gone or not cilo. */
 export function releaseIfUnused(state: State, network: string): void {
   const record = state.shared_networks[network];
-  const publisherGone = record && (record.created_by === 'external' || !localEnvironments(state)[record.created_by]);
+  const publisherGone = record && (record.created_by === 'external' || !environmentsOf(state)[record.created_by]);
   if (record && publisherGone && record.referenced_by.length === 0) delete state.shared_networks[network];
 }
 
@@ -55,10 +55,10 @@ export function dropReference(state: State, network: string, key: string): void 
  * it over.
  */
 export function deleteEnvironment(state: State, key: string): void {
-  const env = localEnvironments(state)[key];
+  const env = environmentsOf(state)[key];
   if (!env) return;
   for (const net of env.shared_networks) dropReference(state, net, key);
-  delete localEnvironments(state)[key];
+  removeEnvironment(state, key);
   const published = state.shared_networks[sharedNetworkName(env.name)];
   if (published?.created_by === key) {
     delete published.subnet;
@@ -69,7 +69,7 @@ export function deleteEnvironment(state: State, key: string): void {
 /** Every subnet state holds: environments' networks, published networks, shared-network records. */
 export function subnetsInUse(state: State): string[] {
   const out: string[] = [];
-  for (const env of Object.values(localEnvironments(state))) {
+  for (const env of Object.values(environmentsOf(state))) {
     if (env.subnet) out.push(env.subnet);
     for (const n of Object.values(networksOf(env))) if (n.subnet !== env.subnet) out.push(n.subnet);
     if (env.shared_subnet) out.push(env.shared_subnet);
@@ -84,7 +84,7 @@ export function subnetsInUse(state: State): string[] {
  * released by deleting the environment.
  */
 export function releaseSubnet(state: State, key: string, subnet: string): void {
-  const env = localEnvironments(state)[key];
+  const env = environmentsOf(state)[key];
   if (!env) return;
   for (const [k, n] of Object.entries(env.networks ?? {})) if (k !== 'default' && n.subnet === subnet) delete env.networks![k];
   if (env.shared_subnet !== subnet) return;

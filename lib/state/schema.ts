@@ -1,9 +1,9 @@
 // State schema v2 (docs/DESIGN.md §5). Extra fields beyond the seed's are allowed by design.
 import { UserError } from '../errors/index.js';
+import { LOCAL_ENGINE } from '../docker/engines.js';
 import { envNetworkName } from './names.js';
 
 export const STATE_VERSION = 2;
-export const LOCAL_HOST = 'local';
 
 export type EnvStatus = 'created' | 'running' | 'stopped' | 'destroying';
 
@@ -60,6 +60,8 @@ export interface Environment {
   create_shared?: boolean | string[];
   /** Subnet of the published shared network (its own, never the env's: docs/DESIGN.md §11, flaw 1). */
   shared_subnet?: string;
+  /** `swarm`: the published network is an attachable overlay of the engine's swarm (docs/DESIGN.md §8). */
+  shared_scope?: SharedScope;
   /** Shared networks that were removed under this consumer by `destroy --force`. */
   broken_shared_networks?: string[];
   /**
@@ -78,10 +80,23 @@ export interface SharedNetworkRecord {
   created_at: string;
   referenced_by: string[];
   subnet?: string;
+  /** `swarm` for an overlay network that consumers on other engines of the swarm join. */
+  scope?: SharedScope;
+}
+
+/** Where a published network reaches: the publisher's engine (`local`, a bridge) or its swarm (an overlay). */
+export type SharedScope = 'local' | 'swarm';
+
+/** How to reach an engine again (docker/engines.ts), and its `docker info` ID, to notice a re-pointed context. */
+export interface EngineRecord {
+  docker_host?: string;
+  context?: string;
+  id?: string;
 }
 
 export interface HostState {
   environments: Record<string, Environment>;
+  engine?: EngineRecord;
 }
 
 export interface State {
@@ -92,15 +107,41 @@ export interface State {
 }
 
 export function emptyState(): State {
-  return { version: STATE_VERSION, subnet_counter: 0, hosts: { [LOCAL_HOST]: { environments: {} } }, shared_networks: {} };
+  return { version: STATE_VERSION, subnet_counter: 0, hosts: { [LOCAL_ENGINE]: { environments: {} } }, shared_networks: {} };
 }
 
 export function envKey(project: string, name: string): string {
   return `${project}/${name}`;
 }
 
+/** The environments of the local engine (this machine's: the only ones whose addresses the host reaches). */
 export function localEnvironments(state: State): Record<string, Environment> {
-  return state.hosts[LOCAL_HOST]!.environments;
+  return state.hosts[LOCAL_ENGINE]!.environments;
+}
+
+/** Every environment on every engine, by key (keys are unique across engines: names are). A view: the records are the state's. */
+export function environmentsOf(state: State): Record<string, Environment> {
+  return Object.assign({}, ...Object.values(state.hosts).map((h) => h.environments)) as Record<string, Environment>;
+}
+
+/** The engine an environment lives on, by its key. */
+export function engineOf(state: State, key: string): string | undefined {
+  return Object.entries(state.hosts).find(([, h]) => h.environments[key])?.[0];
+}
+
+/** Engines that hold environments, `local` first. */
+export function enginesInUse(state: State): string[] {
+  return Object.keys(state.hosts)
+    .filter((e) => Object.keys(state.hosts[e]!.environments).length > 0)
+    .sort((a, b) => (a === LOCAL_ENGINE ? -1 : b === LOCAL_ENGINE ? 1 : a.localeCompare(b)));
+}
+
+export function addEnvironment(state: State, engine: string, key: string, env: Environment): void {
+  (state.hosts[engine] ??= { environments: {} }).environments[key] = env;
+}
+
+export function removeEnvironment(state: State, key: string): void {
+  for (const h of Object.values(state.hosts)) delete h.environments[key];
 }
 
 /** The networks cilo creates for an environment; at least its environment network (`default`). */
@@ -109,7 +150,7 @@ export function networksOf(env: Pick<Environment, 'name' | 'subnet' | 'networks'
 }
 
 export function findEnvByName(state: State, name: string): [string, Environment] | undefined {
-  for (const [key, env] of Object.entries(localEnvironments(state))) if (env.name === name) return [key, env];
+  for (const [key, env] of Object.entries(environmentsOf(state))) if (env.name === name) return [key, env];
   return undefined;
 }
 
@@ -158,7 +199,7 @@ export function parseState(text: string, file: string): State {
 function migrateV1(raw: Record<string, unknown>, file: string): State {
   const hosts = (isObject(raw.hosts) ? raw.hosts : {}) as Record<string, unknown>;
   if (isObject(raw.environments)) {
-    const local = (hosts[LOCAL_HOST] ??= { environments: {} });
+    const local = (hosts[LOCAL_ENGINE] ??= { environments: {} });
     if (!isObject(local)) throw malformed(file, 'hosts.local');
     const envs = (local.environments ??= {});
     if (!isObject(envs)) throw malformed(file, 'hosts.local.environments');
@@ -185,14 +226,19 @@ function malformed(file: string, what: string): StateFileError {
 function normalize(state: State, file: string): State {
   const present = (v: unknown) => v !== undefined && v !== null;
   if (!isObject(state.hosts)) state.hosts = {};
-  const local = (state.hosts[LOCAL_HOST] ??= { environments: {} });
+  const local = (state.hosts[LOCAL_ENGINE] ??= { environments: {} });
   if (!isObject(local)) throw malformed(file, 'hosts.local');
   if (present(local.environments) && !isObject(local.environments)) throw malformed(file, 'hosts.local.environments');
   local.environments ??= {};
   if (present(state.shared_networks) && !isObject(state.shared_networks)) throw malformed(file, 'shared_networks');
   state.shared_networks ??= {};
   if (typeof state.subnet_counter !== 'number') state.subnet_counter = 0;
-  for (const [key, env] of Object.entries(localEnvironments(state))) {
+  for (const [engine, host] of Object.entries(state.hosts)) {
+    if (!isObject(host) || (present(host.environments) && !isObject(host.environments))) throw malformed(file, `hosts.${engine}`);
+    if (present(host.engine) && !isObject(host.engine)) throw malformed(file, `hosts.${engine}.engine`);
+    host.environments ??= {};
+  }
+  for (const [key, env] of Object.entries(environmentsOf(state))) {
     if (!isObject(env) || typeof env.name !== 'string') throw malformed(file, `environment entry ${JSON.stringify(key)}`);
     if (present(env.services) && !isObject(env.services)) throw malformed(file, `environment entry ${JSON.stringify(key)} (services)`);
     env.services ??= {};

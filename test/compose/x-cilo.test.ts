@@ -27,9 +27,16 @@ const SERVICES = 'services:\n  web:\n    image: busybox\n';
 test('every valid key', async () => {
   const got = await xcilo(
     SERVICES +
-      'x-cilo:\n  project: shop\n  create-shared: true\n  shared-networks: [cilo-shared-db, my_net.1]\n  dns-suffix: dev.internal\n',
+      'x-cilo:\n  project: shop\n  create-shared: true\n  shared-scope: swarm\n  shared-networks: [cilo-shared-db, my_net.1]\n  dns-suffix: dev.internal\n',
   );
-  assert.deepEqual(got, { project: 'shop', createShared: true, sharedNetworks: ['cilo-shared-db', 'my_net.1'], dnsSuffix: 'dev.internal' });
+  assert.deepEqual(got, { project: 'shop', createShared: true, sharedScope: 'swarm', sharedNetworks: ['cilo-shared-db', 'my_net.1'], dnsSuffix: 'dev.internal' });
+});
+
+test('shared-scope: local or swarm; anything else is an error at the value', async () => {
+  assert.equal((await xcilo(SERVICES + 'x-cilo:\n  shared-scope: local\n')).sharedScope, 'local');
+  const e = await xciloError(SERVICES + 'x-cilo:\n  shared-scope: global\n');
+  assert.match(e.message, /^\/p\/f1\.yml:5:17: x-cilo\.shared-scope must be local or swarm, not "global"$/);
+  assert.match(e.hint!, /shared-scope: swarm/);
 });
 
 test('create-shared: false, or a list of service names; block-style lists work', async () => {
@@ -61,7 +68,7 @@ test('an unknown key is an error naming x-cilo.<key> and file:line:col', async (
   // line 5, column 3: the key `colour` under x-cilo in the first file
   const e = await xciloError(SERVICES + 'x-cilo:\n  colour: red\n');
   assert.match(e.message, /^\/p\/f1\.yml:5:3: x-cilo\.colour is not a known key$/);
-  assert.match(e.hint!, /project, create-shared, shared-networks, dns-suffix/);
+  assert.match(e.hint!, /project, create-shared, shared-scope, shared-networks, dns-suffix/);
   // in a later file: that file is named
   const e2 = await xciloError('x-cilo:\n  project: ok\n', 'x-cilo:\n  project: ok\n  shared_networks: [a]\n');
   assert.match(e2.message, /^\/p\/f2\.yml:3:3: x-cilo\.shared_networks is not a known key/);

@@ -28,6 +28,13 @@ test('refused while others reference what it publishes, naming them, changing no
   assert.equal(JSON.stringify(s), before);
 });
 
+test('consumers on other engines are named with their engine', () => {
+  const s = world();
+  s.hosts['tcp://e2:2375'] = { environments: { 'p/b': env('b', { subnet: '10.224.3.0/24', shared_networks: ['cilo-shared-db'] }) } };
+  s.shared_networks['cilo-shared-db']!.referenced_by.push('p/b');
+  assert.throws(() => decideDestroy(s, 'db', false, 'now'), /is used by: p\/a \(on engine local\), p\/b \(on engine tcp:\/\/e2:2375\)$/);
+});
+
 test('with --force: consumers marked broken, the environment destroying; a consumer destroys freely', () => {
   const s = world();
   const d = decideDestroy(s, 'db', true, 'now');

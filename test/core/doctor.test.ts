@@ -87,3 +87,29 @@ test("a repair re-checks: an orphan network adopted meanwhile by an environment 
   await repair(ctx, findings);
   assert.deepEqual(engine.networks.map((n) => n.Name), ['cilo-late']);
 });
+
+test('two engines: findings name theirs; one that does not answer is a finding of its own, and --fix changes nothing there', async (t) => {
+  const E2 = 'tcp://engine2:2375';
+  const engine = new FakeEngine();
+  const e2 = new FakeEngine();
+  engine.others[E2] = e2;
+  const ctx = fakeContext(t, engine.fake.runner);
+  const ours = { 'cilo.managed': 'true', 'cilo.home': homeId(ctx.home) };
+  await ctx.store.update((s) => {
+    s.hosts[E2] = { environments: { 'p/far': env('far', { status: 'stopped' }) }, engine: { docker_host: E2 } };
+  });
+  e2.addNetwork('cilo-far', '10.224.0.0/24', { ...ours, 'cilo.env': 'far' });
+  e2.addNetwork('cilo-lost', '10.224.3.0/24', { ...ours, 'cilo.env': 'lost' });
+  e2.addNetwork('cilo-shared-lost', '10.224.4.0/24', { ...ours, 'cilo.env': 'lost' }, 'swarm');
+  const found = await diagnose(ctx);
+  assert.deepEqual(found.map((f) => [f.kind, f.subject, f.engine]), [['orphan-network', 'cilo-lost', E2]], "an overlay a worker sees is the manager's to judge");
+
+  engine.others[E2] = null;
+  const before = JSON.stringify(ctx.store.read());
+  const repaired = await repair(ctx, await diagnose(ctx));
+  assert.deepEqual(repaired.map((f) => [f.kind, f.subject, f.fixed]), [['engine-unreachable', E2, false]]);
+  assert.match(repaired[0]!.problem, /engine tcp:\/\/engine2:2375 does not answer \(Cannot connect.*\): its 1 environment was not checked/);
+  assert.match(repaired[0]!.error!, /still no answer: .*; nothing was changed there/);
+  assert.equal(JSON.stringify(ctx.store.read()), before);
+  assert.deepEqual(e2.networks.map((n) => n.Name), ['cilo-far', 'cilo-lost', 'cilo-shared-lost']);
+});

@@ -10,6 +10,8 @@ import { parseSettings } from '../../lib/settings.ts';
 import { emptyState, localEnvironments, type Environment } from '../../lib/state/schema.ts';
 import { throwsUserError } from '../helpers.ts';
 
+const LOCAL = { name: 'local', endpoint: { context: 'default' } };
+
 const settings = parseSettings({});
 
 function project(services: Record<string, object>, networks: Record<string, object> = {}, volumes: Record<string, object> = {}): ProjectModel {
@@ -74,6 +76,9 @@ test('network specs: cilo\'s layout for its own subnets, the moved one for pinne
   assert.deepEqual([fixed!.gateway, fixed!.ipRange, fixed!.internal, fixed!.labels.team, fixed!.labels['cilo.env']], ['10.224.2.1', undefined, true, 'a', 'dev']);
   assert.deepEqual([shared!.name, shared!.labels['cilo.shared']], ['cilo-shared-dev', 'true']);
   assert.equal(networkSpec('/h', e, { name: 'x', subnet: '10.224.3.0/26' }).ipRange, '10.224.3.32/27');
+  assert.deepEqual([shared!.driver, shared!.attachable], [undefined, undefined], 'shared-scope local: a bridge');
+  const overlay = networkSpecs('/h', { ...e, shared_scope: 'swarm' }).at(-1)!;
+  assert.deepEqual([overlay.driver, overlay.attachable, overlay.ipRange], ['overlay', true, '10.224.9.128/25'], "swarm: an attachable overlay, the upper half Docker's");
 });
 
 test('names: two keys pinning one name share it; a pinned name equal to another key is refused; the same for volumes', () => {
@@ -89,7 +94,7 @@ test('names: two keys pinning one name share it; a pinned name equal to another 
 test('a pinned default network sizes the environment subnet; changing it later is refused', () => {
   const model = project({ a: { networks: { default: { ipv4_address: '172.20.0.7' } } } }, { default: { ipam: { config: [{ subnet: '172.20.0.0/16' }] } } });
   const s = emptyState();
-  const r = register(s, { name: 'dev', source: '/src/dev', suffix: 'test', model, joined: [], createShared: undefined, pool: settings.pool, networkPrefix: 26, foreignSubnets: [], now: 'n' } as RegisterInput);
+  const r = register(s, { name: 'dev', source: '/src/dev', suffix: 'test', model, joined: [], createShared: undefined, pool: settings.pool, networkPrefix: 26, foreignSubnets: [], engine: LOCAL, now: 'n' } as RegisterInput);
   assert.equal(r.record.subnet, '10.224.0.0/16', 'the lowest free /16 of the pool');
   assert.equal(r.record.services.a!.ip, '10.224.0.7', 'the pinned address moved, no address of cilo\'s');
   throwsUserError(() => layoutNetworks(s, { ...r.record, subnet: '10.224.0.0/24' }, input(model)), /pin a \/16 for the default network of dev, but it was registered with 10\.224\.0\.0\/24/);
@@ -97,7 +102,7 @@ test('a pinned default network sizes the environment subnet; changing it later i
 
 test('the default pool holds 200 environments of a project with two networks, all apart', () => {
   const s = emptyState();
-  for (let i = 0; i < 200; i++) register(s, { name: `e${i}`, source: `/src/e${i}`, suffix: 'test', model: TWO, joined: [], createShared: undefined, pool: settings.pool, networkPrefix: settings.networkPrefix, foreignSubnets: [], now: 'n' });
+  for (let i = 0; i < 200; i++) register(s, { name: `e${i}`, source: `/src/e${i}`, suffix: 'test', model: TWO, joined: [], createShared: undefined, pool: settings.pool, networkPrefix: settings.networkPrefix, foreignSubnets: [], engine: LOCAL, now: 'n' });
   const subnets = Object.values(localEnvironments(s)).flatMap((e) => Object.values(e.networks!).map((n) => n.subnet));
   assert.equal(new Set(subnets).size, 400);
   const cidrs = subnets.map((x) => parseCidr(x)!);

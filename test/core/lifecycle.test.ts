@@ -92,7 +92,7 @@ test('up against an engine that does not answer fails before writing anything', 
   const answer = engine.fake.runner.run;
   engine.fake.runner.run = async (cmd, args, o) =>
     args[0] === 'network' ? { code: 1, signal: null, stdout: '', stderr: 'Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?\n' } : answer(cmd, args, o);
-  await assert.rejects(upEnvironment(ctx, { name: 'dev', createShared: false, composeArgs: [] }), /the Docker daemon is not reachable/);
+  await assert.rejects(upEnvironment(ctx, { name: 'dev', createShared: false, composeArgs: [] }), /the Docker engine of this machine does not answer/);
   assert.deepEqual(readFileSync(join(ctx.home, 'state.json')), before, 'state.json is byte for byte as it was');
 });
 

@@ -9,6 +9,8 @@ import { normalizeNetwork, normalizeService, normalizeVolume, withDefaultNetwork
 import { parseSettings } from '../../lib/settings.ts';
 import { emptyState } from '../../lib/state/schema.ts';
 
+const LOCAL = { name: 'local', endpoint: { context: 'default' } };
+
 const settings = parseSettings({});
 
 function project(services: Record<string, object>, networks: Record<string, object> = {}, volumes: Record<string, object> = {}): ProjectModel {
@@ -17,7 +19,7 @@ function project(services: Record<string, object>, networks: Record<string, obje
 }
 
 function plan(model: ProjectModel, o: { joined?: string[]; createShared?: boolean } = {}) {
-  const r = register(emptyState(), { name: 'dev', source: '/src/dev', suffix: 'test', model, joined: o.joined ?? [], createShared: o.createShared, pool: settings.pool, networkPrefix: 26, foreignSubnets: [], now: 'n' });
+  const r = register(emptyState(), { name: 'dev', source: '/src/dev', suffix: 'test', model, joined: o.joined ?? [], createShared: o.createShared, pool: settings.pool, networkPrefix: 26, foreignSubnets: [], engine: LOCAL, now: 'n' });
   const out = overrideFor('/h', r.record, model, o.joined ?? []);
   const svc = (name: string) => Object.fromEntries(out.services.find((s) => s.name === name)!.networks.map((n) => [n.key, { ...n, key: undefined }]));
   return { out, svc, record: r.record };

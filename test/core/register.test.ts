@@ -7,6 +7,8 @@ import { withDefaultNetwork, type NetworkModel, type ProjectModel, type ServiceM
 import { parsePool } from '../../lib/settings.ts';
 import { emptyState, localEnvironments, type Environment, type State } from '../../lib/state/schema.ts';
 
+const LOCAL = { name: 'local', endpoint: { context: 'default' } };
+
 const svc = (name: string, over: Partial<ServiceModel> = {}): ServiceModel => ({ name, networks: ['default'], pinnedAddresses: {}, ipv6On: [], replicas: 1, hasContainerName: false, ...over });
 /** A project of these services on the implicit default network (and `networks`). */
 const model = (services: ServiceModel[], networks: NetworkModel[] = []): ProjectModel => ({ services, networks: withDefaultNetwork(services, networks), volumes: [] });
@@ -22,6 +24,7 @@ function input(over: Partial<RegisterInput> = {}): RegisterInput {
     pool: parsePool({}),
     networkPrefix: 26,
     foreignSubnets: [],
+    engine: LOCAL,
     now: '2026-12-01T00:00:00.000Z',
     ...over,
   };
@@ -105,6 +108,30 @@ test('publish: a record left by a destroyed publisher is taken over with its con
   assert.deepEqual(s.shared_networks['cilo-shared-dev']!.referenced_by, ['my-shop/dev', 'web/a', 'web/b']);
   assert.equal(s.shared_networks['cilo-shared-dev']!.subnet, env.shared_subnet);
   assert.deepEqual(env.create_shared, ['db']);
+});
+
+test('the engine: recorded with its first environment, its ID once known; another engine gets its own host', () => {
+  const s = emptyState();
+  register(s, input());
+  assert.deepEqual(s.hosts.local!.engine, { context: 'default' });
+  register(s, input({ engine: { ...LOCAL, id: 'ID:ONE' } }));
+  assert.deepEqual(s.hosts.local!.engine, { context: 'default', id: 'ID:ONE' });
+  const e2 = { name: 'tcp://b:2375', endpoint: { docker_host: 'tcp://b:2375' }, id: 'ID:TWO' };
+  const r = register(s, input({ name: 'qa', source: '/src/qa', engine: e2 }));
+  assert.deepEqual(Object.keys(s.hosts['tcp://b:2375']!.environments), ['qa/qa']);
+  assert.deepEqual(s.hosts['tcp://b:2375']!.engine, { docker_host: 'tcp://b:2375', id: 'ID:TWO' });
+  assert.equal(r.record.subnet, '10.224.1.0/24', 'one pool for all engines');
+  assert.equal(localEnvironments(s)['qa/qa'], undefined);
+});
+
+test('publish with shared-scope swarm: recorded on the environment and the network; the scope is fixed once published', () => {
+  const s = emptyState();
+  const r = register(s, input({ createShared: true, sharedScope: 'swarm' }));
+  assert.equal(r.record.shared_scope, 'swarm');
+  assert.equal(s.shared_networks['cilo-shared-dev']!.scope, 'swarm');
+  assert.equal(register(s, input({ createShared: true })).record.shared_scope, 'swarm', 'files that say nothing keep it');
+  userError(() => register(s, input({ createShared: true, sharedScope: 'local' })), /cilo-shared-dev was published with shared-scope swarm; it cannot become local in place/);
+  assert.equal(register(emptyState(), input({ createShared: true })).record.shared_scope, undefined, 'local by default');
 });
 
 test('publishes / isExported', () => {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Docker, parseComposeVersion, versionAtLeast, MIN_COMPOSE } from '../../lib/docker/docker.ts';
-import { UserError } from '../../lib/errors/index.ts';
+import { EngineUnreachableError, UserError } from '../../lib/errors/index.ts';
 import { fakeRunner } from '../fakes.ts';
 
 test('parseComposeVersion reads plain, v-prefixed, desktop and Debian versions', () => {
@@ -43,13 +43,25 @@ test('composeVersion: detected once; too old or missing Compose is a clear error
   });
 });
 
-test('an unreachable daemon becomes one clear error naming DOCKER_HOST', async () => {
+test('an engine that does not answer becomes one clear error naming the engine and how it was reached', async () => {
   const down = fakeRunner(() => ({ code: 1, stderr: 'Cannot connect to the Docker daemon at tcp://nowhere:2375. Is the docker daemon running?\n' }));
-  await assert.rejects(new Docker({ DOCKER_HOST: 'tcp://nowhere:2375' }, down.runner).inspectNetwork('x'), (e: unknown) => {
-    assert.ok(e instanceof UserError);
-    assert.match(e.message, /^the Docker daemon is not reachable at DOCKER_HOST=tcp:\/\/nowhere:2375: Cannot connect/);
+  await assert.rejects(new Docker({ DOCKER_HOST: 'tcp://nowhere:2375' }, down.runner, 'tcp://nowhere:2375').inspectNetwork('x'), (e: unknown) => {
+    assert.ok(e instanceof EngineUnreachableError);
+    assert.equal(e.engine, 'tcp://nowhere:2375');
+    assert.match(e.message, /^the Docker engine tcp:\/\/nowhere:2375 does not answer: Cannot connect/, 'the engine named once when its name is its DOCKER_HOST');
     return true;
   });
+  await assert.rejects(new Docker({ DOCKER_CONTEXT: 'build-box' }, down.runner, 'build-box').inspectNetwork('x'), /^EngineUnreachableError: the Docker engine build-box does not answer \(context build-box\)/);
+  const slow = fakeRunner(() => ({ code: 128, signal: 'SIGTERM' }));
+  await assert.rejects(new Docker({}, slow.runner).engineInfo(3000), /of this machine does not answer \(the default socket\): no answer within 3 s/);
+});
+
+test('engineInfo: the ID, the architecture and the swarm role from one docker info', async () => {
+  const worker = fakeRunner(() => ({ stdout: 'AAAA:BBBB\tx86_64\tactive\tnode2\tfalse\tnode1,\n' }));
+  assert.deepEqual(await new Docker({}, worker.runner).engineInfo(), { id: 'AAAA:BBBB', architecture: 'x86_64', swarm: { state: 'active', nodeId: 'node2', manager: false, managers: ['node1'] } });
+  assert.match(worker.calls[0]!.join(' '), /^info --format/);
+  const alone = fakeRunner(() => ({ stdout: 'CCCC\taarch64\tinactive\t\tfalse\t\n' }));
+  assert.deepEqual((await new Docker({}, alone.runner).engineInfo()).swarm, { state: 'inactive', nodeId: '', manager: false, managers: [] });
 });
 
 test('inspectNetwork: undefined for a missing network, parsed fields otherwise', async () => {
@@ -66,10 +78,11 @@ test('inspectNetwork: undefined for a missing network, parsed fields otherwise',
   assert.deepEqual(await new Docker({}, found.runner).inspectNetwork('cilo-dev'), {
     id: 'abc',
     name: 'cilo-dev',
+    scope: 'local',
     subnets: ['10.224.0.0/24'],
     labels: { 'cilo.env': 'dev' },
     containers: { c1: { name: 'dev-web-1', ipv4: '10.224.0.2' } },
   });
   const bare = fakeRunner(() => ({ stdout: JSON.stringify({ Id: 'n', Name: 'none', Labels: null, IPAM: { Config: null }, Containers: null }) }));
-  assert.deepEqual(await new Docker({}, bare.runner).inspectNetwork('none'), { id: 'n', name: 'none', subnets: [], labels: {}, containers: {} });
+  assert.deepEqual(await new Docker({}, bare.runner).inspectNetwork('none'), { id: 'n', name: 'none', scope: 'local', subnets: [], labels: {}, containers: {} });
 });

@@ -20,7 +20,7 @@ test('COMPOSE_* variables reach Compose through cilo-compose', { timeout: 240_00
   if (!requireDocker(t)) return;
   const ce = await ciloEnv(t, { CILO_DNS: 'off' });
   const names = Array.from({ length: 4 }, () => uniqueName('cenv'));
-  t.after(() => names.forEach(removeDockerObjects));
+  t.after(() => names.forEach((n) => removeDockerObjects(n)));
   const [a, b, c, d] = names as [string, string, string, string];
 
   await t.test('COMPOSE_PROFILES starts the services of a profile; the .env is read by default', async () => {

@@ -244,17 +244,23 @@ const cases: Case[] = [
   {
     name: 'unreachable Docker daemon',
     run: (_t, c) => cilo(['create', 'okname', '--from', TINY], { env: { ...c.env, DOCKER_HOST: 'tcp://127.0.0.1:9' } }),
-    expect: /Docker daemon is not reachable at DOCKER_HOST=tcp:\/\/127\.0\.0\.1:9/,
+    expect: /the Docker engine tcp:\/\/127\.0\.0\.1:9 does not answer: .*(refused|connect)/,
   },
   {
-    // The environment is registered (state written); the failing `up` must not touch it, not even updated_at.
+    // The environment is registered (state written) on an engine that no longer answers; `up` goes there
+    // (whatever DOCKER_HOST says) and must not touch the state, not even updated_at.
     name: 'unreachable Docker daemon at up',
     setup: async (c) => {
       const r = await cilo(['create', 'okname', '--from', TINY], { env: c.env });
       assert.equal(r.exitCode, 0, r.stderr);
+      const s = JSON.parse(readFileSync(join(c.home, 'state.json'), 'utf8'));
+      const gone = 'unix:///nonexistent/docker.sock';
+      s.hosts[gone] = { engine: { docker_host: gone }, environments: s.hosts.local.environments };
+      s.hosts.local.environments = {};
+      writeFileSync(join(c.home, 'state.json'), JSON.stringify(s));
     },
-    run: (_t, c) => cilo(['up', 'okname'], { env: { ...c.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' } }),
-    expect: /Docker daemon is not reachable at DOCKER_HOST=unix:\/\/\/nonexistent\/docker\.sock/,
+    run: (_t, c) => cilo(['up', 'okname'], { env: c.env }),
+    expect: /the Docker engine unix:\/\/\/nonexistent\/docker\.sock does not answer: Cannot connect/,
   },
   {
     name: 'a bad setting',

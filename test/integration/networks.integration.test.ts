@@ -39,7 +39,7 @@ async function exec(container: string, cmd: string[]) {
 
 function names(t: TestContext, prefix: string, n: number): string[] {
   const out = Array.from({ length: n }, () => uniqueName(prefix));
-  t.after(() => out.forEach(removeDockerObjects));
+  t.after(() => out.forEach((n) => removeDockerObjects(n)));
   return out;
 }
 

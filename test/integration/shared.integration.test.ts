@@ -192,10 +192,11 @@ test('a publisher, two consumers, destroy protection, --force, and a missing net
     assert.equal(view.exists, true);
     assert.equal(view.subnet, envsOf(home)[dbKey]!.shared_subnet);
     assert.deepEqual(view.references, [
-      { key: dbKey, status: 'running', broken: false },
-      { key: k1, status: 'running', broken: false },
-      { key: k2, status: 'running', broken: false },
+      { key: dbKey, engine: 'local', status: 'running', broken: false },
+      { key: k1, engine: 'local', status: 'running', broken: false },
+      { key: k2, engine: 'local', status: 'running', broken: false },
     ]);
+    assert.deepEqual([view.scope, view.engine], ['local', 'local']);
 
     const inspect = await cilo(['shared', 'inspect', shared], { env });
     ok(inspect, 'cilo shared inspect');
@@ -204,6 +205,7 @@ test('a publisher, two consumers, destroy protection, --force, and a missing net
       inspect.stdout,
       [
         `Network: ${shared}`,
+        'Scope: local',
         `Created By: ${dbKey}`,
         `Created At: ${record.created_at}`,
         `Subnet: ${record.subnet}`,
@@ -266,7 +268,7 @@ test('a publisher, two consumers, destroy protection, --force, and a missing net
     const sj = JSON.parse((await cilo(['shared', 'list', '--json'], { env })).stdout);
     const v = sj.shared_networks.find((x: { name: string }) => x.name === shared);
     assert.equal(typeof v.created_at, 'string');
-    assert.deepEqual({ ...v, created_at: '' }, { name: shared, created_by: dbKey, created_at: '', subnet: null, exists: false, references: [{ key: k1, status: 'running', broken: true }] });
+    assert.deepEqual({ ...v, created_at: '' }, { name: shared, created_by: dbKey, created_at: '', subnet: null, scope: 'local', engine: null, exists: false, references: [{ key: k1, engine: 'local', status: 'running', broken: true }] });
     const inspect = await cilo(['shared', 'inspect', shared], { env });
     ok(inspect, 'cilo shared inspect (broken)');
     assert.match(inspect.stdout, /^Docker network: MISSING$/m);

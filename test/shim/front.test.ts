@@ -110,7 +110,8 @@ test('the front never runs docker compose itself for a command line the shim man
   for (const l of LAYOUTS) {
     const root = build(t, l);
     const cwd = join(root, l.cwd ?? '');
-    const env: NodeJS.ProcessEnv = { PATH: `${bin}:/usr/bin:/bin`, PWD: cwd, ...(l.noHome ? {} : { HOME: join(root, 'home') }) };
+    // TMPDIR: where the front leaves the environment for the shim (the fake node never takes it).
+    const env: NodeJS.ProcessEnv = { PATH: `${bin}:/usr/bin:/bin`, PWD: cwd, TMPDIR: root, ...(l.noHome ? {} : { HOME: join(root, 'home') }) };
     for (const [k, v] of Object.entries(l.env ?? {})) env[k] = v.startsWith('@/') ? join(root, v.slice(2)) : v;
     const argv = l.argv ?? ['ps'];
     const front = execFileSync('env', ['-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), BIN_SHIM, ...argv], { cwd, encoding: 'utf8' }).trim();
@@ -123,4 +124,18 @@ test('the front never runs docker compose itself for a command line the shim man
   }
   t.diagnostic(`handed over although not cilo's: ${handedOver.join('; ')}`);
   assert.deepEqual(handedOver, LAYOUTS.filter((l) => l.conservative).map((l) => l.name), 'the conservative cases, and no others');
+});
+
+test('a missing or stale PWD: the front runs docker compose itself and passes PWD on as it received it', (t) => {
+  const bin = tempDir(t, 'cilo-front-fakes-');
+  // What the fake docker was started with, straight from the kernel (a shell of its own would set PWD).
+  writeFileSync(join(bin, 'docker'), "#!/bin/sh\necho plain\ntr '\\0' '\\n' < /proc/$$/environ | grep '^PWD=' || echo 'no PWD'\n", { mode: 0o755 });
+  writeFileSync(join(bin, 'node'), '#!/bin/sh\necho shim\n', { mode: 0o755 });
+  const root = build(t, { name: 'plain', files: { 'proj/compose.yaml': PLAIN } });
+  const cwd = join(root, 'proj');
+  const run = (...pwd: string[]) => execFileSync('env', ['-i', `PATH=${bin}:/usr/bin:/bin`, `HOME=${root}`, ...pwd, BIN_SHIM, 'ps'], { cwd, encoding: 'utf8' }).trim().split('\n');
+  assert.deepEqual(run(`PWD=${cwd}`), ['plain', `PWD=${cwd}`]);
+  assert.deepEqual(run(), ['plain', 'no PWD'], 'none received, none passed on');
+  assert.deepEqual(run(`PWD=${root}`), ['plain', `PWD=${root}`], 'a stale one passed on as it was (Compose then uses the physical directory)');
+  assert.deepEqual(run('PWD=/a\nb'), ['shim'], 'a value the front cannot read back exactly: the shim');
 });

@@ -12,7 +12,8 @@ export async function run(o: { fix: boolean; json: boolean }, ctx: Context, out:
   else
     for (const f of findings) {
       const mark = f.fixed === true ? out.paint.green('fixed') : f.fixed === false ? out.paint.red(`not fixed: ${f.error}`) : out.paint.yellow(f.kind);
-      out.out(`${mark}  ${f.problem}\n    --fix: ${f.fix}\n`);
+      const where = f.engine && f.engine !== 'local' ? ` (on engine ${f.engine})` : '';
+      out.out(`${mark}  ${f.problem}${where}\n    --fix: ${f.fix}\n`);
     }
   if (!o.json && remaining.length > 0 && !o.fix) out.err("run 'cilo doctor --fix' to repair\n");
   // Findings left: exit 1, so scripts can tell drift from no drift.

@@ -5,8 +5,11 @@ import { alignRows, type Output } from '../output.js';
 
 async function views(ctx: Context, name?: string): Promise<SharedNetworkView[]> {
   const { state, names, exists } = await sharedNetworks(ctx, name);
-  return names.map((n, i) => sharedNetworkView(state, n, exists[i]!)!);
+  return names.map((n, i) => sharedNetworkView(state, n, exists[i] ?? null)!);
 }
+
+const presence = (v: SharedNetworkView) => (v.exists === null ? `engine ${v.engine} does not answer` : v.exists ? 'exists' : 'MISSING');
+const where = (engine: string | null) => (engine && engine !== 'local' ? ` on ${engine}` : '');
 
 export async function list(o: { json: boolean }, ctx: Context, out: Output): Promise<void> {
   const all = await views(ctx);
@@ -14,13 +17,13 @@ export async function list(o: { json: boolean }, ctx: Context, out: Output): Pro
   if (all.length === 0) return out.err('no shared networks; publish one: cilo up <name> --create-shared\n');
   const [header, ...lines] = alignRows(
     ['NETWORK', 'CREATED BY', 'REFERENCES', 'CREATED'],
-    all.map((v) => [v.name + (v.exists ? '' : ' (MISSING)'), v.created_by, String(v.references.length), v.created_at.slice(0, 10)]),
+    all.map((v) => [v.name + (v.scope === 'swarm' ? ' (swarm)' : '') + (v.exists === true ? '' : ` (${presence(v)})`), v.created_by + where(v.engine), String(v.references.length), v.created_at.slice(0, 10)]),
     out.paint.bold,
   );
   let text = `${header}\n`;
   all.forEach((v, i) => {
     text += `${lines[i]}\n`;
-    for (const r of v.references) text += `  └─ ${r.key}${r.status !== 'running' ? ` (${r.status})` : ''}${r.broken ? ' (BROKEN)' : ''}\n`;
+    for (const r of v.references) text += `  └─ ${r.key}${where(r.engine)}${r.status !== 'running' ? ` (${r.status})` : ''}${r.broken ? ' (BROKEN)' : ''}\n`;
   });
   out.out(text);
 }
@@ -29,7 +32,7 @@ export async function inspect(o: { network: string; json: boolean }, ctx: Contex
   const [v] = await views(ctx, o.network);
   if (o.json) return out.json(v);
   out.out(
-    `Network: ${v!.name}\nCreated By: ${v!.created_by}\nCreated At: ${v!.created_at}\nSubnet: ${v!.subnet ?? '-'}\nDocker network: ${v!.exists ? 'exists' : 'MISSING'}\nReferences (${v!.references.length}):\n` +
-      v!.references.map((r) => `  - ${r.key} (${r.status}${r.broken ? ', BROKEN' : ''})\n`).join(''),
+    `Network: ${v!.name}\nScope: ${v!.scope}\nCreated By: ${v!.created_by}${where(v!.engine)}\nCreated At: ${v!.created_at}\nSubnet: ${v!.subnet ?? '-'}\nDocker network: ${presence(v!)}\nReferences (${v!.references.length}):\n` +
+      v!.references.map((r) => `  - ${r.key}${where(r.engine)} (${r.status}${r.broken ? ', BROKEN' : ''})\n`).join(''),
   );
 }
