@@ -133,7 +133,8 @@ test('a missing or stale PWD: the front runs docker compose itself and passes PW
   writeFileSync(join(bin, 'node'), '#!/bin/sh\necho shim\n', { mode: 0o755 });
   const root = build(t, { name: 'plain', files: { 'proj/compose.yaml': PLAIN } });
   const cwd = join(root, 'proj');
-  const run = (...pwd: string[]) => execFileSync('env', ['-i', `PATH=${bin}:/usr/bin:/bin`, `HOME=${root}`, ...pwd, BIN_SHIM, 'ps'], { cwd, encoding: 'utf8' }).trim().split('\n');
+  // TMPDIR: where the front leaves the environment for the shim (the fake node never takes it).
+  const run = (...pwd: string[]) => execFileSync('env', ['-i', `PATH=${bin}:/usr/bin:/bin`, `HOME=${root}`, `TMPDIR=${root}`, ...pwd, BIN_SHIM, 'ps'], { cwd, encoding: 'utf8' }).trim().split('\n');
   assert.deepEqual(run(`PWD=${cwd}`), ['plain', `PWD=${cwd}`]);
   assert.deepEqual(run(), ['plain', 'no PWD'], 'none received, none passed on');
   assert.deepEqual(run(`PWD=${root}`), ['plain', `PWD=${root}`], 'a stale one passed on as it was (Compose then uses the physical directory)');
