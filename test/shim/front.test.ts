@@ -72,6 +72,7 @@ const LAYOUTS: Layout[] = [
   { name: '.env with COMPOSE_PROJECT_NAME of a registered environment', files: { 'compose.yaml': PLAIN, '.env': 'COMPOSE_PROJECT_NAME=reg\n', 'home/.cilo/state.json': state('reg') } },
   { name: '.env without COMPOSE_ variables', files: { 'compose.yaml': PLAIN, '.env': 'TAG=1\n', 'home/.cilo/state.json': state('other') } },
   { name: 'the directory is a registered environment', files: { 'proj/compose.yaml': PLAIN, 'home/.cilo/state.json': state('proj') }, cwd: 'proj' },
+  { name: 'the directory name quoted in a plain compose file, a state file', files: { 'proj/compose.yaml': `${PLAIN}# "proj"\n`, 'home/.cilo/state.json': state('other') }, cwd: 'proj', conservative: true },
   { name: 'a directory name normalized to a registered one', files: { 'My.Proj_1/compose.yaml': PLAIN, 'home/.cilo/state.json': state('myproj_1') }, cwd: 'My.Proj_1' },
   { name: 'name: of a registered environment', files: { 'compose.yaml': `name: reg\n${PLAIN}`, 'home/.cilo/state.json': state('reg') } },
   { name: 'name: of nothing registered, a state file', files: { 'compose.yaml': `name: free\n${PLAIN}`, 'home/.cilo/state.json': state('reg') }, conservative: true },
