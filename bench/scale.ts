@@ -1,6 +1,8 @@
 // `npm run bench`, the scale figures: 200 environments of the two-network fixture (fixtures/backend),
 // brought up 25 at a time; how long each wave takes as more environments run, then `cilo list --json` and
-// a DNS lookup with all of them live. Everything is destroyed at the end, also on failure.
+// a DNS lookup with all of them live. Everything is destroyed at the end, also on failure. Next to it, the
+// engine's own cost of creating a network before and after (Docker 20.10 adds iptables isolation rules per
+// bridge network, so each create costs more the more networks exist; plain Compose pays it too).
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -34,16 +36,34 @@ async function inWaves<T>(items: readonly T[], size: number, fn: (x: T) => Promi
   return { ms, failed };
 }
 
+/** Median time of `docker network create` (removed again) of a network outside cilo's pool. */
+function networkCreate(env: NodeJS.ProcessEnv): number {
+  const ms: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const name = `cilo-bench-probe-${process.pid}-${i}`;
+    const t0 = performance.now();
+    const r = spawnSync('docker', ['network', 'create', name], { env, stdio: 'ignore' });
+    ms.push(performance.now() - t0);
+    spawnSync('docker', ['network', 'rm', name], { env, stdio: 'ignore' });
+    if (r.status !== 0) throw new Error(`docker network create ${name} failed`);
+  }
+  return ms.sort((a, b) => a - b)[2]!;
+}
+
 export async function scale(o: ScaleOptions): Promise<void> {
   const dir = join(o.root, 'fixtures', 'backend');
   const names = Array.from({ length: o.total }, (_, i) => `scale${process.pid}x${i}`);
   try {
+    const createBefore = networkCreate(o.env);
     const t0 = performance.now();
     const up = await inWaves(names, o.wave, (n) => run(o.shim, ['-p', n, 'up', '-d'], dir, o.env));
     const total = performance.now() - t0;
     if (up.failed > 0) throw new Error(`${up.failed} of ${o.total} ups failed`);
     o.row([`scale: ${o.total} envs (2 networks) up, ${o.wave} at a time`, '', fmt(total), '', `all ${o.total} up; ${(o.total / (total / 1000)).toFixed(1)} envs/s`]);
     o.row([`scale: first wave (left) vs last wave (right)`, fmt(up.ms[0]!), fmt(up.ms.at(-1)!), '', `${(up.ms.at(-1)! / up.ms[0]!).toFixed(2)}x (target <= 1.5x)`]);
+    o.row([`scale: each wave, s`, '', '', '', up.ms.map((ms) => (ms / 1000).toFixed(1)).join(' ')]);
+    const createAfter = networkCreate(o.env);
+    o.row([`engine: docker network create, before (left) and with ${o.total} envs up (right)`, fmt(createBefore), fmt(createAfter), '', `${(createAfter / createBefore).toFixed(2)}x (the engine's own growth)`]);
     const list: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t1 = performance.now();
