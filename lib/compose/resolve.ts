@@ -1,9 +1,11 @@
 // Which files and which project name Compose would use for a command line: the rules measured on
-// Compose 2.26 (compose-go v2). Built-ins only, no YAML parser: this runs on every shim call.
+// Compose 2.26 (compose-go v2). No YAML parser (top-level.ts says when one is needed): this runs on every
+// shim call.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseDotenv, interpolate } from './dotenv.js';
 import type { GlobalFlags } from './global-flags.js';
+import { topLevelName } from './top-level.js';
 
 export const BASE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
 export const OVERRIDE_NAMES = ['compose.override.yml', 'compose.override.yaml', 'docker-compose.override.yml', 'docker-compose.override.yaml'];
@@ -70,21 +72,6 @@ function readDotenv(file: string): Record<string, string> {
   }
 }
 
-/** The top-level `name:` of a compose file, read without a YAML parser (a column-0 key). */
-export function topLevelName(text: string): string | undefined {
-  const m = /^name[ \t]*:[ \t]*(.*)$/m.exec(text);
-  if (!m) return undefined;
-  let v = m[1]!.trim();
-  if (v.startsWith('"') || v.startsWith("'")) {
-    const q = v[0]!;
-    const end = v.indexOf(q, 1);
-    v = end === -1 ? v.slice(1) : v.slice(1, end);
-  } else {
-    v = v.replace(/\s+#.*$/, '');
-  }
-  return v;
-}
-
 /** What resolving a project needs from a command line (GlobalFlags has it; so has a remembered environment). */
 export type ProjectQuery = Pick<GlobalFlags, 'files' | 'projectName' | 'projectDirectory' | 'envFiles' | 'profiles'>;
 
@@ -134,13 +121,19 @@ function readTexts(files: readonly string[]): Map<string, string> {
   return texts;
 }
 
-/** -p, else COMPOSE_PROJECT_NAME, else the last file's `name:` (interpolated), else the directory name. */
-function nameOf(q: ProjectQuery, files: readonly string[], texts: Map<string, string>, vars: Vars, projectDir: string): Pick<ResolvedProject, 'name' | 'nameSource'> {
+/** Top-level `name:` values read with the YAML parser, by file (lib/compose/top-level.ts says when). */
+export type ParsedNames = ReadonlyMap<string, string | undefined>;
+
+/**
+ * -p, else COMPOSE_PROJECT_NAME, else the last file's `name:` (interpolated), else the directory name.
+ * A file in `parsed` takes its name from there, any other from the line rule.
+ */
+function nameOf(q: ProjectQuery, files: readonly string[], texts: Map<string, string>, vars: Vars, projectDir: string, parsed?: ParsedNames): Pick<ResolvedProject, 'name' | 'nameSource'> {
   if (q.projectName) return { name: q.projectName, nameSource: 'flag' };
   if (vars.COMPOSE_PROJECT_NAME) return { name: vars.COMPOSE_PROJECT_NAME, nameSource: 'env' };
   let fromFile: string | undefined;
   for (const f of files) {
-    const n = texts.has(f) ? topLevelName(texts.get(f)!) : undefined;
+    const n = parsed?.has(f) ? parsed.get(f) : texts.has(f) ? topLevelName(texts.get(f)!) : undefined;
     const value = n !== undefined ? normalizeComposeName(interpolate(n, vars)) : '';
     if (value) fromFile = value;
   }
@@ -173,4 +166,9 @@ export function resolveProject(q: ProjectQuery, cwd: string, env: NodeJS.Process
   const texts = readTexts(files);
   const profiles = q.profiles.length > 0 ? q.profiles : (vars.COMPOSE_PROFILES ?? '').split(',').filter(Boolean);
   return { files, discovered, projectDir, ...nameOf(q, files, texts, vars, projectDir), vars, profiles, dotenvDir, envFilesRead, texts };
+}
+
+/** The same project with the names of some of its files as the YAML parser read them. */
+export function withParsedNames(project: ResolvedProject, q: ProjectQuery, parsed: ParsedNames): ResolvedProject {
+  return { ...project, ...nameOf(q, project.files, project.texts, project.vars, project.projectDir, parsed) };
 }

@@ -18,11 +18,6 @@ const KEYS = ['project', 'create-shared', 'shared-scope', 'shared-networks', 'dn
 /** Docker's own rule for network names. */
 export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 
-/** Cheap text test used on the shim's hot path before any YAML is parsed. */
-export function mentionsXCilo(text: string): boolean {
-  return /^(?:x-cilo|"x-cilo"|'x-cilo')[ \t]*:/m.test(text); // YAML allows the key quoted
-}
-
 export async function readXCilo(files: readonly ParsedComposeFile[]): Promise<XCilo> {
   const y = await loadYaml();
   const merged: XCilo = {};

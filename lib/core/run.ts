@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { composeArgs, type ProjectSelector } from '../compose/command.js';
 import type { GlobalFlags } from '../compose/global-flags.js';
 import type { ResolvedProject } from '../compose/resolve.js';
-import { mentionsXCilo, readXCilo, type XCilo } from '../compose/x-cilo.js';
+import { readXCilo, type XCilo } from '../compose/x-cilo.js';
 import { parseComposeFile } from '../compose/yaml-file.js';
 import { runService, scaleArguments, scaleOptions, type ProjectModel } from '../compose/model.js';
 import { withoutAddresses, withoutStaticAddresses } from '../compose/override.js';
@@ -62,7 +62,7 @@ export interface ManagedResult {
  */
 export async function readProjectFiles(project: ResolvedProject): Promise<{ xcilo: XCilo; model?: ProjectModel }> {
   const parsed = await Promise.all([...project.texts].map(([file, text]) => parseComposeFile(file, text)));
-  const xcilo = await readXCilo(parsed.filter((p) => mentionsXCilo(p.text)));
+  const xcilo = await readXCilo(parsed);
   const complete = parsed.length === project.files.length;
   return { xcilo, model: complete ? projectFromFiles(parsed, project.name) : undefined };
 }

@@ -3,12 +3,13 @@
 // when decide() says so.
 import { selectorOf } from '../compose/command.js';
 import { parseGlobalFlags, type GlobalFlags } from '../compose/global-flags.js';
-import { resolveProject, type ResolvedProject } from '../compose/resolve.js';
-import { mentionsXCilo } from '../compose/x-cilo.js';
+import { resolveProject, withParsedNames, type ResolvedProject } from '../compose/resolve.js';
+import { keysStartLines, mentionsXCilo, readTopLevelKeys, type TopLevelKeys } from '../compose/top-level.js';
 import type { ExecResult, ProcessRunner } from '../docker/process.js';
 import { findEnvByName, type State } from '../state/schema.js';
 import { readState } from '../state/store.js';
 import type { Context } from '../context.js';
+import { UserError } from '../errors/index.js';
 
 /** Subcommands that work without a project. */
 const PROJECTLESS = new Set(['version', 'ls', 'help', 'completion', '__complete', '__completeNoDesc']);
@@ -17,8 +18,11 @@ export type ShimDecision =
   | { mode: 'passthrough'; why: string }
   | { mode: 'managed'; flags: GlobalFlags; project: ResolvedProject; why: string; snapshot?: State };
 
-/** Decides whether a command line concerns a cilo environment. Cheap: no YAML, no Docker call. */
-export function decide(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, home: string, warn: (m: string) => void): ShimDecision {
+/**
+ * Decides whether a command line concerns a cilo environment. Cheap: no Docker call, and no YAML unless a
+ * compose file is written so that its top-level keys do not start lines (JSON, for one).
+ */
+export async function decide(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, home: string, warn: (m: string) => void): Promise<ShimDecision> {
   let flags: GlobalFlags;
   try {
     flags = parseGlobalFlags(argv);
@@ -26,10 +30,14 @@ export function decide(argv: readonly string[], cwd: string, env: NodeJS.Process
     return { mode: 'passthrough', why: 'global flags cilo does not know' };
   }
   if (!flags.subcommand || flags.version || PROJECTLESS.has(flags.subcommand)) return { mode: 'passthrough', why: 'no project involved' };
-  const project = resolveProject(flags, cwd, env);
+  let project = resolveProject(flags, cwd, env);
   if (!project) return { mode: 'passthrough', why: 'no compose file' };
   if (project.files.includes('-')) return { mode: 'passthrough', why: 'compose file on stdin' };
-  for (const text of project.texts.values()) if (mentionsXCilo(text)) return { mode: 'managed', flags, project, why: 'x-cilo in a compose file' };
+  const parsed = await parseUnusualFiles(project);
+  if (!parsed) return { mode: 'passthrough', why: 'a compose file that is not valid YAML (Compose says where)' };
+  const texts = [...project.texts].filter(([file]) => !parsed.has(file)).map(([, text]) => text);
+  if (texts.some(mentionsXCilo) || [...parsed.values()].some((k) => k.xcilo)) return { mode: 'managed', flags, project, why: 'x-cilo in a compose file' };
+  if (parsed.size > 0) project = withParsedNames(project, flags, new Map([...parsed].map(([file, k]) => [file, k.name])));
   let snapshot: State;
   try {
     snapshot = readState(home);
@@ -39,6 +47,17 @@ export function decide(argv: readonly string[], cwd: string, env: NodeJS.Process
     return { mode: 'passthrough', why: 'state file unreadable' };
   }
   return findEnvByName(snapshot, project.name) ? { mode: 'managed', flags, project, why: 'a registered environment', snapshot } : { mode: 'passthrough', why: 'not a cilo project' };
+}
+
+/** The top-level keys of the files the line rules cannot read exactly; undefined when one is not YAML. */
+async function parseUnusualFiles(project: ResolvedProject): Promise<Map<string, TopLevelKeys> | undefined> {
+  const unusual = [...project.texts].filter(([, text]) => !keysStartLines(text));
+  try {
+    return new Map(await Promise.all(unusual.map(async ([file, text]) => [file, await readTopLevelKeys(file, text)] as const)));
+  } catch (e) {
+    if (e instanceof UserError) return undefined;
+    throw e;
+  }
 }
 
 export interface ShimFacts {
@@ -53,7 +72,7 @@ export interface ShimFacts {
 
 /** `context` builds the full context (and parses the settings) only for the managed path. */
 export async function shimMain(argv: readonly string[], facts: ShimFacts, context: () => Context): Promise<ExecResult> {
-  const d = decide(argv, facts.cwd, facts.env, facts.home, facts.warn);
+  const d = await decide(argv, facts.cwd, facts.env, facts.home, facts.warn);
   if (d.mode === 'passthrough') return facts.runner.exec('docker', ['compose', ...(facts.raw ?? argv)], { cwd: facts.cwd, env: facts.env });
   const ctx = context();
   const { runManaged } = await import('../core/run.js');

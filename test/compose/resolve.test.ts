@@ -3,11 +3,11 @@
 // also asks the real `docker compose config` (no engine or image needed) and requires the same answer.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { TestContext } from 'node:test';
-import { findComposeFiles, normalizeComposeName, resolveProject, topLevelName, type ResolvedProject } from '../../lib/compose/resolve.ts';
+import { findComposeFiles, normalizeComposeName, resolveProject, withParsedNames, type ResolvedProject } from '../../lib/compose/resolve.ts';
 import { parseGlobalFlags } from '../../lib/compose/global-flags.ts';
 import { composeInstalled, tempDir } from '../helpers.ts';
 
@@ -377,17 +377,24 @@ test('vars: the process environment over .env; profiles from --profile or COMPOS
   assert.equal(r.texts.get(join(p, 'compose.yaml')), readFileSync(join(p, 'compose.yaml'), 'utf8'), 'file texts are read once and kept');
 });
 
-test('normalizeComposeName and topLevelName', () => {
+test('normalizeComposeName', () => {
   assert.equal(normalizeComposeName('My.App_Dir'), 'myapp_dir');
   assert.equal(normalizeComposeName('__--x'), 'x');
   assert.equal(normalizeComposeName('a-_b'), 'a-_b');
   assert.equal(normalizeComposeName('ÄÖ'), '');
-  assert.equal(topLevelName('services: {}\nname: shop\n'), 'shop');
-  assert.equal(topLevelName('name: "quoted # not a comment"\n'), 'quoted # not a comment');
-  assert.equal(topLevelName("name: 'single'\n"), 'single');
-  assert.equal(topLevelName('name: plain # comment\n'), 'plain');
-  assert.equal(topLevelName('services:\n  web:\n    name: nested\n'), undefined, 'only a column-0 key');
-  assert.equal(topLevelName('names: x\n'), undefined);
-  assert.equal(topLevelName('name: ${X:-d}\n'), '${X:-d}');
 });
+});
+
+test('withParsedNames: a parsed name replaces the line rule for its file, as Compose reads it', (t) => {
+  const c = setup(t);
+  const f = file(c, 'p/compose.yaml', '{"name": "${N:-Shop}", "services": {"app": {"image": "busybox"}}}\n');
+  const r = resolveProject(parseGlobalFlags(['config']), dirname(f), {})!;
+  assert.equal(r.nameSource, 'directory', 'the line rule sees no name: in JSON');
+  const named = withParsedNames(r, parseGlobalFlags(['config']), new Map([[f, '${N:-Shop}']]));
+  assert.deepEqual([named.name, named.nameSource], ['shop', 'file']);
+  if (composeInstalled()) {
+    const model = JSON.parse(execFileSync('docker', ['compose', 'config', '--format', 'json'], { cwd: dirname(f), env: { PATH: process.env.PATH!, HOME: c.root }, encoding: 'utf8' }));
+    assert.equal(model.name, named.name, 'docker compose reads the same name');
+  }
+  assert.equal(withParsedNames(r, parseGlobalFlags(['-p', 'x', 'config']), new Map([[f, 'shop']])).name, 'x', '-p still wins');
 });

@@ -1,7 +1,7 @@
 // lib/compose/x-cilo.ts: the `x-cilo` key (DESIGN.md §3), validated with positions, merged across files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mentionsXCilo, NETWORK_NAME, readXCilo } from '../../lib/compose/x-cilo.ts';
+import { NETWORK_NAME, readXCilo } from '../../lib/compose/x-cilo.ts';
 import { parseComposeFile } from '../../lib/compose/yaml-file.ts';
 import { UserError } from '../../lib/errors/index.ts';
 
@@ -124,20 +124,8 @@ test('files with !reset / !override tags still yield their x-cilo', async () => 
   assert.deepEqual(got, { createShared: true });
 });
 
-test('mentionsXCilo: a column-0 x-cilo key only', () => {
-  assert.equal(mentionsXCilo('x-cilo:\n  project: a\n'), true);
-  assert.equal(mentionsXCilo('services: {}\nx-cilo:\n'), true);
-  assert.equal(mentionsXCilo('services: {}\r\nx-cilo: {project: a}\r\n'), true);
-  assert.equal(mentionsXCilo('x-cilo :\n'), true);
-  assert.equal(mentionsXCilo('"x-cilo":\n  project: a\n'), true, 'a quoted key is the same key');
-  assert.equal(mentionsXCilo("'x-cilo': {project: a}\n"), true);
-  assert.equal(mentionsXCilo('services: {}\n  "x-cilo": 1\n'), false, 'a quoted but indented key is not top level');
-  assert.equal(mentionsXCilo('x-cilo\n: 1\n'), false, 'the colon must be on the same line');
-  assert.equal(mentionsXCilo('services:\n  x-cilo:\n'), false, 'indented: not top level');
-  assert.equal(mentionsXCilo('# x-cilo:\n'), false);
-  assert.equal(mentionsXCilo('xx-cilo:\n'), false);
-  assert.equal(mentionsXCilo('x-cilo-extra:\n'), false);
-  assert.equal(mentionsXCilo('x-ciloo: 1\n'), false);
-  assert.equal(mentionsXCilo('services:\n  web:\n    image: x-cilo\n'), false);
-  assert.equal(mentionsXCilo(''), false);
+test('a compose file written in JSON yields its x-cilo, errors with positions', async () => {
+  assert.deepEqual(await xcilo('{\n  "services": {},\n  "x-cilo": {"project": "shop", "create-shared": true}\n}\n'), { project: 'shop', createShared: true });
+  const e = await xciloError('{"services": {},\n "x-cilo": {"shared-scope": "global"}}\n');
+  assert.match(e.message, /^\/p\/f1\.yml:2:29: x-cilo\.shared-scope must be local or swarm, not "global"$/);
 });

@@ -62,6 +62,15 @@ const LAYOUTS: Layout[] = [
   })),
   { name: 'a quoted x-cilo key', files: { 'compose.yaml': `"x-cilo": {}\n${PLAIN}` } },
   { name: 'x-cilo only in a comment', files: { 'compose.yaml': `# not x-cilo: plain\n${PLAIN}` } },
+  { name: 'comments, a directive and --- before the x-cilo key', files: { 'compose.yaml': `# c\n\n  # d\n%YAML 1.2\n---\n${XCILO}` } },
+  { name: 'a compose file in JSON with x-cilo', files: { 'compose.yaml': '{\n  "x-cilo": {},\n  "services": {"app": {"image": "x"}}\n}\n' } },
+  { name: 'a compose file in JSON, the name of a registered environment', files: { 'compose.yaml': '{"name": "reg", "services": {}}\n', 'home/.cilo/state.json': state('reg') } },
+  { name: 'a plain compose file in JSON', files: { 'compose.yaml': '{"services": {"app": {"image": "x"}}}\n' }, conservative: true },
+  { name: 'a whole document indented, with x-cilo', files: { 'compose.yaml': `  x-cilo: {}\n  services: {}\n` } },
+  { name: 'a byte-order mark before x-cilo', files: { 'compose.yaml': `\ufeff${XCILO}` } },
+  { name: 'an explicit ? x-cilo key', files: { 'compose.yaml': `${PLAIN}? x-cilo\n: {}\n` } },
+  { name: 'an anchor on the x-cilo key', files: { 'compose.yaml': `${PLAIN}&a x-cilo: {}\n` } },
+  { name: 'a quoted name: of a registered environment', files: { 'compose.yaml': `"name": reg\n${PLAIN}`, 'home/.cilo/state.json': state('reg') } },
   { name: 'a directory named compose.yaml', files: { 'compose.yaml': null, 'docker-compose.yml': XCILO }, conservative: true },
   { name: 'a dangling compose.yaml above a cilo project', files: { 'a/compose.yaml': '->nowhere', 'compose.yaml': XCILO }, cwd: 'a' },
   { name: 'only an override here, the cilo base file above', files: { 'a/compose.override.yaml': 'services: {}\n', 'compose.yaml': XCILO }, cwd: 'a' },
@@ -117,7 +126,7 @@ test('the front never runs docker compose itself for a command line the shim man
     const argv = l.argv ?? ['ps'];
     const front = execFileSync('env', ['-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), BIN_SHIM, ...argv], { cwd, encoding: 'utf8' }).trim();
     const home = env.CILO_HOME || join(env.HOME ?? '/nonexistent', '.cilo');
-    const node = decide(argv, cwd, env, home, () => undefined).mode;
+    const node = (await decide(argv, cwd, env, home, () => undefined)).mode;
     assert.ok(front === 'plain' || front === 'shim', `${l.name}: the front started ${front}`);
     if (node === 'managed') assert.equal(front, 'shim', `${l.name}: a managed command line must reach the shim`);
     if (front === 'shim' && node === 'passthrough') handedOver.push(l.name);
