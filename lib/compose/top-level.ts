@@ -49,7 +49,8 @@ export interface TopLevelKeys {
 
 /** Both keys read with the parser, for a file where keysStartLines does not hold. Throws on invalid YAML. */
 export async function readTopLevelKeys(file: string, text: string): Promise<TopLevelKeys> {
-  const [y, parsed] = await Promise.all([loadYaml(), parseComposeFile(file, text)]);
+  const parsed = await parseComposeFile(file, text);
+  const y = await loadYaml(); // already loaded by the parse
   const root = parsed.doc.contents;
   if (!y.isMap(root)) return { xcilo: false };
   const valueOf = (key: string) => root.items.find((p) => y.isScalar(p.key) && p.key.value === key);
