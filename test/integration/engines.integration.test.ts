@@ -19,7 +19,9 @@ const on2 = { ...process.env, DOCKER_HOST: E2 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Every environment name this file uses: the last test checks that none left anything on either engine. */
 const used: string[] = [];
-const names = (...prefixes: string[]) => prefixes.map((p) => uniqueName(p)).map((n) => (used.push(n), n));
+/** Unique environment names, one per prefix (a tuple of as many), removed on teardown. */
+const names = <P extends string[]>(...prefixes: P): { [K in keyof P]: string } =>
+  prefixes.map((p) => uniqueName(p)).map((n) => (used.push(n), n)) as { [K in keyof P]: string };
 
 const rig = (command: 'up' | 'down' | 'stop' | 'start') => execFileSync('bash', [join(ROOT, 'scripts', 'engine2.sh'), command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
 let rigUp = false;
