@@ -20,7 +20,12 @@ const CILO = join(ROOT, 'bin', 'cilo');
 const RUNS = Number(process.env.BENCH_RUNS || 11);
 // BENCH_SCALE: how many environments the scale figures bring up (default 200; 0 leaves them out).
 const home = mkdtempSync(join(tmpdir(), 'cilo-bench-'));
-const env: NodeJS.ProcessEnv = { ...process.env, CILO_HOME: join(home, 'home'), CILO_DNS_PORT: process.env.BENCH_DNS_PORT || String(await freeUdpPort()), NO_COLOR: '1' };
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  CILO_HOME: join(home, 'home'),
+  CILO_DNS_PORT: process.env.BENCH_DNS_PORT || String(await freeUdpPort()),
+  NO_COLOR: '1',
+};
 const rows: string[][] = [];
 /** Each figure goes to stderr as soon as it is measured (a run that fails later keeps what it had). */
 const record = (row: string[]) => {
@@ -58,7 +63,13 @@ function compare(label: string, plain: () => number, ours: () => number, runs = 
     o.push(ours());
   }
   const r = { plain: median(p), ours: median(o) };
-  record([label, fmt(r.plain), fmt(r.ours), `+${(r.ours - r.plain).toFixed(1)} ms`, `${(r.ours / r.plain).toFixed(2)}x`]);
+  record([
+    label,
+    fmt(r.plain),
+    fmt(r.ours),
+    `+${(r.ours - r.plain).toFixed(1)} ms`,
+    `${(r.ours / r.plain).toFixed(2)}x`,
+  ]);
   return r;
 }
 
@@ -75,8 +86,24 @@ function bigState(): State {
   for (let e = 0; e < 500; e++) {
     const services: State['hosts'][string]['environments'][string]['services'] = {};
     const net = `10.${224 + (e >> 8)}.${e & 255}`;
-    for (let s = 0; s < 5; s++) services[`s${s}`] = { name: `s${s}`, dns_name: `s${s}.b${e}.test`, ip: `${net}.${s + 2}`, addresses: [`${net}.${s + 2}`], replicas: 1 };
-    big.hosts.local!.environments[`p/b${e}`] = { name: `b${e}`, project: 'p', created_at: '', subnet: `${net}.0/24`, status: 'running', source: '/x', services, shared_networks: [] };
+    for (let s = 0; s < 5; s++)
+      services[`s${s}`] = {
+        name: `s${s}`,
+        dns_name: `s${s}.b${e}.test`,
+        ip: `${net}.${s + 2}`,
+        addresses: [`${net}.${s + 2}`],
+        replicas: 1,
+      };
+    big.hosts.local!.environments[`p/b${e}`] = {
+      name: `b${e}`,
+      project: 'p',
+      created_at: '',
+      subnet: `${net}.0/24`,
+      status: 'running',
+      source: '/x',
+      services,
+      shared_networks: [],
+    };
   }
   return big;
 }
@@ -89,7 +116,11 @@ async function main() {
   // Node's own start on this machine (what the shim pays when the front hands over), with and without the
   // NODE_EXTRA_CA_CERTS the front leaves out for it.
   const { NODE_EXTRA_CA_CERTS: _ca, ...noCa } = env;
-  compare('floor: node -e 0 (as the shim starts it)', () => time('docker', ['compose', 'version']), () => time('node', ['-e', '0'], ROOT, noCa));
+  compare(
+    'floor: node -e 0 (as the shim starts it)',
+    () => time('docker', ['compose', 'version']),
+    () => time('node', ['-e', '0'], ROOT, noCa),
+  );
 
   // Passthrough: projects that are not cilo's, where the shell front becomes `docker compose` itself. Also
   // from three directories below the project, and with a state file of 500 environments to look through.
@@ -99,13 +130,37 @@ async function main() {
   const bigHome = join(home, 'big-home');
   await updateState(bigHome, (s) => Object.assign(s, bigState()));
   const bigEnv = { ...env, CILO_HOME: bigHome };
-  compare('passthrough: version', () => time('docker', ['compose', 'version']), () => time(SHIM, ['version']));
-  compare('passthrough: config', () => time('docker', ['compose', 'config'], plainDir), () => time(SHIM, ['config'], plainDir));
-  compare('passthrough: ps', () => time('docker', ['compose', 'ps'], plainDir), () => time(SHIM, ['ps'], plainDir));
-  compare('passthrough: config, 3 directories below', () => time('docker', ['compose', 'config'], join(deep, 'a', 'b', 'c')), () => time(SHIM, ['config'], join(deep, 'a', 'b', 'c')));
-  compare('passthrough: ps, 500 environments in state', () => time('docker', ['compose', 'ps'], plainDir, bigEnv), () => time(SHIM, ['ps'], plainDir, bigEnv));
+  compare(
+    'passthrough: version',
+    () => time('docker', ['compose', 'version']),
+    () => time(SHIM, ['version']),
+  );
+  compare(
+    'passthrough: config',
+    () => time('docker', ['compose', 'config'], plainDir),
+    () => time(SHIM, ['config'], plainDir),
+  );
+  compare(
+    'passthrough: ps',
+    () => time('docker', ['compose', 'ps'], plainDir),
+    () => time(SHIM, ['ps'], plainDir),
+  );
+  compare(
+    'passthrough: config, 3 directories below',
+    () => time('docker', ['compose', 'config'], join(deep, 'a', 'b', 'c')),
+    () => time(SHIM, ['config'], join(deep, 'a', 'b', 'c')),
+  );
+  compare(
+    'passthrough: ps, 500 environments in state',
+    () => time('docker', ['compose', 'ps'], plainDir, bigEnv),
+    () => time(SHIM, ['ps'], plainDir, bigEnv),
+  );
   // A cilo project's config: the model cilo runs (the override given on stdin), not yet registered.
-  compare('managed: config of a cilo project', () => time('docker', ['compose', 'config'], webapp), () => time(SHIM, ['config'], webapp));
+  compare(
+    'managed: config of a cilo project',
+    () => time('docker', ['compose', 'config'], webapp),
+    () => time(SHIM, ['config'], webapp),
+  );
 
   // Managed up -d of the three-service fixture, from stopped, versus plain Compose on the same files.
   const upRuns = RUNS; // each pair is ~2 s; fewer pairs gave ratios from 1.08x to 1.31x between runs
@@ -118,7 +173,8 @@ async function main() {
     const override = join(env.CILO_HOME!, 'envs', ciloName, 'override.yml');
     compare(
       'managed: compose + override vs cilo',
-      () => upThenDown('docker', ['compose', '-f', join(webapp, 'compose.yaml'), '-f', override, '-p', ciloName], webapp),
+      () =>
+        upThenDown('docker', ['compose', '-f', join(webapp, 'compose.yaml'), '-f', override, '-p', ciloName], webapp),
       () => upThenDown(SHIM, ['-p', ciloName], webapp),
       upRuns,
     );
@@ -133,7 +189,11 @@ async function main() {
     const tiny = join(ROOT, 'fixtures', 'tiny');
     const many = Array.from({ length: 20 }, (_, i) => `benchmany${process.pid}x${i}`);
     const spawnUp = (n: string) =>
-      new Promise<void>((res, rej) => spawn(SHIM, ['-p', n, 'up', '-d'], { cwd: tiny, env, stdio: 'ignore' }).on('exit', (c) => (c === 0 ? res() : rej(new Error(`up ${n}: ${c}`)))));
+      new Promise<void>((res, rej) =>
+        spawn(SHIM, ['-p', n, 'up', '-d'], { cwd: tiny, env, stdio: 'ignore' }).on('exit', (c) =>
+          c === 0 ? res() : rej(new Error(`up ${n}: ${c}`)),
+        ),
+      );
     try {
       const tSeq = performance.now();
       for (const n of many) await spawnUp(n);
@@ -142,9 +202,17 @@ async function main() {
       const tPar = performance.now();
       await Promise.all(many.map(spawnUp));
       const par = performance.now() - tPar;
-      record(['managed: 20 envs up: serial (left), parallel (right)', fmt(seq), fmt(par), '', `${(seq / par).toFixed(2)}x faster in parallel`]);
+      record([
+        'managed: 20 envs up: serial (left), parallel (right)',
+        fmt(seq),
+        fmt(par),
+        '',
+        `${(seq / par).toFixed(2)}x faster in parallel`,
+      ]);
     } finally {
-      await Promise.all(many.map((n) => new Promise((r) => spawn(CILO, ['destroy', n], { env, stdio: 'ignore' }).on('exit', r))));
+      await Promise.all(
+        many.map((n) => new Promise((r) => spawn(CILO, ['destroy', n], { env, stdio: 'ignore' }).on('exit', r))),
+      );
     }
 
     // DNS: from `up` returning to the first correct answer from cilo's dnsmasq.
@@ -177,8 +245,23 @@ async function main() {
   const fake: State = emptyState();
   for (let e = 0; e < 200; e++) {
     const services: State['hosts'][string]['environments'][string]['services'] = {};
-    for (let s = 0; s < 5; s++) services[`s${s}`] = { name: `s${s}`, dns_name: `s${s}.e${e}.test`, addresses: [`10.230.${e}.${s + 2}`], replicas: 1 };
-    fake.hosts.local!.environments[`p/e${e}`] = { name: `e${e}`, project: 'p', created_at: '', subnet: `10.230.${e}.0/24`, status: 'running', source: '/x', services, shared_networks: [] };
+    for (let s = 0; s < 5; s++)
+      services[`s${s}`] = {
+        name: `s${s}`,
+        dns_name: `s${s}.e${e}.test`,
+        addresses: [`10.230.${e}.${s + 2}`],
+        replicas: 1,
+      };
+    fake.hosts.local!.environments[`p/e${e}`] = {
+      name: `e${e}`,
+      project: 'p',
+      created_at: '',
+      subnet: `10.230.${e}.0/24`,
+      status: 'running',
+      source: '/x',
+      services,
+      shared_networks: [],
+    };
   }
   await updateState(dnsHome, (s) => Object.assign(s, fake), { afterWrite: (s) => syncHostsDir(dnsHome, s) });
   const dnsEnv = { ...env, CILO_HOME: dnsHome, CILO_DNS_PORT: String(await freeUdpPort()) };
@@ -201,9 +284,14 @@ async function main() {
   const listTimes: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t1 = performance.now();
-    const r = spawnSync(CILO, ['list', '--json'], { env: bigEnv, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+    const r = spawnSync(CILO, ['list', '--json'], {
+      env: bigEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 << 20,
+    });
     listTimes.push(performance.now() - t1);
-    if (r.status !== 0 || (JSON.parse(String(r.stdout)) as { environments: unknown[] }).environments.length !== 500) throw new Error('cilo list --json failed');
+    if (r.status !== 0 || (JSON.parse(String(r.stdout)) as { environments: unknown[] }).environments.length !== 500)
+      throw new Error('cilo list --json failed');
   }
   record(['state: cilo list --json, 500 envs x 5', '', fmt(median(listTimes)), '', 'whole process']);
   const renders: number[] = [];
@@ -223,7 +311,9 @@ async function main() {
     { length: 20 },
     (_, i) =>
       new Promise<void>((res, rej) => {
-        const child = spawn('node', [worker, 'increment', lockHome20, String(i), '25'], { stdio: ['ignore', 'ignore', 'inherit'] });
+        const child = spawn('node', [worker, 'increment', lockHome20, String(i), '25'], {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
         child.on('exit', (code) => (code === 0 ? res() : rej(new Error(`worker ${i} exited ${code}`))));
       }),
   );
@@ -232,9 +322,16 @@ async function main() {
   writeFileSync(join(lockHome20, 'go'), '');
   await Promise.all(workers);
   const ms20 = performance.now() - t20;
-  const total = (JSON.parse(readFileSync(join(lockHome20, 'state.json'), 'utf8')) as { subnet_counter: number }).subnet_counter;
+  const total = (JSON.parse(readFileSync(join(lockHome20, 'state.json'), 'utf8')) as { subnet_counter: number })
+    .subnet_counter;
   if (total !== 500) throw new Error(`20 x 25 updates ended at ${total}`);
-  record(['state: 20 processes x 25 locked updates', '', fmt(ms20), '', `${Math.round(500 / (ms20 / 1000))} updates/s, none lost`]);
+  record([
+    'state: 20 processes x 25 locked updates',
+    '',
+    fmt(ms20),
+    '',
+    `${Math.round(500 / (ms20 / 1000))} updates/s, none lost`,
+  ]);
 
   // One locked state update (flock + fresh read + fsync'd atomic write), in process.
   const lockHome = join(home, 'lock-home');
@@ -243,8 +340,18 @@ async function main() {
   for (let i = 0; i < n; i++) await updateState(lockHome, (s) => void s.subnet_counter++);
   record(['state: one locked update', '', fmt((performance.now() - t0) / n), '', `${n} sequential updates`]);
 
-  const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...[['figure', 'docker compose', 'cilo', 'added', 'ratio / note'], ...rows].map((r) => (r[i] ?? '').length)));
-  for (const r of [['figure', 'docker compose', 'cilo', 'added', 'ratio / note'], ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  const widths = [0, 1, 2, 3, 4].map((i) =>
+    Math.max(
+      ...[['figure', 'docker compose', 'cilo', 'added', 'ratio / note'], ...rows].map((r) => (r[i] ?? '').length),
+    ),
+  );
+  for (const r of [['figure', 'docker compose', 'cilo', 'added', 'ratio / note'], ...rows])
+    console.log(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 main()

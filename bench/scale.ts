@@ -24,7 +24,11 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): 
   return new Promise((res) => spawn(cmd, args, { cwd, env, stdio: 'ignore' }).on('exit', (c) => res(c ?? 1)));
 }
 
-async function inWaves<T>(items: readonly T[], size: number, fn: (x: T) => Promise<number>): Promise<{ ms: number[]; failed: number }> {
+async function inWaves<T>(
+  items: readonly T[],
+  size: number,
+  fn: (x: T) => Promise<number>,
+): Promise<{ ms: number[]; failed: number }> {
   const ms: number[] = [];
   let failed = 0;
   for (let i = 0; i < items.length; i += size) {
@@ -59,20 +63,50 @@ export async function scale(o: ScaleOptions): Promise<void> {
     const up = await inWaves(names, o.wave, (n) => run(o.shim, ['-p', n, 'up', '-d'], dir, o.env));
     const total = performance.now() - t0;
     if (up.failed > 0) throw new Error(`${up.failed} of ${o.total} ups failed`);
-    o.row([`scale: ${o.total} envs (2 networks) up, ${o.wave} at a time`, '', fmt(total), '', `all ${o.total} up; ${(o.total / (total / 1000)).toFixed(1)} envs/s`]);
-    o.row([`scale: first wave (left) vs last wave (right)`, fmt(up.ms[0]!), fmt(up.ms.at(-1)!), '', `${(up.ms.at(-1)! / up.ms[0]!).toFixed(2)}x (target <= 1.5x)`]);
+    o.row([
+      `scale: ${o.total} envs (2 networks) up, ${o.wave} at a time`,
+      '',
+      fmt(total),
+      '',
+      `all ${o.total} up; ${(o.total / (total / 1000)).toFixed(1)} envs/s`,
+    ]);
+    o.row([
+      `scale: first wave (left) vs last wave (right)`,
+      fmt(up.ms[0]!),
+      fmt(up.ms.at(-1)!),
+      '',
+      `${(up.ms.at(-1)! / up.ms[0]!).toFixed(2)}x (target <= 1.5x)`,
+    ]);
     o.row([`scale: each wave, s`, '', '', '', up.ms.map((ms) => (ms / 1000).toFixed(1)).join(' ')]);
     const createAfter = networkCreate(o.env);
-    o.row([`engine: docker network create, before (left) and with ${o.total} envs up (right)`, fmt(createBefore), fmt(createAfter), '', `${(createAfter / createBefore).toFixed(2)}x (the engine's own growth)`]);
+    o.row([
+      `engine: docker network create, before (left) and with ${o.total} envs up (right)`,
+      fmt(createBefore),
+      fmt(createAfter),
+      '',
+      `${(createAfter / createBefore).toFixed(2)}x (the engine's own growth)`,
+    ]);
     const list: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t1 = performance.now();
-      const r = spawnSync(o.cilo, ['list', '--json'], { env: o.env, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+      const r = spawnSync(o.cilo, ['list', '--json'], {
+        env: o.env,
+        stdio: ['ignore', 'pipe', 'ignore'],
+        maxBuffer: 64 << 20,
+      });
       list.push(performance.now() - t1);
-      const listed = (JSON.parse(String(r.stdout)) as { environments: { name: string }[] }).environments.filter((e) => names.includes(e.name));
+      const listed = (JSON.parse(String(r.stdout)) as { environments: { name: string }[] }).environments.filter((e) =>
+        names.includes(e.name),
+      );
       if (listed.length !== o.total) throw new Error(`cilo list --json lists ${listed.length} of the ${o.total}`);
     }
-    o.row([`scale: cilo list --json, ${o.total} live envs`, '', fmt(list.sort((a, b) => a - b)[2]!), '', 'whole process, median of 5']);
+    o.row([
+      `scale: cilo list --json, ${o.total} live envs`,
+      '',
+      fmt(list.sort((a, b) => a - b)[2]!),
+      '',
+      'whole process, median of 5',
+    ]);
     const lookups: number[] = [];
     for (const n of names.slice(0, 20)) {
       const t1 = performance.now();
@@ -80,7 +114,13 @@ export async function scale(o: ScaleOptions): Promise<void> {
       lookups.push(performance.now() - t1);
       if (a.addresses.length !== 1) throw new Error(`db.${n}.test: no answer`);
     }
-    o.row([`scale: DNS lookup, ${o.total} live envs`, '', fmt(lookups.sort((a, b) => a - b)[10]!), '', 'median of 20 names']);
+    o.row([
+      `scale: DNS lookup, ${o.total} live envs`,
+      '',
+      fmt(lookups.sort((a, b) => a - b)[10]!),
+      '',
+      'median of 20 names',
+    ]);
   } finally {
     await inWaves(names, o.wave, (n) => run(o.cilo, ['destroy', n], dir, o.env));
   }

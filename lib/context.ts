@@ -52,7 +52,11 @@ export interface Context {
   writeStderr(text: string): void;
 }
 
-export function stderrLogger(prog: string, write: (s: string) => void, paintWarn: (s: string) => string = (s) => s): Logger {
+export function stderrLogger(
+  prog: string,
+  write: (s: string) => void,
+  paintWarn: (s: string) => string = (s) => s,
+): Logger {
   return {
     info: (m) => write(`${prog}: ${m}\n`),
     warn: (m) => write(`${prog}: ${paintWarn('warning:')} ${m}\n`),
@@ -81,7 +85,13 @@ export function createContext(p: ContextParts): Context {
   const engine = engineFrom(p.processEnv, p.contextFlag, () => currentContext(p.processEnv, p.host.userHome));
   const env = p.contextFlag ? envFor(p.processEnv, engine.endpoint) : p.processEnv;
   const explicit = p.contextFlag !== undefined;
-  return { ...p, engine: { ...engine, explicit }, docker: new Docker(env, p.runner, engine.name), store: new StateStore(p.home, locks), locks };
+  return {
+    ...p,
+    engine: { ...engine, explicit },
+    docker: new Docker(env, p.runner, engine.name),
+    store: new StateStore(p.home, locks),
+    locks,
+  };
 }
 
 /**
@@ -90,8 +100,15 @@ export function createContext(p: ContextParts): Context {
  */
 export function onEngine(ctx: Context, name: string, endpoint: Endpoint | undefined): Context {
   if (name === ctx.engine.name) return ctx;
-  const ep = endpoint && (endpoint.docker_host || endpoint.context) ? endpoint : { context: name === LOCAL_ENGINE ? 'default' : name };
-  return { ...ctx, engine: { name, endpoint: ep, explicit: false }, docker: new Docker(envFor(ctx.processEnv, ep), ctx.runner, name) };
+  const ep =
+    endpoint && (endpoint.docker_host || endpoint.context)
+      ? endpoint
+      : { context: name === LOCAL_ENGINE ? 'default' : name };
+  return {
+    ...ctx,
+    engine: { name, endpoint: ep, explicit: false },
+    docker: new Docker(envFor(ctx.processEnv, ep), ctx.runner, name),
+  };
 }
 
 function userName(env: NodeJS.ProcessEnv): string {
@@ -139,7 +156,13 @@ export function logicalCwd(env: NodeJS.ProcessEnv = process.env): string {
  * The context of this process. Parses the settings: a bad one is a UserError naming the variable. `env` and
  * `runner`: the environment and runner the shim restored from the front (lib/shim/handover.ts).
  */
-export function contextFromProcess(log: Logger, writeStderr: (s: string) => void, env: NodeJS.ProcessEnv = process.env, runner: ProcessRunner = processRunner, contextFlag?: string): Context {
+export function contextFromProcess(
+  log: Logger,
+  writeStderr: (s: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+  runner: ProcessRunner = processRunner,
+  contextFlag?: string,
+): Context {
   return createContext({
     cwd: logicalCwd(env),
     processEnv: env,

@@ -55,12 +55,23 @@ function bad(name: string, text: string, problem: string, hint: string): UserErr
 export function parsePool(vars: Vars): PoolConfig {
   const poolText = value(vars, 'CILO_SUBNET_POOL') ?? DEFAULTS.pool;
   const pool = parseCidr(poolText);
-  if (!pool) throw bad('CILO_SUBNET_POOL', poolText, 'is not an IPv4 network in CIDR form', `use e.g. ${DEFAULTS.pool} (host bits zero)`);
+  if (!pool)
+    throw bad(
+      'CILO_SUBNET_POOL',
+      poolText,
+      'is not an IPv4 network in CIDR form',
+      `use e.g. ${DEFAULTS.pool} (host bits zero)`,
+    );
   const prefixText = value(vars, 'CILO_SUBNET_PREFIX') ?? String(DEFAULTS.prefix);
   const prefix = Number(prefixText.replace(/^\//, ''));
   // /28 leaves 16 addresses: network, gateway, broadcast, a few static ones and a dynamic range.
   if (!/^\/?\d+$/.test(prefixText) || prefix < pool.prefix || prefix > 28)
-    throw bad('CILO_SUBNET_PREFIX', prefixText, `must be an integer between ${pool.prefix} (the pool's) and 28`, `the default is ${DEFAULTS.prefix}`);
+    throw bad(
+      'CILO_SUBNET_PREFIX',
+      prefixText,
+      `must be an integer between ${pool.prefix} (the pool's) and 28`,
+      `the default is ${DEFAULTS.prefix}`,
+    );
   return { pool, prefix };
 }
 
@@ -68,7 +79,12 @@ function parseNetworkPrefix(vars: Vars, pool: PoolConfig): number {
   const text = value(vars, 'CILO_NETWORK_PREFIX') ?? String(DEFAULTS.networkPrefix);
   const prefix = Number(text.replace(/^\//, ''));
   if (!/^\/?\d+$/.test(text) || prefix < pool.pool.prefix || prefix > 28)
-    throw bad('CILO_NETWORK_PREFIX', text, `must be an integer between ${pool.pool.prefix} (the pool's) and 28`, `the default is ${DEFAULTS.networkPrefix}`);
+    throw bad(
+      'CILO_NETWORK_PREFIX',
+      text,
+      `must be an integer between ${pool.pool.prefix} (the pool's) and 28`,
+      `the default is ${DEFAULTS.networkPrefix}`,
+    );
   return prefix;
 }
 
@@ -77,7 +93,12 @@ function parseLockTimeout(vars: Vars): number {
   if (text === undefined) return DEFAULTS.lockTimeoutSeconds * 1000;
   const seconds = Number(text);
   if (!/^\s*[\d.]+\s*$/.test(text) || !Number.isFinite(seconds))
-    throw bad('CILO_LOCK_TIMEOUT', text, 'is not a number of seconds', `use e.g. ${DEFAULTS.lockTimeoutSeconds} (0 means: do not wait)`);
+    throw bad(
+      'CILO_LOCK_TIMEOUT',
+      text,
+      'is not a number of seconds',
+      `use e.g. ${DEFAULTS.lockTimeoutSeconds} (0 means: do not wait)`,
+    );
   return seconds * 1000;
 }
 
@@ -85,7 +106,12 @@ function parseDnsPort(vars: Vars): number {
   const text = value(vars, 'CILO_DNS_PORT') ?? String(DEFAULTS.dnsPort);
   const port = Number(text);
   if (!/^\d+$/.test(text) || port < 1 || port > 65535)
-    throw bad('CILO_DNS_PORT', text, 'is not a port number', `use a number between 1 and 65535 (default ${DEFAULTS.dnsPort})`);
+    throw bad(
+      'CILO_DNS_PORT',
+      text,
+      'is not a port number',
+      `use a number between 1 and 65535 (default ${DEFAULTS.dnsPort})`,
+    );
   return port;
 }
 
@@ -96,7 +122,12 @@ function parseDnsEnabled(vars: Vars): boolean {
   const text = value(vars, 'CILO_DNS');
   if (text === undefined || ON.has(text)) return true;
   if (OFF.has(text)) return false;
-  throw bad('CILO_DNS', text, 'is neither on nor off', 'use CILO_DNS=off to run without host DNS; leave it unset otherwise');
+  throw bad(
+    'CILO_DNS',
+    text,
+    'is neither on nor off',
+    'use CILO_DNS=off to run without host DNS; leave it unset otherwise',
+  );
 }
 
 /** Every setting, validated: a bad value is a user error naming the variable, raised before any work. */
@@ -106,7 +137,12 @@ export function parseSettings(vars: Vars): Settings {
   try {
     suffix = validateSuffix(suffixText);
   } catch (e) {
-    throw bad('CILO_DNS_SUFFIX', suffixText, 'is not a DNS suffix', (e as UserError).hint ?? `use e.g. ${DEFAULTS.dnsSuffix}`);
+    throw bad(
+      'CILO_DNS_SUFFIX',
+      suffixText,
+      'is not a DNS suffix',
+      (e as UserError).hint ?? `use e.g. ${DEFAULTS.dnsSuffix}`,
+    );
   }
   const pool = parsePool(vars);
   return {

@@ -31,6 +31,8 @@ await build({
   splitting: true,
   format: 'esm',
   // yaml is CommonJS and requires Node built-ins; an ESM bundle has no `require` unless we make one.
-  banner: { js: "import { createRequire as __ciloCreateRequire } from 'node:module'; const require = __ciloCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __ciloCreateRequire } from 'node:module'; const require = __ciloCreateRequire(import.meta.url);",
+  },
   chunkNames: 'chunks/[name]-[hash]',
 });

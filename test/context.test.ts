@@ -13,7 +13,9 @@ import { flockHolder } from './helpers.ts';
 import { fakeContext, fakeRunner } from './fakes.ts';
 
 test('the state, network and DNS-server locks all wait CILO_LOCK_TIMEOUT, then fail naming the lock', async (t) => {
-  const ctx = fakeContext(t, fakeRunner(() => ({ code: 1, stderr: 'Error: No such network: x\n' })).runner, { settings: { lockTimeoutMs: parseSettings({ CILO_LOCK_TIMEOUT: '0.3' }).lockTimeoutMs } });
+  const ctx = fakeContext(t, fakeRunner(() => ({ code: 1, stderr: 'Error: No such network: x\n' })).runner, {
+    settings: { lockTimeoutMs: parseSettings({ CILO_LOCK_TIMEOUT: '0.3' }).lockTimeoutMs },
+  });
   assert.equal(ctx.locks.timeoutMs, 300);
   mkdirSync(dnsDir(ctx.home), { recursive: true });
   mkdirSync(join(ctx.home, 'locks'), { recursive: true });
@@ -26,7 +28,12 @@ test('the state, network and DNS-server locks all wait CILO_LOCK_TIMEOUT, then f
   ];
   for (const [i, [what, attempt]] of attempts.entries()) {
     const started = Date.now();
-    await assert.rejects(attempt(), (e: unknown) => e instanceof UserError && e.message.includes(locks[i]!) && /timed out after 0\.3 s/.test(e.message), what);
+    await assert.rejects(
+      attempt(),
+      (e: unknown) =>
+        e instanceof UserError && e.message.includes(locks[i]!) && /timed out after 0\.3 s/.test(e.message),
+      what,
+    );
     const waited = Date.now() - started;
     assert.ok(waited >= 250 && waited < 5000, `${what} waited ${waited} ms`);
   }

@@ -11,7 +11,10 @@ import { parseSettings, type Settings } from '../lib/settings.ts';
 import { tempDir } from './helpers.ts';
 
 /** A runner that answers `docker ARGS` from a function (given the environment too) and records the calls. */
-export function fakeRunner(answer: (args: readonly string[], env: NodeJS.ProcessEnv) => Partial<RunResult>, exec?: (args: readonly string[]) => ExecResult) {
+export function fakeRunner(
+  answer: (args: readonly string[], env: NodeJS.ProcessEnv) => Partial<RunResult>,
+  exec?: (args: readonly string[]) => ExecResult,
+) {
   const calls: string[][] = [];
   const runner: ProcessRunner = {
     async run(cmd, args, opts) {
@@ -63,16 +66,30 @@ export class FakeEngine {
   composeConfig?: object;
   composeVersion = '2.26.1';
   /** What `docker info` says: the engine's ID and its swarm role. */
-  info = { id: 'FAKE:ENGINE', architecture: 'x86_64', swarm: 'inactive', nodeId: '', manager: false, managers: [] as string[] };
+  info = {
+    id: 'FAKE:ENGINE',
+    architecture: 'x86_64',
+    swarm: 'inactive',
+    nodeId: '',
+    manager: false,
+    managers: [] as string[],
+  };
   onCompose: (args: readonly string[]) => ExecResult = () => ({ code: 0, signal: null });
   /** Other engines, by the DOCKER_HOST that reaches them (`null`: one that does not answer). */
   others: Record<string, FakeEngine | null> = {};
   private next = 1;
-  readonly fake = fakeRunner((args, env) => this.route(args, env), (args) => this.onCompose(args));
+  readonly fake = fakeRunner(
+    (args, env) => this.route(args, env),
+    (args) => this.onCompose(args),
+  );
 
   private route(args: readonly string[], env: NodeJS.ProcessEnv): Partial<RunResult> {
     const other = env.DOCKER_HOST ? this.others[env.DOCKER_HOST] : undefined;
-    if (other === null) return { code: 1, stderr: `Cannot connect to the Docker daemon at ${env.DOCKER_HOST}. Is the docker daemon running?\n` };
+    if (other === null)
+      return {
+        code: 1,
+        stderr: `Cannot connect to the Docker daemon at ${env.DOCKER_HOST}. Is the docker daemon running?\n`,
+      };
     return (other ?? this).answer(args);
   }
 
@@ -81,13 +98,31 @@ export class FakeEngine {
   }
 
   addNetwork(name: string, subnet: string, labels: Record<string, string> = {}, scope = 'local'): FakeNetwork {
-    const n = { Id: `net${this.next++}`, Name: name, Scope: scope, Labels: labels, IPAM: { Config: subnet ? [{ Subnet: subnet }] : [] }, Containers: {} };
+    const n = {
+      Id: `net${this.next++}`,
+      Name: name,
+      Scope: scope,
+      Labels: labels,
+      IPAM: { Config: subnet ? [{ Subnet: subnet }] : [] },
+      Containers: {},
+    };
     this.networks.push(n);
     return n;
   }
 
-  addContainer(name: string, labels: Record<string, string>, networks: Record<string, string>, running = true): FakeContainer {
-    const c = { Id: `c${this.next++}`, Name: `/${name}`, State: { Running: running }, Config: { Labels: labels }, NetworkSettings: { Networks: {} as Record<string, { IPAddress: string }> } };
+  addContainer(
+    name: string,
+    labels: Record<string, string>,
+    networks: Record<string, string>,
+    running = true,
+  ): FakeContainer {
+    const c = {
+      Id: `c${this.next++}`,
+      Name: `/${name}`,
+      State: { Running: running },
+      Config: { Labels: labels },
+      NetworkSettings: { Networks: {} as Record<string, { IPAddress: string }> },
+    };
     for (const [net, ip] of Object.entries(networks)) {
       c.NetworkSettings.Networks[net] = { IPAddress: ip };
       const n = this.networks.find((x) => x.Name === net);
@@ -105,23 +140,41 @@ export class FakeEngine {
     const json = (xs: object[]) => ({ stdout: xs.map((x) => JSON.stringify(x)).join('\n') + (xs.length ? '\n' : '') });
     const [a0, a1] = args;
     if (a0 === 'compose' && args.includes('version')) return { stdout: `${this.composeVersion}\n` };
-    if (a0 === 'compose' && args.includes('config')) return { stdout: JSON.stringify(this.composeConfig ?? { services: {} }) };
+    if (a0 === 'compose' && args.includes('config'))
+      return { stdout: JSON.stringify(this.composeConfig ?? { services: {} }) };
     if (a0 === 'compose') return {};
     if (a0 === 'info') {
       const i = this.info;
-      return { stdout: [i.id, i.architecture, i.swarm, i.nodeId, String(i.manager), i.managers.map((m) => `${m},`).join('')].join('\t') + '\n' };
+      return {
+        stdout:
+          [i.id, i.architecture, i.swarm, i.nodeId, String(i.manager), i.managers.map((m) => `${m},`).join('')].join(
+            '\t',
+          ) + '\n',
+      };
     }
     if (a0 === 'network' && a1 === 'ls') {
       const line = (n: FakeNetwork) => (args.includes('--format') ? `${n.Id}\t${n.Name}` : n.Id);
-      return { stdout: this.networks.filter((n) => filtersOf(args).every((f) => labelMatch(n.Labels, f))).map((n) => line(n) + '\n').join('') };
+      return {
+        stdout: this.networks
+          .filter((n) => filtersOf(args).every((f) => labelMatch(n.Labels, f)))
+          .map((n) => line(n) + '\n')
+          .join(''),
+      };
     }
     if (a0 === 'network' && a1 === 'inspect') {
       const refs = args.slice(4);
       const found = refs.map((r) => this.network(r)).filter((n): n is FakeNetwork => n !== undefined);
-      return { ...json(found), ...(found.length < refs.length ? { code: 1, stderr: `Error: No such network: ${refs.find((r) => !this.network(r))}\n` } : {}) };
+      return {
+        ...json(found),
+        ...(found.length < refs.length
+          ? { code: 1, stderr: `Error: No such network: ${refs.find((r) => !this.network(r))}\n` }
+          : {}),
+      };
     }
     if (a0 === 'network' && a1 === 'create') {
-      const labels = Object.fromEntries(filtersOf(args.map((x) => (x === '--label' ? '--filter' : x))).map((l) => l.split('=') as [string, string]));
+      const labels = Object.fromEntries(
+        filtersOf(args.map((x) => (x === '--label' ? '--filter' : x))).map((l) => l.split('=') as [string, string]),
+      );
       this.addNetwork(args.at(-1)!, args[args.indexOf('--subnet') + 1]!, labels);
       return {};
     }
@@ -133,7 +186,13 @@ export class FakeEngine {
     if (a0 === 'ps') {
       const matching = this.containers.filter((c) => filtersOf(args).every((f) => labelMatch(c.Config.Labels, f)));
       if (!args.includes('--format')) return { stdout: matching.map((c) => c.Id + '\n').join('') };
-      const line = (c: FakeContainer) => [c.Id, c.State.Running ? 'running' : 'exited', c.Config.Labels['com.docker.compose.service'] ?? '', c.Config.Labels['com.docker.compose.oneoff'] ?? ''].join('\t');
+      const line = (c: FakeContainer) =>
+        [
+          c.Id,
+          c.State.Running ? 'running' : 'exited',
+          c.Config.Labels['com.docker.compose.service'] ?? '',
+          c.Config.Labels['com.docker.compose.oneoff'] ?? '',
+        ].join('\t');
       return { stdout: matching.map((c) => line(c) + '\n').join('') };
     }
     if (a0 === 'inspect') return json(this.containers.filter((c) => args.includes(c.Id)));
@@ -147,7 +206,11 @@ export class FakeEngine {
 }
 
 /** A context over a fake runner, with its own CILO_HOME (DNS off unless asked). */
-export function fakeContext(t: TestContext, runner: ProcessRunner, over: { settings?: Partial<Settings>; cwd?: string } = {}): Context & { logged: string[] } {
+export function fakeContext(
+  t: TestContext,
+  runner: ProcessRunner,
+  over: { settings?: Partial<Settings>; cwd?: string } = {},
+): Context & { logged: string[] } {
   const dir = tempDir(t);
   const home = join(dir, 'home');
   mkdirSync(home, { mode: 0o700 });

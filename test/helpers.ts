@@ -50,7 +50,13 @@ export interface CiloEnv {
 export async function ciloEnv(t: TestContext, extra: NodeJS.ProcessEnv = {}): Promise<CiloEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'cilo-test-'));
   const home = join(dir, 'home');
-  const env: NodeJS.ProcessEnv = { ...process.env, CILO_HOME: home, CILO_DNS_PORT: String(await freePort()), NO_COLOR: '1', ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CILO_HOME: home,
+    CILO_DNS_PORT: String(await freePort()),
+    NO_COLOR: '1',
+    ...extra,
+  };
   delete env.FORCE_COLOR;
   t.after(() => {
     try {
@@ -66,12 +72,17 @@ export async function ciloEnv(t: TestContext, extra: NodeJS.ProcessEnv = {}): Pr
 export function engineEnv(endpoint: { docker_host?: string; context?: string } | undefined): NodeJS.ProcessEnv {
   const { DOCKER_HOST: _h, DOCKER_CONTEXT: _c, ...rest } = process.env;
   if (endpoint?.docker_host) return { ...rest, DOCKER_HOST: endpoint.docker_host };
-  return endpoint?.context && endpoint.context !== 'default' ? { ...rest, DOCKER_CONTEXT: endpoint.context } : process.env;
+  return endpoint?.context && endpoint.context !== 'default'
+    ? { ...rest, DOCKER_CONTEXT: endpoint.context }
+    : process.env;
 }
 
 /** Kills the home's dnsmasq and removes the Docker objects of the environments in its state, on every engine. */
 export function cleanupHome(home: string): void {
-  let hosts: { environments?: Record<string, { name: string }>; engine?: { docker_host?: string; context?: string } }[] = [];
+  let hosts: {
+    environments?: Record<string, { name: string }>;
+    engine?: { docker_host?: string; context?: string };
+  }[] = [];
   try {
     hosts = Object.values(JSON.parse(readFileSync(join(home, 'state.json'), 'utf8')).hosts ?? {});
   } catch {
@@ -84,7 +95,10 @@ export function cleanupHome(home: string): void {
       // already gone
     }
   }
-  const engines = hosts.map((h) => ({ names: Object.values(h.environments ?? {}).map((e) => e.name), env: engineEnv(h.engine) }));
+  const engines = hosts.map((h) => ({
+    names: Object.values(h.environments ?? {}).map((e) => e.name),
+    env: engineEnv(h.engine),
+  }));
   // Containers on every engine first: an overlay network cannot go while another engine's container is on it.
   for (const e of engines) removeContainers(e.names, e.env);
   for (const e of engines) sweepEnvironments(e.names, e.env);
@@ -94,7 +108,14 @@ export function cleanupHome(home: string): void {
 export function removeDockerObjects(name: string, env: NodeJS.ProcessEnv = process.env): void {
   const sh = (args: string[]) => {
     try {
-      return execFileSync('docker', args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 }).split('\n').filter(Boolean);
+      return execFileSync('docker', args, {
+        encoding: 'utf8',
+        env,
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 20_000,
+      })
+        .split('\n')
+        .filter(Boolean);
     } catch {
       return [];
     }
@@ -145,7 +166,13 @@ export const ciloCompose = (args: string[], opts: Options & { env: NodeJS.Proces
 
 /** `docker compose ...` itself, for side-by-side comparisons. */
 export async function dockerCompose(args: string[], opts: Options & { env: NodeJS.ProcessEnv }): Promise<RunResult> {
-  const r = await execa('docker', ['compose', ...args], { reject: false, extendEnv: false, stdin: 'ignore', timeout: 120_000, ...opts });
+  const r = await execa('docker', ['compose', ...args], {
+    reject: false,
+    extendEnv: false,
+    stdin: 'ignore',
+    timeout: 120_000,
+    ...opts,
+  });
   return { exitCode: r.exitCode, signal: r.signal, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -165,7 +192,9 @@ export function composeInstalled(): boolean {
   }
   if (composeChecked) return true;
   if (process.env.CILO_SKIP_INTEGRATION === '1' && !process.env.CI) return false;
-  throw new Error('these tests need Docker Compose v2: run scripts/setup-host.sh (or set CILO_SKIP_INTEGRATION=1 on a laptop)');
+  throw new Error(
+    'these tests need Docker Compose v2: run scripts/setup-host.sh (or set CILO_SKIP_INTEGRATION=1 on a laptop)',
+  );
 }
 
 export function requireCompose(t: TestContext): boolean {
@@ -217,7 +246,9 @@ export function requireDocker(t: TestContext): boolean {
     t.skip('no Docker engine (CILO_SKIP_INTEGRATION=1)');
     return false;
   }
-  throw new Error('integration tests need a Docker engine with the cilo-fixture:busybox image: run scripts/setup-host.sh (or set CILO_SKIP_INTEGRATION=1 on a laptop)');
+  throw new Error(
+    'integration tests need a Docker engine with the cilo-fixture:busybox image: run scripts/setup-host.sh (or set CILO_SKIP_INTEGRATION=1 on a laptop)',
+  );
 }
 
 export function docker(args: string[]): string {
@@ -244,7 +275,11 @@ export function fakeDocker(t: TestContext): string {
   const dir = tempDir(t, 'cilo-fake-docker-');
   // A sh launcher: `node -- script ARGS` keeps Node 20 from reading `--env-file X` among ARGS as its own
   // option (nodejs/node#54232: it exits 9 when X does not exist).
-  writeFileSync(join(dir, 'docker'), `#!/bin/sh\nexec '${process.execPath}' -- '${join(dir, 'fake-docker.cjs')}' "$@"\n`, { mode: 0o755 });
+  writeFileSync(
+    join(dir, 'docker'),
+    `#!/bin/sh\nexec '${process.execPath}' -- '${join(dir, 'fake-docker.cjs')}' "$@"\n`,
+    { mode: 0o755 },
+  );
   const script = `const fs = require('fs');
 const path = require('path');
 const e = process.env;
@@ -303,7 +338,9 @@ export function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number
     const req = httpRequest(url, { timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within ${timeoutMs} ms`)));
@@ -330,7 +367,9 @@ export async function httpBody(url: string, timeoutMs = 10_000): Promise<string>
 /** `docker ARGS` with lines of output, [] when it fails (for cleanup and "is it gone?" checks). */
 export function dockerLines(args: string[], env: NodeJS.ProcessEnv = process.env): string[] {
   try {
-    return execFileSync('docker', args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 }).split('\n').filter(Boolean);
+    return execFileSync('docker', args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 })
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return [];
   }
@@ -347,7 +386,11 @@ export interface DigAnswer {
 
 /** `dig @127.0.0.1 -p PORT NAME A`: the answer's status and its A records. */
 export async function dig(name: string, port: number): Promise<DigAnswer> {
-  const r = await execa('dig', ['@127.0.0.1', '-p', String(port), '+time=1', '+tries=2', '+noall', '+comments', '+answer', name, 'A'], { reject: false });
+  const r = await execa(
+    'dig',
+    ['@127.0.0.1', '-p', String(port), '+time=1', '+tries=2', '+noall', '+comments', '+answer', name, 'A'],
+    { reject: false },
+  );
   const out = String(r.stdout);
   const status = /status: ([A-Z]+)/.exec(out)?.[1] ?? 'TIMEOUT';
   const addresses = out
@@ -361,15 +404,26 @@ export async function dig(name: string, port: number): Promise<DigAnswer> {
 }
 
 /** An HTTP GET of http://ADDRESS/ sent with `Host: HOSTNAME` (a name resolved by the test itself). */
-export function httpGetVia(address: string, hostname: string, timeoutMs = 3000): Promise<{ status: number; body: string }> {
+export function httpGetVia(
+  address: string,
+  hostname: string,
+  timeoutMs = 3000,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolvePromise, reject) => {
-    const req = httpRequest({ host: address, port: 80, path: '/', headers: { Host: hostname }, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET http://${address}/ (Host: ${hostname}): no answer within ${timeoutMs} ms`)));
+    const req = httpRequest(
+      { host: address, port: 80, path: '/', headers: { Host: hostname }, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () =>
+      req.destroy(new Error(`GET http://${address}/ (Host: ${hostname}): no answer within ${timeoutMs} ms`)),
+    );
     req.on('error', reject);
     req.end();
   });
@@ -377,7 +431,14 @@ export function httpGetVia(address: string, hostname: string, timeoutMs = 3000):
 
 /** The id of the (first) container of a compose project's service, or throws. */
 export function containerOf(project: string, service: string): string {
-  const ids = dockerLines(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`, '--filter', `label=com.docker.compose.service=${service}`]);
+  const ids = dockerLines([
+    'ps',
+    '-aq',
+    '--filter',
+    `label=com.docker.compose.project=${project}`,
+    '--filter',
+    `label=com.docker.compose.service=${service}`,
+  ]);
   if (ids.length === 0) throw new Error(`no container for service ${service} of project ${project}`);
   return ids[0]!;
 }
@@ -419,7 +480,10 @@ export function dnsmasqPidsOf(home: string): number[] {
 export function waitForLine(child: ChildProcess, prefix: string, timeoutMs = 10_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let buf = '';
-    const timer = setTimeout(() => reject(new Error(`no "${prefix}" line from child within ${timeoutMs} ms (got ${JSON.stringify(buf)})`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no "${prefix}" line from child within ${timeoutMs} ms (got ${JSON.stringify(buf)})`)),
+      timeoutMs,
+    );
     child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
       const line = buf.split('\n').find((l) => l.startsWith(prefix));
@@ -437,7 +501,10 @@ export function waitForLine(child: ChildProcess, prefix: string, timeoutMs = 10_
 
 /** `flock` holds lockFile for `seconds` in its own process group; killed by group id on teardown. */
 export async function flockHolder(t: TestContext, lockFile: string, seconds: number): Promise<ChildProcess> {
-  const child = spawn('flock', ['-x', lockFile, 'sh', '-c', `echo locked; sleep ${seconds}`], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('flock', ['-x', lockFile, 'sh', '-c', `echo locked; sleep ${seconds}`], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   t.after(() => {
     try {
       process.kill(-child.pid!, 'SIGKILL');

@@ -15,31 +15,69 @@ const userError = throwsUserError;
 
 test('defaults', () => {
   const s = parseSettings({});
-  assert.deepEqual(s, { pool: { pool: cidr('10.224.0.0/14'), prefix: 24 }, networkPrefix: 26, lockTimeoutMs: 30_000, dns: { enabled: true, port: 5354, suffix: 'test' }, debug: false });
-  assert.deepEqual(parseSettings({ CILO_SUBNET_POOL: '', CILO_LOCK_TIMEOUT: '', CILO_DNS_PORT: '', CILO_DNS_SUFFIX: '', CILO_DNS: '' }), s, 'an empty variable is unset');
+  assert.deepEqual(s, {
+    pool: { pool: cidr('10.224.0.0/14'), prefix: 24 },
+    networkPrefix: 26,
+    lockTimeoutMs: 30_000,
+    dns: { enabled: true, port: 5354, suffix: 'test' },
+    debug: false,
+  });
+  assert.deepEqual(
+    parseSettings({
+      CILO_SUBNET_POOL: '',
+      CILO_LOCK_TIMEOUT: '',
+      CILO_DNS_PORT: '',
+      CILO_DNS_SUFFIX: '',
+      CILO_DNS: '',
+    }),
+    s,
+    'an empty variable is unset',
+  );
 });
 
 test('parsePool: defaults and valid settings', () => {
   assert.deepEqual(parsePool({}), { pool: cidr('10.224.0.0/14'), prefix: 24 });
-  assert.deepEqual(parsePool({ CILO_SUBNET_POOL: '', CILO_SUBNET_PREFIX: '' }), { pool: cidr('10.224.0.0/14'), prefix: 24 });
-  assert.deepEqual(parsePool({ CILO_SUBNET_POOL: '172.30.0.0/20', CILO_SUBNET_PREFIX: '26' }), { pool: cidr('172.30.0.0/20'), prefix: 26 });
+  assert.deepEqual(parsePool({ CILO_SUBNET_POOL: '', CILO_SUBNET_PREFIX: '' }), {
+    pool: cidr('10.224.0.0/14'),
+    prefix: 24,
+  });
+  assert.deepEqual(parsePool({ CILO_SUBNET_POOL: '172.30.0.0/20', CILO_SUBNET_PREFIX: '26' }), {
+    pool: cidr('172.30.0.0/20'),
+    prefix: 26,
+  });
   assert.deepEqual(parsePool({ CILO_SUBNET_PREFIX: '/25' }), { pool: cidr('10.224.0.0/14'), prefix: 25 });
-  assert.equal(parsePool({ CILO_SUBNET_POOL: '10.9.0.0/24', CILO_SUBNET_PREFIX: '24' }).prefix, 24, 'prefix equal to the pool: one subnet');
+  assert.equal(
+    parsePool({ CILO_SUBNET_POOL: '10.9.0.0/24', CILO_SUBNET_PREFIX: '24' }).prefix,
+    24,
+    'prefix equal to the pool: one subnet',
+  );
   assert.equal(parsePool({ CILO_SUBNET_PREFIX: '28' }).prefix, 28);
 });
 
 test('parsePool: invalid settings are errors naming the variable', () => {
   for (const p of ['10.224.0.1/16', 'fd00::/8', '10.224.0.0', 'ten/8', '10.224.0.0/33'])
-    userError(() => parsePool({ CILO_SUBNET_POOL: p }), new RegExp(`CILO_SUBNET_POOL=${JSON.stringify(p).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    userError(
+      () => parsePool({ CILO_SUBNET_POOL: p }),
+      new RegExp(`CILO_SUBNET_POOL=${JSON.stringify(p).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`),
+    );
   for (const p of ['29', '32', '15', 'abc', '24.5', '-24'])
-    userError(() => parsePool({ CILO_SUBNET_POOL: '10.224.0.0/16', CILO_SUBNET_PREFIX: p }), /CILO_SUBNET_PREFIX=.* must be an integer between 16 \(the pool's\) and 28/);
+    userError(
+      () => parsePool({ CILO_SUBNET_POOL: '10.224.0.0/16', CILO_SUBNET_PREFIX: p }),
+      /CILO_SUBNET_PREFIX=.* must be an integer between 16 \(the pool's\) and 28/,
+    );
   userError(() => parsePool({ CILO_SUBNET_POOL: '10.9.0.0/24', CILO_SUBNET_PREFIX: '23' }), /between 24/);
 });
 
 test('CILO_NETWORK_PREFIX: the size of the other project networks, within the pool', () => {
   assert.equal(parseSettings({ CILO_NETWORK_PREFIX: '27' }).networkPrefix, 27);
-  userError(() => parseSettings({ CILO_NETWORK_PREFIX: '29' }), /^CILO_NETWORK_PREFIX="29" must be an integer between 14 \(the pool's\) and 28/);
-  userError(() => parseSettings({ CILO_SUBNET_POOL: '10.9.0.0/24', CILO_SUBNET_PREFIX: '24', CILO_NETWORK_PREFIX: '23' }), /between 24/);
+  userError(
+    () => parseSettings({ CILO_NETWORK_PREFIX: '29' }),
+    /^CILO_NETWORK_PREFIX="29" must be an integer between 14 \(the pool's\) and 28/,
+  );
+  userError(
+    () => parseSettings({ CILO_SUBNET_POOL: '10.9.0.0/24', CILO_SUBNET_PREFIX: '24', CILO_NETWORK_PREFIX: '23' }),
+    /between 24/,
+  );
 });
 
 test('CILO_LOCK_TIMEOUT is in seconds; what is not a number is an error naming it', () => {
@@ -47,13 +85,19 @@ test('CILO_LOCK_TIMEOUT is in seconds; what is not a number is an error naming i
   assert.equal(parseSettings({ CILO_LOCK_TIMEOUT: '0.5' }).lockTimeoutMs, 500);
   assert.equal(parseSettings({ CILO_LOCK_TIMEOUT: '0' }).lockTimeoutMs, 0);
   for (const bad of ['soon', '-1', '1e3x', 'NaN', '2 s'])
-    userError(() => parseSettings({ CILO_LOCK_TIMEOUT: bad }), new RegExp(`^CILO_LOCK_TIMEOUT=${JSON.stringify(bad)} is not a number of seconds`));
+    userError(
+      () => parseSettings({ CILO_LOCK_TIMEOUT: bad }),
+      new RegExp(`^CILO_LOCK_TIMEOUT=${JSON.stringify(bad)} is not a number of seconds`),
+    );
 });
 
 test('CILO_DNS_PORT must be a port number', () => {
   assert.equal(parseSettings({ CILO_DNS_PORT: '53' }).dns.port, 53);
   for (const bad of ['0', '65536', 'dns', '53.5', '-1'])
-    userError(() => parseSettings({ CILO_DNS_PORT: bad }), new RegExp(`^CILO_DNS_PORT=${JSON.stringify(bad).replace('.', '\\.')} is not a port number`));
+    userError(
+      () => parseSettings({ CILO_DNS_PORT: bad }),
+      new RegExp(`^CILO_DNS_PORT=${JSON.stringify(bad).replace('.', '\\.')} is not a port number`),
+    );
 });
 
 test('CILO_DNS: on or off (1/0, true/false); anything else is an error', () => {
@@ -65,7 +109,10 @@ test('CILO_DNS: on or off (1/0, true/false); anything else is an error', () => {
 test('CILO_DNS_SUFFIX: a DNS suffix, or an error naming the variable with the suggested form', () => {
   assert.equal(parseSettings({ CILO_DNS_SUFFIX: 'dev' }).dns.suffix, 'dev');
   assert.equal(parseSettings({ CILO_DNS_SUFFIX: 'dev.internal' }).dns.suffix, 'dev.internal');
-  const e = userError(() => parseSettings({ CILO_DNS_SUFFIX: 'Dev_Box' }), /^CILO_DNS_SUFFIX="Dev_Box" is not a DNS suffix/);
+  const e = userError(
+    () => parseSettings({ CILO_DNS_SUFFIX: 'Dev_Box' }),
+    /^CILO_DNS_SUFFIX="Dev_Box" is not a DNS suffix/,
+  );
   assert.match(e.hint!, /dev-box/);
 });
 

@@ -10,7 +10,19 @@ import { ROOT } from './helpers.ts';
 const LIB = join(ROOT, 'lib');
 
 /** Rooms from the bottom up; a room may import only rooms listed before it (and itself). */
-const LAYERS = ['errors', 'docker', 'state', 'network', 'compose', 'dns', 'settings.ts', 'context.ts', 'core', 'cli', 'shim'];
+const LAYERS = [
+  'errors',
+  'docker',
+  'state',
+  'network',
+  'compose',
+  'dns',
+  'settings.ts',
+  'context.ts',
+  'core',
+  'cli',
+  'shim',
+];
 /** Exceptions to "anything below": rooms that must stay small for the shim's hot path. */
 const MAY_NOT: Record<string, string[]> = {
   shim: ['cli', 'core'], // the shim loads core lazily (a dynamic import), never statically
@@ -35,9 +47,20 @@ function importsOf(file: string, lazy = false): string[] {
   const src = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const specs: string[] = [];
   for (const s of src.statements)
-    if ((ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) && s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier)) specs.push(s.moduleSpecifier.text);
+    if (
+      (ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) &&
+      s.moduleSpecifier &&
+      ts.isStringLiteral(s.moduleSpecifier)
+    )
+      specs.push(s.moduleSpecifier.text);
   const visit = (n: ts.Node): void => {
-    if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword && n.arguments[0] && ts.isStringLiteral(n.arguments[0])) specs.push(n.arguments[0].text);
+    if (
+      ts.isCallExpression(n) &&
+      n.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      n.arguments[0] &&
+      ts.isStringLiteral(n.arguments[0])
+    )
+      specs.push(n.arguments[0].text);
     ts.forEachChild(n, visit);
   };
   if (lazy) visit(src);
@@ -56,7 +79,11 @@ test('each room imports only the rooms below it', () => {
     }
   }
   assert.deepEqual(wrong, []);
-  assert.deepEqual(readdirSync(LIB).filter((r) => !LAYERS.includes(r)), [], 'every room of lib has its place in LAYERS');
+  assert.deepEqual(
+    readdirSync(LIB).filter((r) => !LAYERS.includes(r)),
+    [],
+    'every room of lib has its place in LAYERS',
+  );
 });
 
 test('no import cycle between modules, lazy imports included', () => {
@@ -65,7 +92,8 @@ test('no import cycle between modules, lazy imports included', () => {
   const cycles: string[] = [];
   const visit = (f: string, path: string[]) => {
     if (state.get(f) === 'done') return;
-    if (state.get(f) === 'open') return void cycles.push([...path.slice(path.indexOf(f)), f].map((p) => relative(LIB, p)).join(' → '));
+    if (state.get(f) === 'open')
+      return void cycles.push([...path.slice(path.indexOf(f)), f].map((p) => relative(LIB, p)).join(' → '));
     state.set(f, 'open');
     for (const g of graph.get(f) ?? []) visit(g, [...path, f]);
     state.set(f, 'done');

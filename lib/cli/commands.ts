@@ -34,7 +34,12 @@ const asJson = (a: Args) => a.json === true || a.format === 'json';
 const named = (y: Argv, describe?: string) => y.positional('name', { type: 'string', demandOption: true, describe });
 
 /** `--shared-network a --shared-network b,c` → [a, b, c] */
-const list = (v: unknown): string[] => ([] as unknown[]).concat(v ?? []).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
+const list = (v: unknown): string[] =>
+  ([] as unknown[])
+    .concat(v ?? [])
+    .flatMap((s) => String(s).split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 const str = (v: unknown) => v as string;
 const bool = (v: unknown) => v === true;
 
@@ -46,10 +51,24 @@ export const COMMANDS: readonly CommandSpec[] = [
       named(y, 'environment name (a DNS label)')
         .option('from', { type: 'string', demandOption: true, describe: 'directory of the compose project' })
         .option('project', { type: 'string', describe: 'grouping label (default: the directory name)' })
-        .option('shared-network', { type: 'string', array: true, describe: 'join this existing network (repeatable, or a comma list)' })
+        .option('shared-network', {
+          type: 'string',
+          array: true,
+          describe: 'join this existing network (repeatable, or a comma list)',
+        })
         .options(json),
     run: (a) => async (c, o) =>
-      (await import('./commands/create.js')).run({ name: str(a.name), from: str(a.from), project: a.project as string | undefined, sharedNetworks: list(a['shared-network']), json: asJson(a) }, c, o),
+      (await import('./commands/create.js')).run(
+        {
+          name: str(a.name),
+          from: str(a.from),
+          project: a.project as string | undefined,
+          sharedNetworks: list(a['shared-network']),
+          json: asJson(a),
+        },
+        c,
+        o,
+      ),
     optionValues: { from: 'directory', 'shared-network': 'shared-network' },
   },
   {
@@ -57,12 +76,26 @@ export const COMMANDS: readonly CommandSpec[] = [
     describe: 'start the environment (docker compose up -d); compose args go after --',
     options: (y) =>
       named(y)
-        .option('create-shared', { type: 'boolean', default: false, describe: 'publish the network cilo-shared-<name>' })
-        .option('shared-scope', { type: 'string', choices: ['local', 'swarm'], describe: "what it reaches: this engine (a bridge) or the engine's swarm (an overlay)" })
+        .option('create-shared', {
+          type: 'boolean',
+          default: false,
+          describe: 'publish the network cilo-shared-<name>',
+        })
+        .option('shared-scope', {
+          type: 'string',
+          choices: ['local', 'swarm'],
+          describe: "what it reaches: this engine (a bridge) or the engine's swarm (an overlay)",
+        })
         .options(json),
     run: (a, forwarded) => async (c, o) =>
       (await import('./commands/up.js')).run(
-        { name: str(a.name), createShared: bool(a['create-shared']), sharedScope: a['shared-scope'] as 'local' | 'swarm' | undefined, composeArgs: forwarded, json: asJson(a) },
+        {
+          name: str(a.name),
+          createShared: bool(a['create-shared']),
+          sharedScope: a['shared-scope'] as 'local' | 'swarm' | undefined,
+          composeArgs: forwarded,
+          json: asJson(a),
+        },
         c,
         o,
       ),
@@ -79,8 +112,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'destroy <name>',
     describe: 'remove containers, volumes, networks, DNS records and state',
-    options: (y) => named(y).option('force', { type: 'boolean', default: false, describe: 'even if others use its shared network' }).options(json),
-    run: (a) => async (c, o) => (await import('./commands/destroy.js')).run({ name: str(a.name), force: bool(a.force), json: asJson(a) }, c, o),
+    options: (y) =>
+      named(y)
+        .option('force', { type: 'boolean', default: false, describe: 'even if others use its shared network' })
+        .options(json),
+    run: (a) => async (c, o) =>
+      (await import('./commands/destroy.js')).run({ name: str(a.name), force: bool(a.force), json: asJson(a) }, c, o),
     completes: 'environment',
   },
   {
@@ -93,7 +130,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'status <name>',
     describe: 'services, addresses, DNS names and shared networks of an environment',
     options: (y) => named(y).options(json),
-    run: (a) => async (c, o) => (await import('./commands/status.js')).run({ name: str(a.name), json: asJson(a) }, c, o),
+    run: (a) => async (c, o) =>
+      (await import('./commands/status.js')).run({ name: str(a.name), json: asJson(a) }, c, o),
     completes: 'environment',
   },
   {
@@ -111,7 +149,8 @@ export const COMMANDS: readonly CommandSpec[] = [
         name: 'inspect <network>',
         describe: 'one shared network in detail',
         options: (y) => y.positional('network', { type: 'string', demandOption: true }).options(json),
-        run: (a) => async (c, o) => (await import('./commands/shared.js')).inspect({ network: str(a.network), json: asJson(a) }, c, o),
+        run: (a) => async (c, o) =>
+          (await import('./commands/shared.js')).inspect({ network: str(a.network), json: asJson(a) }, c, o),
         completes: 'shared-network',
       },
     ],
@@ -127,7 +166,12 @@ export const COMMANDS: readonly CommandSpec[] = [
         options: (y) => y.options(json),
         run: (a) => async (c, o) => (await import('./commands/dns.js')).start({ json: asJson(a) }, c, o),
       },
-      { name: 'stop', describe: "stop cilo's dnsmasq", options: (y) => y, run: () => async (c, o) => (await import('./commands/dns.js')).stop(c, o) },
+      {
+        name: 'stop',
+        describe: "stop cilo's dnsmasq",
+        options: (y) => y,
+        run: () => async (c, o) => (await import('./commands/dns.js')).stop(c, o),
+      },
       {
         name: 'status',
         describe: 'is it running, answering, on which port, how many records',
@@ -145,17 +189,37 @@ export const COMMANDS: readonly CommandSpec[] = [
         describe: "route the suffixes to cilo's dnsmasq in the host resolver (needs root unless --print)",
         options: (y) =>
           y
-            .option('print', { type: 'boolean', default: false, describe: 'print what would be written, write nothing' })
-            .option('for', { type: 'string', choices: ['systemd-resolved', 'macos', 'manual'], describe: 'resolver to configure (default: detected)' })
+            .option('print', {
+              type: 'boolean',
+              default: false,
+              describe: 'print what would be written, write nothing',
+            })
+            .option('for', {
+              type: 'string',
+              choices: ['systemd-resolved', 'macos', 'manual'],
+              describe: 'resolver to configure (default: detected)',
+            })
             .options(json),
-        run: (a) => async (c, o) => (await import('./commands/dns.js')).setup({ print: bool(a.print), for: a.for as string | undefined, json: asJson(a) }, c, o),
+        run: (a) => async (c, o) =>
+          (await import('./commands/dns.js')).setup(
+            { print: bool(a.print), for: a.for as string | undefined, json: asJson(a) },
+            c,
+            o,
+          ),
       },
     ],
   },
   {
     name: 'doctor',
     describe: 'compare state with Docker: orphans, missing networks, stale references, DNS',
-    options: (y) => y.option('fix', { type: 'boolean', default: false, describe: 'repair what it finds (never deletes what cilo did not create)' }).options(json),
+    options: (y) =>
+      y
+        .option('fix', {
+          type: 'boolean',
+          default: false,
+          describe: 'repair what it finds (never deletes what cilo did not create)',
+        })
+        .options(json),
     run: (a) => async (c, o) => (await import('./commands/doctor.js')).run({ fix: bool(a.fix), json: asJson(a) }, c, o),
   },
   {
@@ -177,8 +241,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     describe: 'the Docker CLI plugin: `docker cilo <command>`',
     demand: 'name a subcommand: install or uninstall',
     subcommands: [
-      { name: 'install', describe: 'link docker-cilo into the Docker CLI plugin directory', options: (y) => y, run: () => async (c, o) => (await import('./commands/plugin.js')).install(c, o) },
-      { name: 'uninstall', describe: 'remove the link', options: (y) => y, run: () => async (c, o) => (await import('./commands/plugin.js')).uninstall(c, o) },
+      {
+        name: 'install',
+        describe: 'link docker-cilo into the Docker CLI plugin directory',
+        options: (y) => y,
+        run: () => async (c, o) => (await import('./commands/plugin.js')).install(c, o),
+      },
+      {
+        name: 'uninstall',
+        describe: 'remove the link',
+        options: (y) => y,
+        run: () => async (c, o) => (await import('./commands/plugin.js')).uninstall(c, o),
+      },
     ],
   },
 ];

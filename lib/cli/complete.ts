@@ -23,7 +23,12 @@ export interface Completion {
 
 type Leaf = Extract<CommandSpec, { run: unknown }>;
 const names = (spec: CommandSpec) => ([] as string[]).concat(spec.name).map((n) => n.split(' ')[0]!);
-const positionals = (spec: CommandSpec) => ([] as string[]).concat(spec.name)[0]!.split(' ').slice(1).map((p) => p.replace(/[<>[\]]/g, ''));
+const positionals = (spec: CommandSpec) =>
+  ([] as string[])
+    .concat(spec.name)[0]!
+    .split(' ')
+    .slice(1)
+    .map((p) => p.replace(/[<>[\]]/g, ''));
 
 /** The options a command declares: `--name` → whether it takes a value, and its choices. */
 interface DeclaredOptions {
@@ -54,7 +59,10 @@ function valuesFor(kind: Leaf['completes'], sources: Sources): Completion {
 function completeLeaf(spec: Leaf, args: string[], cur: string, sources: Sources): Completion {
   const options = optionsOf(spec);
   const prev = options.get(args.at(-1) ?? '');
-  if (prev?.value) return prev.choices ? { values: prev.choices, directive: NO_FILES } : valuesFor(spec.optionValues?.[args.at(-1)!.slice(2)], sources);
+  if (prev?.value)
+    return prev.choices
+      ? { values: prev.choices, directive: NO_FILES }
+      : valuesFor(spec.optionValues?.[args.at(-1)!.slice(2)], sources);
   if (cur.startsWith('-')) return { values: [...options.keys()].sort(), directive: NO_FILES };
   const given = args.filter((a, i) => !a.startsWith('-') && !options.get(args[i - 1] ?? '')?.value).length;
   return given < positionals(spec).length ? valuesFor(spec.completes, sources) : { values: [], directive: NO_FILES };
@@ -71,7 +79,10 @@ export function complete(words: readonly string[], sources: Sources): Completion
     else return completeLeaf(spec, words.slice(i + 1, -1), cur, sources);
   }
   const values = specs.flatMap(names).filter((n) => !n.startsWith('__'));
-  return { values: cur.startsWith('-') ? ['--help', ...(specs === COMMANDS ? ['--version'] : [])] : values, directive: NO_FILES };
+  return {
+    values: cur.startsWith('-') ? ['--help', ...(specs === COMMANDS ? ['--version'] : [])] : values,
+    directive: NO_FILES,
+  };
 }
 
 /** The protocol's text: one candidate a line, then `:<directive>`. */

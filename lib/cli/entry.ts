@@ -21,9 +21,22 @@ const output = {
   paint: palette(colorEnabled(process.stdout, env)),
 };
 const log = stderrLogger('cilo', write, errPaint.yellow);
-main(process.argv.slice(2), ({ contextFlag }) => contextFromProcess(log, write, env, undefined, contextFlag), output, process.stdout.columns).then(
+main(
+  process.argv.slice(2),
+  ({ contextFlag }) => contextFromProcess(log, write, env, undefined, contextFlag),
+  output,
+  process.stdout.columns,
+).then(
   () => {
     process.exitCode = 0;
   },
-  (err: unknown) => exitLike(reportError(err, { prog: 'cilo', debug: isDebug(env), write, paint: { error: errPaint.red, hint: errPaint.dim } })),
+  (err: unknown) =>
+    exitLike(
+      reportError(err, {
+        prog: 'cilo',
+        debug: isDebug(env),
+        write,
+        paint: { error: errPaint.red, hint: errPaint.dim },
+      }),
+    ),
 );

@@ -12,10 +12,17 @@ import { packageInfo } from './package.js';
 function register(y: Argv, specs: readonly CommandSpec[], forwarded: string[], choose: (r: Run) => void): Argv {
   for (const spec of specs) {
     if ('subcommands' in spec) {
-      y.command(spec.name, spec.describe, (yy) => register(yy, spec.subcommands, forwarded, choose).demandCommand(1, spec.demand));
+      y.command(spec.name, spec.describe, (yy) =>
+        register(yy, spec.subcommands, forwarded, choose).demandCommand(1, spec.demand),
+      );
       continue;
     }
-    y.command(spec.name, spec.describe, (yy) => spec.options(yy), (argv) => choose(spec.run(argv, forwarded)));
+    y.command(
+      spec.name,
+      spec.describe,
+      (yy) => spec.options(yy),
+      (argv) => choose(spec.run(argv, forwarded)),
+    );
   }
   return y;
 }
@@ -27,9 +34,15 @@ export type ContextOf = (o: { contextFlag?: string }) => Context;
  * Parses argv and runs the command. `context` is built when a command runs (not for --help or --version),
  * so a bad setting is reported before any work.
  */
-export async function main(argv: string[], context: ContextOf, out: Output, columns: number | undefined): Promise<void> {
+export async function main(
+  argv: string[],
+  context: ContextOf,
+  out: Output,
+  columns: number | undefined,
+): Promise<void> {
   // The shells' completion asks on every <TAB>: answered without the parser.
-  if (argv[0] === '__complete') return (await import('./complete.js')).runComplete(argv.slice(1), () => context({}), out);
+  if (argv[0] === '__complete')
+    return (await import('./complete.js')).runComplete(argv.slice(1), () => context({}), out);
   const dd = argv.indexOf('--');
   const forwarded = dd === -1 ? [] : argv.slice(dd + 1);
   const own = dd === -1 ? argv : argv.slice(0, dd);
@@ -40,7 +53,9 @@ export async function main(argv: string[], context: ContextOf, out: Output, colu
       .scriptName('cilo')
       .locale('en')
       .parserConfiguration({ 'boolean-negation': false })
-      .usage('cilo: run isolated copies of a Compose project side by side, and environments they share\n\nUsage: cilo <command> [options]'),
+      .usage(
+        'cilo: run isolated copies of a Compose project side by side, and environments they share\n\nUsage: cilo <command> [options]',
+      ),
     COMMANDS,
     forwarded,
     (r) => (chosen = r),
@@ -48,7 +63,8 @@ export async function main(argv: string[], context: ContextOf, out: Output, colu
     .option('context', {
       type: 'string',
       global: true,
-      describe: "the docker context of the engine a new environment goes to (default: the one docker uses); an existing one stays on its own",
+      describe:
+        'the docker context of the engine a new environment goes to (default: the one docker uses); an existing one stays on its own',
     })
     .middleware((a) => void (contextFlag = a.context as string | undefined))
     .demandCommand(1, 'name a command')

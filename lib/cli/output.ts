@@ -42,7 +42,11 @@ export interface Output {
 /** Header line and row lines, columns padded to their widest cell. */
 export function alignRows(header: string[], rows: string[][], paintHeader: Paint = (s) => s): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [paintHeader(line(header)), ...rows.map(line)];
 }
 

@@ -38,7 +38,12 @@ export interface EnvironmentView {
   }[];
 }
 
-export function environmentView(state: State, key: string, env: Environment, engines: ReadonlyMap<string, EngineStatus> = new Map()): EnvironmentView {
+export function environmentView(
+  state: State,
+  key: string,
+  env: Environment,
+  engines: ReadonlyMap<string, EngineStatus> = new Map(),
+): EnvironmentView {
   const published = env.shared_subnet ? state.shared_networks[sharedNetworkName(env.name)] : undefined;
   const engine = engineOf(state, key) ?? LOCAL_ENGINE;
   return {
@@ -54,10 +59,18 @@ export function environmentView(state: State, key: string, env: Environment, eng
     dns_suffix: env.dns_suffix ?? DEFAULT_SUFFIX,
     created_at: env.created_at,
     publishes: env.shared_subnet
-      ? { network: sharedNetworkName(env.name), subnet: env.shared_subnet, scope: env.shared_scope ?? 'local', used_by: (published?.referenced_by ?? []).filter((k) => k !== key) }
+      ? {
+          network: sharedNetworkName(env.name),
+          subnet: env.shared_subnet,
+          scope: env.shared_scope ?? 'local',
+          used_by: (published?.referenced_by ?? []).filter((k) => k !== key),
+        }
       : null,
     names_resolve: { in_containers: true, on_host: engine === LOCAL_ENGINE },
-    shared_networks: env.shared_networks.map((n) => ({ name: n, broken: env.broken_shared_networks?.includes(n) ?? false })),
+    shared_networks: env.shared_networks.map((n) => ({
+      name: n,
+      broken: env.broken_shared_networks?.includes(n) ?? false,
+    })),
     networks: Object.entries(networksOf(env)).map(([k, n]) => ({ key: k, name: n.name, subnet: n.subnet })),
     volumes: Object.entries(env.volumes ?? {}).map(([k, v]) => ({ key: k, name: v.name, pinned: v.pinned })),
     services: Object.values(env.services)
@@ -99,7 +112,12 @@ export function sharedNetworkView(state: State, name: string, exists: boolean | 
   const envs = environmentsOf(state);
   const reference = (key: string) => {
     const env = envs[key];
-    return { key, engine: engineOf(state, key) ?? null, status: env ? env.status : 'gone', broken: env?.broken_shared_networks?.includes(name) ?? false };
+    return {
+      key,
+      engine: engineOf(state, key) ?? null,
+      status: env ? env.status : 'gone',
+      broken: env?.broken_shared_networks?.includes(name) ?? false,
+    };
   };
   return {
     name,
@@ -112,4 +130,3 @@ export function sharedNetworkView(state: State, name: string, exists: boolean | 
     references: record.referenced_by.map(reference),
   };
 }
-

@@ -49,8 +49,14 @@ export function composeArgs(sel: ProjectSelector, cmd: ComposeCommand): string[]
  * --env-file, the `.env` files Compose read outside the first file's directory are named explicitly:
  * cilo's -f flags would otherwise hide them from Compose.
  */
-export function selectorOf(project: ResolvedProject, q: Pick<ProjectQuery, 'projectDirectory' | 'envFiles'> = { envFiles: [] }): ProjectSelector {
-  const hidden = q.envFiles.length === 0 && project.dotenvDir !== undefined && project.dotenvDir !== (q.projectDirectory ?? dirname(project.files[0]!));
+export function selectorOf(
+  project: ResolvedProject,
+  q: Pick<ProjectQuery, 'projectDirectory' | 'envFiles'> = { envFiles: [] },
+): ProjectSelector {
+  const hidden =
+    q.envFiles.length === 0 &&
+    project.dotenvDir !== undefined &&
+    project.dotenvDir !== (q.projectDirectory ?? dirname(project.files[0]!));
   return {
     name: project.name,
     files: project.files,

@@ -26,12 +26,15 @@ export function parseDotenv(text: string): Record<string, string> {
 
 /** Minimal Compose interpolation for the top-level `name:`: $VAR, ${VAR}, ${VAR:-def}, ${VAR-def}, $$. */
 export function interpolate(text: string, vars: Readonly<Record<string, string | undefined>>): string {
-  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (all, braced, op, def, bare) => {
-    if (all === '$$') return '$';
-    const name = braced ?? bare;
-    const v = vars[name];
-    if (op === ':-') return v ? v : def;
-    if (op === '-') return v !== undefined ? v : def;
-    return v ?? '';
-  });
+  return text.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (all, braced, op, def, bare) => {
+      if (all === '$$') return '$';
+      const name = braced ?? bare;
+      const v = vars[name];
+      if (op === ':-') return v ? v : def;
+      if (op === '-') return v !== undefined ? v : def;
+      return v ?? '';
+    },
+  );
 }

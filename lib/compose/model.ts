@@ -60,8 +60,13 @@ const isMap = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 /** A map or a list of `k=v` (both are Compose syntax for labels and options), as strings; undefined if empty. */
 const strMap = (v: unknown): Record<string, string> | undefined => {
-  const pair = (x: string): [string, string] => (x.includes('=') ? [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)] : [x, '']);
-  const entries = Array.isArray(v) ? v.map((x) => pair(String(x))) : isMap(v) ? Object.entries(v).map(([k, x]): [string, string] => [k, String(x ?? '')]) : [];
+  const pair = (x: string): [string, string] =>
+    x.includes('=') ? [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)] : [x, ''];
+  const entries = Array.isArray(v)
+    ? v.map((x) => pair(String(x)))
+    : isMap(v)
+      ? Object.entries(v).map(([k, x]): [string, string] => [k, String(x ?? '')])
+      : [];
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 };
 
@@ -69,11 +74,18 @@ const strMap = (v: unknown): Record<string, string> | undefined => {
 export function normalizeService(name: string, s: Raw): ServiceModel {
   const networkMode = str(s.network_mode);
   const nets = s.networks;
-  const entries: [string, Raw][] = Array.isArray(nets) ? nets.map((n) => [String(n), {}]) : isMap(nets) ? Object.entries(nets).map(([k, v]) => [k, isMap(v) ? v : {}]) : [];
+  const entries: [string, Raw][] = Array.isArray(nets)
+    ? nets.map((n) => [String(n), {}])
+    : isMap(nets)
+      ? Object.entries(nets).map(([k, v]) => [k, isMap(v) ? v : {}])
+      : [];
   const pinnedAddresses: Record<string, string> = {};
   for (const [k, v] of entries) if (str(v.ipv4_address)) pinnedAddresses[k] = v.ipv4_address as string;
   const deploy = isMap(s.deploy) ? s.deploy : {};
-  const replicas = (typeof deploy.replicas === 'number' ? deploy.replicas : undefined) ?? (typeof s.scale === 'number' ? s.scale : undefined) ?? 1;
+  const replicas =
+    (typeof deploy.replicas === 'number' ? deploy.replicas : undefined) ??
+    (typeof s.scale === 'number' ? s.scale : undefined) ??
+    1;
   return {
     name,
     networkMode,
@@ -112,7 +124,12 @@ export function normalizeNetwork(key: string, raw: unknown, project?: string): N
     labels: strMap(n.labels),
     ipam: ipamConfig
       .filter((c) => str(c.subnet))
-      .map((c) => ({ subnet: c.subnet as string, gateway: str(c.gateway), ipRange: str(c.ip_range), auxAddresses: strMap(c.aux_addresses) })),
+      .map((c) => ({
+        subnet: c.subnet as string,
+        gateway: str(c.gateway),
+        ipRange: str(c.ip_range),
+        auxAddresses: strMap(c.aux_addresses),
+      })),
   };
 }
 
@@ -125,22 +142,37 @@ export function normalizeVolume(key: string, raw: unknown, project?: string): Vo
 
 /** The implicit `default` network when a service is on it and the files do not declare it. */
 export function withDefaultNetwork(services: readonly ServiceModel[], networks: NetworkModel[]): NetworkModel[] {
-  if (!services.some((s) => s.networks.includes('default')) || networks.some((n) => n.key === 'default')) return networks;
+  if (!services.some((s) => s.networks.includes('default')) || networks.some((n) => n.key === 'default'))
+    return networks;
   return [...networks, normalizeNetwork('default', {})];
 }
 
 const byKey = <T extends { key: string }>(a: T, b: T) => a.key.localeCompare(b.key);
 
 /** Every service of the project, whatever profile it is in (the override must cover them all). */
-export async function loadProject(docker: Docker, sel: ProjectSelector, cwd: string, writeStderr: (s: string) => void, fromFiles?: ProjectModel): Promise<ProjectModel> {
+export async function loadProject(
+  docker: Docker,
+  sel: ProjectSelector,
+  cwd: string,
+  writeStderr: (s: string) => void,
+  fromFiles?: ProjectModel,
+): Promise<ProjectModel> {
   if (fromFiles) return fromFiles;
-  const r = await docker.compose(composeArgs(sel, { globals: ['--profile', '*'], subcommand: 'config', args: ['--format', 'json'] }), { cwd });
+  const r = await docker.compose(
+    composeArgs(sel, { globals: ['--profile', '*'], subcommand: 'config', args: ['--format', 'json'] }),
+    { cwd },
+  );
   if (r.code !== 0) {
     // Compose's own message (bad YAML, unknown key, missing file...) is the best one: show it as is.
     writeStderr(r.stderr);
     throw new ExitCodeError(r.code);
   }
-  const model = JSON.parse(r.stdout) as { name?: string; services?: Record<string, Raw>; networks?: Record<string, unknown>; volumes?: Record<string, unknown> };
+  const model = JSON.parse(r.stdout) as {
+    name?: string;
+    services?: Record<string, Raw>;
+    networks?: Record<string, unknown>;
+    volumes?: Record<string, unknown>;
+  };
   const services = Object.entries(model.services ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, s]) => normalizeService(name, s));
@@ -168,7 +200,26 @@ export function scaleOptions(subArgs: readonly string[]): Record<string, number>
 }
 
 /** Options of `run` that take a value (Compose 2.24+), so their value is not taken for the service. */
-const RUN_VALUE_OPTIONS = new Set(['--cap-add', '--cap-drop', '--entrypoint', '-e', '--env', '--env-from-file', '-l', '--label', '--name', '-p', '--publish', '--pull', '-u', '--user', '-v', '--volume', '-w', '--workdir']);
+const RUN_VALUE_OPTIONS = new Set([
+  '--cap-add',
+  '--cap-drop',
+  '--entrypoint',
+  '-e',
+  '--env',
+  '--env-from-file',
+  '-l',
+  '--label',
+  '--name',
+  '-p',
+  '--publish',
+  '--pull',
+  '-u',
+  '--user',
+  '-v',
+  '--volume',
+  '-w',
+  '--workdir',
+]);
 
 /** The service of a `run` command line (its first argument that is not an option), if any. */
 export function runService(subArgs: readonly string[]): string | undefined {

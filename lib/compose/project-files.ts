@@ -14,16 +14,19 @@ const unsure = (v: unknown) => v !== undefined && /[$!]/.test(JSON.stringify(v))
 function mergeService(into: Raw, svc: Raw): Raw | undefined {
   const deploy = isMap(svc.deploy) ? svc.deploy : undefined;
   if ([svc.network_mode, svc.networks, svc.container_name, svc.scale, deploy?.replicas].some(unsure)) return undefined;
-  if (svc.networks !== undefined && svc.networks !== null && !Array.isArray(svc.networks) && !isMap(svc.networks)) return undefined;
+  if (svc.networks !== undefined && svc.networks !== null && !Array.isArray(svc.networks) && !isMap(svc.networks))
+    return undefined;
   const replicas = deploy?.replicas ?? svc.scale;
   if (replicas !== undefined && typeof replicas !== 'number') return undefined;
-  const asMap = (n: unknown): Raw => (Array.isArray(n) ? Object.fromEntries(n.map((k) => [String(k), {}])) : isMap(n) ? n : {});
+  const asMap = (n: unknown): Raw =>
+    Array.isArray(n) ? Object.fromEntries(n.map((k) => [String(k), {}])) : isMap(n) ? n : {};
   const out: Raw = { ...into };
   for (const k of ['network_mode', 'container_name', 'scale'] as const) if (svc[k] !== undefined) out[k] = svc[k];
   if (deploy?.replicas !== undefined) out.deploy = { replicas: deploy.replicas };
   if (svc.networks !== undefined && svc.networks !== null) {
     const merged: Raw = { ...asMap(into.networks) };
-    for (const [k, v] of Object.entries(asMap(svc.networks))) merged[k] = { ...(isMap(merged[k]) ? merged[k] : {}), ...(isMap(v) ? v : {}) };
+    for (const [k, v] of Object.entries(asMap(svc.networks)))
+      merged[k] = { ...(isMap(merged[k]) ? merged[k] : {}), ...(isMap(v) ? v : {}) };
     out.networks = merged;
   }
   return out;

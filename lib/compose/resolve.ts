@@ -8,7 +8,12 @@ import type { GlobalFlags } from './global-flags.js';
 import { topLevelName } from './top-level.js';
 
 export const BASE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
-export const OVERRIDE_NAMES = ['compose.override.yml', 'compose.override.yaml', 'docker-compose.override.yml', 'docker-compose.override.yaml'];
+export const OVERRIDE_NAMES = [
+  'compose.override.yml',
+  'compose.override.yaml',
+  'docker-compose.override.yml',
+  'docker-compose.override.yaml',
+];
 
 export interface ResolvedProject {
   /** Absolute compose files in load order ('-' for stdin). */
@@ -61,7 +66,10 @@ export function findComposeFiles(startDir: string): string[] | undefined {
 
 /** Compose's normalization of a `name:` value or directory basename (-p is validated instead). */
 export function normalizeComposeName(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9_-]/g, '').replace(/^[_-]+/, '');
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '')
+    .replace(/^[_-]+/, '');
 }
 
 function readDotenv(file: string): Record<string, string> {
@@ -83,10 +91,16 @@ const pathSeparator = (vars: Vars) => vars.COMPOSE_PATH_SEPARATOR || ':';
  * first of: --project-directory, the first -f's directory (the first COMPOSE_FILE entry's), cwd when those
  * are all stdin, the discovered file's, cwd.
  */
-function envFilesOf(q: ProjectQuery, cwd: string, env: NodeJS.ProcessEnv, abs: (p: string) => string): { envFiles: string[]; dotenvDir?: string } {
+function envFilesOf(
+  q: ProjectQuery,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  abs: (p: string) => string,
+): { envFiles: string[]; dotenvDir?: string } {
   if (q.envFiles.length > 0) return { envFiles: q.envFiles.map((f) => abs(f)) };
   if (env.COMPOSE_ENV_FILES) return { envFiles: env.COMPOSE_ENV_FILES.split(',').map((f) => abs(f)) };
-  if (env.COMPOSE_DISABLE_ENV_FILE && env.COMPOSE_DISABLE_ENV_FILE !== '0' && env.COMPOSE_DISABLE_ENV_FILE !== 'false') return { envFiles: [] };
+  if (env.COMPOSE_DISABLE_ENV_FILE && env.COMPOSE_DISABLE_ENV_FILE !== '0' && env.COMPOSE_DISABLE_ENV_FILE !== 'false')
+    return { envFiles: [] };
   // The config paths are the -f flags, else the COMPOSE_FILE entries of the environment.
   const configPaths = q.files.length > 0 ? q.files : env.COMPOSE_FILE ? env.COMPOSE_FILE.split(pathSeparator(env)) : [];
   const firstNonStdin = configPaths.find((f) => f !== '-');
@@ -101,9 +115,15 @@ function envFilesOf(q: ProjectQuery, cwd: string, env: NodeJS.ProcessEnv, abs: (
 }
 
 /** The compose files: -f, else COMPOSE_FILE (environment over `.env`), else Compose's search. */
-function filesOf(q: ProjectQuery, cwd: string, vars: Vars, abs: (p: string) => string): { files: string[]; discovered: boolean } | undefined {
+function filesOf(
+  q: ProjectQuery,
+  cwd: string,
+  vars: Vars,
+  abs: (p: string) => string,
+): { files: string[]; discovered: boolean } | undefined {
   if (q.files.length > 0) return { files: q.files.map((f) => abs(f)), discovered: false };
-  if (vars.COMPOSE_FILE) return { files: vars.COMPOSE_FILE.split(pathSeparator(vars)).map((f) => abs(f)), discovered: false };
+  if (vars.COMPOSE_FILE)
+    return { files: vars.COMPOSE_FILE.split(pathSeparator(vars)).map((f) => abs(f)), discovered: false };
   const found = findComposeFiles(q.projectDirectory ? abs(q.projectDirectory) : cwd);
   return found ? { files: found, discovered: true } : undefined;
 }
@@ -128,7 +148,14 @@ export type ParsedNames = ReadonlyMap<string, string | undefined>;
  * -p, else COMPOSE_PROJECT_NAME, else the last file's `name:` (interpolated), else the directory name.
  * A file in `parsed` takes its name from there, any other from the line rule.
  */
-function nameOf(q: ProjectQuery, files: readonly string[], texts: Map<string, string>, vars: Vars, projectDir: string, parsed?: ParsedNames): Pick<ResolvedProject, 'name' | 'nameSource'> {
+function nameOf(
+  q: ProjectQuery,
+  files: readonly string[],
+  texts: Map<string, string>,
+  vars: Vars,
+  projectDir: string,
+  parsed?: ParsedNames,
+): Pick<ResolvedProject, 'name' | 'nameSource'> {
   if (q.projectName) return { name: q.projectName, nameSource: 'flag' };
   if (vars.COMPOSE_PROJECT_NAME) return { name: vars.COMPOSE_PROJECT_NAME, nameSource: 'env' };
   let fromFile: string | undefined;
@@ -137,7 +164,9 @@ function nameOf(q: ProjectQuery, files: readonly string[], texts: Map<string, st
     const value = n !== undefined ? normalizeComposeName(interpolate(n, vars)) : '';
     if (value) fromFile = value;
   }
-  return fromFile ? { name: fromFile, nameSource: 'file' } : { name: normalizeComposeName(basename(projectDir)), nameSource: 'directory' };
+  return fromFile
+    ? { name: fromFile, nameSource: 'file' }
+    : { name: normalizeComposeName(basename(projectDir)), nameSource: 'directory' };
 }
 
 /**
@@ -165,7 +194,17 @@ export function resolveProject(q: ProjectQuery, cwd: string, env: NodeJS.Process
   }
   const texts = readTexts(files);
   const profiles = q.profiles.length > 0 ? q.profiles : (vars.COMPOSE_PROFILES ?? '').split(',').filter(Boolean);
-  return { files, discovered, projectDir, ...nameOf(q, files, texts, vars, projectDir), vars, profiles, dotenvDir, envFilesRead, texts };
+  return {
+    files,
+    discovered,
+    projectDir,
+    ...nameOf(q, files, texts, vars, projectDir),
+    vars,
+    profiles,
+    dotenvDir,
+    envFilesRead,
+    texts,
+  };
 }
 
 /** The same project with the names of some of its files as the YAML parser read them. */

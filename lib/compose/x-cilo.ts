@@ -24,7 +24,8 @@ export async function readXCilo(files: readonly ParsedComposeFile[]): Promise<XC
   for (const parsed of files) {
     const root = parsed.doc.contents;
     if (!y.isMap(root)) continue;
-    const pair = root.items.find((p) => y.isScalar(p.key) && p.key.value === 'x-cilo') as Pair<Scalar, unknown> | undefined;
+    const pair = root.items.find((p) => y.isScalar(p.key) && p.key.value === 'x-cilo') as
+      Pair<Scalar, unknown> | undefined;
     if (!pair) continue;
     const at = (node: unknown) => positionOf(parsed, node as { range?: [number, number, number] });
     const fail = (node: unknown, path: string, problem: string, hint: string): never => {
@@ -32,7 +33,8 @@ export async function readXCilo(files: readonly ParsedComposeFile[]): Promise<XC
     };
     const value = pair.value;
     if (value === null || (y.isScalar(value) && value.value === null)) continue; // `x-cilo:` with nothing under it
-    if (!y.isMap(value)) fail(value ?? pair.key, 'x-cilo', 'must be a mapping', `for example:\nx-cilo:\n  create-shared: true`);
+    if (!y.isMap(value))
+      fail(value ?? pair.key, 'x-cilo', 'must be a mapping', `for example:\nx-cilo:\n  create-shared: true`);
     for (const item of (value as YAMLMap).items) {
       const keyNode = item.key as Scalar;
       const key = String(y.isScalar(keyNode) ? keyNode.value : keyNode);
@@ -43,7 +45,13 @@ export async function readXCilo(files: readonly ParsedComposeFile[]): Promise<XC
         if (!y.isSeq(v)) fail(v ?? keyNode, path, `must be a list of ${what}`, `write it as ${key}: [name1, name2]`);
         return (v as YAMLSeq).items.map((n) => {
           const s = y.isScalar(n) ? n.value : undefined;
-          if (typeof s !== 'string' || s.length === 0) fail(n, path, `must hold only ${what}, not ${JSON.stringify(y.isScalar(n) ? s : (n as { toJSON(): unknown }).toJSON())}`, `write it as ${key}: [name1, name2]`);
+          if (typeof s !== 'string' || s.length === 0)
+            fail(
+              n,
+              path,
+              `must hold only ${what}, not ${JSON.stringify(y.isScalar(n) ? s : (n as { toJSON(): unknown }).toJSON())}`,
+              `write it as ${key}: [name1, name2]`,
+            );
           return s as string;
         });
       };
@@ -59,17 +67,34 @@ export async function readXCilo(files: readonly ParsedComposeFile[]): Promise<XC
         case 'create-shared':
           if (typeof scalar === 'boolean') merged.createShared = scalar;
           else if (y.isSeq(v)) merged.createShared = stringList('service names');
-          else fail(v ?? keyNode, path, 'must be true, false or a list of service names', 'for example: create-shared: true  or  create-shared: [postgres]');
+          else
+            fail(
+              v ?? keyNode,
+              path,
+              'must be true, false or a list of service names',
+              'for example: create-shared: true  or  create-shared: [postgres]',
+            );
           break;
         case 'shared-scope':
           if (scalar !== 'local' && scalar !== 'swarm')
-            fail(v ?? keyNode, path, `must be local or swarm, not ${JSON.stringify(scalar ?? null)}`, 'for example: shared-scope: swarm  (an overlay network that other engines of the swarm join)');
+            fail(
+              v ?? keyNode,
+              path,
+              `must be local or swarm, not ${JSON.stringify(scalar ?? null)}`,
+              'for example: shared-scope: swarm  (an overlay network that other engines of the swarm join)',
+            );
           merged.sharedScope = scalar as 'local' | 'swarm';
           break;
         case 'shared-networks': {
           const nets = stringList('network names');
           for (const [i, n] of nets.entries())
-            if (!NETWORK_NAME.test(n)) fail((v as YAMLSeq).items[i], path, `holds ${JSON.stringify(n)}, which is not a valid Docker network name`, 'network names are letters, digits, and . _ - (not first)');
+            if (!NETWORK_NAME.test(n))
+              fail(
+                (v as YAMLSeq).items[i],
+                path,
+                `holds ${JSON.stringify(n)}, which is not a valid Docker network name`,
+                'network names are letters, digits, and . _ - (not first)',
+              );
           merged.sharedNetworks = nets;
           break;
         }

@@ -38,7 +38,12 @@ function composeTags(y: YamlModule): (ScalarTag | CollectionTag)[] {
 export async function parseComposeFile(file: string, text: string): Promise<ParsedComposeFile> {
   const y = await loadYaml();
   const lines = new y.LineCounter();
-  const doc = y.parseDocument(text, { merge: true, lineCounter: lines, customTags: composeTags(y), prettyErrors: false });
+  const doc = y.parseDocument(text, {
+    merge: true,
+    lineCounter: lines,
+    customTags: composeTags(y),
+    prettyErrors: false,
+  });
   const err = doc.errors[0];
   if (err) {
     // linePos is only filled in with prettyErrors; pos (offsets) always is.
@@ -47,14 +52,19 @@ export async function parseComposeFile(file: string, text: string): Promise<Pars
     const multi = err.code === 'MULTIPLE_DOCS';
     throw new UserError(
       `${where}: ${multi ? 'a compose file must hold a single YAML document (found a second one after ---)' : `invalid YAML: ${err.message.split('\n')[0]}`}`,
-      multi ? 'split the documents into separate files and pass each with -f' : 'fix the file; `docker compose config` shows the same problem',
+      multi
+        ? 'split the documents into separate files and pass each with -f'
+        : 'fix the file; `docker compose config` shows the same problem',
     );
   }
   return { file, text, doc, lines };
 }
 
 /** `file:line:col` of a node (or the file alone). */
-export function positionOf(parsed: ParsedComposeFile, node: { range?: [number, number, number] | null } | null | undefined): string {
+export function positionOf(
+  parsed: ParsedComposeFile,
+  node: { range?: [number, number, number] | null } | null | undefined,
+): string {
   const offset = node?.range?.[0];
   if (offset === undefined) return parsed.file;
   const p = parsed.lines.linePos(offset);

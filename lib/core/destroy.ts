@@ -64,12 +64,22 @@ async function removeContainersAndVolumes(ctx: Context, record: Environment): Pr
   const project = projectAt(ctx, record);
   if (project) {
     const override = overrideFile(ctx.home, record.name);
-    const args = composeArgs(selectorOf(project), { override: existsSync(override) ? override : undefined, subcommand: 'down', args: ['--volumes', '--remove-orphans'] });
+    const args = composeArgs(selectorOf(project), {
+      override: existsSync(override) ? override : undefined,
+      subcommand: 'down',
+      args: ['--volumes', '--remove-orphans'],
+    });
     const r = await ctx.docker.compose(args, { cwd: record.source });
-    if (r.code !== 0) ctx.log.warn(`docker compose down failed (${r.stderr.trim().split('\n').pop()}); removing by label instead`);
+    if (r.code !== 0)
+      ctx.log.warn(`docker compose down failed (${r.stderr.trim().split('\n').pop()}); removing by label instead`);
   }
   // A source directory that is gone, containers of a failed up: found by label.
-  const leftovers = (await Promise.all([ctx.docker.listContainers([`${COMPOSE_PROJECT_LABEL}=${record.name}`]), ctx.docker.listContainers([`${LABEL_ENV}=${record.name}`])])).flat();
+  const leftovers = (
+    await Promise.all([
+      ctx.docker.listContainers([`${COMPOSE_PROJECT_LABEL}=${record.name}`]),
+      ctx.docker.listContainers([`${LABEL_ENV}=${record.name}`]),
+    ])
+  ).flat();
   await ctx.docker.removeContainers([...new Set(leftovers.map((c) => c.id))]);
   await removeComposeLeftovers(ctx.docker, record.name, { volumes: true });
 }
@@ -105,7 +115,8 @@ async function removeNetworks(ctx: Context, record: Environment, others: Context
   await removeOwnedNetwork(ctx, published);
   for (const n of Object.values(networksOf(record))) await removeOwnedNetwork(ctx, n.name);
   // Their locks go too: nobody creates these names while the environment is `destroying`.
-  for (const n of [published, ...Object.values(networksOf(record)).map((x) => x.name)]) rmSync(networkLockFile(ctx.home, n), { force: true });
+  for (const n of [published, ...Object.values(networksOf(record)).map((x) => x.name)])
+    rmSync(networkLockFile(ctx.home, n), { force: true });
 }
 
 /**
@@ -124,7 +135,8 @@ export async function destroyEnvironment(ctxGiven: Context, name: string, force:
     others = otherEngines(ctx, state, decision.consumers, sharedNetworkName(name));
     return decision;
   }, sync);
-  for (const [net, keys] of Object.entries(consumers)) ctx.log.warn(`destroying ${net} breaks ${keys.join(', ')}: disconnecting them; they keep running without it`);
+  for (const [net, keys] of Object.entries(consumers))
+    ctx.log.warn(`destroying ${net} breaks ${keys.join(', ')}: disconnecting them; they keep running without it`);
   await removeContainersAndVolumes(ctx, record);
   await removeNetworks(ctx, record, others);
   const state = await ctx.store.update((s) => {

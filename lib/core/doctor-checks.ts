@@ -3,8 +3,22 @@
 // networks, cilo.env on containers, com.docker.compose.project for a project's containers); every repair
 // re-checks what it acts on, under the lock where it changes state, and touches only objects labelled with
 // this CILO_HOME (docs/DESIGN.md §10).
-import { COMPOSE_ONEOFF_LABEL, COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, removeComposeLeftovers, type ContainerInfo, type NetworkInfo } from '../docker/docker.js';
-import { ensureNetwork, LABEL_ENV, LABEL_HOME, LABEL_MANAGED, LABEL_SHARED, removeOwnedNetwork } from '../network/networks.js';
+import {
+  COMPOSE_ONEOFF_LABEL,
+  COMPOSE_PROJECT_LABEL,
+  COMPOSE_SERVICE_LABEL,
+  removeComposeLeftovers,
+  type ContainerInfo,
+  type NetworkInfo,
+} from '../docker/docker.js';
+import {
+  ensureNetwork,
+  LABEL_ENV,
+  LABEL_HOME,
+  LABEL_MANAGED,
+  LABEL_SHARED,
+  removeOwnedNetwork,
+} from '../network/networks.js';
 import { envNetworkName, sharedNetworkName } from '../state/names.js';
 import { homeId } from '../state/paths.js';
 import { markBroken, releaseIfUnused } from '../state/references.js';
@@ -59,8 +73,18 @@ export interface Snapshot {
  * alone (references, DNS), run once.
  */
 export type Check =
-  | { kind: FindingKind; scope: 'engine'; find(s: Snapshot, ctx: Context): Finding[]; repair(ctx: Context, f: Finding): Promise<void> }
-  | { kind: FindingKind; scope: 'home'; find(state: State, ctx: Context): Finding[] | Promise<Finding[]>; repair(ctx: Context, f: Finding): Promise<void> };
+  | {
+      kind: FindingKind;
+      scope: 'engine';
+      find(s: Snapshot, ctx: Context): Finding[];
+      repair(ctx: Context, f: Finding): Promise<void>;
+    }
+  | {
+      kind: FindingKind;
+      scope: 'home';
+      find(state: State, ctx: Context): Finding[] | Promise<Finding[]>;
+      repair(ctx: Context, f: Finding): Promise<void>;
+    };
 
 const envsOf = (s: Snapshot) => s.envs;
 const known = (ctx: Context, name: string) => findEnvByName(ctx.store.read(), name) !== undefined;
@@ -76,7 +100,9 @@ const judged = (s: Snapshot, n: NetworkInfo) => s.manager || n.scope !== 'swarm'
 async function removeOrphans(ctx: Context, containers: ContainerInfo[]): Promise<void> {
   await ctx.docker.removeContainers(containers.map((c) => c.id));
   // Only projects that were cilo environments (Compose project name = cilo.env), never someone else's.
-  const projects = new Set(containers.filter((c) => c.labels[COMPOSE_PROJECT_LABEL] === c.labels[LABEL_ENV]).map((c) => c.labels[LABEL_ENV]!));
+  const projects = new Set(
+    containers.filter((c) => c.labels[COMPOSE_PROJECT_LABEL] === c.labels[LABEL_ENV]).map((c) => c.labels[LABEL_ENV]!),
+  );
   for (const project of projects) await removeComposeLeftovers(ctx.docker, project, { volumes: false });
 }
 
@@ -86,7 +112,12 @@ const stuckDestroying: Check = {
   find: (s) =>
     envsOf(s)
       .filter(([, env]) => env.status === 'destroying')
-      .map(([key]) => ({ kind: 'stuck-destroying', subject: key, problem: `${key} was being destroyed when its command stopped`, fix: 'finish the destroy' })),
+      .map(([key]) => ({
+        kind: 'stuck-destroying',
+        subject: key,
+        problem: `${key} was being destroyed when its command stopped`,
+        fix: 'finish the destroy',
+      })),
   async repair(ctx, f) {
     const env = liveRecord(ctx, f.subject);
     if (env) await destroyEnvironment(ctx, env.name, true);
@@ -120,12 +151,21 @@ const statusDrift: Check = {
     const out: Finding[] = [];
     for (const [key, env] of envsOf(s)) {
       if (env.status === 'destroying') continue;
-      const running = s.containers.filter((c) => c.labels[COMPOSE_PROJECT_LABEL] === env.name && c.running && c.labels[COMPOSE_ONEOFF_LABEL] !== 'True');
+      const running = s.containers.filter(
+        (c) => c.labels[COMPOSE_PROJECT_LABEL] === env.name && c.running && c.labels[COMPOSE_ONEOFF_LABEL] !== 'True',
+      );
       const actual = observedStatus(running.length > 0, env.status);
-      const recorded = Object.values(env.services).flatMap((x) => [...x.addresses, ...(x.shared_addresses ?? [])]).sort().join(',');
+      const recorded = Object.values(env.services)
+        .flatMap((x) => [...x.addresses, ...(x.shared_addresses ?? [])])
+        .sort()
+        .join(',');
       // Each container's address on its service's own network (observe's rule), and on the published one.
-      const own = (c: ContainerInfo) => env.services[c.labels[COMPOSE_SERVICE_LABEL] ?? '']?.network ?? envNetworkName(env.name);
-      const seen = running.flatMap((c) => [c.networks[own(c)], c.networks[sharedNetworkName(env.name)]].filter((a): a is string => !!a)).sort().join(',');
+      const own = (c: ContainerInfo) =>
+        env.services[c.labels[COMPOSE_SERVICE_LABEL] ?? '']?.network ?? envNetworkName(env.name);
+      const seen = running
+        .flatMap((c) => [c.networks[own(c)], c.networks[sharedNetworkName(env.name)]].filter((a): a is string => !!a))
+        .sort()
+        .join(',');
       if (actual !== env.status || recorded !== seen)
         out.push({
           kind: 'status-drift',
@@ -147,7 +187,13 @@ const orphanNetwork: Check = {
   kind: 'orphan-network',
   find: (s) =>
     s.networks
-      .filter((n) => n.labels[LABEL_MANAGED] === 'true' && s.ours(n.labels) && judged(s, n) && !findEnvByName(s.state, n.labels[LABEL_ENV] ?? ''))
+      .filter(
+        (n) =>
+          n.labels[LABEL_MANAGED] === 'true' &&
+          s.ours(n.labels) &&
+          judged(s, n) &&
+          !findEnvByName(s.state, n.labels[LABEL_ENV] ?? ''),
+      )
       .map((n) => ({
         kind: 'orphan-network',
         subject: n.name,
@@ -156,7 +202,13 @@ const orphanNetwork: Check = {
       })),
   async repair(ctx, f) {
     const info = await ctx.docker.inspectNetwork(f.subject);
-    if (!info || info.labels[LABEL_MANAGED] !== 'true' || info.labels[LABEL_HOME] !== homeId(ctx.home) || known(ctx, info.labels[LABEL_ENV] ?? '')) return;
+    if (
+      !info ||
+      info.labels[LABEL_MANAGED] !== 'true' ||
+      info.labels[LABEL_HOME] !== homeId(ctx.home) ||
+      known(ctx, info.labels[LABEL_ENV] ?? '')
+    )
+      return;
     const attached = (await ctx.docker.listContainers([])).filter((c) => info.containers[c.id]);
     const orphans = attached.filter((c) => !known(ctx, c.labels[LABEL_ENV] ?? c.labels[COMPOSE_PROJECT_LABEL] ?? ''));
     await removeOrphans(ctx, orphans);
@@ -179,7 +231,8 @@ const orphanContainer: Check = {
       })),
   async repair(ctx, f) {
     const [c] = (await ctx.docker.listContainers([])).filter((x) => x.name === f.subject);
-    if (c && c.labels[LABEL_HOME] === homeId(ctx.home) && !known(ctx, c.labels[LABEL_ENV] ?? '')) await removeOrphans(ctx, [c]);
+    if (c && c.labels[LABEL_HOME] === homeId(ctx.home) && !known(ctx, c.labels[LABEL_ENV] ?? ''))
+      await removeOrphans(ctx, [c]);
   },
 };
 
@@ -188,12 +241,22 @@ const duplicateNetwork: Check = {
   kind: 'duplicate-network',
   find: (s) =>
     [...s.byName]
-      .filter(([, list]) => list.length > 1 && list.some((n) => n.labels[LABEL_MANAGED] === 'true' && s.ours(n.labels) && judged(s, n)))
-      .map(([name, list]) => ({ kind: 'duplicate-network', subject: name, problem: `${list.length} Docker networks are named ${name}`, fix: 'keep the one with containers (or the first), remove the others' })),
+      .filter(
+        ([, list]) =>
+          list.length > 1 && list.some((n) => n.labels[LABEL_MANAGED] === 'true' && s.ours(n.labels) && judged(s, n)),
+      )
+      .map(([name, list]) => ({
+        kind: 'duplicate-network',
+        subject: name,
+        problem: `${list.length} Docker networks are named ${name}`,
+        fix: 'keep the one with containers (or the first), remove the others',
+      })),
   async repair(ctx, f) {
     const list = (await ctx.docker.listNetworks()).filter((n) => n.name === f.subject);
     const keep = list.find((n) => Object.keys(n.containers).length > 0) ?? list[0];
-    for (const n of list) if (n !== keep && n.labels[LABEL_MANAGED] === 'true' && Object.keys(n.containers).length === 0) await ctx.docker.removeNetwork(n.id);
+    for (const n of list)
+      if (n !== keep && n.labels[LABEL_MANAGED] === 'true' && Object.keys(n.containers).length === 0)
+        await ctx.docker.removeNetwork(n.id);
   },
 };
 
@@ -204,7 +267,12 @@ const publisherGone: Check = {
   // outliving it is a destroy that did not finish.
   find: (s) =>
     Object.entries(s.state.shared_networks)
-      .filter(([net, record]) => record.created_by !== 'external' && !environmentsOf(s.state)[record.created_by] && s.byName.get(net)?.some((n) => judged(s, n)))
+      .filter(
+        ([net, record]) =>
+          record.created_by !== 'external' &&
+          !environmentsOf(s.state)[record.created_by] &&
+          s.byName.get(net)?.some((n) => judged(s, n)),
+      )
       .map(([net, record]) => ({
         kind: 'publisher-gone',
         subject: net,
@@ -213,7 +281,13 @@ const publisherGone: Check = {
       })),
   async repair(ctx, f) {
     const info = await ctx.docker.inspectNetwork(f.subject);
-    if (info && info.labels[LABEL_MANAGED] === 'true' && info.labels[LABEL_SHARED] === 'true' && info.labels[LABEL_HOME] === homeId(ctx.home) && !known(ctx, info.labels[LABEL_ENV] ?? '')) {
+    if (
+      info &&
+      info.labels[LABEL_MANAGED] === 'true' &&
+      info.labels[LABEL_SHARED] === 'true' &&
+      info.labels[LABEL_HOME] === homeId(ctx.home) &&
+      !known(ctx, info.labels[LABEL_ENV] ?? '')
+    ) {
       for (const id of Object.keys(info.containers)) await ctx.docker.disconnect(info.id, id);
       await removeOwnedNetwork(ctx, f.subject);
     }
@@ -228,4 +302,12 @@ const publisherGone: Check = {
   },
 };
 /** The checks of one engine, in the order --fix repairs them: what a finished destroy removes goes first. */
-export const ENGINE_CHECKS: readonly Check[] = [stuckDestroying, envNetworkMissing, statusDrift, orphanNetwork, orphanContainer, duplicateNetwork, publisherGone];
+export const ENGINE_CHECKS: readonly Check[] = [
+  stuckDestroying,
+  envNetworkMissing,
+  statusDrift,
+  orphanNetwork,
+  orphanContainer,
+  duplicateNetwork,
+  publisherGone,
+];

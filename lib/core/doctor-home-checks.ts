@@ -17,7 +17,12 @@ const staleReference: Check = {
     Object.entries(state.shared_networks).flatMap(([net, record]) =>
       record.referenced_by
         .filter((ref) => !environmentsOf(state)[ref])
-        .map((ref) => ({ kind: 'stale-reference' as const, subject: net, problem: `${net} lists ${ref} as a reference, but no such environment exists`, fix: `drop ${ref} from its references` })),
+        .map((ref) => ({
+          kind: 'stale-reference' as const,
+          subject: net,
+          problem: `${net} lists ${ref} as a reference, but no such environment exists`,
+          fix: `drop ${ref} from its references`,
+        })),
     ),
   async repair(ctx, f) {
     await ctx.store.update((state) => {
@@ -37,7 +42,14 @@ const dnsDown: Check = {
     if (!hasRecords || !ctx.settings.dns.enabled) return [];
     const dns = await dnsStatus(ctx, state);
     if (dns.running && dns.answering) return [];
-    return [{ kind: 'dns-down', subject: `127.0.0.1:${dns.port}`, problem: `the DNS server is ${dns.running ? 'running but not answering' : 'not running'}`, fix: 'start it' }];
+    return [
+      {
+        kind: 'dns-down',
+        subject: `127.0.0.1:${dns.port}`,
+        problem: `the DNS server is ${dns.running ? 'running but not answering' : 'not running'}`,
+        fix: 'start it',
+      },
+    ];
   },
   async repair(ctx) {
     await ensureDnsServer(ctx, ctx.store.read(), { quietIfRunning: true });
@@ -57,7 +69,14 @@ const dnsStale: Check = {
     for (const f of onDisk.keys()) if (!wanted.has(f)) stale.add(f);
     if (stale.size === 0) return [];
     const names = [...stale].sort().join(', ');
-    return [{ kind: 'dns-stale', subject: names, problem: `DNS records of ${names} do not match state`, fix: 'rewrite the records from state' }];
+    return [
+      {
+        kind: 'dns-stale',
+        subject: names,
+        problem: `DNS records of ${names} do not match state`,
+        fix: 'rewrite the records from state',
+      },
+    ];
   },
   async repair(ctx) {
     await ctx.store.update(() => undefined, { afterWrite: (state) => syncHostsDir(ctx.home, state) });
@@ -74,7 +93,10 @@ const engineUnreachable: Check = {
   find: () => [],
   async repair(ctx, f) {
     const a = await probeEngine(ctx, ctx.store.read(), f.subject);
-    if (a.status !== 'ok') throw new Error(`${a.status === 'unreachable' ? `still no answer: ${a.reason}` : a.reason}; nothing was changed there`);
+    if (a.status !== 'ok')
+      throw new Error(
+        `${a.status === 'unreachable' ? `still no answer: ${a.reason}` : a.reason}; nothing was changed there`,
+      );
   },
 };
 

@@ -21,7 +21,16 @@ async function snapshot(ctx: Context, state: State, manager: boolean): Promise<S
   for (const n of networks) byName.set(n.name, [...(byName.get(n.name) ?? []), n]);
   const id = homeId(ctx.home);
   const envs = Object.entries(environmentsOf(state)).filter(([key]) => engineOf(state, key) === ctx.engine.name);
-  return { state, engine: ctx.engine.name, envs, manager, networks, containers, byName, ours: (labels) => labels[LABEL_HOME] === id };
+  return {
+    state,
+    engine: ctx.engine.name,
+    envs,
+    manager,
+    networks,
+    containers,
+    byName,
+    ours: (labels) => labels[LABEL_HOME] === id,
+  };
 }
 
 function unanswered(state: State, a: Exclude<EngineAnswer, { status: 'ok' }>): Finding {
@@ -43,7 +52,8 @@ export async function diagnose(ctx: Context): Promise<Finding[]> {
       continue;
     }
     const s = await snapshot(a.ctx, state, a.info.swarm.manager);
-    for (const check of CHECKS) if (check.scope === 'engine') findings.push(...check.find(s, a.ctx).map((f) => ({ ...f, engine: a.engine })));
+    for (const check of CHECKS)
+      if (check.scope === 'engine') findings.push(...check.find(s, a.ctx).map((f) => ({ ...f, engine: a.engine })));
   }
   for (const check of CHECKS) if (check.scope === 'home') findings.push(...(await check.find(state, ctx)));
   return findings;

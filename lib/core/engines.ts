@@ -38,7 +38,10 @@ function identityProblem(state: State, engine: string, info: EngineInfo): string
 export function checkIdentity(state: State, engine: string, info: EngineInfo): void {
   const problem = identityProblem(state, engine, info);
   if (problem)
-    throw new UserError(problem, `the environments cilo keeps there are on the engine it recorded: point ${describeEndpoint(state.hosts[engine]!.engine!)} back at it; 'cilo list' shows what lives where`);
+    throw new UserError(
+      problem,
+      `the environments cilo keeps there are on the engine it recorded: point ${describeEndpoint(state.hosts[engine]!.engine!)} back at it; 'cilo list' shows what lives where`,
+    );
 }
 
 export type EngineAnswer =
@@ -54,7 +57,8 @@ export async function probeEngine(ctx: Context, state: State, engine: string): P
     info = await ectx.docker.engineInfo(PROBE_TIMEOUT_MS);
   } catch (e) {
     // A context that no longer exists, a refused connection, a timeout: all say "cannot know".
-    if (e instanceof UserError) return { engine, status: 'unreachable', reason: e instanceof EngineUnreachableError ? e.reason : e.message };
+    if (e instanceof UserError)
+      return { engine, status: 'unreachable', reason: e instanceof EngineUnreachableError ? e.reason : e.message };
     throw e;
   }
   const problem = identityProblem(state, engine, info);
@@ -64,13 +68,25 @@ export async function probeEngine(ctx: Context, state: State, engine: string): P
 export type EngineStatus = EngineAnswer['status'];
 
 /** The engines (by default every one that holds environments), asked at once. */
-export async function surveyEngines(ctx: Context, state: State, engines: readonly string[] = enginesInUse(state)): Promise<EngineAnswer[]> {
+export async function surveyEngines(
+  ctx: Context,
+  state: State,
+  engines: readonly string[] = enginesInUse(state),
+): Promise<EngineAnswer[]> {
   return Promise.all([...new Set(engines)].map((e) => probeEngine(ctx, state, e)));
 }
 
 /** How each engine answers; a warning for each that does not (state is all cilo knows then). */
-export async function engineStatuses(ctx: Context, state: State, engines?: readonly string[]): Promise<Map<string, EngineStatus>> {
+export async function engineStatuses(
+  ctx: Context,
+  state: State,
+  engines?: readonly string[],
+): Promise<Map<string, EngineStatus>> {
   const answers = await surveyEngines(ctx, state, engines);
-  for (const a of answers) if (a.status !== 'ok') ctx.log.warn(`${a.status === 'unreachable' ? `engine ${a.engine} does not answer (${a.reason})` : a.reason}: its environments are shown as cilo last recorded them`);
+  for (const a of answers)
+    if (a.status !== 'ok')
+      ctx.log.warn(
+        `${a.status === 'unreachable' ? `engine ${a.engine} does not answer (${a.reason})` : a.reason}: its environments are shown as cilo last recorded them`,
+      );
   return new Map(answers.map((a) => [a.engine, a.status]));
 }

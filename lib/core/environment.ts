@@ -31,7 +31,11 @@ export function loadEnvironment(ctx: Context, name: string): LoadedEnvironment {
   validateName(name, 'environment name');
   const state = ctx.store.read();
   const found = findEnvByName(state, name);
-  if (!found) throw new UserError(`no environment named ${name}`, `see 'cilo list', or create it: cilo create ${name} --from <dir>`);
+  if (!found)
+    throw new UserError(
+      `no environment named ${name}`,
+      `see 'cilo list', or create it: cilo create ${name} --from <dir>`,
+    );
   const [key, record] = found;
   const project = projectAt(ctx, record);
   return { key, record, state, project, selector: project && selectorOf(project) };
@@ -51,7 +55,12 @@ export function requireProject(e: LoadedEnvironment): { project: ResolvedProject
 export function knownNames(ctx: Context): { environments: string[]; sharedNetworks: string[] } {
   try {
     const state = ctx.store.read();
-    return { environments: Object.values(environmentsOf(state)).map((e) => e.name).sort(), sharedNetworks: Object.keys(state.shared_networks).sort() };
+    return {
+      environments: Object.values(environmentsOf(state))
+        .map((e) => e.name)
+        .sort(),
+      sharedNetworks: Object.keys(state.shared_networks).sort(),
+    };
   } catch {
     return { environments: [], sharedNetworks: [] };
   }

@@ -5,7 +5,15 @@
 import { UserError } from '../errors/index.js';
 import type { IpamConfig, NetworkModel, ProjectModel, ServiceModel } from '../compose/model.js';
 import { LABEL_SHARED, networkLabels, type NetworkSpec } from '../network/networks.js';
-import { allocateSubnet, parseCidr, prefixOf, subnetLayout, translateAddress, translateRange, type PoolConfig } from '../network/subnet.js';
+import {
+  allocateSubnet,
+  parseCidr,
+  prefixOf,
+  subnetLayout,
+  translateAddress,
+  translateRange,
+  type PoolConfig,
+} from '../network/subnet.js';
 import { envNetworkName, sharedNetworkName } from '../state/names.js';
 import { subnetsInUse } from '../state/references.js';
 import { networksOf, type Environment, type NetworkRecord, type State } from '../state/schema.js';
@@ -29,8 +37,15 @@ export function validateModel(model: ProjectModel): void {
   for (const n of managedNetworks(model)) {
     const what = `network ${n.key}`;
     if (n.enableIpv6 || n.ipam.some((c) => !parseCidr(c.subnet, true)))
-      throw new UserError(`${what} uses IPv6: cilo cannot give each copy an IPv6 subnet of its own`, `drop enable_ipv6 and the IPv6 ipam entries, or declare the network external`);
-    if (n.ipam.length > 1) throw new UserError(`${what} pins ${n.ipam.length} subnets: cilo moves one subnet per network into each copy`, `keep one ipam.config entry`);
+      throw new UserError(
+        `${what} uses IPv6: cilo cannot give each copy an IPv6 subnet of its own`,
+        `drop enable_ipv6 and the IPv6 ipam entries, or declare the network external`,
+      );
+    if (n.ipam.length > 1)
+      throw new UserError(
+        `${what} pins ${n.ipam.length} subnets: cilo moves one subnet per network into each copy`,
+        `keep one ipam.config entry`,
+      );
   }
   for (const s of model.services) {
     for (const [key, ip] of Object.entries(s.pinnedAddresses)) {
@@ -43,11 +58,17 @@ export function validateModel(model: ProjectModel): void {
           `pin the network's subnet too (networks: ${key}: ipam: config: [{subnet: ...}]), or drop the address`,
         );
       if (!translateAddress(ip, pinned.subnet, pinned.subnet))
-        throw new UserError(`service ${s.name} pins ipv4_address ${ip} on network ${key}, outside its subnet ${pinned.subnet}`, `pick an address inside ${pinned.subnet}`);
+        throw new UserError(
+          `service ${s.name} pins ipv4_address ${ip} on network ${key}, outside its subnet ${pinned.subnet}`,
+          `pick an address inside ${pinned.subnet}`,
+        );
     }
     for (const key of s.ipv6On)
       if (!networkOf(model, key)?.external)
-        throw new UserError(`service ${s.name} pins an ipv6_address on network ${key}: cilo cannot give each copy an IPv6 subnet of its own`, 'drop the ipv6_address');
+        throw new UserError(
+          `service ${s.name} pins an ipv6_address on network ${key}: cilo cannot give each copy an IPv6 subnet of its own`,
+          'drop the ipv6_address',
+        );
   }
 }
 
@@ -73,10 +94,26 @@ export function envSubnetPrefix(model: ProjectModel, pool: PoolConfig): number {
 /** What cilo creates for a network besides its name and subnet: the files' settings, pinned layout moved. */
 function networkRecord(name: string, subnet: string, n: NetworkModel | undefined): NetworkRecord {
   const pinned = pinnedIpam(n);
-  const move = (a: string | undefined, f: typeof translateAddress) => (a && pinned ? f(a, pinned.subnet, subnet) : undefined);
-  const aux = pinned?.auxAddresses && Object.fromEntries(Object.entries(pinned.auxAddresses).map(([k, a]) => [k, move(a, translateAddress) ?? a]));
-  const r: NetworkRecord = { name, subnet, gateway: move(pinned?.gateway, translateAddress), ip_range: move(pinned?.ipRange, translateRange), aux_addresses: aux };
-  Object.assign(r, { driver: n?.driver, internal: n?.internal, attachable: n?.attachable, options: n?.options, labels: n?.labels, pinned: pinned?.subnet });
+  const move = (a: string | undefined, f: typeof translateAddress) =>
+    a && pinned ? f(a, pinned.subnet, subnet) : undefined;
+  const aux =
+    pinned?.auxAddresses &&
+    Object.fromEntries(Object.entries(pinned.auxAddresses).map(([k, a]) => [k, move(a, translateAddress) ?? a]));
+  const r: NetworkRecord = {
+    name,
+    subnet,
+    gateway: move(pinned?.gateway, translateAddress),
+    ip_range: move(pinned?.ipRange, translateRange),
+    aux_addresses: aux,
+  };
+  Object.assign(r, {
+    driver: n?.driver,
+    internal: n?.internal,
+    attachable: n?.attachable,
+    options: n?.options,
+    labels: n?.labels,
+    pinned: pinned?.subnet,
+  });
   return JSON.parse(JSON.stringify(r)) as NetworkRecord; // without the undefined fields
 }
 
@@ -96,7 +133,12 @@ export function layoutNetworks(state: State, env: Environment, i: LayoutInput): 
   const nets = (env.networks ??= {});
   let allocated = 0;
   const defaultModel = networkOf(i.model, 'default');
-  if (defaultModel && !defaultModel.external && pinnedIpam(defaultModel) && prefixOf(env.subnet) !== envSubnetPrefix(i.model, i.pool))
+  if (
+    defaultModel &&
+    !defaultModel.external &&
+    pinnedIpam(defaultModel) &&
+    prefixOf(env.subnet) !== envSubnetPrefix(i.model, i.pool)
+  )
     throw new UserError(
       `the files pin a /${envSubnetPrefix(i.model, i.pool)} for the default network of ${env.name}, but it was registered with ${env.subnet}`,
       `its subnet is fixed at registration: 'cilo destroy ${env.name}' and start it again`,
@@ -108,7 +150,11 @@ export function layoutNetworks(state: State, env: Environment, i: LayoutInput): 
     const other = byName.get(name);
     if (other !== undefined) {
       // Two keys pinning one name are one network, in plain Compose as here; anything else would merge two.
-      if (networkOf(i.model, other)!.name !== n.name) throw new UserError(`networks ${other} and ${n.key} would both be ${name} in environment ${env.name}`, 'give one of them another name');
+      if (networkOf(i.model, other)!.name !== n.name)
+        throw new UserError(
+          `networks ${other} and ${n.key} would both be ${name} in environment ${env.name}`,
+          'give one of them another name',
+        );
       nets[n.key] = { ...nets[other]! };
       continue;
     }
@@ -117,7 +163,9 @@ export function layoutNetworks(state: State, env: Environment, i: LayoutInput): 
     const prefix = pinned ? prefixOf(pinned.subnet)! : i.networkPrefix;
     const old = nets[n.key];
     const keep = old !== undefined && prefixOf(old.subnet) === prefix && old.pinned === pinned?.subnet;
-    const subnet = keep ? old.subnet : allocateSubnet({ pool: i.pool.pool, prefix }, [...subnetsInUse(state), ...i.foreignSubnets]);
+    const subnet = keep
+      ? old.subnet
+      : allocateSubnet({ pool: i.pool.pool, prefix }, [...subnetsInUse(state), ...i.foreignSubnets]);
     if (!keep) allocated++;
     nets[n.key] = networkRecord(name, subnet, n);
   }
@@ -129,13 +177,23 @@ function layoutVolumes(env: Environment, model: ProjectModel): void {
   const renamed = model.volumes.filter((v) => !v.external && v.name !== undefined);
   const keys = new Set(model.volumes.map((v) => v.key));
   for (const v of renamed)
-    if (keys.has(v.name!) && v.name !== v.key) throw new UserError(`volume ${v.key} is named ${v.name}, which is also a volume of the project: both would be ${env.name}_${v.name}`, 'rename one of them');
+    if (keys.has(v.name!) && v.name !== v.key)
+      throw new UserError(
+        `volume ${v.key} is named ${v.name}, which is also a volume of the project: both would be ${env.name}_${v.name}`,
+        'rename one of them',
+      );
   if (renamed.length === 0) delete env.volumes;
-  else env.volumes = Object.fromEntries(renamed.map((v) => [v.key, { name: `${env.name}_${v.name}`, pinned: v.name! }]));
+  else
+    env.volumes = Object.fromEntries(renamed.map((v) => [v.key, { name: `${env.name}_${v.name}`, pinned: v.name! }]));
 }
 
 /** A pinned `ipv4_address` of a service moved into the environment's subnet of that network. */
-export function movedAddress(s: ServiceModel, key: string, model: ProjectModel, nets: Record<string, NetworkRecord>): string | undefined {
+export function movedAddress(
+  s: ServiceModel,
+  key: string,
+  model: ProjectModel,
+  nets: Record<string, NetworkRecord>,
+): string | undefined {
   const pin = s.pinnedAddresses[key];
   const pinned = pinnedIpam(networkOf(model, key));
   const net = nets[key];
@@ -146,7 +204,12 @@ export function movedAddress(s: ServiceModel, key: string, model: ProjectModel, 
  * What `docker network create` is given for a network of the environment: cilo's layout (gateway .1, the
  * upper half dynamic) unless the files pin one, the files' settings, and cilo's labels.
  */
-export function networkSpec(home: string, env: Pick<Environment, 'name' | 'project'>, rec: NetworkRecord, shared = false): NetworkSpec {
+export function networkSpec(
+  home: string,
+  env: Pick<Environment, 'name' | 'project'>,
+  rec: NetworkRecord,
+  shared = false,
+): NetworkSpec {
   const layout = rec.pinned ? { gateway: rec.gateway, ipRange: rec.ip_range } : subnetLayout(rec.subnet);
   return {
     name: rec.name,
@@ -170,6 +233,9 @@ export function networkSpec(home: string, env: Pick<Environment, 'name' | 'proje
 export function networkSpecs(home: string, env: Environment): NetworkSpec[] {
   const specs = Object.values(networksOf(env)).map((rec) => networkSpec(home, env, rec));
   const overlay = env.shared_scope === 'swarm' ? { driver: 'overlay', attachable: true } : {};
-  if (env.shared_subnet) specs.push(networkSpec(home, env, { name: sharedNetworkName(env.name), subnet: env.shared_subnet, ...overlay }, true));
+  if (env.shared_subnet)
+    specs.push(
+      networkSpec(home, env, { name: sharedNetworkName(env.name), subnet: env.shared_subnet, ...overlay }, true),
+    );
   return specs.filter((spec, i) => specs.findIndex((o) => o.name === spec.name) === i);
 }

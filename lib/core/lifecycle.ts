@@ -29,10 +29,17 @@ export async function createEnvironment(ctx: Context, o: CreateOptions): Promise
   const name = validateName(o.name, 'environment name');
   if (o.project !== undefined) validateName(o.project, 'project name');
   const dir = resolve(ctx.cwd, o.from);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`--from ${o.from}: no such directory (${dir})`, 'give the directory that holds the compose project');
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new UserError(
+      `--from ${o.from}: no such directory (${dir})`,
+      'give the directory that holds the compose project',
+    );
   const project = resolveProject(rememberedQuery({ name }), dir, ctx.processEnv);
   if (!project || (project.discovered && project.projectDir !== dir))
-    throw new UserError(`no compose file in ${dir}`, `looked for ${BASE_NAMES.join(', ')}; pass the project's directory to --from`);
+    throw new UserError(
+      `no compose file in ${dir}`,
+      `looked for ${BASE_NAMES.join(', ')}; pass the project's directory to --from`,
+    );
   // No file-only shortcut here: `docker compose config` also validates the project being registered.
   const { xcilo } = await readProjectFiles(project);
   const prepared = await prepareEnvironment(
@@ -67,12 +74,24 @@ export interface UpOptions {
 export async function upEnvironment(ctx: Context, o: UpOptions): Promise<EnvironmentOutcome> {
   const loaded = loadEnvironment(ctx, o.name);
   const { project, selector } = requireProject(loaded);
-  const cmd = { selector, project, subcommand: 'up', args: ['-d', ...o.composeArgs], snapshot: loaded.state, cli: { createShared: o.createShared, sharedScope: o.sharedScope } };
+  const cmd = {
+    selector,
+    project,
+    subcommand: 'up',
+    args: ['-d', ...o.composeArgs],
+    snapshot: loaded.state,
+    cli: { createShared: o.createShared, sharedScope: o.sharedScope },
+  };
   return outcome(await runManaged({ ...ctx, cwd: project.projectDir }, cmd));
 }
 
 export async function downEnvironment(ctx: Context, name: string): Promise<EnvironmentOutcome> {
   const loaded = loadEnvironment(ctx, name);
   const { project, selector } = requireProject(loaded);
-  return outcome(await runManaged({ ...ctx, cwd: project.projectDir }, { selector, project, subcommand: 'down', args: [], snapshot: loaded.state }));
+  return outcome(
+    await runManaged(
+      { ...ctx, cwd: project.projectDir },
+      { selector, project, subcommand: 'down', args: [], snapshot: loaded.state },
+    ),
+  );
 }

@@ -34,10 +34,17 @@ interface ServiceContainer {
  * to that when it (re)creates containers, but not for containers it keeps: one that `destroy --force` of a
  * publisher disconnected stays cut off after the publisher returns. Those are connected here.
  */
-async function reconnect(ctx: Context, known: Environment, containers: ServiceContainer[], networks: NetworkInfo[]): Promise<void> {
+async function reconnect(
+  ctx: Context,
+  known: Environment,
+  containers: ServiceContainer[],
+  networks: NetworkInfo[],
+): Promise<void> {
   const joined = known.shared_networks.filter((n) => !known.broken_shared_networks?.includes(n));
   for (const net of networks.filter((n) => joined.includes(n.name)))
-    for (const c of containers) if (c.running && !c.oneOff && known.services[c.service] && !net.containers[c.id]) await ctx.docker.connect(net.name, c.id);
+    for (const c of containers)
+      if (c.running && !c.oneOff && known.services[c.service] && !net.containers[c.id])
+        await ctx.docker.connect(net.name, c.id);
 }
 
 /** Each service's running addresses on its own network (the environment network, or its record's) and on the published one. */
@@ -60,9 +67,18 @@ function addressesBy(known: Environment, containers: ServiceContainer[], network
  * Records each service's running addresses and the environment's status, then re-renders DNS records under
  * the same lock. `known` is the record as the caller has it (which shared networks it joins).
  */
-export async function observeEnvironment(ctx: Context, name: string, known: Environment): Promise<Observed | undefined> {
+export async function observeEnvironment(
+  ctx: Context,
+  name: string,
+  known: Environment,
+): Promise<Observed | undefined> {
   const joined = known.shared_networks.filter((n) => !known.broken_shared_networks?.includes(n));
-  const own = [...new Set([...Object.values(networksOf(known)).map((n) => n.name), ...Object.values(known.services).flatMap((s) => (s.network ? [s.network] : []))])];
+  const own = [
+    ...new Set([
+      ...Object.values(networksOf(known)).map((n) => n.name),
+      ...Object.values(known.services).flatMap((s) => (s.network ? [s.network] : [])),
+    ]),
+  ];
   // Two calls at once: which containers run which service, and the addresses each network gave them.
   const [containers, networks] = await Promise.all([
     ctx.docker.containerStates(`${COMPOSE_PROJECT_LABEL}=${name}`),

@@ -9,7 +9,12 @@ import { networksOf, type Environment } from '../state/schema.js';
 import { defaultIsManaged, managedNetworks, movedAddress } from './layout.js';
 import { isExported } from './register.js';
 
-export function overrideFor(home: string, env: Environment, model: ProjectModel, joined: readonly string[]): OverrideInput {
+export function overrideFor(
+  home: string,
+  env: Environment,
+  model: ProjectModel,
+  joined: readonly string[],
+): OverrideInput {
   const nets = networksOf(env);
   const published = env.shared_subnet ? sharedNetworkName(env.name) : undefined;
   const envNet = envNetworkName(env.name);
@@ -17,7 +22,11 @@ export function overrideFor(home: string, env: Environment, model: ProjectModel,
   const extraEnvNet = defaultIsManaged(model) ? undefined : envNet;
   const others = joined.filter((n) => n !== published);
 
-  const networks: OverrideNetwork[] = managedNetworks(model).map((n) => ({ key: n.key, name: nets[n.key]!.name, replaces: true }));
+  const networks: OverrideNetwork[] = managedNetworks(model).map((n) => ({
+    key: n.key,
+    name: nets[n.key]!.name,
+    replaces: true,
+  }));
   for (const n of [extraEnvNet, published, ...others]) if (n) networks.push({ key: n, name: n, replaces: false });
 
   const services = model.services
@@ -31,7 +40,8 @@ export function overrideFor(home: string, env: Environment, model: ProjectModel,
         return { key, ipv4: key === 'default' ? rec.ip : movedAddress(s, key, model, nets), aliases: alias };
       });
       if (extraEnvNet) entries.push({ key: extraEnvNet, ipv4: rec.ip, aliases: alias });
-      if (published && isExported(env.create_shared, s.name)) entries.push({ key: published, ipv4: rec.shared_ip, aliases: alias });
+      if (published && isExported(env.create_shared, s.name))
+        entries.push({ key: published, ipv4: rec.shared_ip, aliases: alias });
       for (const n of others) entries.push({ key: n });
       return { name: s.name, networks: entries, renameContainer: s.hasContainerName };
     });

@@ -12,7 +12,15 @@ import { ensureNetwork, removeOwnedNetwork, SubnetTakenError } from '../network/
 import { envNetworkName, sharedNetworkName, validateName, validateSuffix } from '../state/names.js';
 import { envDir, overrideFile } from '../state/paths.js';
 import { deleteEnvironment, releaseSubnet } from '../state/references.js';
-import { engineOf, findEnvByName, environmentsOf, networksOf, type Environment, type SharedScope, type State } from '../state/schema.js';
+import {
+  engineOf,
+  findEnvByName,
+  environmentsOf,
+  networksOf,
+  type Environment,
+  type SharedScope,
+  type State,
+} from '../state/schema.js';
 import { writeFileAtomic } from '../state/store.js';
 import type { Context } from '../context.js';
 import { networkSpecs, validateModel } from './layout.js';
@@ -69,7 +77,11 @@ function wanted(ctx: Context, req: PrepareRequest, known: Environment | undefine
   // Fails fast before any Docker work; register() decides again on a fresh read under the lock.
   if (req.mustBeNew && known) throw alreadyExists(name, known);
   const createShared: CreateShared = req.cli?.createShared ? true : (req.xcilo.createShared ?? known?.create_shared);
-  const project = req.cli?.project ? { value: req.cli.project, from: '--project' } : req.xcilo.project ? { value: req.xcilo.project, from: 'x-cilo.project' } : undefined;
+  const project = req.cli?.project
+    ? { value: req.cli.project, from: '--project' }
+    : req.xcilo.project
+      ? { value: req.xcilo.project, from: 'x-cilo.project' }
+      : undefined;
   return {
     name,
     suffix: validateSuffix(req.xcilo.dnsSuffix ?? ctx.settings.dns.suffix),
@@ -116,15 +128,19 @@ async function inspectInputs(ctx: Context, req: PrepareRequest, w: Wanted): Prom
     Promise.all(w.joined.map((n) => ctx.docker.inspectNetwork(n))),
   ]);
   checkIdentity(req.snapshot, ctx.engine.name, info);
-  if (publishes(w.createShared) && (w.sharedScope ?? findEnvByName(req.snapshot, w.name)?.[1].shared_scope) === 'swarm') checkCanPublish(ctx, w.name, info);
+  if (publishes(w.createShared) && (w.sharedScope ?? findEnvByName(req.snapshot, w.name)?.[1].shared_scope) === 'swarm')
+    checkCanPublish(ctx, w.name, info);
   const anchors: string[] = [];
   for (const net of w.joined.filter((_, i) => !joinedInfo[i])) {
-    if (!joinsAcrossEngines(ctx, req.snapshot, net, info)) throw describeMissingNetwork(req.snapshot, net, ctx.engine.name);
+    if (!joinsAcrossEngines(ctx, req.snapshot, net, info))
+      throw describeMissingNetwork(req.snapshot, net, ctx.engine.name);
     if (await checkSwarmJoin(ctx, req.snapshot, net, info)) anchors.push(net);
   }
   for (const s of model.services)
     if (s.networkMode)
-      ctx.log.warn(`service ${s.name} uses network_mode ${JSON.stringify(s.networkMode)}: cilo leaves it alone (not isolated, published ports kept, no DNS name)`);
+      ctx.log.warn(
+        `service ${s.name} uses network_mode ${JSON.stringify(s.networkMode)}: cilo leaves it alone (not isolated, published ports kept, no DNS name)`,
+      );
   return { model, info, anchors };
 }
 
@@ -136,10 +152,29 @@ function joinsAcrossEngines(ctx: Context, state: State, net: string, info: Engin
   return info.swarm.state === 'active' && !info.swarm.manager;
 }
 
-function registerInput(ctx: Context, req: PrepareRequest, w: Wanted, model: ProjectModel, foreignSubnets: string[], id?: string): RegisterInput {
+function registerInput(
+  ctx: Context,
+  req: PrepareRequest,
+  w: Wanted,
+  model: ProjectModel,
+  foreignSubnets: string[],
+  id?: string,
+): RegisterInput {
   const { pool, networkPrefix } = ctx.settings;
   const engine = { ...ctx.engine, id };
-  return { ...w, source: req.source, rememberFiles: req.rememberFiles, model, scale: req.scale, mustBeNew: req.mustBeNew, pool, networkPrefix, foreignSubnets, engine, now: '' };
+  return {
+    ...w,
+    source: req.source,
+    rememberFiles: req.rememberFiles,
+    model,
+    scale: req.scale,
+    mustBeNew: req.mustBeNew,
+    pool,
+    networkPrefix,
+    foreignSubnets,
+    engine,
+    now: '',
+  };
 }
 
 /**
@@ -147,7 +182,12 @@ function registerInput(ctx: Context, req: PrepareRequest, w: Wanted, model: Proj
  * are in state already, and Docker refuses an overlap anyway: see the retry in prepareEnvironment).
  */
 async function foreignSubnets(ctx: Context, snapshot: State): Promise<string[]> {
-  const ours = new Set(Object.values(environmentsOf(snapshot)).flatMap((e) => [...Object.values(networksOf(e)).map((n) => n.name), sharedNetworkName(e.name)]));
+  const ours = new Set(
+    Object.values(environmentsOf(snapshot)).flatMap((e) => [
+      ...Object.values(networksOf(e)).map((n) => n.name),
+      sharedNetworkName(e.name),
+    ]),
+  );
   return (await ctx.docker.listNetworks((name) => !ours.has(name))).flatMap((n) => n.subnets);
 }
 
@@ -156,20 +196,35 @@ async function foreignSubnets(ctx: Context, snapshot: State): Promise<string[]> 
  * and whether the environment is registered (a preview of an unregistered one has no addresses yet).
  * Writes nothing and creates nothing.
  */
-export async function previewOverride(ctx: Context, req: PrepareRequest): Promise<{ text: string; registered: boolean }> {
+export async function previewOverride(
+  ctx: Context,
+  req: PrepareRequest,
+): Promise<{ text: string; registered: boolean }> {
   const known = findEnvByName(req.snapshot, req.selector.name)?.[1];
   const w = wanted(ctx, req, known);
   const model = await projectModel(ctx, req, w);
-  const r = register(structuredClone(req.snapshot), { ...registerInput(ctx, req, w, model, []), now: new Date().toISOString() });
+  const r = register(structuredClone(req.snapshot), {
+    ...registerInput(ctx, req, w, model, []),
+    now: new Date().toISOString(),
+  });
   return { text: renderOverride(overrideFor(ctx.home, r.record, model, w.joined)), registered: !r.registeredNow };
 }
 
 /** Subnets a new subnet must not overlap besides state's: this engine's networks; for an overlay, every engine's. */
-async function subnetsToAvoid(ctx: Context, req: PrepareRequest, w: Wanted, model: ProjectModel, known: Environment | undefined): Promise<string[]> {
+async function subnetsToAvoid(
+  ctx: Context,
+  req: PrepareRequest,
+  w: Wanted,
+  model: ProjectModel,
+  known: Environment | undefined,
+): Promise<string[]> {
   const publishesNew = publishes(w.createShared) && !known?.shared_subnet;
   if (known && !publishesNew && !model.networks.some((n) => !n.external && !known.networks?.[n.key])) return [];
   const overlay = publishesNew && (w.sharedScope ?? known?.shared_scope) === 'swarm';
-  const [here, elsewhere] = await Promise.all([foreignSubnets(ctx, req.snapshot), overlay ? subnetsOnOtherEngines(ctx, req.snapshot) : []]);
+  const [here, elsewhere] = await Promise.all([
+    foreignSubnets(ctx, req.snapshot),
+    overlay ? subnetsOnOtherEngines(ctx, req.snapshot) : [],
+  ]);
   return [...here, ...elsewhere];
 }
 
@@ -182,7 +237,14 @@ export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Pro
   const input = registerInput(ctx, req, w, model, await subnetsToAvoid(ctx, req, w, model, known), info.id);
   for (let attempt = 0; ; attempt++) {
     const r = await ctx.store.update((state) => register(state, { ...input, now: new Date().toISOString() }));
-    const prepared: Prepared = { ...r, model, overridePath: overrideFile(ctx.home, w.name), createdNetworks: [], anchors, engineInfo: info };
+    const prepared: Prepared = {
+      ...r,
+      model,
+      overridePath: overrideFile(ctx.home, w.name),
+      createdNetworks: [],
+      anchors,
+      engineInfo: info,
+    };
     if (!req.materialize) return prepared;
     try {
       await materialize(ctx, prepared, w.joined, attempt === 0 ? envNetwork : undefined);
@@ -211,7 +273,10 @@ function subnetError(e: unknown, name: string, keptSubnet: string | undefined): 
       `the subnet ${keptSubnet} of ${name} is now used by another Docker network, and ${envNetworkName(name)} is gone`,
       `remove that network, or 'cilo destroy ${name}' and start it again to get a new subnet`,
     );
-  return new UserError(`no subnet could be reserved for ${name}: ${e.message} (five tries)`, 'see `docker network ls` for networks in CILO_SUBNET_POOL');
+  return new UserError(
+    `no subnet could be reserved for ${name}: ${e.message} (five tries)`,
+    'see `docker network ls` for networks in CILO_SUBNET_POOL',
+  );
 }
 
 /** Creates the environment's networks (those missing) and writes its override. */

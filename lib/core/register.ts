@@ -8,10 +8,27 @@ import type { ProjectModel, ServiceModel } from '../compose/model.js';
 import { allocateSubnet, assignStaticAddresses, type PoolConfig } from '../network/subnet.js';
 import { sharedNetworkName, toDnsLabel, validateName } from '../state/names.js';
 import { clearBroken, subnetsInUse } from '../state/references.js';
-import { addEnvironment, envKey, environmentsOf, findEnvByName, networksOf, type Environment, type ServiceRecord, type SharedScope, type State } from '../state/schema.js';
+import {
+  addEnvironment,
+  envKey,
+  environmentsOf,
+  findEnvByName,
+  networksOf,
+  type Environment,
+  type ServiceRecord,
+  type SharedScope,
+  type State,
+} from '../state/schema.js';
 import { dnsLabelsForServices } from '../dns/records.js';
 import type { Engine } from '../docker/engines.js';
-import { defaultIsManaged, envSubnetPrefix, layoutNetworks, movedAddress, pinnedIpam, primaryNetwork } from './layout.js';
+import {
+  defaultIsManaged,
+  envSubnetPrefix,
+  layoutNetworks,
+  movedAddress,
+  pinnedIpam,
+  primaryNetwork,
+} from './layout.js';
 
 export type CreateShared = boolean | string[] | undefined;
 
@@ -58,7 +75,10 @@ export const publishes = (c: CreateShared) => c === true || (Array.isArray(c) &&
 export const isExported = (c: CreateShared, service: string) => c === true || (Array.isArray(c) && c.includes(service));
 
 export function alreadyExists(name: string, env: Environment): UserError {
-  return new UserError(`environment ${name} already exists (source ${env.source})`, `use it with 'cilo up ${name}', or pick another name`);
+  return new UserError(
+    `environment ${name} already exists (source ${env.source})`,
+    `use it with 'cilo up ${name}', or pick another name`,
+  );
 }
 
 /** This command may use the registered environment `env`: same source, not being destroyed, same project. */
@@ -70,7 +90,11 @@ export function checkReuse(env: Environment, i: RegisterInput): void {
       `environment ${name} belongs to ${env.source}, not ${i.source}`,
       `Compose would take over the other project's containers. Give this copy its own name: cilo-compose -p <other-name> ...`,
     );
-  if (env.status === 'destroying') throw new UserError(`environment ${name} is being destroyed`, `wait for 'cilo destroy ${name}' to finish, then try again`);
+  if (env.status === 'destroying')
+    throw new UserError(
+      `environment ${name} is being destroyed`,
+      `wait for 'cilo destroy ${name}' to finish, then try again`,
+    );
   if (i.project && i.project.value !== env.project)
     throw new UserError(
       `environment ${name} is registered under project ${env.project}, but ${i.project.from} says ${i.project.value}`,
@@ -84,9 +108,21 @@ export function addRecord(state: State, i: RegisterInput): [string, Environment]
   validateName(project, 'project name');
   const key = envKey(project, i.name);
   if (environmentsOf(state)[key]) throw new Error(`state holds key ${key} under another name`);
-  const subnet = allocateSubnet({ pool: i.pool.pool, prefix: envSubnetPrefix(i.model, i.pool) }, [...subnetsInUse(state), ...i.foreignSubnets]);
+  const subnet = allocateSubnet({ pool: i.pool.pool, prefix: envSubnetPrefix(i.model, i.pool) }, [
+    ...subnetsInUse(state),
+    ...i.foreignSubnets,
+  ]);
   state.subnet_counter++;
-  const record: Environment = { name: i.name, project, created_at: i.now, subnet, status: 'created', source: i.source, services: {}, shared_networks: [] };
+  const record: Environment = {
+    name: i.name,
+    project,
+    created_at: i.now,
+    subnet,
+    status: 'created',
+    source: i.source,
+    services: {},
+    shared_networks: [],
+  };
   addEnvironment(state, i.engine.name, key, record);
   return [key, record];
 }
@@ -94,7 +130,11 @@ export function addRecord(state: State, i: RegisterInput): [string, Environment]
 /** How to reach the engine again and who it is: recorded with its first environment, the ID once known. */
 function recordEngine(state: State, engine: RegisterInput['engine']): void {
   const host = state.hosts[engine.name]!;
-  host.engine ??= { ...(engine.endpoint.docker_host ? { docker_host: engine.endpoint.docker_host } : { context: engine.endpoint.context }) };
+  host.engine ??= {
+    ...(engine.endpoint.docker_host
+      ? { docker_host: engine.endpoint.docker_host }
+      : { context: engine.endpoint.context }),
+  };
   if (engine.id && !host.engine.id) host.engine.id = engine.id;
 }
 
@@ -118,7 +158,14 @@ export function publish(state: State, key: string, env: Environment, i: Register
   if (existing?.created_by === key && existing.referenced_by.includes(key)) return;
   state.subnet_counter++;
   const consumers = (existing?.referenced_by ?? []).filter((k) => k !== key);
-  state.shared_networks[net] = { name: net, created_by: key, created_at: i.now, referenced_by: [key, ...consumers], subnet: env.shared_subnet, ...(scope === 'swarm' ? { scope } : {}) };
+  state.shared_networks[net] = {
+    name: net,
+    created_by: key,
+    created_at: i.now,
+    referenced_by: [key, ...consumers],
+    subnet: env.shared_subnet,
+    ...(scope === 'swarm' ? { scope } : {}),
+  };
 }
 
 /**
@@ -136,7 +183,12 @@ export function recordJoins(state: State, key: string, env: Environment, joined:
   }
   for (const net of joined) {
     if (!env.shared_networks.includes(net)) env.shared_networks.push(net);
-    const record = (state.shared_networks[net] ??= { name: net, created_by: 'external', created_at: now, referenced_by: [] });
+    const record = (state.shared_networks[net] ??= {
+      name: net,
+      created_by: 'external',
+      created_at: now,
+      referenced_by: [],
+    });
     if (!record.referenced_by.includes(key)) record.referenced_by.push(key);
     clearBroken(env, net);
   }
@@ -148,15 +200,24 @@ export function recordJoins(state: State, key: string, env: Environment, joined:
  * moved into the environment's instead. A service off the environment network records which network its
  * addresses are on.
  */
-export function serviceRecords(env: Environment, i: Pick<RegisterInput, 'model' | 'scale' | 'suffix' | 'createShared'>): Record<string, ServiceRecord> {
+export function serviceRecords(
+  env: Environment,
+  i: Pick<RegisterInput, 'model' | 'scale' | 'suffix' | 'createShared'>,
+): Record<string, ServiceRecord> {
   const isolated = i.model.services.filter((s) => !s.networkMode);
   const replicas = (s: ServiceModel) => i.scale?.[s.name] ?? s.replicas;
   const single = isolated.filter((s) => replicas(s) <= 1);
-  const pinnedDefault = defaultIsManaged(i.model) && pinnedIpam(i.model.networks.find((n) => n.key === 'default')) !== undefined;
-  const onEnvNetwork = single.filter((s) => primaryNetwork(s, i.model) === undefined && !pinnedDefault).map((s) => s.name);
-  const previous = (field: 'ip' | 'shared_ip') => Object.fromEntries(Object.values(env.services).map((s) => [s.name, s[field]]));
+  const pinnedDefault =
+    defaultIsManaged(i.model) && pinnedIpam(i.model.networks.find((n) => n.key === 'default')) !== undefined;
+  const onEnvNetwork = single
+    .filter((s) => primaryNetwork(s, i.model) === undefined && !pinnedDefault)
+    .map((s) => s.name);
+  const previous = (field: 'ip' | 'shared_ip') =>
+    Object.fromEntries(Object.values(env.services).map((s) => [s.name, s[field]]));
   const ips = assignStaticAddresses(env.subnet, onEnvNetwork, previous('ip'));
-  const exported = single.filter((s) => publishes(i.createShared) && isExported(i.createShared, s.name)).map((s) => s.name);
+  const exported = single
+    .filter((s) => publishes(i.createShared) && isExported(i.createShared, s.name))
+    .map((s) => s.name);
   const sharedIps = env.shared_subnet ? assignStaticAddresses(env.shared_subnet, exported, previous('shared_ip')) : {};
   const labels = dnsLabelsForServices(isolated.map((s) => s.name));
   const nets = networksOf(env);
@@ -165,7 +226,10 @@ export function serviceRecords(env: Environment, i: Pick<RegisterInput, 'model' 
     const old = env.services[s.name];
     const ip = ips[s.name] ?? (pinnedDefault ? movedAddress(s, 'default', i.model, nets) : undefined);
     const primary = primaryNetwork(s, i.model);
-    const network = primary === undefined ? undefined : (nets[primary]?.name ?? i.model.networks.find((n) => n.key === primary)?.name ?? primary);
+    const network =
+      primary === undefined
+        ? undefined
+        : (nets[primary]?.name ?? i.model.networks.find((n) => n.key === primary)?.name ?? primary);
     out[s.name] = {
       name: s.name,
       dns_name: `${labels[s.name]}.${env.name}.${i.suffix}`,

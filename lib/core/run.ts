@@ -21,7 +21,13 @@ import type { Context } from '../context.js';
 import { startDns } from './dns.js';
 import { bindToEnvironment } from './engines.js';
 import { observeEnvironment } from './observe.js';
-import { prepareEnvironment, previewOverride, rollbackRegistration, type Prepared, type PrepareRequest } from './prepare.js';
+import {
+  prepareEnvironment,
+  previewOverride,
+  rollbackRegistration,
+  type Prepared,
+  type PrepareRequest,
+} from './prepare.js';
 import { consumerWarnings } from './shared-networks.js';
 
 /** Subcommands that need the environment ready (registered, networks, fresh override). */
@@ -31,7 +37,20 @@ const SHOWS_MODEL = new Set(['config', 'convert']);
 /** Subcommands whose containers Compose attaches to the project's networks (an anchor may be needed). */
 const ATTACHES = new Set(['up', 'create', 'run']);
 /** Subcommands after which containers may have started or stopped. */
-const CHANGES = new Set(['up', 'create', 'start', 'restart', 'run', 'down', 'stop', 'kill', 'rm', 'pause', 'unpause', 'scale']);
+const CHANGES = new Set([
+  'up',
+  'create',
+  'start',
+  'restart',
+  'run',
+  'down',
+  'stop',
+  'kill',
+  'rm',
+  'pause',
+  'unpause',
+  'scale',
+]);
 
 export interface ManagedCommand {
   selector: ProjectSelector;
@@ -110,12 +129,18 @@ async function showModel(ctx: Context, cmd: ManagedCommand, snapshot: State): Pr
  * Runs `fn` with an anchor on each swarm network this engine does not see yet (network/anchor.ts), when the
  * subcommand attaches containers. An anchor that cannot start undoes a registration made just now.
  */
-async function withAnchors<T>(ctx: Context, cmd: ManagedCommand, prepared: Prepared | undefined, fn: () => Promise<T>): Promise<T> {
+async function withAnchors<T>(
+  ctx: Context,
+  cmd: ManagedCommand,
+  prepared: Prepared | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
   if (!prepared || prepared.anchors.length === 0 || !ATTACHES.has(cmd.subcommand)) return fn();
   const ids: string[] = [];
   try {
     const owner = { env: prepared.record.name, homeId: homeId(ctx.home), pid: ctx.host.pid };
-    for (const net of prepared.anchors) ids.push(await startAnchor(ctx.docker, prepared.engineInfo.architecture, net, owner));
+    for (const net of prepared.anchors)
+      ids.push(await startAnchor(ctx.docker, prepared.engineInfo.architecture, net, owner));
   } catch (e) {
     await removeAnchors(ctx.docker, ids);
     if (prepared.registeredNow) await rollbackRegistration(ctx, prepared);
@@ -136,14 +161,28 @@ export async function runManaged(ctxGiven: Context, cmd: ManagedCommand): Promis
   const prepared = PREPARES.has(cmd.subcommand) ? await prepare(ctx, cmd, snapshot) : undefined;
   const found = prepared ? ([prepared.key, prepared.record] as const) : findEnvByName(snapshot, cmd.selector.name);
   const state = prepared?.state ?? snapshot;
-  if (cmd.subcommand === 'down' && found) for (const w of consumerWarnings(consumersOf(state, found[0]), found[1].name)) ctx.log.warn(w);
+  if (cmd.subcommand === 'down' && found)
+    for (const w of consumerWarnings(consumersOf(state, found[0]), found[1].name)) ctx.log.warn(w);
 
   const result = await withAnchors(ctx, cmd, prepared, () => composeOnTerminal(ctx, cmd, found?.[1]));
   // Only a failed first `up`/`create` is undone: `run` returns its command's exit code, which says nothing
   // about the environment.
-  if (prepared?.registeredNow && (cmd.subcommand === 'up' || cmd.subcommand === 'create') && result.code !== 0 && !result.signal && result.code !== 130) {
+  if (
+    prepared?.registeredNow &&
+    (cmd.subcommand === 'up' || cmd.subcommand === 'create') &&
+    result.code !== 0 &&
+    !result.signal &&
+    result.code !== 130
+  ) {
     ctx.log.warn(`the first '${cmd.subcommand}' of ${cmd.selector.name} failed: removing what cilo registered for it`);
-    await ctx.docker.compose(composeArgs(cmd.selector, { override: prepared.overridePath, subcommand: 'down', args: ['--remove-orphans', '--volumes'] }), { cwd: ctx.cwd });
+    await ctx.docker.compose(
+      composeArgs(cmd.selector, {
+        override: prepared.overridePath,
+        subcommand: 'down',
+        args: ['--remove-orphans', '--volumes'],
+      }),
+      { cwd: ctx.cwd },
+    );
     await rollbackRegistration(ctx, prepared);
     return { result };
   }
@@ -155,14 +194,27 @@ export async function runManaged(ctxGiven: Context, cmd: ManagedCommand): Promis
 }
 
 /** Runs the user's Compose command with cilo's override (when the environment has one) on the terminal. */
-async function composeOnTerminal(ctx: Context, cmd: ManagedCommand, record: Environment | undefined): Promise<ExecResult> {
+async function composeOnTerminal(
+  ctx: Context,
+  cmd: ManagedCommand,
+  record: Environment | undefined,
+): Promise<ExecResult> {
   const override = overrideFile(ctx.home, cmd.selector.name);
   const useOverride = record !== undefined && existsSync(override);
   // A one-off `run` container must not take its service's static address (the service may be running).
   const oneOff = cmd.subcommand === 'run' && useOverride ? runService(cmd.args) : undefined;
-  const runOverride = oneOff && record!.services[oneOff]?.ip ? join(envDir(ctx.home, cmd.selector.name), `run-${ctx.host.pid}.yml`) : undefined;
-  if (runOverride) writeFileSync(runOverride, withoutStaticAddresses(readFileSync(override, 'utf8'), oneOff!), { mode: 0o600 });
-  const args = composeArgs(cmd.selector, { user: cmd.user, override: useOverride ? (runOverride ?? override) : undefined, subcommand: cmd.subcommand, args: cmd.args });
+  const runOverride =
+    oneOff && record!.services[oneOff]?.ip
+      ? join(envDir(ctx.home, cmd.selector.name), `run-${ctx.host.pid}.yml`)
+      : undefined;
+  if (runOverride)
+    writeFileSync(runOverride, withoutStaticAddresses(readFileSync(override, 'utf8'), oneOff!), { mode: 0o600 });
+  const args = composeArgs(cmd.selector, {
+    user: cmd.user,
+    override: useOverride ? (runOverride ?? override) : undefined,
+    subcommand: cmd.subcommand,
+    args: cmd.args,
+  });
   // An attached `up` or a `run` keeps Compose in the foreground: its services must resolve while it runs,
   // not only once it returns.
   const watcher = record && isAttached(cmd.subcommand, cmd.args) ? watchWhileRunning(ctx, record) : undefined;
@@ -177,7 +229,9 @@ async function composeOnTerminal(ctx: Context, cmd: ManagedCommand, record: Envi
 function isAttached(subcommand: string, args: readonly string[]): boolean {
   if (subcommand === 'run') return true;
   if (subcommand !== 'up') return false;
-  return !args.some((a) => a === '-d' || a === '--detach' || a === '--wait' || a.startsWith('--detach=') || a.startsWith('--wait='));
+  return !args.some(
+    (a) => a === '-d' || a === '--detach' || a === '--wait' || a.startsWith('--detach=') || a.startsWith('--wait='),
+  );
 }
 
 /** Observes the environment every second until stopped (and the observation in flight has finished). */

@@ -12,13 +12,18 @@ export function describeMissingNetwork(state: State, network: string, engine: st
   const publisherKey = record?.created_by !== 'external' ? record?.created_by : undefined;
   const publisher = publisherKey ? environmentsOf(state)[publisherKey] : undefined;
   const publisherEngine = publisherKey ? engineOf(state, publisherKey) : undefined;
-  const guessed = network.startsWith('cilo-shared-') ? findEnvByName(state, network.slice('cilo-shared-'.length))?.[1] : undefined;
+  const guessed = network.startsWith('cilo-shared-')
+    ? findEnvByName(state, network.slice('cilo-shared-'.length))?.[1]
+    : undefined;
   let why: string;
   let hint: string;
   if (publisher && publisherEngine !== engine) {
     why = `it is published by ${publisherKey} on engine ${publisherEngine} as a bridge network (shared-scope local), which only containers there can join`;
     hint = `run this environment on ${publisherEngine}, or publish across the swarm from a manager: cilo destroy ${publisher.name}, then cilo up ${publisher.name} --create-shared --shared-scope swarm`;
-    return new UserError(`engine ${engine} cannot join shared network ${network}: ${why}`, `${hint}; nothing was created or started`);
+    return new UserError(
+      `engine ${engine} cannot join shared network ${network}: ${why}`,
+      `${hint}; nothing was created or started`,
+    );
   }
   if (publisher) {
     why = `it is published by ${publisherKey}, which is ${publisher.status}`;
@@ -42,7 +47,10 @@ export function describeMissingNetwork(state: State, network: string, engine: st
 
 /** Warns that consumers lose a publisher's services while it is down. */
 export function consumerWarnings(consumers: Map<string, string[]>, name: string): string[] {
-  return [...consumers].map(([net, keys]) => `${name} publishes ${net}, used by ${keys.join(', ')}: they lose its services until 'cilo up ${name}' (the network stays)`);
+  return [...consumers].map(
+    ([net, keys]) =>
+      `${name} publishes ${net}, used by ${keys.join(', ')}: they lose its services until 'cilo up ${name}' (the network stays)`,
+  );
 }
 
 /** Does the network exist on its publisher's engine (this one for others)? null: that engine does not answer. */
@@ -61,9 +69,13 @@ async function existsWhereIt(ctx: Context, state: State, name: string): Promise<
  * The shared networks in state (or the one named), and whether each exists in Docker. A name state does
  * not know is an error.
  */
-export async function sharedNetworks(ctx: Context, name?: string): Promise<{ state: State; names: string[]; exists: (boolean | null)[] }> {
+export async function sharedNetworks(
+  ctx: Context,
+  name?: string,
+): Promise<{ state: State; names: string[]; exists: (boolean | null)[] }> {
   const state = ctx.store.read();
-  if (name !== undefined && !state.shared_networks[name]) throw new UserError(`shared network ${name} not found in cilo's state`, "see 'cilo shared list'");
+  if (name !== undefined && !state.shared_networks[name])
+    throw new UserError(`shared network ${name} not found in cilo's state`, "see 'cilo shared list'");
   const names = name !== undefined ? [name] : Object.keys(state.shared_networks).sort();
   const exists = await Promise.all(names.map((n) => existsWhereIt(ctx, state, n)));
   return { state, names, exists };

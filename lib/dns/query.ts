@@ -45,13 +45,19 @@ export function decodeAnswer(buf: Buffer): DnsAnswer {
 }
 
 /** Asks host:port for the A records of name. Rejects on timeout. */
-export function queryA(name: string, port: number, opts: { host?: string; timeoutMs?: number } = {}): Promise<DnsAnswer> {
+export function queryA(
+  name: string,
+  port: number,
+  opts: { host?: string; timeoutMs?: number } = {},
+): Promise<DnsAnswer> {
   return new Promise((resolve, reject) => {
     const socket = createSocket('udp4');
     const id = Math.floor(Math.random() * 65535);
     const timer = setTimeout(() => {
       socket.close();
-      reject(new Error(`no answer from ${opts.host ?? '127.0.0.1'}:${port} for ${name} within ${opts.timeoutMs ?? 1000} ms`));
+      reject(
+        new Error(`no answer from ${opts.host ?? '127.0.0.1'}:${port} for ${name} within ${opts.timeoutMs ?? 1000} ms`),
+      );
     }, opts.timeoutMs ?? 1000);
     socket.on('message', (msg) => {
       if (msg.readUInt16BE(0) !== id) return;

@@ -11,7 +11,9 @@ export function dnsLabelsForServices(services: readonly string[]): Record<string
   const out: Record<string, string> = {};
   const used = new Set<string>();
   // Names that are DNS labels already keep them; normalized ones come second and yield on a clash.
-  const ordered = [...services].sort((a, b) => Number(!isDnsLabel(a)) - Number(!isDnsLabel(b)) || (a < b ? -1 : a > b ? 1 : 0));
+  const ordered = [...services].sort(
+    (a, b) => Number(!isDnsLabel(a)) - Number(!isDnsLabel(b)) || (a < b ? -1 : a > b ? 1 : 0),
+  );
   for (const s of ordered) {
     const base = toDnsLabel(s) || 'svc';
     let label = base;
@@ -41,7 +43,10 @@ export function recordsByEnvironment(state: State): Map<string, DnsRecord[]> {
       const addresses = shared.length > 0 ? shared : svc.addresses;
       if (addresses.length > 0) records.push({ name: svc.dns_name, addresses: [...addresses].sort() });
     }
-    out.set(env.name, records.sort((a, b) => a.name.localeCompare(b.name)));
+    out.set(
+      env.name,
+      records.sort((a, b) => a.name.localeCompare(b.name)),
+    );
   }
   return out;
 }

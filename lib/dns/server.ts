@@ -116,7 +116,11 @@ export async function dnsStatus(deps: DnsDeps, state: State): Promise<DnsStatus>
  * changed. The records themselves are the hostsdir's, written under the state lock by whoever changed the
  * state. Serialized by a lock so two commands never start two servers.
  */
-export async function ensureDnsServer(deps: DnsDeps, state: State, opts: { quietIfRunning?: boolean } = {}): Promise<DnsStatus> {
+export async function ensureDnsServer(
+  deps: DnsDeps,
+  state: State,
+  opts: { quietIfRunning?: boolean } = {},
+): Promise<DnsStatus> {
   const { home } = deps;
   const port = deps.settings.dns.port;
   ensureHome(home);
@@ -124,7 +128,12 @@ export async function ensureDnsServer(deps: DnsDeps, state: State, opts: { quiet
   await withFileLock(
     lockFile(home),
     async () => {
-      const conf = renderDnsmasqConf({ home, port, suffixes: servedSuffixes(state, deps.settings.dns.suffix), user: deps.host.user });
+      const conf = renderDnsmasqConf({
+        home,
+        port,
+        suffixes: servedSuffixes(state, deps.settings.dns.suffix),
+        user: deps.host.user,
+      });
       const current = existsSync(confFile(home)) ? readFileSync(confFile(home), 'utf8') : undefined;
       const pid = livePid(home);
       if (pid && current === conf) {
@@ -144,10 +153,12 @@ export async function ensureDnsServer(deps: DnsDeps, state: State, opts: { quiet
 /** Runs dnsmasq (it daemonizes); a failed start leaves the config as it was (`previous`). */
 async function startDnsmasq(deps: DnsDeps, previous: string | undefined): Promise<void> {
   const port = deps.settings.dns.port;
-  const r = await deps.runner.run('dnsmasq', [`--conf-file=${confFile(deps.home)}`], { env: deps.processEnv }).catch((e: unknown) => {
-    restoreConf(deps.home, previous);
-    throw e;
-  });
+  const r = await deps.runner
+    .run('dnsmasq', [`--conf-file=${confFile(deps.home)}`], { env: deps.processEnv })
+    .catch((e: unknown) => {
+      restoreConf(deps.home, previous);
+      throw e;
+    });
   if (r.code === 0) return;
   restoreConf(deps.home, previous);
   const msg = r.stderr.trim();

@@ -32,7 +32,10 @@ export function resolverPlan(kind: ResolverKind, port: number, suffixes: readonl
     case 'macos':
       return {
         kind,
-        files: suffixes.map((s) => ({ path: `/etc/resolver/${s}`, content: `# Written by cilo dns setup\nnameserver 127.0.0.1\nport ${port}\n` })),
+        files: suffixes.map((s) => ({
+          path: `/etc/resolver/${s}`,
+          content: `# Written by cilo dns setup\nnameserver 127.0.0.1\nport ${port}\n`,
+        })),
         then: [],
       };
     case 'manual':
@@ -67,7 +70,10 @@ export function parseResolverKind(s: string): ResolverKind {
  */
 export function writeResolverFiles(plan: ResolverPlan, host: { uid: number | undefined; pid: number }): string[] {
   if (host.uid !== 0)
-    throw new UserError(`writing ${plan.files.map((f) => f.path).join(', ')} needs root`, `run: sudo cilo dns setup   (or 'cilo dns setup --print' to see what it would write)`);
+    throw new UserError(
+      `writing ${plan.files.map((f) => f.path).join(', ')} needs root`,
+      `run: sudo cilo dns setup   (or 'cilo dns setup --print' to see what it would write)`,
+    );
   const staged: [string, string][] = [];
   try {
     for (const f of plan.files) {

@@ -81,28 +81,52 @@ export class Docker {
   ) {}
 
   /** Runs `docker ARGS` captured; turns "daemon unreachable" into an EngineUnreachableError. */
-  async run(args: readonly string[], opts: { cwd?: string; input?: string | Buffer; timeoutMs?: number } = {}): Promise<RunResult> {
+  async run(
+    args: readonly string[],
+    opts: { cwd?: string; input?: string | Buffer; timeoutMs?: number } = {},
+  ): Promise<RunResult> {
     const r = await this.runner.run('docker', args, { env: this.env, ...opts });
-    if (r.code !== 0 && /Cannot connect to the Docker daemon|error during connect|connect: no such file|dial unix .*: connect|context deadline exceeded/i.test(r.stderr))
+    if (
+      r.code !== 0 &&
+      /Cannot connect to the Docker daemon|error during connect|connect: no such file|dial unix .*: connect|context deadline exceeded/i.test(
+        r.stderr,
+      )
+    )
       throw new EngineUnreachableError(this.engine, this.where(), firstLine(r.stderr));
-    if (r.signal && opts.timeoutMs !== undefined) throw new EngineUnreachableError(this.engine, this.where(), `no answer within ${opts.timeoutMs / 1000} s`);
+    if (r.signal && opts.timeoutMs !== undefined)
+      throw new EngineUnreachableError(this.engine, this.where(), `no answer within ${opts.timeoutMs / 1000} s`);
     return r;
   }
 
   private where(): string {
-    return this.env.DOCKER_HOST ? `DOCKER_HOST=${this.env.DOCKER_HOST}` : this.env.DOCKER_CONTEXT ? `context ${this.env.DOCKER_CONTEXT}` : 'the default socket';
+    return this.env.DOCKER_HOST
+      ? `DOCKER_HOST=${this.env.DOCKER_HOST}`
+      : this.env.DOCKER_CONTEXT
+        ? `context ${this.env.DOCKER_CONTEXT}`
+        : 'the default socket';
   }
 
   /** `docker info`: the engine's ID and swarm membership. `timeoutMs` bounds an engine that does not answer. */
   async engineInfo(timeoutMs?: number): Promise<EngineInfo> {
-    const format = '{{.ID}}\t{{.Architecture}}\t{{.Swarm.LocalNodeState}}\t{{.Swarm.NodeID}}\t{{.Swarm.ControlAvailable}}\t{{range .Swarm.RemoteManagers}}{{.NodeID}},{{end}}';
-    const out = await this.check(['info', '--format', format], `asking engine ${this.engine} who it is (docker info)`, { timeoutMs });
+    const format =
+      '{{.ID}}\t{{.Architecture}}\t{{.Swarm.LocalNodeState}}\t{{.Swarm.NodeID}}\t{{.Swarm.ControlAvailable}}\t{{range .Swarm.RemoteManagers}}{{.NodeID}},{{end}}';
+    const out = await this.check(['info', '--format', format], `asking engine ${this.engine} who it is (docker info)`, {
+      timeoutMs,
+    });
     const [id = '', architecture = '', state = '', nodeId = '', manager = '', managers = ''] = out.trim().split('\t');
-    return { id, architecture, swarm: { state, nodeId, manager: manager === 'true', managers: managers.split(',').filter(Boolean) } };
+    return {
+      id,
+      architecture,
+      swarm: { state, nodeId, manager: manager === 'true', managers: managers.split(',').filter(Boolean) },
+    };
   }
 
   /** Like run, but a non-zero exit becomes a UserError quoting Docker's message. */
-  async check(args: readonly string[], what: string, opts: { cwd?: string; input?: string | Buffer; timeoutMs?: number } = {}): Promise<string> {
+  async check(
+    args: readonly string[],
+    what: string,
+    opts: { cwd?: string; input?: string | Buffer; timeoutMs?: number } = {},
+  ): Promise<string> {
     const r = await this.run(args, opts);
     if (r.code !== 0) throw new UserError(`${what} failed: ${r.stderr.trim() || `docker exited with ${r.code}`}`);
     return r.stdout;
@@ -142,7 +166,10 @@ export class Docker {
    * networks, inspecting only the ones needed keeps a command's cost flat). One `ls` plus one `inspect`.
    */
   async listNetworks(keep: (name: string) => boolean = () => true): Promise<NetworkInfo[]> {
-    const ls = await this.check(['network', 'ls', '--no-trunc', '--format', '{{.ID}}\t{{.Name}}'], 'listing Docker networks');
+    const ls = await this.check(
+      ['network', 'ls', '--no-trunc', '--format', '{{.ID}}\t{{.Name}}'],
+      'listing Docker networks',
+    );
     const ids = ls
       .split('\n')
       .filter(Boolean)
@@ -202,9 +229,14 @@ export class Docker {
    * Containers of a filter with their service label and run state, without their networks: one `ps`.
    * Pair with inspectNetworks for addresses (faster than `ps` + `inspect` one after the other).
    */
-  async containerStates(labelFilter: string): Promise<{ id: string; running: boolean; service: string; oneOff: boolean }[]> {
+  async containerStates(
+    labelFilter: string,
+  ): Promise<{ id: string; running: boolean; service: string; oneOff: boolean }[]> {
     const format = `{{.ID}}\t{{.State}}\t{{.Label "${COMPOSE_SERVICE_LABEL}"}}\t{{.Label "${COMPOSE_ONEOFF_LABEL}"}}`;
-    const out = await this.check(['ps', '-a', '--no-trunc', '--filter', `label=${labelFilter}`, '--format', format], 'listing containers');
+    const out = await this.check(
+      ['ps', '-a', '--no-trunc', '--filter', `label=${labelFilter}`, '--format', format],
+      'listing containers',
+    );
     return out
       .split('\n')
       .filter(Boolean)
@@ -251,7 +283,8 @@ interface RawNetwork {
 function parseNetwork(line: string): NetworkInfo {
   const n = JSON.parse(line) as RawNetwork;
   const containers: NetworkInfo['containers'] = {};
-  for (const [id, c] of Object.entries(n.Containers ?? {})) containers[id] = { name: c.Name, ipv4: c.IPv4Address.split('/')[0] ?? '' };
+  for (const [id, c] of Object.entries(n.Containers ?? {}))
+    containers[id] = { name: c.Name, ipv4: c.IPv4Address.split('/')[0] ?? '' };
   return {
     id: n.Id,
     name: n.Name,
@@ -274,19 +307,33 @@ function parseContainer(line: string): ContainerInfo {
   const c = JSON.parse(line) as RawContainer;
   const networks: Record<string, string> = {};
   for (const [name, n] of Object.entries(c.NetworkSettings.Networks ?? {})) networks[name] = n.IPAddress;
-  return { id: c.Id, name: c.Name.replace(/^\//, ''), running: c.State.Running, labels: c.Config.Labels ?? {}, networks };
+  return {
+    id: c.Id,
+    name: c.Name.replace(/^\//, ''),
+    running: c.State.Running,
+    labels: c.Config.Labels ?? {},
+    networks,
+  };
 }
 
 /**
  * Networks (and, if asked, volumes) Compose made for a project, found by label: what `down -v` missed, or
  * what a forgotten project left. Docker refuses networks still in use; that refusal is left as is.
  */
-export async function removeComposeLeftovers(docker: Docker, project: string, opts: { volumes: boolean }): Promise<void> {
+export async function removeComposeLeftovers(
+  docker: Docker,
+  project: string,
+  opts: { volumes: boolean },
+): Promise<void> {
   const filter = `label=${COMPOSE_PROJECT_LABEL}=${project}`;
   if (opts.volumes) {
-    const vols = (await docker.check(['volume', 'ls', '-q', '--filter', filter], 'listing volumes')).split('\n').filter(Boolean);
+    const vols = (await docker.check(['volume', 'ls', '-q', '--filter', filter], 'listing volumes'))
+      .split('\n')
+      .filter(Boolean);
     if (vols.length > 0) await docker.check(['volume', 'rm', '-f', ...vols], 'removing volumes');
   }
-  const nets = (await docker.check(['network', 'ls', '-q', '--filter', filter], 'listing networks')).split('\n').filter(Boolean);
+  const nets = (await docker.check(['network', 'ls', '-q', '--filter', filter], 'listing networks'))
+    .split('\n')
+    .filter(Boolean);
   for (const n of nets) await docker.removeNetwork(n);
 }

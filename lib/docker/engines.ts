@@ -23,7 +23,9 @@ export interface Engine {
 /** The docker CLI's current context (`currentContext` of its config.json), if one is set. */
 export function currentContext(env: NodeJS.ProcessEnv, userHome: string): string | undefined {
   try {
-    const config = JSON.parse(readFileSync(join(env.DOCKER_CONFIG || join(userHome, '.docker'), 'config.json'), 'utf8')) as { currentContext?: string };
+    const config = JSON.parse(
+      readFileSync(join(env.DOCKER_CONFIG || join(userHome, '.docker'), 'config.json'), 'utf8'),
+    ) as { currentContext?: string };
     return config.currentContext || undefined;
   } catch {
     return undefined;
@@ -35,8 +37,13 @@ export function currentContext(env: NodeJS.ProcessEnv, userHome: string): string
  * uses with neither variable set — the configured current context, or the default socket — so a user whose
  * current context is Docker Desktop's still has a local engine.
  */
-export function engineFrom(env: NodeJS.ProcessEnv, flag: string | undefined, current: () => string | undefined): Engine {
-  if (flag === undefined && env.DOCKER_HOST && env.DOCKER_HOST !== DEFAULT_SOCKET) return { name: env.DOCKER_HOST, endpoint: { docker_host: env.DOCKER_HOST } };
+export function engineFrom(
+  env: NodeJS.ProcessEnv,
+  flag: string | undefined,
+  current: () => string | undefined,
+): Engine {
+  if (flag === undefined && env.DOCKER_HOST && env.DOCKER_HOST !== DEFAULT_SOCKET)
+    return { name: env.DOCKER_HOST, endpoint: { docker_host: env.DOCKER_HOST } };
   const configured = current() ?? 'default';
   const context = flag ?? (env.DOCKER_HOST ? 'default' : env.DOCKER_CONTEXT || configured);
   return { name: context === configured ? LOCAL_ENGINE : context, endpoint: { context } };
@@ -45,7 +52,9 @@ export function engineFrom(env: NodeJS.ProcessEnv, flag: string | undefined, cur
 /** The environment that points `docker` at `endpoint`, whatever DOCKER_HOST or DOCKER_CONTEXT said. */
 export function envFor(env: NodeJS.ProcessEnv, endpoint: Endpoint): NodeJS.ProcessEnv {
   const { DOCKER_HOST: _h, DOCKER_CONTEXT: _c, ...rest } = env;
-  return endpoint.docker_host ? { ...rest, DOCKER_HOST: endpoint.docker_host } : { ...rest, DOCKER_CONTEXT: endpoint.context ?? 'default' };
+  return endpoint.docker_host
+    ? { ...rest, DOCKER_HOST: endpoint.docker_host }
+    : { ...rest, DOCKER_CONTEXT: endpoint.context ?? 'default' };
 }
 
 /** How a user would point `docker` there: for messages. */

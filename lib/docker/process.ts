@@ -106,11 +106,19 @@ function inherited(cmd: string, args: readonly string[], stdin: 'inherit' | 'pip
  * are) would be altered. Such a command line is replayed through perl, which reads it from a file and execs
  * the command with the bytes as they were. Without perl the arguments go as Node decoded them.
  */
-const REPLAY = 'local $/ = "\\0"; open(my $f, "<", $ARGV[0]) or die "$!\\n"; my @a = <$f>; chomp @a; unlink $ARGV[0]; exec { $a[0] } @a or exit 127';
+const REPLAY =
+  'local $/ = "\\0"; open(my $f, "<", $ARGV[0]) or die "$!\\n"; my @a = <$f>; chomp @a; unlink $ARGV[0]; exec { $a[0] } @a or exit 127';
 
-async function execBytes(cmd: string, args: readonly (string | Buffer)[], opts: RunOptions, inherit: Inheritance): Promise<ExecResult> {
+async function execBytes(
+  cmd: string,
+  args: readonly (string | Buffer)[],
+  opts: RunOptions,
+  inherit: Inheritance,
+): Promise<ExecResult> {
   const file = join(tmpdir(), `cilo-argv-${process.pid}-${randomBytes(4).toString('hex')}`);
-  writeFileSync(file, Buffer.concat([cmd, ...args].map((a) => Buffer.concat([Buffer.from(a), Buffer.from([0])]))), { mode: 0o600 });
+  writeFileSync(file, Buffer.concat([cmd, ...args].map((a) => Buffer.concat([Buffer.from(a), Buffer.from([0])]))), {
+    mode: 0o600,
+  });
   try {
     return await exec('perl', ['-e', REPLAY, file], opts, inherit);
   } catch (e) {
@@ -121,7 +129,12 @@ async function execBytes(cmd: string, args: readonly (string | Buffer)[], opts: 
   }
 }
 
-function exec(cmd: string, args: readonly (string | Buffer)[], opts: RunOptions = {}, inherit: Inheritance = NOTHING): Promise<ExecResult> {
+function exec(
+  cmd: string,
+  args: readonly (string | Buffer)[],
+  opts: RunOptions = {},
+  inherit: Inheritance = NOTHING,
+): Promise<ExecResult> {
   if (args.some((a) => typeof a !== 'string')) return execBytes(cmd, args, opts, inherit);
   return new Promise((resolve, reject) => {
     const how = inherited(cmd, args as string[], opts.input === undefined ? 'inherit' : 'pipe', inherit);

@@ -54,7 +54,13 @@ export function tarOf(name: string, data: Buffer): Buffer {
   field('        ', 148); // the checksum counts its own field as spaces
   field('0', 156);
   field('ustar\0' + '00', 257);
-  field((h.reduce((sum, byte) => sum + byte, 0).toString(8).padStart(6, '0') + '\0 '), 148);
+  field(
+    h
+      .reduce((sum, byte) => sum + byte, 0)
+      .toString(8)
+      .padStart(6, '0') + '\0 ',
+    148,
+  );
   const padding = Buffer.alloc((512 - (data.length % 512)) % 512);
   return Buffer.concat([h, data, padding, Buffer.alloc(1024)]);
 }
@@ -68,7 +74,9 @@ export async function ensureAnchorImage(docker: Docker, architecture: string): P
       'use Docker Compose 2.29 or newer on this machine (it needs no anchor), or run this environment on a swarm manager',
     );
   const changes = ['ENTRYPOINT ["/pause"]', `LABEL ${LABEL_MANAGED}=true`].flatMap((c) => ['--change', c]);
-  await docker.check(['import', ...changes, '-', ANCHOR_IMAGE], `building ${ANCHOR_IMAGE} on engine ${docker.engine}`, { input: tarOf('pause', pauseProgram()) });
+  await docker.check(['import', ...changes, '-', ANCHOR_IMAGE], `building ${ANCHOR_IMAGE} on engine ${docker.engine}`, {
+    input: tarOf('pause', pauseProgram()),
+  });
 }
 
 export interface AnchorOwner {
@@ -81,10 +89,29 @@ export interface AnchorOwner {
  * Starts an anchor on `network`; returns its ID. A network the engine cannot attach to fails here, with
  * Docker's reason and the engine named.
  */
-export async function startAnchor(docker: Docker, architecture: string, network: string, owner: AnchorOwner): Promise<string> {
+export async function startAnchor(
+  docker: Docker,
+  architecture: string,
+  network: string,
+  owner: AnchorOwner,
+): Promise<string> {
   await ensureAnchorImage(docker, architecture);
-  const labels = { [LABEL_MANAGED]: 'true', [LABEL_ANCHOR]: network, [LABEL_ENV]: owner.env, [LABEL_HOME]: owner.homeId };
-  const args = ['run', '-d', '--name', `cilo-anchor-${owner.env}-${owner.pid}-${network}`, '--network', network, '--log-driver', 'none'];
+  const labels = {
+    [LABEL_MANAGED]: 'true',
+    [LABEL_ANCHOR]: network,
+    [LABEL_ENV]: owner.env,
+    [LABEL_HOME]: owner.homeId,
+  };
+  const args = [
+    'run',
+    '-d',
+    '--name',
+    `cilo-anchor-${owner.env}-${owner.pid}-${network}`,
+    '--network',
+    network,
+    '--log-driver',
+    'none',
+  ];
   for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`);
   const r = await docker.run([...args, ANCHOR_IMAGE]);
   if (r.code !== 0) {

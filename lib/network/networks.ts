@@ -97,7 +97,10 @@ function checkExisting(existing: NetworkInfo, spec: NetworkSpec): void {
 }
 
 function isOurs(n: NetworkInfo, spec: NetworkSpec): boolean {
-  return [LABEL_MANAGED, LABEL_ENV, LABEL_HOME].every((l) => n.labels[l] === spec.labels[l]) && n.subnets.includes(spec.subnet);
+  return (
+    [LABEL_MANAGED, LABEL_ENV, LABEL_HOME].every((l) => n.labels[l] === spec.labels[l]) &&
+    n.subnets.includes(spec.subnet)
+  );
 }
 
 /** Removes a network cilo created. Missing is fine; still-connected containers are an error. */
@@ -112,6 +115,10 @@ export async function removeOwnedNetwork(deps: NetworkDeps, name: string): Promi
   if (r.code !== 0 && !/no such network|not found/i.test(r.stderr))
     throw new UserError(
       `could not remove Docker network ${name}: ${r.stderr.trim()}`,
-      `containers still attached: ${Object.values(existing.containers).map((c) => c.name).join(', ') || 'none listed'}; stop them and run the command again`,
+      `containers still attached: ${
+        Object.values(existing.containers)
+          .map((c) => c.name)
+          .join(', ') || 'none listed'
+      }; stop them and run the command again`,
     );
 }

@@ -43,7 +43,7 @@ export function cidrSize(c: Cidr): number {
 
 export function overlaps(a: Cidr, b: Cidr): boolean {
   const p = Math.min(a.prefix, b.prefix);
-  return ((a.base & mask(p)) >>> 0) === ((b.base & mask(p)) >>> 0);
+  return (a.base & mask(p)) >>> 0 === (b.base & mask(p)) >>> 0;
 }
 
 /** Two subnets in CIDR text overlap (false when either does not parse). */
@@ -53,7 +53,7 @@ export function subnetsOverlap(a: string, b: string): boolean {
 }
 
 export function contains(c: Cidr, ip: number): boolean {
-  return ((ip & mask(c.prefix)) >>> 0) === c.base;
+  return (ip & mask(c.prefix)) >>> 0 === c.base;
 }
 
 export interface PoolConfig {
@@ -84,7 +84,12 @@ export function allocateSubnet(cfg: PoolConfig, taken: readonly string[]): strin
  * service addresses, the upper half is Docker's dynamic range (scaled services, containers joining late).
  * Keeping them apart means a dynamic address can never take a static one.
  */
-export function subnetLayout(subnet: string): { gateway: string; ipRange: string; staticFirst: number; staticLast: number } {
+export function subnetLayout(subnet: string): {
+  gateway: string;
+  ipRange: string;
+  staticFirst: number;
+  staticLast: number;
+} {
   const c = parseCidr(subnet);
   if (!c) throw new Error(`invalid subnet ${subnet}`);
   const half = cidrSize(c) / 2;

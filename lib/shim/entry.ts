@@ -21,6 +21,9 @@ const cmdline = (() => {
     return undefined; // no /proc: the decoded arguments
   }
 })();
-shimMain(argv, { ...facts, raw: rawArguments(argv, cmdline) }, () => contextFromProcess(log, write, env, runner)).then(exitLike, (err: unknown) => {
-  exitLike(reportError(err, { prog: 'cilo', debug: isDebug(env), write }));
-});
+shimMain(argv, { ...facts, raw: rawArguments(argv, cmdline) }, () => contextFromProcess(log, write, env, runner)).then(
+  exitLike,
+  (err: unknown) => {
+    exitLike(reportError(err, { prog: 'cilo', debug: isDebug(env), write }));
+  },
+);

@@ -48,8 +48,13 @@ export function takeHandover(env: NodeJS.ProcessEnv): Handover {
     out.NODE_EXTRA_CA_CERTS = env.__CILO_NODE_EXTRA_CA_CERTS;
   }
   for (const m of MARKERS) delete out[m];
-  const ignoredSignals = env.__CILO_SIGIGN && /^[0-9a-f]{1,16}$/i.test(env.__CILO_SIGIGN) ? signalsOf(env.__CILO_SIGIGN) : [];
-  const fds = (env.__CILO_FDS ?? '').split(' ').filter((f) => /^\d+$/.test(f)).map(Number).filter((n) => n > 2);
+  const ignoredSignals =
+    env.__CILO_SIGIGN && /^[0-9a-f]{1,16}$/i.test(env.__CILO_SIGIGN) ? signalsOf(env.__CILO_SIGIGN) : [];
+  const fds = (env.__CILO_FDS ?? '')
+    .split(' ')
+    .filter((f) => /^\d+$/.test(f))
+    .map(Number)
+    .filter((n) => n > 2);
   return { env: out, ignoredSignals, fds };
 }
 
@@ -60,7 +65,8 @@ export function takeHandover(env: NodeJS.ProcessEnv): Handover {
 export function rawArguments(argv: readonly string[], cmdline: Buffer | undefined): (string | Buffer)[] {
   if (!cmdline) return [...argv];
   const parts: Buffer[] = [];
-  for (let start = 0, i = cmdline.indexOf(0); i !== -1; start = i + 1, i = cmdline.indexOf(0, start)) parts.push(cmdline.subarray(start, i));
+  for (let start = 0, i = cmdline.indexOf(0); i !== -1; start = i + 1, i = cmdline.indexOf(0, start))
+    parts.push(cmdline.subarray(start, i));
   const raw = parts.slice(parts.length - argv.length);
   if (raw.length !== argv.length) return [...argv];
   return raw.some((b, i) => !b.equals(Buffer.from(argv[i]!))) ? raw : [...argv];

@@ -22,22 +22,31 @@ export type ShimDecision =
  * Decides whether a command line concerns a cilo environment. Cheap: no Docker call, and no YAML unless a
  * compose file is written so that its top-level keys do not start lines (JSON, for one).
  */
-export async function decide(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, home: string, warn: (m: string) => void): Promise<ShimDecision> {
+export async function decide(
+  argv: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  home: string,
+  warn: (m: string) => void,
+): Promise<ShimDecision> {
   let flags: GlobalFlags;
   try {
     flags = parseGlobalFlags(argv);
   } catch {
     return { mode: 'passthrough', why: 'global flags cilo does not know' };
   }
-  if (!flags.subcommand || flags.version || PROJECTLESS.has(flags.subcommand)) return { mode: 'passthrough', why: 'no project involved' };
+  if (!flags.subcommand || flags.version || PROJECTLESS.has(flags.subcommand))
+    return { mode: 'passthrough', why: 'no project involved' };
   let project = resolveProject(flags, cwd, env);
   if (!project) return { mode: 'passthrough', why: 'no compose file' };
   if (project.files.includes('-')) return { mode: 'passthrough', why: 'compose file on stdin' };
   const parsed = await parseUnusualFiles(project);
   if (!parsed) return { mode: 'passthrough', why: 'a compose file that is not valid YAML (Compose says where)' };
   const texts = [...project.texts].filter(([file]) => !parsed.has(file)).map(([, text]) => text);
-  if (texts.some(mentionsXCilo) || [...parsed.values()].some((k) => k.xcilo)) return { mode: 'managed', flags, project, why: 'x-cilo in a compose file' };
-  if (parsed.size > 0) project = withParsedNames(project, flags, new Map([...parsed].map(([file, k]) => [file, k.name])));
+  if (texts.some(mentionsXCilo) || [...parsed.values()].some((k) => k.xcilo))
+    return { mode: 'managed', flags, project, why: 'x-cilo in a compose file' };
+  if (parsed.size > 0)
+    project = withParsedNames(project, flags, new Map([...parsed].map(([file, k]) => [file, k.name])));
   let snapshot: State;
   try {
     snapshot = readState(home);
@@ -46,14 +55,18 @@ export async function decide(argv: readonly string[], cwd: string, env: NodeJS.P
     warn(`${(e as Error).message}; running docker compose without cilo`);
     return { mode: 'passthrough', why: 'state file unreadable' };
   }
-  return findEnvByName(snapshot, project.name) ? { mode: 'managed', flags, project, why: 'a registered environment', snapshot } : { mode: 'passthrough', why: 'not a cilo project' };
+  return findEnvByName(snapshot, project.name)
+    ? { mode: 'managed', flags, project, why: 'a registered environment', snapshot }
+    : { mode: 'passthrough', why: 'not a cilo project' };
 }
 
 /** The top-level keys of the files the line rules cannot read exactly; undefined when one is not YAML. */
 async function parseUnusualFiles(project: ResolvedProject): Promise<Map<string, TopLevelKeys> | undefined> {
   const unusual = [...project.texts].filter(([, text]) => !keysStartLines(text));
   try {
-    return new Map(await Promise.all(unusual.map(async ([file, text]) => [file, await readTopLevelKeys(file, text)] as const)));
+    return new Map(
+      await Promise.all(unusual.map(async ([file, text]) => [file, await readTopLevelKeys(file, text)] as const)),
+    );
   } catch (e) {
     if (e instanceof UserError) return undefined;
     throw e;
@@ -73,10 +86,18 @@ export interface ShimFacts {
 /** `context` builds the full context (and parses the settings) only for the managed path. */
 export async function shimMain(argv: readonly string[], facts: ShimFacts, context: () => Context): Promise<ExecResult> {
   const d = await decide(argv, facts.cwd, facts.env, facts.home, facts.warn);
-  if (d.mode === 'passthrough') return facts.runner.exec('docker', ['compose', ...(facts.raw ?? argv)], { cwd: facts.cwd, env: facts.env });
+  if (d.mode === 'passthrough')
+    return facts.runner.exec('docker', ['compose', ...(facts.raw ?? argv)], { cwd: facts.cwd, env: facts.env });
   const ctx = context();
   const { runManaged } = await import('../core/run.js');
   const { flags, project, snapshot } = d;
-  const r = await runManaged(ctx, { selector: selectorOf(project, flags), project, subcommand: flags.subcommand!, args: flags.subArgs, user: flags, snapshot });
+  const r = await runManaged(ctx, {
+    selector: selectorOf(project, flags),
+    project,
+    subcommand: flags.subcommand!,
+    args: flags.subArgs,
+    user: flags,
+    snapshot,
+  });
   return r.result;
 }

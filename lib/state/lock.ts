@@ -51,7 +51,8 @@ export async function withFileLock<T>(lockFile: string, fn: () => Promise<T> | T
       if (waited >= timeoutMs) {
         const holder = readHolder(lockFile);
         throw new UserError(
-          `timed out after ${waited < 10_000 ? (waited / 1000).toFixed(1) : Math.round(waited / 1000)} s waiting for the lock ${lockFile}` + (holder ? ` (held by pid ${holder})` : ''),
+          `timed out after ${waited < 10_000 ? (waited / 1000).toFixed(1) : Math.round(waited / 1000)} s waiting for the lock ${lockFile}` +
+            (holder ? ` (held by pid ${holder})` : ''),
           `another cilo command is still running; wait for it, or raise CILO_LOCK_TIMEOUT (seconds). A crashed holder frees the lock by itself`,
         );
       }

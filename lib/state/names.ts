@@ -30,7 +30,10 @@ function describe(s: string): string {
 export function validateName(name: string, what: 'environment name' | 'project name' | 'DNS suffix'): string {
   // Environment x publishes the network cilo-shared-x: an environment named shared-x would own that name too.
   if (what === 'environment name' && name.startsWith('shared-') && isDnsLabel(name))
-    throw new UsageError(`invalid environment name ${describe(name)}: names starting with "shared-" are reserved`, `cilo-shared-<env> is the network environment <env> publishes; use e.g. ${describe(name.slice(7) + '-shared')}`);
+    throw new UsageError(
+      `invalid environment name ${describe(name)}: names starting with "shared-" are reserved`,
+      `cilo-shared-<env> is the network environment <env> publishes; use e.g. ${describe(name.slice(7) + '-shared')}`,
+    );
   if (isDnsLabel(name)) return name;
   const problem =
     name.length === 0

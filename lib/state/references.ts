@@ -86,7 +86,8 @@ export function subnetsInUse(state: State): string[] {
 export function releaseSubnet(state: State, key: string, subnet: string): void {
   const env = environmentsOf(state)[key];
   if (!env) return;
-  for (const [k, n] of Object.entries(env.networks ?? {})) if (k !== 'default' && n.subnet === subnet) delete env.networks![k];
+  for (const [k, n] of Object.entries(env.networks ?? {}))
+    if (k !== 'default' && n.subnet === subnet) delete env.networks![k];
   if (env.shared_subnet !== subnet) return;
   delete env.shared_subnet;
   const net = sharedNetworkName(env.name);

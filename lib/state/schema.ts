@@ -107,7 +107,12 @@ export interface State {
 }
 
 export function emptyState(): State {
-  return { version: STATE_VERSION, subnet_counter: 0, hosts: { [LOCAL_ENGINE]: { environments: {} } }, shared_networks: {} };
+  return {
+    version: STATE_VERSION,
+    subnet_counter: 0,
+    hosts: { [LOCAL_ENGINE]: { environments: {} } },
+    shared_networks: {},
+  };
 }
 
 export function envKey(project: string, name: string): string {
@@ -178,10 +183,15 @@ export function parseState(text: string, file: string): State {
       `cilo left it untouched. Repair it by hand, or move it aside to start empty (environments then need 'cilo doctor' to be found again)`,
     );
   }
-  if (!isObject(raw)) throw new StateFileError(file, 'does not hold a JSON object', 'repair it by hand or move it aside');
+  if (!isObject(raw))
+    throw new StateFileError(file, 'does not hold a JSON object', 'repair it by hand or move it aside');
   const version = raw.version ?? 1;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
-    throw new StateFileError(file, `has an invalid version ${JSON.stringify(raw.version)}`, 'repair it by hand or move it aside');
+    throw new StateFileError(
+      file,
+      `has an invalid version ${JSON.stringify(raw.version)}`,
+      'repair it by hand or move it aside',
+    );
   if (version > STATE_VERSION)
     throw new StateFileError(
       file,
@@ -209,7 +219,8 @@ function migrateV1(raw: Record<string, unknown>, file: string): State {
         continue;
       }
       // The key and the entry must agree on the project, or envKey(env.project, env.name) finds nothing.
-      const project = typeof env.project === 'string' ? env.project : key.includes('/') ? key.slice(0, key.indexOf('/')) : env.name;
+      const project =
+        typeof env.project === 'string' ? env.project : key.includes('/') ? key.slice(0, key.indexOf('/')) : env.name;
       const newKey = key.includes('/') ? key : envKey(project, env.name);
       envs[newKey] ??= { ...env, project };
     }
@@ -234,17 +245,21 @@ function normalize(state: State, file: string): State {
   state.shared_networks ??= {};
   if (typeof state.subnet_counter !== 'number') state.subnet_counter = 0;
   for (const [engine, host] of Object.entries(state.hosts)) {
-    if (!isObject(host) || (present(host.environments) && !isObject(host.environments))) throw malformed(file, `hosts.${engine}`);
+    if (!isObject(host) || (present(host.environments) && !isObject(host.environments)))
+      throw malformed(file, `hosts.${engine}`);
     if (present(host.engine) && !isObject(host.engine)) throw malformed(file, `hosts.${engine}.engine`);
     host.environments ??= {};
   }
   for (const [key, env] of Object.entries(environmentsOf(state))) {
-    if (!isObject(env) || typeof env.name !== 'string') throw malformed(file, `environment entry ${JSON.stringify(key)}`);
-    if (present(env.services) && !isObject(env.services)) throw malformed(file, `environment entry ${JSON.stringify(key)} (services)`);
+    if (!isObject(env) || typeof env.name !== 'string')
+      throw malformed(file, `environment entry ${JSON.stringify(key)}`);
+    if (present(env.services) && !isObject(env.services))
+      throw malformed(file, `environment entry ${JSON.stringify(key)} (services)`);
     env.services ??= {};
     env.shared_networks ??= [];
     for (const [name, svc] of Object.entries(env.services)) {
-      if (!isObject(svc)) throw malformed(file, `environment entry ${JSON.stringify(key)} (service ${JSON.stringify(name)})`);
+      if (!isObject(svc))
+        throw malformed(file, `environment entry ${JSON.stringify(key)} (service ${JSON.stringify(name)})`);
       svc.addresses ??= [];
     }
   }

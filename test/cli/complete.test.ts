@@ -8,7 +8,21 @@ const sources = { environments: () => ['alpha', 'beta'], sharedNetworks: () => [
 const values = (...words: string[]) => complete(words, sources).values;
 
 test('the first word: the commands (and only top-level flags after a dash)', () => {
-  assert.deepEqual(values(''), ['create', 'up', 'down', 'destroy', 'list', 'ls', 'status', 'shared', 'dns', 'doctor', 'shell-init', 'completion', 'plugin']);
+  assert.deepEqual(values(''), [
+    'create',
+    'up',
+    'down',
+    'destroy',
+    'list',
+    'ls',
+    'status',
+    'shared',
+    'dns',
+    'doctor',
+    'shell-init',
+    'completion',
+    'plugin',
+  ]);
   assert.deepEqual(values('-'), ['--help', '--version']);
 });
 
@@ -35,5 +49,8 @@ test('--from completes directories: file names allowed; elsewhere none', () => {
 });
 
 test('the protocol text: the candidates that start with the word, then the directive', () => {
-  assert.equal(completionText({ values: ['status', 'shared', 'up'], directive: NO_FILES }, 's'), 'status\nshared\n:4\n');
+  assert.equal(
+    completionText({ values: ['status', 'shared', 'up'], directive: NO_FILES }, 's'),
+    'status\nshared\n:4\n',
+  );
 });

@@ -25,12 +25,19 @@ test('palette(false) paints nothing', () => {
 });
 
 test('alignRows / table: columns padded to the widest cell, the last column not padded, no trailing spaces', () => {
-  const rows = alignRows(['NAME', 'STATUS', 'SOURCE'], [
-    ['dev', 'running', '/src/a'],
-    ['feature-42', 'stopped', '/x'],
-  ]);
+  const rows = alignRows(
+    ['NAME', 'STATUS', 'SOURCE'],
+    [
+      ['dev', 'running', '/src/a'],
+      ['feature-42', 'stopped', '/x'],
+    ],
+  );
   assert.deepEqual(rows, ['NAME        STATUS   SOURCE', 'dev         running  /src/a', 'feature-42  stopped  /x']);
   assert.equal(table(['A', 'B'], [['1', '']]), 'A  B\n1\n', 'an empty last cell leaves no trailing spaces');
   assert.equal(table(['A'], []), 'A\n');
-  assert.equal(table(['A', 'B'], [['x', 'y']], (s) => `<${s}>`), '<A  B>\nx  y\n', 'only the header is painted');
+  assert.equal(
+    table(['A', 'B'], [['x', 'y']], (s) => `<${s}>`),
+    '<A  B>\nx  y\n',
+    'only the header is painted',
+  );
 });

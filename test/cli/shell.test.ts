@@ -10,7 +10,10 @@ const bins = { cilo: "/opt/it's/bin/cilo", ciloCompose: "/opt/it's/bin/cilo-comp
 
 test('parseShell', () => {
   assert.deepEqual(SHELLS.map(parseShell), ['bash', 'zsh', 'fish']);
-  assert.throws(() => parseShell('tcsh'), (e: unknown) => e instanceof UsageError && /unknown shell "tcsh"/.test(e.message));
+  assert.throws(
+    () => parseShell('tcsh'),
+    (e: unknown) => e instanceof UsageError && /unknown shell "tcsh"/.test(e.message),
+  );
 });
 
 test('shell-init: docker compose and docker-compose through cilo-compose by its absolute path, quoted', () => {

@@ -4,18 +4,33 @@ import assert from 'node:assert/strict';
 import { interpolate, parseDotenv } from '../../lib/compose/dotenv.ts';
 
 test('parseDotenv: KEY=VALUE lines, export prefix, comments, blank lines, CRLF', () => {
-  const text = ['# a comment', '', 'A=1', 'export B=two', '  C = spaced  ', 'D=', 'E=x # inline comment', 'F=a#b', 'bad line', '1X=no', 'G.H-I=dots'].join('\r\n');
+  const text = [
+    '# a comment',
+    '',
+    'A=1',
+    'export B=two',
+    '  C = spaced  ',
+    'D=',
+    'E=x # inline comment',
+    'F=a#b',
+    'bad line',
+    '1X=no',
+    'G.H-I=dots',
+  ].join('\r\n');
   assert.deepEqual(parseDotenv(text), { A: '1', B: 'two', C: 'spaced', D: '', E: 'x', F: 'a#b', 'G.H-I': 'dots' });
 });
 
 test('parseDotenv: quotes', () => {
-  assert.deepEqual(parseDotenv('A="double # not a comment"\nB=\'single $X\'\nC="line\\nbreak"\nD="say \\"hi\\""\nE="unterminated\n'), {
-    A: 'double # not a comment',
-    B: 'single $X',
-    C: 'line\nbreak',
-    D: 'say "hi"',
-    E: 'unterminated',
-  });
+  assert.deepEqual(
+    parseDotenv('A="double # not a comment"\nB=\'single $X\'\nC="line\\nbreak"\nD="say \\"hi\\""\nE="unterminated\n'),
+    {
+      A: 'double # not a comment',
+      B: 'single $X',
+      C: 'line\nbreak',
+      D: 'say "hi"',
+      E: 'unterminated',
+    },
+  );
 });
 
 test('parseDotenv: a later line wins', () => {

@@ -16,7 +16,12 @@ test('-f in all its forms, repeated, in order', () => {
   assert.deepEqual(parsed(['--file', 'a.yml', 'up']).files, ['a.yml']);
   assert.deepEqual(parsed(['-fa.yml', 'up']).files, ['a.yml']);
   assert.deepEqual(parsed(['-f=a.yml', 'up']).files, ['a.yml']);
-  assert.deepEqual(parsed(['-f', 'a.yml', '--file=b.yml', '-fc.yml', '-f=d.yml', 'config']).files, ['a.yml', 'b.yml', 'c.yml', 'd.yml']);
+  assert.deepEqual(parsed(['-f', 'a.yml', '--file=b.yml', '-fc.yml', '-f=d.yml', 'config']).files, [
+    'a.yml',
+    'b.yml',
+    'c.yml',
+    'd.yml',
+  ]);
   assert.deepEqual(parsed(['-f', '-', 'config']).files, ['-'], 'stdin');
   assert.deepEqual(parsed(['--file=', 'config']).files, [''], 'an empty value is still a value');
 });
@@ -32,11 +37,30 @@ test('-p in all its forms; the last one wins', () => {
 });
 
 test('--project-directory / --workdir, --env-file, --profile are recorded and kept in otherTokens as typed', () => {
-  const g = parsed(['--project-directory', 'dir', '--env-file', 'a.env', '--env-file=b.env', '--profile', 'dev', '--profile=debug', 'up']);
+  const g = parsed([
+    '--project-directory',
+    'dir',
+    '--env-file',
+    'a.env',
+    '--env-file=b.env',
+    '--profile',
+    'dev',
+    '--profile=debug',
+    'up',
+  ]);
   assert.equal(g.projectDirectory, 'dir');
   assert.deepEqual(g.envFiles, ['a.env', 'b.env']);
   assert.deepEqual(g.profiles, ['dev', 'debug']);
-  assert.deepEqual(g.otherTokens, ['--project-directory', 'dir', '--env-file', 'a.env', '--env-file=b.env', '--profile', 'dev', '--profile=debug']);
+  assert.deepEqual(g.otherTokens, [
+    '--project-directory',
+    'dir',
+    '--env-file',
+    'a.env',
+    '--env-file=b.env',
+    '--profile',
+    'dev',
+    '--profile=debug',
+  ]);
   assert.equal(parsed(['--workdir', 'w', 'up']).projectDirectory, 'w');
   assert.equal(parsed(['--project-directory=d2', 'up']).projectDirectory, 'd2');
 });
@@ -48,8 +72,24 @@ test('value flags that cilo does not interpret pass through in otherTokens', () 
 });
 
 test('boolean flags: --compatibility, --dry-run, --all-resources, --verbose, --no-ansi (=true/=false accepted)', () => {
-  const g = parsed(['--compatibility', '--dry-run', '--all-resources', '--verbose', '--no-ansi', '--dry-run=false', 'up', '-d']);
-  assert.deepEqual(g.otherTokens, ['--compatibility', '--dry-run', '--all-resources', '--verbose', '--no-ansi', '--dry-run=false']);
+  const g = parsed([
+    '--compatibility',
+    '--dry-run',
+    '--all-resources',
+    '--verbose',
+    '--no-ansi',
+    '--dry-run=false',
+    'up',
+    '-d',
+  ]);
+  assert.deepEqual(g.otherTokens, [
+    '--compatibility',
+    '--dry-run',
+    '--all-resources',
+    '--verbose',
+    '--no-ansi',
+    '--dry-run=false',
+  ]);
   assert.deepEqual(g.subArgs, ['-d']);
 });
 
@@ -68,7 +108,22 @@ test('-h / --help are known', () => {
 });
 
 test('the subcommand and everything after it are forwarded byte for byte', () => {
-  const sub = ['-d', '--', '', '1.50', ' spaced arg ', '-p', 'other', '--file=x.yml', '$HOME', 'ünï', '-f', '--scale', 'web=3', '--no-deps=false'];
+  const sub = [
+    '-d',
+    '--',
+    '',
+    '1.50',
+    ' spaced arg ',
+    '-p',
+    'other',
+    '--file=x.yml',
+    '$HOME',
+    'ünï',
+    '-f',
+    '--scale',
+    'web=3',
+    '--no-deps=false',
+  ];
   const g = parsed(['-p', 'proj', '-f', 'c.yml', 'run', ...sub]);
   assert.equal(g.subcommand, 'run');
   assert.deepEqual(g.subArgs, sub);
@@ -88,7 +143,20 @@ test('the first non-flag token is the subcommand, even an empty string or "-"', 
 });
 
 test('otherTokens excludes -f and -p in every form, keeps the order of the rest', () => {
-  const g = parsed(['--ansi', 'never', '-f', 'a.yml', '-pfoo', '--dry-run', '--file=b.yml', '--project-name', 'bar', '--profile', 'x', 'up']);
+  const g = parsed([
+    '--ansi',
+    'never',
+    '-f',
+    'a.yml',
+    '-pfoo',
+    '--dry-run',
+    '--file=b.yml',
+    '--project-name',
+    'bar',
+    '--profile',
+    'x',
+    'up',
+  ]);
   assert.deepEqual(g.otherTokens, ['--ansi', 'never', '--dry-run', '--profile', 'x']);
   assert.deepEqual(g.files, ['a.yml', 'b.yml']);
   assert.equal(g.projectName, 'bar');

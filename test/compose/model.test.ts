@@ -4,7 +4,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadProject, normalizeNetwork, normalizeService, normalizeVolume, runService, scaleArguments, scaleOptions } from '../../lib/compose/model.ts';
+import {
+  loadProject,
+  normalizeNetwork,
+  normalizeService,
+  normalizeVolume,
+  runService,
+  scaleArguments,
+  scaleOptions,
+} from '../../lib/compose/model.ts';
 import { Docker } from '../../lib/docker/docker.ts';
 import { ExitCodeError } from '../../lib/errors/index.ts';
 import { requireCompose, tempDir } from '../helpers.ts';
@@ -29,22 +37,76 @@ test('scaleOptions ignores malformed values and everything after --', () => {
 });
 
 test('normalizeService: networks as a list or a map, pinned addresses, IPv6, replicas from deploy or scale', () => {
-  assert.deepEqual(normalizeService('a', { networks: ['x', 'y'], scale: 2 }), { name: 'a', networkMode: undefined, networks: ['x', 'y'], pinnedAddresses: {}, ipv6On: [], replicas: 2, hasContainerName: false });
-  const b = normalizeService('b', { networks: { x: { ipv4_address: '172.28.5.10' }, y: null, z: { ipv6_address: 'fd00::2' } }, deploy: { replicas: 3 }, container_name: 'bee' });
-  assert.deepEqual([b.networks, b.pinnedAddresses, b.ipv6On, b.replicas, b.hasContainerName], [['x', 'y', 'z'], { x: '172.28.5.10' }, ['z'], 3, true]);
-  assert.deepEqual(normalizeService('c', { network_mode: 'host', networks: ['x'] }).networks, [], 'a network_mode service joins no network');
+  assert.deepEqual(normalizeService('a', { networks: ['x', 'y'], scale: 2 }), {
+    name: 'a',
+    networkMode: undefined,
+    networks: ['x', 'y'],
+    pinnedAddresses: {},
+    ipv6On: [],
+    replicas: 2,
+    hasContainerName: false,
+  });
+  const b = normalizeService('b', {
+    networks: { x: { ipv4_address: '172.28.5.10' }, y: null, z: { ipv6_address: 'fd00::2' } },
+    deploy: { replicas: 3 },
+    container_name: 'bee',
+  });
+  assert.deepEqual(
+    [b.networks, b.pinnedAddresses, b.ipv6On, b.replicas, b.hasContainerName],
+    [['x', 'y', 'z'], { x: '172.28.5.10' }, ['z'], 3, true],
+  );
+  assert.deepEqual(
+    normalizeService('c', { network_mode: 'host', networks: ['x'] }).networks,
+    [],
+    'a network_mode service joins no network',
+  );
   assert.deepEqual(normalizeService('d', {}).networks, ['default']);
 });
 
 test("normalizeNetwork / normalizeVolume: external ones by name, a pinned name, and Compose's own name is not a pinned one", () => {
-  assert.deepEqual(normalizeNetwork('ext', { external: true, name: 'corp' }), { key: 'ext', external: true, name: 'corp', driver: undefined, internal: undefined, attachable: undefined, enableIpv6: undefined, options: undefined, labels: undefined, ipam: [] });
+  assert.deepEqual(normalizeNetwork('ext', { external: true, name: 'corp' }), {
+    key: 'ext',
+    external: true,
+    name: 'corp',
+    driver: undefined,
+    internal: undefined,
+    attachable: undefined,
+    enableIpv6: undefined,
+    options: undefined,
+    labels: undefined,
+    ipam: [],
+  });
   assert.equal(normalizeNetwork('old', { external: { name: 'legacy' } }).name, 'legacy');
   assert.equal(normalizeNetwork('x', { external: true }).name, 'x');
   assert.equal(normalizeNetwork('back', { name: 'p_back' }, 'p').name, undefined);
   assert.equal(normalizeNetwork('back', { name: 'pinned' }, 'p').name, 'pinned');
-  const n = normalizeNetwork('b', { driver: 'bridge', internal: true, attachable: true, driver_opts: { mtu: 1450 }, labels: ['a=b', 'c'], ipam: { config: [{ subnet: '172.28.0.0/16', gateway: '172.28.0.1', ip_range: '172.28.5.0/24', aux_addresses: { h: '172.28.1.5' } }, { gateway: 'x' }] } });
-  assert.deepEqual([n.driver, n.internal, n.attachable, n.options, n.labels], ['bridge', true, true, { mtu: '1450' }, { a: 'b', c: '' }]);
-  assert.deepEqual(n.ipam, [{ subnet: '172.28.0.0/16', gateway: '172.28.0.1', ipRange: '172.28.5.0/24', auxAddresses: { h: '172.28.1.5' } }], 'entries without a subnet are dropped');
+  const n = normalizeNetwork('b', {
+    driver: 'bridge',
+    internal: true,
+    attachable: true,
+    driver_opts: { mtu: 1450 },
+    labels: ['a=b', 'c'],
+    ipam: {
+      config: [
+        {
+          subnet: '172.28.0.0/16',
+          gateway: '172.28.0.1',
+          ip_range: '172.28.5.0/24',
+          aux_addresses: { h: '172.28.1.5' },
+        },
+        { gateway: 'x' },
+      ],
+    },
+  });
+  assert.deepEqual(
+    [n.driver, n.internal, n.attachable, n.options, n.labels],
+    ['bridge', true, true, { mtu: '1450' }, { a: 'b', c: '' }],
+  );
+  assert.deepEqual(
+    n.ipam,
+    [{ subnet: '172.28.0.0/16', gateway: '172.28.0.1', ipRange: '172.28.5.0/24', auxAddresses: { h: '172.28.1.5' } }],
+    'entries without a subnet are dropped',
+  );
   assert.deepEqual(normalizeVolume('data', { name: 'pgdata' }, 'p'), { key: 'data', external: false, name: 'pgdata' });
   assert.deepEqual(normalizeVolume('data', { name: 'p_data' }, 'p'), { key: 'data', external: false, name: undefined });
   assert.deepEqual(normalizeVolume('v', { external: true }), { key: 'v', external: true, name: 'v' });
@@ -81,16 +143,36 @@ test('loadProject reads every service, in every profile, sorted, with networks, 
   );
   const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root' };
   const stderr: string[] = [];
-  const { services, networks } = await loadProject(new Docker(env), { files: [join(dir, 'compose.yaml')], envFiles: [], name: 'modeltest' }, dir, (s) => stderr.push(s));
+  const { services, networks } = await loadProject(
+    new Docker(env),
+    { files: [join(dir, 'compose.yaml')], envFiles: [], name: 'modeltest' },
+    dir,
+    (s) => stderr.push(s),
+  );
   assert.deepEqual(
     services.map((s) => s.name),
     ['api', 'debug', 'hostnet', 'web', 'worker'],
     'sorted, and the profiled service is included',
   );
   const by = Object.fromEntries(services.map((s) => [s.name, s]));
-  assert.deepEqual(by.web, { name: 'web', networkMode: undefined, networks: ['default'], pinnedAddresses: {}, ipv6On: [], replicas: 1, hasContainerName: false });
-  assert.deepEqual(networks.map((n) => n.key), ['back', 'default', 'front'], 'the implicit default is a network of the project');
-  assert.ok(networks.every((n) => !n.external && n.name === undefined), "names Compose gives (modeltest_back) are not pinned names");
+  assert.deepEqual(by.web, {
+    name: 'web',
+    networkMode: undefined,
+    networks: ['default'],
+    pinnedAddresses: {},
+    ipv6On: [],
+    replicas: 1,
+    hasContainerName: false,
+  });
+  assert.deepEqual(
+    networks.map((n) => n.key),
+    ['back', 'default', 'front'],
+    'the implicit default is a network of the project',
+  );
+  assert.ok(
+    networks.every((n) => !n.external && n.name === undefined),
+    'names Compose gives (modeltest_back) are not pinned names',
+  );
   assert.deepEqual(by.api!.networks.sort(), ['back', 'front']);
   assert.equal(by.api!.hasContainerName, true);
   assert.equal(by.worker!.replicas, 3);
@@ -105,19 +187,35 @@ test("loadProject: Compose's own error is shown as is and its exit code propagat
   const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root' };
   const stderr: string[] = [];
   await assert.rejects(
-    loadProject(new Docker(env), { files: [join(dir, 'compose.yaml')], envFiles: [], name: 'modeltest' }, dir, (s) => stderr.push(s)),
+    loadProject(new Docker(env), { files: [join(dir, 'compose.yaml')], envFiles: [], name: 'modeltest' }, dir, (s) =>
+      stderr.push(s),
+    ),
     (e: unknown) => e instanceof ExitCodeError && e.exitCode !== 0,
   );
   assert.match(stderr.join(''), /bogus_key/);
 });
 
-test('runService: the first argument that is not an option or an option\'s value', () => {
+test("runService: the first argument that is not an option or an option's value", () => {
   assert.equal(runService(['app']), 'app');
   assert.equal(runService(['--rm', 'app', 'sh', '-c', 'x']), 'app');
-  assert.equal(runService(['-e', 'A=1', '--env', 'B=2', '-l', 'k=v', '--name', 'db', 'app', 'db']), 'app', 'values of options are skipped');
-  assert.equal(runService(['-w', '/srv', '-u', 'root', '-v', '/a:/b', '-p', '80:80', '--entrypoint', 'sh', 'app']), 'app');
-  assert.equal(runService(['--cap-add', 'NET_ADMIN', '--cap-drop', 'ALL', '--pull', 'never', '--env-from-file', 'f', 'app']), 'app');
-  assert.equal(runService(['--name=x', '-eA=1', '--workdir=/w', '-dT', '--no-deps', '--service-ports', '--use-aliases', 'app']), 'app', 'inline values and boolean clusters');
+  assert.equal(
+    runService(['-e', 'A=1', '--env', 'B=2', '-l', 'k=v', '--name', 'db', 'app', 'db']),
+    'app',
+    'values of options are skipped',
+  );
+  assert.equal(
+    runService(['-w', '/srv', '-u', 'root', '-v', '/a:/b', '-p', '80:80', '--entrypoint', 'sh', 'app']),
+    'app',
+  );
+  assert.equal(
+    runService(['--cap-add', 'NET_ADMIN', '--cap-drop', 'ALL', '--pull', 'never', '--env-from-file', 'f', 'app']),
+    'app',
+  );
+  assert.equal(
+    runService(['--name=x', '-eA=1', '--workdir=/w', '-dT', '--no-deps', '--service-ports', '--use-aliases', 'app']),
+    'app',
+    'inline values and boolean clusters',
+  );
   assert.equal(runService(['--', 'app', 'cmd']), 'app');
   assert.equal(runService(['--rm']), undefined);
   assert.equal(runService([]), undefined);

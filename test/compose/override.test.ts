@@ -7,7 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML, { isSeq, parse as parseYaml, type YAMLSeq } from 'yaml';
-import { renderOverride, withoutAddresses, withoutStaticAddresses, type OverrideInput } from '../../lib/compose/override.ts';
+import {
+  renderOverride,
+  withoutAddresses,
+  withoutStaticAddresses,
+  type OverrideInput,
+} from '../../lib/compose/override.ts';
 import { requireCompose, tempDir } from '../helpers.ts';
 
 const input = (over: Partial<OverrideInput> = {}): OverrideInput => ({
@@ -15,7 +20,11 @@ const input = (over: Partial<OverrideInput> = {}): OverrideInput => ({
   project: 'shop',
   homeId: 'abc123def456',
   services: [
-    { name: 'web', networks: [{ key: 'default', ipv4: '10.224.0.2', aliases: ['web.dev.test'] }], renameContainer: false },
+    {
+      name: 'web',
+      networks: [{ key: 'default', ipv4: '10.224.0.2', aliases: ['web.dev.test'] }],
+      renameContainer: false,
+    },
     {
       name: 'db',
       networks: [
@@ -36,7 +45,14 @@ const input = (over: Partial<OverrideInput> = {}): OverrideInput => ({
 function parse(text: string) {
   const doc = YAML.parseDocument(text);
   assert.deepEqual(doc.errors, [], 'the override is valid YAML');
-  return { doc, js: doc.toJS() as { services: Record<string, Record<string, any>>; networks: Record<string, any>; volumes?: Record<string, any> } };
+  return {
+    doc,
+    js: doc.toJS() as {
+      services: Record<string, Record<string, any>>;
+      networks: Record<string, any>;
+      volumes?: Record<string, any>;
+    },
+  };
 }
 
 test('every service: ports tagged !reset with an empty sequence', () => {
@@ -57,27 +73,64 @@ test('container_name only when renameContainer, as <env>-<service>', () => {
 });
 
 test('labels; each network entry with its address and alias, or empty', () => {
-  const { js } = parse(renderOverride(input({ services: [{ name: 'web', networks: [{ key: 'default', ipv4: '10.224.0.2', aliases: ['web.dev.test'] }, { key: 'corp' }, { key: 'scaled', aliases: ['web.dev.test'] }], renameContainer: false }] })));
+  const { js } = parse(
+    renderOverride(
+      input({
+        services: [
+          {
+            name: 'web',
+            networks: [
+              { key: 'default', ipv4: '10.224.0.2', aliases: ['web.dev.test'] },
+              { key: 'corp' },
+              { key: 'scaled', aliases: ['web.dev.test'] },
+            ],
+            renameContainer: false,
+          },
+        ],
+      }),
+    ),
+  );
   const web = js.services.web!;
   assert.deepEqual(web.labels, { 'cilo.env': 'dev', 'cilo.project': 'shop', 'cilo.home': 'abc123def456' });
-  assert.deepEqual(web.networks, { default: { ipv4_address: '10.224.0.2', aliases: ['web.dev.test'] }, corp: {}, scaled: { aliases: ['web.dev.test'] } });
+  assert.deepEqual(web.networks, {
+    default: { ipv4_address: '10.224.0.2', aliases: ['web.dev.test'] },
+    corp: {},
+    scaled: { aliases: ['web.dev.test'] },
+  });
 });
 
 test('top-level networks: external with their Docker name; the ones cilo creates drop what the files say about creating them', () => {
-  const { doc, js } = parse(renderOverride(input({ networks: [{ key: 'default', name: 'cilo-dev', replaces: true }, { key: 'cilo-shared-db', name: 'cilo-shared-db', replaces: false }] })));
+  const { doc, js } = parse(
+    renderOverride(
+      input({
+        networks: [
+          { key: 'default', name: 'cilo-dev', replaces: true },
+          { key: 'cilo-shared-db', name: 'cilo-shared-db', replaces: false },
+        ],
+      }),
+    ),
+  );
   assert.deepEqual(js.networks['cilo-shared-db'], { name: 'cilo-shared-db', external: true });
   const creation = ['driver', 'driver_opts', 'ipam', 'internal', 'attachable', 'enable_ipv6', 'labels'];
   assert.deepEqual(Object.keys(js.networks.default), ['name', 'external', ...creation]);
-  for (const k of creation) assert.equal((doc.getIn(['networks', 'default', k], true) as { tag?: string }).tag, '!reset', `${k} is reset`);
+  for (const k of creation)
+    assert.equal((doc.getIn(['networks', 'default', k], true) as { tag?: string }).tag, '!reset', `${k} is reset`);
 });
 
 test('volumes renamed for the environment; no volumes section when there are none', () => {
-  assert.deepEqual(parse(renderOverride(input({ volumes: [{ key: 'data', name: 'dev_pgdata' }] }))).js.volumes, { data: { name: 'dev_pgdata' } });
+  assert.deepEqual(parse(renderOverride(input({ volumes: [{ key: 'data', name: 'dev_pgdata' }] }))).js.volumes, {
+    data: { name: 'dev_pgdata' },
+  });
   assert.equal(parse(renderOverride(input())).js.volumes, undefined);
 });
 
 test('$ is doubled so Compose interpolation gives back the literal; odd characters stay quoted', () => {
-  const text = renderOverride(input({ project: 'p$x', services: [{ name: 'we:b #1', networks: [{ key: 'default', aliases: ['svc.dev.test'] }], renameContainer: true }] }));
+  const text = renderOverride(
+    input({
+      project: 'p$x',
+      services: [{ name: 'we:b #1', networks: [{ key: 'default', aliases: ['svc.dev.test'] }], renameContainer: true }],
+    }),
+  );
   const { js } = parse(text);
   const svc = js.services['we:b #1'];
   assert.ok(svc, 'a service name with ":" and "#" survives');
@@ -95,7 +148,10 @@ test('no services: still a valid override declaring the env network', () => {
 test('withoutAddresses (the preview of an environment not registered yet) resets every address, nothing else', () => {
   const text = renderOverride(input());
   const { doc } = parse(withoutAddresses(text));
-  assert.equal((doc.getIn(['services', 'db', 'networks', 'default', 'ipv4_address'], true) as { tag?: string }).tag, '!reset');
+  assert.equal(
+    (doc.getIn(['services', 'db', 'networks', 'default', 'ipv4_address'], true) as { tag?: string }).tag,
+    '!reset',
+  );
   assert.equal(withoutAddresses(text), text.replace(/^( {8}ipv4_address: ).*$/gm, '$1!reset null'));
   assert.doesNotMatch(withoutAddresses(text), /10\.224/);
 });
@@ -124,25 +180,45 @@ test('Compose merges it over a base file: ports removed, container_name replaced
       '',
     ].join('\n'),
   );
-  writeFileSync(join(dir, 'override.yml'), renderOverride(input({ project: 'sh$op', volumes: [{ key: 'data', name: 'dev_pgdata' }] })));
-  const out = execFileSync('docker', ['compose', '-p', 'dev', '-f', 'compose.yaml', '-f', 'override.yml', 'config', '--format', 'json'], {
-    cwd: dir,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root' },
-    encoding: 'utf8',
-  });
-  const m = JSON.parse(out) as { services: Record<string, any>; networks: Record<string, any>; volumes: Record<string, any> };
+  writeFileSync(
+    join(dir, 'override.yml'),
+    renderOverride(input({ project: 'sh$op', volumes: [{ key: 'data', name: 'dev_pgdata' }] })),
+  );
+  const out = execFileSync(
+    'docker',
+    ['compose', '-p', 'dev', '-f', 'compose.yaml', '-f', 'override.yml', 'config', '--format', 'json'],
+    {
+      cwd: dir,
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root' },
+      encoding: 'utf8',
+    },
+  );
+  const m = JSON.parse(out) as {
+    services: Record<string, any>;
+    networks: Record<string, any>;
+    volumes: Record<string, any>;
+  };
   assert.equal(m.services.web.ports, undefined, 'published ports are gone');
   assert.equal(m.services.db.ports, undefined);
   assert.equal(m.services.db.container_name, 'dev-db');
   assert.equal(m.services.web.container_name, undefined);
   // `config` prints a re-usable file, so it escapes `$` again: 'sh$$op' here is the value 'sh$op'. Had the
   // override not doubled the `$`, Compose would have interpolated `$op` away and printed 'sh'.
-  assert.deepEqual(m.services.db.labels, { keep: 'yes', 'cilo.env': 'dev', 'cilo.project': 'sh$$op', 'cilo.home': 'abc123def456' });
+  assert.deepEqual(m.services.db.labels, {
+    keep: 'yes',
+    'cilo.env': 'dev',
+    'cilo.project': 'sh$$op',
+    'cilo.home': 'abc123def456',
+  });
   assert.deepEqual(Object.keys(m.services.db.networks).sort(), ['backend', 'default']);
   assert.equal(m.services.web.networks.default.ipv4_address, '10.224.0.2');
   assert.deepEqual(m.services.web.networks.default.aliases, ['web.dev.test']);
   assert.deepEqual(m.networks.default, { name: 'cilo-dev', ipam: {}, external: true });
-  assert.deepEqual(m.networks.backend, { name: 'dev_backend', ipam: {}, external: true }, "the files' driver, internal and ipam are gone: cilo created it");
+  assert.deepEqual(
+    m.networks.backend,
+    { name: 'dev_backend', ipam: {}, external: true },
+    "the files' driver, internal and ipam are gone: cilo created it",
+  );
   assert.equal(m.volumes.data.name, 'dev_pgdata');
 });
 
@@ -162,7 +238,11 @@ function runInput(): OverrideInput {
     homeId: 'abc123',
     services: [
       { name: 'app', networks: entry('10.224.0.2', '10.224.1.2', 'app.dev.test'), renameContainer: false },
-      { name: 'db', networks: [{ key: 'back', aliases: ['db.dev.test'] }, ...entry('10.224.0.3', '10.224.1.3', 'db.dev.test')], renameContainer: true },
+      {
+        name: 'db',
+        networks: [{ key: 'back', aliases: ['db.dev.test'] }, ...entry('10.224.0.3', '10.224.1.3', 'db.dev.test')],
+        renameContainer: true,
+      },
       { name: 'w$x', networks: entry('10.224.0.4', undefined, 'w-x.dev.test'), renameContainer: false },
     ],
     networks: [
@@ -174,21 +254,29 @@ function runInput(): OverrideInput {
   };
 }
 
-test('withoutStaticAddresses drops only that service\'s addresses, everything else is unchanged', () => {
+test("withoutStaticAddresses drops only that service's addresses, everything else is unchanged", () => {
   const full = parseQuiet(renderOverride(runInput()));
   for (const svc of ['app', 'db', 'w$x']) {
     const dropped = parseQuiet(withoutStaticAddresses(renderOverride(runInput()), svc));
     const expected = structuredClone(full);
     const key = svc.split('$').join('$$'); // the override escapes $ for Compose's interpolation
-    for (const net of Object.values(expected.services[key].networks) as ({ ipv4_address?: string } | null)[]) if (net) delete net.ipv4_address;
+    for (const net of Object.values(expected.services[key].networks) as ({ ipv4_address?: string } | null)[])
+      if (net) delete net.ipv4_address;
     assert.deepEqual(dropped, expected, svc);
   }
-  assert.equal(withoutStaticAddresses(renderOverride(runInput()), 'nope'), renderOverride(runInput()), 'an unknown service changes nothing');
+  assert.equal(
+    withoutStaticAddresses(renderOverride(runInput()), 'nope'),
+    renderOverride(runInput()),
+    'an unknown service changes nothing',
+  );
 });
 
 test('withoutStaticAddresses keeps the !reset tag and the text otherwise byte for byte', () => {
   const text = renderOverride(runInput());
   const out = withoutStaticAddresses(text, 'app');
-  assert.equal(out, text.replace('        ipv4_address: "10.224.0.2"\n', '').replace('        ipv4_address: "10.224.1.2"\n', ''));
+  assert.equal(
+    out,
+    text.replace('        ipv4_address: "10.224.0.2"\n', '').replace('        ipv4_address: "10.224.1.2"\n', ''),
+  );
   assert.match(out, /ports: !reset \[\]/);
 });

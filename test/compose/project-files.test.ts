@@ -25,19 +25,43 @@ async function bothWays(t: TestContext, files: Record<string, string>) {
   return { fromFiles: projectFromFiles(parsed, NAME), fromCompose };
 }
 
-const sortNets = (m: NonNullable<ReturnType<typeof projectFromFiles>>) => ({ ...m, services: m.services.map((s) => ({ ...s, networks: [...s.networks].sort() })) });
+const sortNets = (m: NonNullable<ReturnType<typeof projectFromFiles>>) => ({
+  ...m,
+  services: m.services.map((s) => ({ ...s, networks: [...s.networks].sort() })),
+});
 
 test('projectFromFiles equals docker compose config for every fixture project it answers for', async (t) => {
   if (!requireCompose(t)) return;
   const root = join(import.meta.dirname, '..', '..', 'fixtures');
-  const projects = ['webapp', 'db', 'frontend', 'tiny', 'networks', 'pinned', 'passthrough/profiles', 'passthrough/override', 'shared-test/odd-name', 'shared-test/publisher', 'shared-test/dev-suffix'];
+  const projects = [
+    'webapp',
+    'db',
+    'frontend',
+    'tiny',
+    'networks',
+    'pinned',
+    'passthrough/profiles',
+    'passthrough/override',
+    'shared-test/odd-name',
+    'shared-test/publisher',
+    'shared-test/dev-suffix',
+  ];
   let answered = 0;
   for (const p of projects) {
     const dir = join(root, p);
-    const files = readdirSync(dir).filter((f) => /^(compose|docker-compose)(\.override)?\.ya?ml$/.test(f)).sort((a, b) => Number(a.includes('override')) - Number(b.includes('override')));
-    const parsed = await Promise.all(files.map((f) => parseComposeFile(join(dir, f), readFileSync(join(dir, f), 'utf8'))));
+    const files = readdirSync(dir)
+      .filter((f) => /^(compose|docker-compose)(\.override)?\.ya?ml$/.test(f))
+      .sort((a, b) => Number(a.includes('override')) - Number(b.includes('override')));
+    const parsed = await Promise.all(
+      files.map((f) => parseComposeFile(join(dir, f), readFileSync(join(dir, f), 'utf8'))),
+    );
     const fromFiles = projectFromFiles(parsed, NAME);
-    const fromCompose = await loadProject(new Docker(process.env), { files: files.map((f) => join(dir, f)), envFiles: [], name: NAME }, dir, () => undefined);
+    const fromCompose = await loadProject(
+      new Docker(process.env),
+      { files: files.map((f) => join(dir, f)), envFiles: [], name: NAME },
+      dir,
+      () => undefined,
+    );
     if (fromFiles) {
       answered++;
       assert.deepEqual(sortNets(fromFiles), sortNets(fromCompose), p);
@@ -71,7 +95,15 @@ test('merged files: networks as list or map, network_mode, scale, replicas, cont
   assert.ok(fromFiles, 'answers for plain files');
   assert.deepEqual(sortNets(fromFiles), sortNets(fromCompose));
   assert.equal(fromFiles.networks.find((n) => n.key === 'extra')!.name, 'pinned');
-  assert.deepEqual(fromFiles.volumes.map((v) => [v.key, v.external, v.name]), [['data', false, 'pgdata'], ['ext', true, 'ext'], ['long', false, undefined]], 'an unused volume is not part of it');
+  assert.deepEqual(
+    fromFiles.volumes.map((v) => [v.key, v.external, v.name]),
+    [
+      ['data', false, 'pgdata'],
+      ['ext', true, 'ext'],
+      ['long', false, undefined],
+    ],
+    'an unused volume is not part of it',
+  );
 });
 
 test('projectFromFiles declines what only Compose knows', async () => {
@@ -83,5 +115,6 @@ test('projectFromFiles declines what only Compose knows', async () => {
     'interpolated network': 'services: { a: { image: x } }\nnetworks: { n: { name: "${NET}" } }\n',
     'interpolated volume': 'services: { a: { image: x } }\nvolumes: { v: { name: "$V" } }\n',
   };
-  for (const [why, text] of Object.entries(cases)) assert.equal(projectFromFiles([await parseComposeFile(`/x/${why}.yaml`, text)], 'x'), undefined, why);
+  for (const [why, text] of Object.entries(cases))
+    assert.equal(projectFromFiles([await parseComposeFile(`/x/${why}.yaml`, text)], 'x'), undefined, why);
 });

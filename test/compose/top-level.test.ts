@@ -5,8 +5,35 @@ import { keysStartLines, mentionsXCilo, readTopLevelKeys, topLevelName } from '.
 import { UserError } from '../../lib/errors/index.ts';
 
 test('keysStartLines: the first line holding anything starts a key at column 0; no line starts ? & ! *', () => {
-  const usual = ['services: {}\n', '# c\n\n  # d\n---\nname: x\n', '---  \r\nx: 1\n', '%YAML 1.2\n---\nx: 1', '"x-cilo": 1\n', "'a': 1\n", '', '\n\n', '   \t\n# x\n', '\r\nservices:\r\n', '1: x\n', '_x: 1\n'];
-  const unusual = ['{"x-cilo": {}}\n', '--- {a: 1}\n', '--- # c\nx: 1\n', '  services:\n', '\ufeffservices:\n', '- a\n', '[1]\n', 'é: 1\n', '...\n', 'services: {}\n? x-cilo\n: {}\n', 'a: 1\n&k x-cilo: {}\n', 'a: 1\n!!str x-cilo: {}\n', 'a: 1\n*k : 1\n'];
+  const usual = [
+    'services: {}\n',
+    '# c\n\n  # d\n---\nname: x\n',
+    '---  \r\nx: 1\n',
+    '%YAML 1.2\n---\nx: 1',
+    '"x-cilo": 1\n',
+    "'a': 1\n",
+    '',
+    '\n\n',
+    '   \t\n# x\n',
+    '\r\nservices:\r\n',
+    '1: x\n',
+    '_x: 1\n',
+  ];
+  const unusual = [
+    '{"x-cilo": {}}\n',
+    '--- {a: 1}\n',
+    '--- # c\nx: 1\n',
+    '  services:\n',
+    '\ufeffservices:\n',
+    '- a\n',
+    '[1]\n',
+    'é: 1\n',
+    '...\n',
+    'services: {}\n? x-cilo\n: {}\n',
+    'a: 1\n&k x-cilo: {}\n',
+    'a: 1\n!!str x-cilo: {}\n',
+    'a: 1\n*k : 1\n',
+  ];
   for (const text of usual) assert.equal(keysStartLines(text), true, JSON.stringify(text));
   for (const text of unusual) assert.equal(keysStartLines(text), false, JSON.stringify(text));
 });
@@ -42,10 +69,22 @@ test('topLevelName: a column-0 name: key, quoted or not', () => {
 });
 
 test('readTopLevelKeys: x-cilo and a scalar name: of the top-level mapping only', async () => {
-  assert.deepEqual(await readTopLevelKeys('/p/c.yaml', '{"name": "shop", "x-cilo": {}, "services": {"a": {"x-cilo": 1}}}\n'), { xcilo: true, name: 'shop' });
-  assert.deepEqual(await readTopLevelKeys('/p/c.yaml', '  services:\n    a:\n      name: inner\n      x-cilo: 1\n'), { xcilo: false });
+  assert.deepEqual(
+    await readTopLevelKeys('/p/c.yaml', '{"name": "shop", "x-cilo": {}, "services": {"a": {"x-cilo": 1}}}\n'),
+    { xcilo: true, name: 'shop' },
+  );
+  assert.deepEqual(await readTopLevelKeys('/p/c.yaml', '  services:\n    a:\n      name: inner\n      x-cilo: 1\n'), {
+    xcilo: false,
+  });
   assert.deepEqual(await readTopLevelKeys('/p/c.yaml', '? name\n: 12\n? x-cilo\n'), { xcilo: true, name: '12' });
-  assert.deepEqual(await readTopLevelKeys('/p/c.yaml', '{"name": {"a": 1}}\n'), { xcilo: false }, 'a name that is not a scalar is no name');
+  assert.deepEqual(
+    await readTopLevelKeys('/p/c.yaml', '{"name": {"a": 1}}\n'),
+    { xcilo: false },
+    'a name that is not a scalar is no name',
+  );
   assert.deepEqual(await readTopLevelKeys('/p/c.yaml', '[1, 2]\n'), { xcilo: false });
-  await assert.rejects(readTopLevelKeys('/p/c.yaml', '{"x-cilo": \n'), (e) => e instanceof UserError && /^\/p\/c\.yaml:\d+:\d+: invalid YAML/.test(e.message));
+  await assert.rejects(
+    readTopLevelKeys('/p/c.yaml', '{"x-cilo": \n'),
+    (e) => e instanceof UserError && /^\/p\/c\.yaml:\d+:\d+: invalid YAML/.test(e.message),
+  );
 });

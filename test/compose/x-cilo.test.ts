@@ -29,7 +29,13 @@ test('every valid key', async () => {
     SERVICES +
       'x-cilo:\n  project: shop\n  create-shared: true\n  shared-scope: swarm\n  shared-networks: [cilo-shared-db, my_net.1]\n  dns-suffix: dev.internal\n',
   );
-  assert.deepEqual(got, { project: 'shop', createShared: true, sharedScope: 'swarm', sharedNetworks: ['cilo-shared-db', 'my_net.1'], dnsSuffix: 'dev.internal' });
+  assert.deepEqual(got, {
+    project: 'shop',
+    createShared: true,
+    sharedScope: 'swarm',
+    sharedNetworks: ['cilo-shared-db', 'my_net.1'],
+    dnsSuffix: 'dev.internal',
+  });
 });
 
 test('shared-scope: local or swarm; anything else is an error at the value', async () => {
@@ -41,7 +47,9 @@ test('shared-scope: local or swarm; anything else is an error at the value', asy
 
 test('create-shared: false, or a list of service names; block-style lists work', async () => {
   assert.deepEqual(await xcilo('x-cilo:\n  create-shared: false\n'), { createShared: false });
-  assert.deepEqual(await xcilo('x-cilo:\n  create-shared:\n    - postgres\n    - redis\n'), { createShared: ['postgres', 'redis'] });
+  assert.deepEqual(await xcilo('x-cilo:\n  create-shared:\n    - postgres\n    - redis\n'), {
+    createShared: ['postgres', 'redis'],
+  });
   assert.deepEqual(await xcilo('x-cilo:\n  shared-networks: []\n'), { sharedNetworks: [] });
 });
 
@@ -81,12 +89,24 @@ test('wrong types are errors with the key path and the value position', async ()
     ['x-cilo:\n  project: 3\n', /^\/p\/f1\.yml:2:12: x-cilo\.project must be a string/],
     ['x-cilo:\n  project:\n', /^\/p\/f1\.yml:2:\d+: x-cilo\.project must be a string/],
     ['x-cilo:\n  project: [a]\n', /^\/p\/f1\.yml:2:12: x-cilo\.project must be a string/],
-    ['x-cilo:\n  create-shared: "yes"\n', /^\/p\/f1\.yml:2:18: x-cilo\.create-shared must be true, false or a list of service names/],
+    [
+      'x-cilo:\n  create-shared: "yes"\n',
+      /^\/p\/f1\.yml:2:18: x-cilo\.create-shared must be true, false or a list of service names/,
+    ],
     ['x-cilo:\n  create-shared: 1\n', /x-cilo\.create-shared must be true, false or a list/],
     ['x-cilo:\n  create-shared: {web: true}\n', /x-cilo\.create-shared must be true, false or a list/],
-    ['x-cilo:\n  create-shared: [web, 2]\n', /^\/p\/f1\.yml:2:24: x-cilo\.create-shared must hold only service names, not 2/],
-    ['x-cilo:\n  shared-networks: cilo-shared-db\n', /^\/p\/f1\.yml:2:20: x-cilo\.shared-networks must be a list of network names/],
-    ['x-cilo:\n  shared-networks: [ok, {a: 1}]\n', /x-cilo\.shared-networks must hold only network names, not \{"a":1\}/],
+    [
+      'x-cilo:\n  create-shared: [web, 2]\n',
+      /^\/p\/f1\.yml:2:24: x-cilo\.create-shared must hold only service names, not 2/,
+    ],
+    [
+      'x-cilo:\n  shared-networks: cilo-shared-db\n',
+      /^\/p\/f1\.yml:2:20: x-cilo\.shared-networks must be a list of network names/,
+    ],
+    [
+      'x-cilo:\n  shared-networks: [ok, {a: 1}]\n',
+      /x-cilo\.shared-networks must hold only network names, not \{"a":1\}/,
+    ],
     ['x-cilo:\n  shared-networks: [""]\n', /x-cilo\.shared-networks must hold only network names, not ""/],
     ['x-cilo:\n  dns-suffix: 5\n', /^\/p\/f1\.yml:2:15: x-cilo\.dns-suffix must be a string/],
   ];
@@ -95,8 +115,12 @@ test('wrong types are errors with the key path and the value position', async ()
 
 test('an invalid shared network name is an error at that list item', async () => {
   const e = await xciloError('x-cilo:\n  shared-networks:\n    - good\n    - -bad\n');
-  assert.match(e.message, /^\/p\/f1\.yml:4:7: x-cilo\.shared-networks holds "-bad", which is not a valid Docker network name/);
-  for (const bad of ['a b', 'a/b', '$(x)', '.hidden', 'x'.repeat(129)]) await xciloError(`x-cilo:\n  shared-networks: [${JSON.stringify(bad)}]\n`);
+  assert.match(
+    e.message,
+    /^\/p\/f1\.yml:4:7: x-cilo\.shared-networks holds "-bad", which is not a valid Docker network name/,
+  );
+  for (const bad of ['a b', 'a/b', '$(x)', '.hidden', 'x'.repeat(129)])
+    await xciloError(`x-cilo:\n  shared-networks: [${JSON.stringify(bad)}]\n`);
   assert.equal(NETWORK_NAME.test('x'.repeat(128)), true);
   assert.equal(NETWORK_NAME.test('Net_1.a-b'), true);
 });
@@ -120,12 +144,17 @@ test('a quoted x-cilo key is read like a plain one', async () => {
 });
 
 test('files with !reset / !override tags still yield their x-cilo', async () => {
-  const got = await xcilo('services:\n  web:\n    ports: !reset []\n    environment: !override {A: b}\nx-cilo:\n  create-shared: true\n');
+  const got = await xcilo(
+    'services:\n  web:\n    ports: !reset []\n    environment: !override {A: b}\nx-cilo:\n  create-shared: true\n',
+  );
   assert.deepEqual(got, { createShared: true });
 });
 
 test('a compose file written in JSON yields its x-cilo, errors with positions', async () => {
-  assert.deepEqual(await xcilo('{\n  "services": {},\n  "x-cilo": {"project": "shop", "create-shared": true}\n}\n'), { project: 'shop', createShared: true });
+  assert.deepEqual(await xcilo('{\n  "services": {},\n  "x-cilo": {"project": "shop", "create-shared": true}\n}\n'), {
+    project: 'shop',
+    createShared: true,
+  });
   const e = await xciloError('{"services": {},\n "x-cilo": {"shared-scope": "global"}}\n');
   assert.match(e.message, /^\/p\/f1\.yml:2:29: x-cilo\.shared-scope must be local or swarm, not "global"$/);
 });

@@ -17,7 +17,10 @@ async function parseError(text: string): Promise<UserError> {
 }
 
 test('a plain compose file parses; merge keys are honoured', async () => {
-  const p = await parseComposeFile(FILE, 'x-base: &base\n  image: busybox\nservices:\n  web:\n    <<: *base\n    command: ["sh"]\n');
+  const p = await parseComposeFile(
+    FILE,
+    'x-base: &base\n  image: busybox\nservices:\n  web:\n    <<: *base\n    command: ["sh"]\n',
+  );
   assert.equal(p.file, FILE);
   assert.deepEqual(p.doc.errors, []);
   assert.deepEqual(p.doc.warnings, []);

@@ -9,7 +9,16 @@ import { FakeEngine, fakeContext } from '../fakes.ts';
 import { throwsUserError } from '../helpers.ts';
 
 const E2 = 'tcp://engine2:2375';
-const env = (name: string): Environment => ({ name, project: 'p', created_at: '', subnet: '10.224.0.0/24', status: 'running', source: '/src', services: {}, shared_networks: [] });
+const env = (name: string): Environment => ({
+  name,
+  project: 'p',
+  created_at: '',
+  subnet: '10.224.0.0/24',
+  status: 'running',
+  source: '/src',
+  services: {},
+  shared_networks: [],
+});
 
 function world(): State {
   const s = emptyState();
@@ -28,25 +37,61 @@ test('bindToEnvironment: the engine the environment lives on, whatever DOCKER_HO
   assert.deepEqual([there.engine.name, there.engine.endpoint.docker_host, there.docker.engine], [E2, E2, E2]);
   engine.others[E2] = new FakeEngine();
   engine.others[E2].addNetwork('only-on-e2', '10.9.0.0/24');
-  assert.deepEqual((await there.docker.listNetworks()).map((n) => n.name), ['only-on-e2'], "its docker calls reach that engine");
+  assert.deepEqual(
+    (await there.docker.listNetworks()).map((n) => n.name),
+    ['only-on-e2'],
+    'its docker calls reach that engine',
+  );
 
   const pinned = createContext({ ...ctx, processEnv: { PATH: process.env.PATH }, contextFlag: 'build' });
-  throwsUserError(() => bindToEnvironment(pinned, s, 'here'), /environment here lives on engine local, not on build \(--context build\)/);
+  throwsUserError(
+    () => bindToEnvironment(pinned, s, 'here'),
+    /environment here lives on engine local, not on build \(--context build\)/,
+  );
   const onE2 = createContext({ ...ctx, processEnv: { DOCKER_HOST: E2 } });
-  assert.equal(bindToEnvironment(onE2, s, 'here').engine.name, 'local', 'DOCKER_HOST alone does not move an environment');
+  assert.equal(
+    bindToEnvironment(onE2, s, 'here').engine.name,
+    'local',
+    'DOCKER_HOST alone does not move an environment',
+  );
 });
 
 test('checkIdentity and probeEngine: ok, unreachable, or answering as another engine', async (t) => {
   const engine = new FakeEngine();
   const ctx = fakeContext(t, engine.fake.runner);
   const s = world();
-  assert.doesNotThrow(() => checkIdentity(s, E2, { id: 'ID:TWO', architecture: 'x86_64', swarm: { state: 'inactive', nodeId: '', manager: false, managers: [] } }));
-  assert.doesNotThrow(() => checkIdentity(s, 'local', { id: 'ANY', architecture: 'x86_64', swarm: { state: 'inactive', nodeId: '', manager: false, managers: [] } }), 'no ID recorded yet');
-  throwsUserError(() => checkIdentity(s, E2, { id: 'ID:OTHER', architecture: 'x86_64', swarm: { state: 'inactive', nodeId: '', manager: false, managers: [] } }), /engine tcp:\/\/engine2:2375 \(DOCKER_HOST=tcp:\/\/engine2:2375\) now answers as another Docker engine: ID ID:OTHER, state recorded ID:TWO/);
+  assert.doesNotThrow(() =>
+    checkIdentity(s, E2, {
+      id: 'ID:TWO',
+      architecture: 'x86_64',
+      swarm: { state: 'inactive', nodeId: '', manager: false, managers: [] },
+    }),
+  );
+  assert.doesNotThrow(
+    () =>
+      checkIdentity(s, 'local', {
+        id: 'ANY',
+        architecture: 'x86_64',
+        swarm: { state: 'inactive', nodeId: '', manager: false, managers: [] },
+      }),
+    'no ID recorded yet',
+  );
+  throwsUserError(
+    () =>
+      checkIdentity(s, E2, {
+        id: 'ID:OTHER',
+        architecture: 'x86_64',
+        swarm: { state: 'inactive', nodeId: '', manager: false, managers: [] },
+      }),
+    /engine tcp:\/\/engine2:2375 \(DOCKER_HOST=tcp:\/\/engine2:2375\) now answers as another Docker engine: ID ID:OTHER, state recorded ID:TWO/,
+  );
 
   engine.others[E2] = null;
   const down = await probeEngine(ctx, s, E2);
-  assert.deepEqual([down.status, down.status === 'unreachable' && /Cannot connect/.test(down.reason)], ['unreachable', true]);
+  assert.deepEqual(
+    [down.status, down.status === 'unreachable' && /Cannot connect/.test(down.reason)],
+    ['unreachable', true],
+  );
   engine.others[E2] = Object.assign(new FakeEngine(), {});
   engine.others[E2].info.id = 'ID:OTHER';
   assert.equal((await probeEngine(ctx, s, E2)).status, 'replaced');
@@ -55,6 +100,15 @@ test('checkIdentity and probeEngine: ok, unreachable, or answering as another en
 
   engine.others[E2] = null;
   const statuses = await engineStatuses(ctx, s);
-  assert.deepEqual([...statuses], [['local', 'ok'], [E2, 'unreachable']]);
-  assert.match(ctx.logged.join('\n'), /warn: engine tcp:\/\/engine2:2375 does not answer \(Cannot connect.*\): its environments are shown as cilo last recorded them/);
+  assert.deepEqual(
+    [...statuses],
+    [
+      ['local', 'ok'],
+      [E2, 'unreachable'],
+    ],
+  );
+  assert.match(
+    ctx.logged.join('\n'),
+    /warn: engine tcp:\/\/engine2:2375 does not answer \(Cannot connect.*\): its environments are shown as cilo last recorded them/,
+  );
 });

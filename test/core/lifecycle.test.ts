@@ -17,16 +17,25 @@ import { tempDir } from '../helpers.ts';
 function setup(t: TestContext) {
   const dir = join(tempDir(t), 'shop');
   mkdirSync(dir);
-  writeFileSync(join(dir, 'compose.yaml'), 'services:\n  web:\n    image: x\n    ports: ["8080:80"]\n  db:\n    image: y\n');
+  writeFileSync(
+    join(dir, 'compose.yaml'),
+    'services:\n  web:\n    image: x\n    ports: ["8080:80"]\n  db:\n    image: y\n',
+  );
   const engine = new FakeEngine();
   engine.composeConfig = { services: { web: { networks: { default: null } }, db: { networks: { default: null } } } };
   engine.onCompose = (args) => {
     const override = args[args.indexOf('-f', args.lastIndexOf('-f')) + 1]!;
     const sub = args[args.indexOf('-p') + 2];
     if (sub === 'up') {
-      const o = YAML.parse(readFileSync(override, 'utf8').replace('!reset', '')) as { services: Record<string, { networks: Record<string, { ipv4_address?: string }> }> };
+      const o = YAML.parse(readFileSync(override, 'utf8').replace('!reset', '')) as {
+        services: Record<string, { networks: Record<string, { ipv4_address?: string }> }>;
+      };
       for (const [svc, s] of Object.entries(o.services))
-        engine.addContainer(`dev-${svc}-1`, { 'com.docker.compose.project': 'dev', 'com.docker.compose.service': svc }, { 'cilo-dev': s.networks.default!.ipv4_address! });
+        engine.addContainer(
+          `dev-${svc}-1`,
+          { 'com.docker.compose.project': 'dev', 'com.docker.compose.service': svc },
+          { 'cilo-dev': s.networks.default!.ipv4_address! },
+        );
     }
     if (sub === 'down') engine.containers = [];
     return { code: 0, signal: null };
@@ -59,15 +68,34 @@ test('create registers without Docker networks; up creates the network, runs Com
   assert.equal(engine.networks.length, 0, 'create makes no network');
   engine.calls.length = 0;
 
-  const { value: up, reads } = await countStateReads(() => upEnvironment(ctx, { name: 'dev', createShared: false, composeArgs: [] }));
+  const { value: up, reads } = await countStateReads(() =>
+    upEnvironment(ctx, { name: 'dev', createShared: false, composeArgs: [] }),
+  );
   assert.ok(reads <= 3, `cilo up read state.json ${reads} times`);
-  assert.ok(reads >= 2, `the count sees the reads (${reads}): the registration and the observation read under the lock`);
+  assert.ok(
+    reads >= 2,
+    `the count sees the reads (${reads}): the registration and the observation read under the lock`,
+  );
   assert.equal(up.record.status, 'running');
-  for (const s of Object.values(up.record.services)) assert.deepEqual(s.addresses, [s.ip], `${s.name} runs on its static address`);
+  for (const s of Object.values(up.record.services))
+    assert.deepEqual(s.addresses, [s.ip], `${s.name} runs on its static address`);
   assert.deepEqual(up.state, ctx.store.read(), 'up returns the state it wrote');
-  assert.deepEqual(engine.networks.map((n) => [n.Name, n.IPAM.Config[0]!.Subnet]), [['cilo-dev', created.record.subnet]]);
+  assert.deepEqual(
+    engine.networks.map((n) => [n.Name, n.IPAM.Config[0]!.Subnet]),
+    [['cilo-dev', created.record.subnet]],
+  );
   const compose = engine.calls.find((c) => c[0] === 'compose' && c.includes('up'))!;
-  assert.deepEqual(compose, ['compose', '-f', join(dir, 'compose.yaml'), '-f', join(ctx.home, 'envs', 'dev', 'override.yml'), '-p', 'dev', 'up', '-d']);
+  assert.deepEqual(compose, [
+    'compose',
+    '-f',
+    join(dir, 'compose.yaml'),
+    '-f',
+    join(ctx.home, 'envs', 'dev', 'override.yml'),
+    '-p',
+    'dev',
+    'up',
+    '-d',
+  ]);
 });
 
 test('up of a running environment again: same addresses, nothing new in Docker; down: stopped, network kept', async (t) => {
@@ -91,8 +119,18 @@ test('up against an engine that does not answer fails before writing anything', 
   const before = readFileSync(join(ctx.home, 'state.json'));
   const answer = engine.fake.runner.run;
   engine.fake.runner.run = async (cmd, args, o) =>
-    args[0] === 'network' ? { code: 1, signal: null, stdout: '', stderr: 'Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?\n' } : answer(cmd, args, o);
-  await assert.rejects(upEnvironment(ctx, { name: 'dev', createShared: false, composeArgs: [] }), /the Docker engine of this machine does not answer/);
+    args[0] === 'network'
+      ? {
+          code: 1,
+          signal: null,
+          stdout: '',
+          stderr: 'Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?\n',
+        }
+      : answer(cmd, args, o);
+  await assert.rejects(
+    upEnvironment(ctx, { name: 'dev', createShared: false, composeArgs: [] }),
+    /the Docker engine of this machine does not answer/,
+  );
   assert.deepEqual(readFileSync(join(ctx.home, 'state.json')), before, 'state.json is byte for byte as it was');
 });
 

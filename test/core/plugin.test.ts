@@ -9,10 +9,13 @@ import { throwsUserError, tempDir } from '../helpers.ts';
 
 function ctx(t: import('node:test').TestContext, withConfig: boolean) {
   const dir = tempDir(t);
-  return { dir, c: { processEnv: withConfig ? { DOCKER_CONFIG: join(dir, 'dc') } : {}, host: { userHome: dir } as never } };
+  return {
+    dir,
+    c: { processEnv: withConfig ? { DOCKER_CONFIG: join(dir, 'dc') } : {}, host: { userHome: dir } as never },
+  };
 }
 
-test("the path: $DOCKER_CONFIG/cli-plugins, else ~/.docker/cli-plugins", (t) => {
+test('the path: $DOCKER_CONFIG/cli-plugins, else ~/.docker/cli-plugins', (t) => {
   const a = ctx(t, true);
   assert.equal(pluginPath(a.c), join(a.dir, 'dc', 'cli-plugins', 'docker-cilo'));
   const b = ctx(t, false);

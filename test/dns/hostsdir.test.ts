@@ -26,7 +26,10 @@ function state(envs: Record<string, [EnvStatus, Record<string, string[]>]>): Sta
       status,
       source: '/src',
       services: Object.fromEntries(
-        Object.entries(services).map(([svc, addresses]) => [svc, { name: svc, dns_name: `${svc}.${name}.test`, addresses, replicas: 1 }]),
+        Object.entries(services).map(([svc, addresses]) => [
+          svc,
+          { name: svc, dns_name: `${svc}.${name}.test`, addresses, replicas: 1 },
+        ]),
       ),
       shared_networks: [],
     };
@@ -50,7 +53,14 @@ test('renderHostsFile: one "address name" line per address', () => {
 
 test('syncHostsDir writes one file per running environment with its records; readable by dnsmasq', (t) => {
   const h = home(t);
-  syncHostsDir(h, state({ dev: ['running', { web: ['10.224.0.2'], db: ['10.224.0.3'] }], qa: ['running', { web: ['10.224.1.2'] }], off: ['stopped', { web: ['10.224.2.2'] }] }));
+  syncHostsDir(
+    h,
+    state({
+      dev: ['running', { web: ['10.224.0.2'], db: ['10.224.0.3'] }],
+      qa: ['running', { web: ['10.224.1.2'] }],
+      off: ['stopped', { web: ['10.224.2.2'] }],
+    }),
+  );
   assert.equal(hostsDir(h), join(h, 'dns', 'hosts'));
   assert.deepEqual(files(h), ['dev', 'qa']);
   assert.equal(read(h, 'dev'), '10.224.0.3 db.dev.test\n10.224.0.2 web.dev.test\n');
@@ -78,7 +88,14 @@ test('syncHostsDir rewrites only the files whose content changed', (t) => {
 
 test('syncHostsDir removes files of stopped, destroyed and address-less environments, and strays', (t) => {
   const h = home(t);
-  syncHostsDir(h, state({ a: ['running', { web: ['10.224.0.2'] }], b: ['running', { web: ['10.224.1.2'] }], c: ['running', { web: ['10.224.2.2'] }] }));
+  syncHostsDir(
+    h,
+    state({
+      a: ['running', { web: ['10.224.0.2'] }],
+      b: ['running', { web: ['10.224.1.2'] }],
+      c: ['running', { web: ['10.224.2.2'] }],
+    }),
+  );
   assert.deepEqual(files(h), ['a', 'b', 'c']);
   writeFileSync(join(hostsDir(h), 'stray'), '10.9.9.9 stray.test\n');
   // a stopped, b gone from state, c running without addresses

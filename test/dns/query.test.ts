@@ -20,9 +20,27 @@ interface Rr {
 
 function response(o: { id?: number; rcode?: number; question?: string; answers?: Rr[] }): Buffer {
   const answers = o.answers ?? [];
-  const header = [...u16(o.id ?? 0x1234), 0x81, 0x80 | (o.rcode ?? 0), ...u16(o.question ? 1 : 0), ...u16(answers.length), ...u16(0), ...u16(0)];
+  const header = [
+    ...u16(o.id ?? 0x1234),
+    0x81,
+    0x80 | (o.rcode ?? 0),
+    ...u16(o.question ? 1 : 0),
+    ...u16(answers.length),
+    ...u16(0),
+    ...u16(0),
+  ];
   const question = o.question ? [...qname(o.question), ...u16(1), ...u16(1)] : [];
-  const rrs = answers.flatMap((a) => [...a.name, ...u16(a.type), ...u16(1), 0, 0, 0x0e, 0x10, ...u16(a.rdata.length), ...a.rdata]);
+  const rrs = answers.flatMap((a) => [
+    ...a.name,
+    ...u16(a.type),
+    ...u16(1),
+    0,
+    0,
+    0x0e,
+    0x10,
+    ...u16(a.rdata.length),
+    ...a.rdata,
+  ]);
   return Buffer.from([...header, ...question, ...rrs]);
 }
 
@@ -50,11 +68,16 @@ test('decodeAnswer: skips non-A records (CNAME, AAAA) and reads uncompressed own
 });
 
 test('decodeAnswer: addresses with bytes above 127 print unsigned', () => {
-  assert.deepEqual(decodeAnswer(response({ question: 'a.test', answers: [A('255.254.200.129')] })).addresses, ['255.254.200.129']);
+  assert.deepEqual(decodeAnswer(response({ question: 'a.test', answers: [A('255.254.200.129')] })).addresses, [
+    '255.254.200.129',
+  ]);
 });
 
 /** A UDP server on 127.0.0.1 that hands each query to `reply` and sends back what it returns (if anything). */
-async function fakeServer(t: TestContext, reply: (query: Buffer) => Buffer[] | Buffer | undefined): Promise<{ port: number; queries: Buffer[] }> {
+async function fakeServer(
+  t: TestContext,
+  reply: (query: Buffer) => Buffer[] | Buffer | undefined,
+): Promise<{ port: number; queries: Buffer[] }> {
   const sock: Socket = createSocket('udp4');
   const queries: Buffer[] = [];
   sock.on('message', (msg, rinfo) => {
@@ -68,14 +91,20 @@ async function fakeServer(t: TestContext, reply: (query: Buffer) => Buffer[] | B
 }
 
 test('queryA sends a well-formed A/IN query and decodes the matching answer', async (t) => {
-  const srv = await fakeServer(t, (q) => response({ id: q.readUInt16BE(0), question: 'web.dev.test', answers: [A('10.224.0.2')] }));
+  const srv = await fakeServer(t, (q) =>
+    response({ id: q.readUInt16BE(0), question: 'web.dev.test', answers: [A('10.224.0.2')] }),
+  );
   const got = await queryA('web.dev.test.', srv.port, { timeoutMs: 2000 });
   assert.deepEqual(got, { rcode: 0, addresses: ['10.224.0.2'] });
   const q = srv.queries[0]!;
   assert.equal(q[2], 0x01, 'RD set, standard query');
   assert.equal(q.readUInt16BE(4), 1, 'one question');
   assert.equal(q.readUInt16BE(6) + q.readUInt16BE(8) + q.readUInt16BE(10), 0, 'no other sections');
-  assert.deepEqual([...q.subarray(12)], [...qname('web.dev.test'), 0, 1, 0, 1], 'trailing dot dropped; QTYPE A, QCLASS IN');
+  assert.deepEqual(
+    [...q.subarray(12)],
+    [...qname('web.dev.test'), 0, 1, 0, 1],
+    'trailing dot dropped; QTYPE A, QCLASS IN',
+  );
 });
 
 test('queryA ignores a reply with another id and takes its own', async (t) => {
@@ -92,7 +121,10 @@ test('queryA ignores a reply with another id and takes its own', async (t) => {
 test('queryA rejects after the timeout when nothing answers', async (t) => {
   const srv = await fakeServer(t, () => undefined);
   const started = Date.now();
-  await assert.rejects(queryA('x.test', srv.port, { timeoutMs: 200 }), /no answer from 127\.0\.0\.1:\d+ for x\.test within 200 ms/);
+  await assert.rejects(
+    queryA('x.test', srv.port, { timeoutMs: 200 }),
+    /no answer from 127\.0\.0\.1:\d+ for x\.test within 200 ms/,
+  );
   assert.ok(Date.now() - started >= 190);
   assert.equal(srv.queries.length, 1);
 });

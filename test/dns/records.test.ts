@@ -3,7 +3,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dnsLabelsForServices, recordsByEnvironment, servedSuffixes } from '../../lib/dns/records.ts';
 import { isDnsLabel } from '../../lib/state/names.ts';
-import { emptyState, localEnvironments, type EnvStatus, type Environment, type ServiceRecord, type State } from '../../lib/state/schema.ts';
+import {
+  emptyState,
+  localEnvironments,
+  type EnvStatus,
+  type Environment,
+  type ServiceRecord,
+  type State,
+} from '../../lib/state/schema.ts';
 
 test('dnsLabelsForServices: DNS labels are kept; others normalized', () => {
   assert.deepEqual(dnsLabelsForServices(['web', 'db', 'api-v2']), { web: 'web', db: 'db', 'api-v2': 'api-v2' });
@@ -26,7 +33,19 @@ test('dnsLabelsForServices: a name that is a label keeps it; clashing normalized
 
 test('dnsLabelsForServices: labels are always distinct, valid DNS labels, also for long names', () => {
   const long = 'x'.repeat(70);
-  const names = [long, long.toUpperCase(), `${long}_`, 'Ä', 'é', '-', 'ok', 'OK', 'o_k', '9', ...Array.from({ length: 12 }, (_, i) => `s_${'.'.repeat(i)}`)];
+  const names = [
+    long,
+    long.toUpperCase(),
+    `${long}_`,
+    'Ä',
+    'é',
+    '-',
+    'ok',
+    'OK',
+    'o_k',
+    '9',
+    ...Array.from({ length: 12 }, (_, i) => `s_${'.'.repeat(i)}`),
+  ];
   const labels = Object.values(dnsLabelsForServices(names));
   assert.equal(labels.length, names.length);
   assert.equal(new Set(labels).size, labels.length, `distinct: ${labels.join(' ')}`);
@@ -34,7 +53,13 @@ test('dnsLabelsForServices: labels are always distinct, valid DNS labels, also f
 });
 
 function svc(name: string, addresses: string[], shared?: string[]): ServiceRecord {
-  return { name, dns_name: `${name}.x.test`, addresses, replicas: addresses.length || 1, ...(shared ? { shared_addresses: shared } : {}) };
+  return {
+    name,
+    dns_name: `${name}.x.test`,
+    addresses,
+    replicas: addresses.length || 1,
+    ...(shared ? { shared_addresses: shared } : {}),
+  };
 }
 
 function stateWith(envs: { name: string; status: EnvStatus; services: ServiceRecord[]; suffix?: string }[]): State {
@@ -47,7 +72,9 @@ function stateWith(envs: { name: string; status: EnvStatus; services: ServiceRec
       subnet: '10.224.0.0/24',
       status: e.status,
       source: '/src',
-      services: Object.fromEntries(e.services.map((x) => [x.name, { ...x, dns_name: `${x.name}.${e.name}.${e.suffix ?? 'test'}` }])),
+      services: Object.fromEntries(
+        e.services.map((x) => [x.name, { ...x, dns_name: `${x.name}.${e.name}.${e.suffix ?? 'test'}` }]),
+      ),
       shared_networks: [],
       ...(e.suffix ? { dns_suffix: e.suffix } : {}),
     };
@@ -103,6 +130,10 @@ test('servedSuffixes: every environment’s suffix and the default one, sorted a
     { name: 'c', status: 'running', services: [], suffix: 'dev' },
   ]);
   assert.deepEqual(servedSuffixes(s, 'test'), ['dev', 'test']);
-  assert.deepEqual(servedSuffixes(emptyState(), 'test'), ['test'], 'the default suffix is served before any environment exists');
+  assert.deepEqual(
+    servedSuffixes(emptyState(), 'test'),
+    ['test'],
+    'the default suffix is served before any environment exists',
+  );
   assert.deepEqual(servedSuffixes(s, 'internal'), ['dev', 'internal', 'test']);
 });

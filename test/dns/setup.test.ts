@@ -83,6 +83,9 @@ test('parseResolverKind accepts the three kinds and rejects others with a hint',
   for (const k of ['systemd-resolved', 'macos', 'manual'] as const) assert.equal(parseResolverKind(k), k);
   assert.throws(
     () => parseResolverKind('resolvconf'),
-    (e: unknown) => e instanceof UserError && /unknown resolver kind "resolvconf"/.test(e.message) && /systemd-resolved, macos or manual/.test(e.hint ?? ''),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /unknown resolver kind "resolvconf"/.test(e.message) &&
+      /systemd-resolved, macos or manual/.test(e.hint ?? ''),
   );
 });

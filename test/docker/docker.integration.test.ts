@@ -17,19 +17,44 @@ test('the real engine: Compose version, networks and containers as cilo reads th
   t.after(() => {
     const ids = dockerLines(['ps', '-aq', '--filter', `label=${label}`]);
     if (ids.length) dockerLines(['rm', '-f', ...ids]);
-    for (const n of dockerLines(['network', 'ls', '-q', '--filter', `label=${label}`])) dockerLines(['network', 'rm', n]);
+    for (const n of dockerLines(['network', 'ls', '-q', '--filter', `label=${label}`]))
+      dockerLines(['network', 'rm', n]);
   });
   // A subnet outside cilo's default pool, so no environment test is disturbed.
-  const r = await d.createNetwork({ name, subnet: '10.238.77.0/24', gateway: '10.238.77.1', ipRange: '10.238.77.128/25', labels: { 'cilo.test': name, 'cilo.env': name } });
+  const r = await d.createNetwork({
+    name,
+    subnet: '10.238.77.0/24',
+    gateway: '10.238.77.1',
+    ipRange: '10.238.77.128/25',
+    labels: { 'cilo.test': name, 'cilo.env': name },
+  });
   if (r.code !== 0 && /overlap/i.test(r.stderr)) return t.skip('10.238.77.0/24 is taken on this engine');
   assert.equal(r.code, 0, r.stderr);
   const net = await d.inspectNetwork(name);
   assert.deepEqual(net?.subnets, ['10.238.77.0/24']);
   assert.deepEqual(net?.labels, { 'cilo.test': name, 'cilo.env': name });
-  assert.deepEqual((await d.listNetworks((n) => n === name)).map((n) => n.name), [name]);
-  assert.ok((await d.listNetworks()).some((n) => n.name === name && n.subnets[0] === "10.238.77.0/24"));
+  assert.deepEqual(
+    (await d.listNetworks((n) => n === name)).map((n) => n.name),
+    [name],
+  );
+  assert.ok((await d.listNetworks()).some((n) => n.name === name && n.subnets[0] === '10.238.77.0/24'));
 
-  const run = await d.run(['run', '-d', '--init', '--pull', 'never', '--label', label, '--network', name, '--ip', '10.238.77.5', 'cilo-fixture:busybox', 'sleep', '100000']);
+  const run = await d.run([
+    'run',
+    '-d',
+    '--init',
+    '--pull',
+    'never',
+    '--label',
+    label,
+    '--network',
+    name,
+    '--ip',
+    '10.238.77.5',
+    'cilo-fixture:busybox',
+    'sleep',
+    '100000',
+  ]);
   assert.equal(run.code, 0, run.stderr);
   const [c] = await d.listContainers([label]);
   assert.equal(c?.running, true);

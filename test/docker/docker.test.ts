@@ -30,38 +30,72 @@ test('composeVersion: detected once; too old or missing Compose is a clear error
   assert.equal(await d.composeVersion(), '2.26.1');
   assert.deepEqual(ok.calls, [['compose', 'version', '--short']], 'asked once per process');
 
-  await assert.rejects(new Docker({}, fakeRunner(() => ({ stdout: '2.20.3\n' })).runner).composeVersion(), (e: unknown) => {
-    assert.ok(e instanceof UserError);
-    assert.match(e.message, /Docker Compose 2\.20\.3 is too old: cilo needs 2\.24 or newer/);
-    return true;
-  });
-  await assert.rejects(new Docker({}, fakeRunner(() => ({ code: 1, stderr: "docker: 'compose' is not a docker command.\n" })).runner).composeVersion(), (e: unknown) => {
-    assert.ok(e instanceof UserError);
-    assert.match(e.message, /^Docker Compose v2 is not available .*'compose' is not a docker command/);
-    assert.match(e.hint ?? '', /2\.24 or newer/);
-    return true;
-  });
+  await assert.rejects(
+    new Docker({}, fakeRunner(() => ({ stdout: '2.20.3\n' })).runner).composeVersion(),
+    (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.match(e.message, /Docker Compose 2\.20\.3 is too old: cilo needs 2\.24 or newer/);
+      return true;
+    },
+  );
+  await assert.rejects(
+    new Docker(
+      {},
+      fakeRunner(() => ({ code: 1, stderr: "docker: 'compose' is not a docker command.\n" })).runner,
+    ).composeVersion(),
+    (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.match(e.message, /^Docker Compose v2 is not available .*'compose' is not a docker command/);
+      assert.match(e.hint ?? '', /2\.24 or newer/);
+      return true;
+    },
+  );
 });
 
 test('an engine that does not answer becomes one clear error naming the engine and how it was reached', async () => {
-  const down = fakeRunner(() => ({ code: 1, stderr: 'Cannot connect to the Docker daemon at tcp://nowhere:2375. Is the docker daemon running?\n' }));
-  await assert.rejects(new Docker({ DOCKER_HOST: 'tcp://nowhere:2375' }, down.runner, 'tcp://nowhere:2375').inspectNetwork('x'), (e: unknown) => {
-    assert.ok(e instanceof EngineUnreachableError);
-    assert.equal(e.engine, 'tcp://nowhere:2375');
-    assert.match(e.message, /^the Docker engine tcp:\/\/nowhere:2375 does not answer: Cannot connect/, 'the engine named once when its name is its DOCKER_HOST');
-    return true;
-  });
-  await assert.rejects(new Docker({ DOCKER_CONTEXT: 'build-box' }, down.runner, 'build-box').inspectNetwork('x'), /^EngineUnreachableError: the Docker engine build-box does not answer \(context build-box\)/);
+  const down = fakeRunner(() => ({
+    code: 1,
+    stderr: 'Cannot connect to the Docker daemon at tcp://nowhere:2375. Is the docker daemon running?\n',
+  }));
+  await assert.rejects(
+    new Docker({ DOCKER_HOST: 'tcp://nowhere:2375' }, down.runner, 'tcp://nowhere:2375').inspectNetwork('x'),
+    (e: unknown) => {
+      assert.ok(e instanceof EngineUnreachableError);
+      assert.equal(e.engine, 'tcp://nowhere:2375');
+      assert.match(
+        e.message,
+        /^the Docker engine tcp:\/\/nowhere:2375 does not answer: Cannot connect/,
+        'the engine named once when its name is its DOCKER_HOST',
+      );
+      return true;
+    },
+  );
+  await assert.rejects(
+    new Docker({ DOCKER_CONTEXT: 'build-box' }, down.runner, 'build-box').inspectNetwork('x'),
+    /^EngineUnreachableError: the Docker engine build-box does not answer \(context build-box\)/,
+  );
   const slow = fakeRunner(() => ({ code: 128, signal: 'SIGTERM' }));
-  await assert.rejects(new Docker({}, slow.runner).engineInfo(3000), /of this machine does not answer \(the default socket\): no answer within 3 s/);
+  await assert.rejects(
+    new Docker({}, slow.runner).engineInfo(3000),
+    /of this machine does not answer \(the default socket\): no answer within 3 s/,
+  );
 });
 
 test('engineInfo: the ID, the architecture and the swarm role from one docker info', async () => {
   const worker = fakeRunner(() => ({ stdout: 'AAAA:BBBB\tx86_64\tactive\tnode2\tfalse\tnode1,\n' }));
-  assert.deepEqual(await new Docker({}, worker.runner).engineInfo(), { id: 'AAAA:BBBB', architecture: 'x86_64', swarm: { state: 'active', nodeId: 'node2', manager: false, managers: ['node1'] } });
+  assert.deepEqual(await new Docker({}, worker.runner).engineInfo(), {
+    id: 'AAAA:BBBB',
+    architecture: 'x86_64',
+    swarm: { state: 'active', nodeId: 'node2', manager: false, managers: ['node1'] },
+  });
   assert.match(worker.calls[0]!.join(' '), /^info --format/);
   const alone = fakeRunner(() => ({ stdout: 'CCCC\taarch64\tinactive\t\tfalse\t\n' }));
-  assert.deepEqual((await new Docker({}, alone.runner).engineInfo()).swarm, { state: 'inactive', nodeId: '', manager: false, managers: [] });
+  assert.deepEqual((await new Docker({}, alone.runner).engineInfo()).swarm, {
+    state: 'inactive',
+    nodeId: '',
+    manager: false,
+    managers: [],
+  });
 });
 
 test('inspectNetwork: undefined for a missing network, parsed fields otherwise', async () => {
@@ -83,6 +117,15 @@ test('inspectNetwork: undefined for a missing network, parsed fields otherwise',
     labels: { 'cilo.env': 'dev' },
     containers: { c1: { name: 'dev-web-1', ipv4: '10.224.0.2' } },
   });
-  const bare = fakeRunner(() => ({ stdout: JSON.stringify({ Id: 'n', Name: 'none', Labels: null, IPAM: { Config: null }, Containers: null }) }));
-  assert.deepEqual(await new Docker({}, bare.runner).inspectNetwork('none'), { id: 'n', name: 'none', scope: 'local', subnets: [], labels: {}, containers: {} });
+  const bare = fakeRunner(() => ({
+    stdout: JSON.stringify({ Id: 'n', Name: 'none', Labels: null, IPAM: { Config: null }, Containers: null }),
+  }));
+  assert.deepEqual(await new Docker({}, bare.runner).inspectNetwork('none'), {
+    id: 'n',
+    name: 'none',
+    scope: 'local',
+    subnets: [],
+    labels: {},
+    containers: {},
+  });
 });

@@ -19,14 +19,28 @@ test('engineFrom: local with nothing set; DOCKER_HOST by its value; a context by
     [{}, undefined, () => 'desktop-linux', 'local', { context: 'desktop-linux' }],
     [{ DOCKER_CONTEXT: 'default' }, undefined, () => 'desktop-linux', 'default', { context: 'default' }],
     [{ DOCKER_HOST: 'tcp://box:2375' }, 'build', none, 'build', { context: 'build' }],
-    [{ DOCKER_HOST: 'tcp://box:2375', DOCKER_CONTEXT: 'build' }, undefined, none, 'tcp://box:2375', { docker_host: 'tcp://box:2375' }],
+    [
+      { DOCKER_HOST: 'tcp://box:2375', DOCKER_CONTEXT: 'build' },
+      undefined,
+      none,
+      'tcp://box:2375',
+      { docker_host: 'tcp://box:2375' },
+    ],
   ];
-  for (const [env, flag, current, name, endpoint] of rows) assert.deepEqual(engineFrom(env, flag, current), { name, endpoint }, JSON.stringify({ env, flag, current: current() }));
+  for (const [env, flag, current, name, endpoint] of rows)
+    assert.deepEqual(
+      engineFrom(env, flag, current),
+      { name, endpoint },
+      JSON.stringify({ env, flag, current: current() }),
+    );
 });
 
 test('envFor: exactly one of DOCKER_HOST and DOCKER_CONTEXT, the rest of the environment kept', () => {
   const env = { PATH: '/bin', DOCKER_HOST: 'tcp://other:2375', DOCKER_CONTEXT: 'other' };
-  assert.deepEqual(envFor(env, { docker_host: 'unix:///run/e2.sock' }), { PATH: '/bin', DOCKER_HOST: 'unix:///run/e2.sock' });
+  assert.deepEqual(envFor(env, { docker_host: 'unix:///run/e2.sock' }), {
+    PATH: '/bin',
+    DOCKER_HOST: 'unix:///run/e2.sock',
+  });
   assert.deepEqual(envFor(env, { context: 'build' }), { PATH: '/bin', DOCKER_CONTEXT: 'build' });
   assert.deepEqual(envFor(env, {}), { PATH: '/bin', DOCKER_CONTEXT: 'default' });
   assert.equal(describeEndpoint({ docker_host: 'tcp://b:1' }), 'DOCKER_HOST=tcp://b:1');

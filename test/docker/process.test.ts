@@ -17,11 +17,19 @@ test('run captures stdout and stderr apart, byte for byte, and the exit code', a
 test('run passes arguments unchanged (no shell), stdin input, cwd and env', async (t) => {
   const dir = tempDir(t);
   const args = ['', ' ', '1.50', '--', '$HOME', '*', "'q'", 'a\nb'];
-  const r = await processRunner.run(process.execPath, ['-e', 'process.stdout.write(JSON.stringify([process.argv.slice(1), process.cwd(), process.env.X, require("fs").readFileSync(0, "utf8")]))', ...args], {
-    env: { ...env, X: 'x=1' },
-    cwd: dir,
-    input: 'in\nput',
-  });
+  const r = await processRunner.run(
+    process.execPath,
+    [
+      '-e',
+      'process.stdout.write(JSON.stringify([process.argv.slice(1), process.cwd(), process.env.X, require("fs").readFileSync(0, "utf8")]))',
+      ...args,
+    ],
+    {
+      env: { ...env, X: 'x=1' },
+      cwd: dir,
+      input: 'in\nput',
+    },
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), [args, realpathSync(dir), 'x=1', 'in\nput']);
 });
@@ -49,7 +57,10 @@ test('a missing program is a UserError naming it, with a hint', async () => {
       return true;
     });
   }
-  await assert.rejects(processRunner.run('no-such-tool-xyz', [], { env }), (e: unknown) => e instanceof UserError && e.message === "'no-such-tool-xyz' was not found on PATH");
+  await assert.rejects(
+    processRunner.run('no-such-tool-xyz', [], { env }),
+    (e: unknown) => e instanceof UserError && e.message === "'no-such-tool-xyz' was not found on PATH",
+  );
 });
 
 test('exec resolves with the exit code, and leaves no signal handlers behind', async () => {
@@ -58,7 +69,10 @@ test('exec resolves with the exit code, and leaves no signal handlers behind', a
   assert.deepEqual(r, { code: 17, signal: null });
   const k = await processRunner.exec('sh', ['-c', 'kill -KILL $$'], { env });
   assert.equal(k.signal, 'SIGKILL');
-  assert.deepEqual(['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGHUP'].map((s) => process.listenerCount(s)), before);
+  assert.deepEqual(
+    ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGHUP'].map((s) => process.listenerCount(s)),
+    before,
+  );
 });
 
 test('processRunnerWith: descriptors passed on at their numbers, ignored signals kept ignored, bytes kept', async (t) => {

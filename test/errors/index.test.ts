@@ -40,6 +40,11 @@ test('anything else is a bug in cilo: printed with its stack, exit 70', () => {
 
 test('paint colours only the labels', () => {
   let text = '';
-  reportError(new UserError('m', 'h'), { prog: 'cilo', debug: false, write: (s) => (text += s), paint: { error: (s) => `<${s}>`, hint: (s) => `[${s}]` } });
+  reportError(new UserError('m', 'h'), {
+    prog: 'cilo',
+    debug: false,
+    write: (s) => (text += s),
+    paint: { error: (s) => `<${s}>`, hint: (s) => `[${s}]` },
+  });
   assert.equal(text, 'cilo: <error:> m\n[hint:] h\n');
 });

@@ -3,12 +3,34 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { cilo, ciloCompose, ciloEnv, docker, dockerCompose, dockerLines, FIXTURES, removeDockerObjects, requireDocker, uniqueName, type CiloEnv } from '../helpers.ts';
+import {
+  cilo,
+  ciloCompose,
+  ciloEnv,
+  docker,
+  dockerCompose,
+  dockerLines,
+  FIXTURES,
+  removeDockerObjects,
+  requireDocker,
+  uniqueName,
+  type CiloEnv,
+} from '../helpers.ts';
 
 const DIR = join(FIXTURES, 'compose-env');
 
-const services = (name: string) => dockerLines(['ps', '--filter', `label=com.docker.compose.project=${name}`, '--format', '{{.Label "com.docker.compose.service"}}']).sort();
-const greeting = (name: string) => docker(['inspect', '-f', '{{range .Config.Env}}{{println .}}{{end}}', `${name}-app-1`]).split('\n').find((l) => l.startsWith('GREETING='));
+const services = (name: string) =>
+  dockerLines([
+    'ps',
+    '--filter',
+    `label=com.docker.compose.project=${name}`,
+    '--format',
+    '{{.Label "com.docker.compose.service"}}',
+  ]).sort();
+const greeting = (name: string) =>
+  docker(['inspect', '-f', '{{range .Config.Env}}{{println .}}{{end}}', `${name}-app-1`])
+    .split('\n')
+    .find((l) => l.startsWith('GREETING='));
 
 async function up(ce: CiloEnv, name: string, env: NodeJS.ProcessEnv = {}, args: string[] = []) {
   const r = await ciloCompose([...args, '-p', name, 'up', '-d'], { cwd: DIR, env: { ...ce.env, ...env } });
@@ -50,11 +72,17 @@ test('COMPOSE_* variables reach Compose through cilo-compose', { timeout: 240_00
   await t.test('COMPOSE_ANSI, COMPOSE_PROGRESS, COMPOSE_PARALLEL_LIMIT', async (t) => {
     // NO_COLOR (which the test homes set) would win over COMPOSE_ANSI in Compose: left out here.
     const { NO_COLOR: _, ...colourable } = ce.env;
-    const logs = (ansi: string) => ciloCompose(['-p', a, 'logs', 'app'], { cwd: DIR, env: { ...colourable, COMPOSE_ANSI: ansi } });
+    const logs = (ansi: string) =>
+      ciloCompose(['-p', a, 'logs', 'app'], { cwd: DIR, env: { ...colourable, COMPOSE_ANSI: ansi } });
     // (Compose writes an erase-line code either way: only colours tell.)
-    assert.match((await logs('always')).stdout, /\x1b\[3\d+m.*hello/, 'COMPOSE_ANSI=always colours the log prefixes even without a terminal');
+    assert.match(
+      (await logs('always')).stdout,
+      /\x1b\[3\d+m.*hello/,
+      'COMPOSE_ANSI=always colours the log prefixes even without a terminal',
+    );
     assert.doesNotMatch((await logs('never')).stdout, /\x1b\[3\d+m/);
-    const restart = (env: NodeJS.ProcessEnv) => ciloCompose(['-p', a, 'restart'], { cwd: DIR, env: { ...ce.env, ...env } });
+    const restart = (env: NodeJS.ProcessEnv) =>
+      ciloCompose(['-p', a, 'restart'], { cwd: DIR, env: { ...ce.env, ...env } });
     // COMPOSE_PROGRESS is documented now, but Compose 2.26 does not read it (newer ones do): the same as Compose,
     // whichever version runs here, is what counts (the plain project: the same files, Compose alone).
     const plainName = `${a}plain`;
@@ -62,7 +90,10 @@ test('COMPOSE_* variables reach Compose through cilo-compose', { timeout: 240_00
     assert.equal((await dockerCompose(['-p', plainName, 'up', '-d'], { cwd: DIR, env: ce.env })).exitCode, 0);
     for (const progress of ['quiet', 'plain']) {
       const ours = await restart({ COMPOSE_PROGRESS: progress });
-      const theirs = await dockerCompose(['-p', plainName, 'restart'], { cwd: DIR, env: { ...ce.env, COMPOSE_PROGRESS: progress } });
+      const theirs = await dockerCompose(['-p', plainName, 'restart'], {
+        cwd: DIR,
+        env: { ...ce.env, COMPOSE_PROGRESS: progress },
+      });
       assert.equal(ours.exitCode, 0, ours.stderr);
       const lines = (s: string) => s.split('\n').filter(Boolean).length;
       assert.equal(lines(ours.stderr), lines(theirs.stderr), `COMPOSE_PROGRESS=${progress}: as Compose prints`);

@@ -51,7 +51,12 @@ function envInState(home: string, name: string): Environment {
 /** The address Docker gave a service's container on a network. */
 function addressOn(project: string, service: string, network: string): string {
   const id = containerOf(project, service);
-  return docker(['inspect', '--format', `{{with index .NetworkSettings.Networks "${network}"}}{{.IPAddress}}{{end}}`, id]).trim();
+  return docker([
+    'inspect',
+    '--format',
+    `{{with index .NetworkSettings.Networks "${network}"}}{{.IPAddress}}{{end}}`,
+    id,
+  ]).trim();
 }
 
 /** Asserts NAME answers exactly [address] through cilo's dnsmasq, with no retry. */
@@ -86,7 +91,9 @@ async function fetchByName(port: number, name: string): Promise<string> {
   }
 }
 
-async function dnsStatusJson(env: NodeJS.ProcessEnv): Promise<{ running: boolean; pid?: number; port: number; answering: boolean; records: number; suffixes: string[] }> {
+async function dnsStatusJson(
+  env: NodeJS.ProcessEnv,
+): Promise<{ running: boolean; pid?: number; port: number; answering: boolean; records: number; suffixes: string[] }> {
   const r = await cilo(['dns', 'status', '--json'], { env });
   ok(r, 'cilo dns status --json');
   return JSON.parse(r.stdout);
@@ -175,7 +182,11 @@ test('records follow up, down and destroy at once; two environments differ; no w
     const after = await dnsStatusJson(env);
     assert.equal(after.pid, s.pid, 'dns start on a running server must not restart it');
     assert.equal(after.answering, true);
-    const pids = (await execa('pgrep', ['-f', `dnsmasq --conf-file=${join(home, 'dns', 'dnsmasq.conf')}`], { reject: false })).stdout.split('\n').filter(Boolean);
+    const pids = (
+      await execa('pgrep', ['-f', `dnsmasq --conf-file=${join(home, 'dns', 'dnsmasq.conf')}`], { reject: false })
+    ).stdout
+      .split('\n')
+      .filter(Boolean);
     assert.deepEqual(pids, [String(s.pid)], 'exactly one dnsmasq for this CILO_HOME');
 
     const render = await cilo(['dns', 'render'], { env });
@@ -187,39 +198,56 @@ test('records follow up, down and destroy at once; two environments differ; no w
     for (const l of lines) assert.match(l, /^\d+\.\d+\.\d+\.\d+ [a-z0-9-]+\.[a-z0-9-]+\.test$/);
   });
 
-  await t.test('while both go down and up again, a name answers its own address or NXDOMAIN, nothing else', async (t) => {
-    const expected: Record<string, string> = { [`web.${e1}.test`]: addr1, [`web.${e2}.test`]: addr2 };
-    const loop = queryLoop(port, Object.keys(expected), { max: 700, gapMs: 30 });
-    try {
-      for (let cycle = 0; cycle < 2; cycle++) {
-        const downs = await Promise.all([downWithEngineRetry(() => compose(e1, 'down')), downWithEngineRetry(() => cilo(['down', e2], { env }))]);
-        ok(downs[0], `cilo-compose -p ${e1} down`);
-        ok(downs[1], `cilo down ${e2}`);
-        await assertNxdomain(port, `web.${e1}.test`);
-        await assertNxdomain(port, `web.${e2}.test`);
-        const ups = await Promise.all([compose(e1, 'up', '-d'), cilo(['up', e2], { env })]);
-        ok(ups[0], `cilo-compose -p ${e1} up -d`);
-        ok(ups[1], `cilo up ${e2}`);
-        await assertResolves(port, `web.${e1}.test`, addr1);
-        await assertResolves(port, `web.${e2}.test`, addr2);
+  await t.test(
+    'while both go down and up again, a name answers its own address or NXDOMAIN, nothing else',
+    async (t) => {
+      const expected: Record<string, string> = { [`web.${e1}.test`]: addr1, [`web.${e2}.test`]: addr2 };
+      const loop = queryLoop(port, Object.keys(expected), { max: 700, gapMs: 30 });
+      try {
+        for (let cycle = 0; cycle < 2; cycle++) {
+          const downs = await Promise.all([
+            downWithEngineRetry(() => compose(e1, 'down')),
+            downWithEngineRetry(() => cilo(['down', e2], { env })),
+          ]);
+          ok(downs[0], `cilo-compose -p ${e1} down`);
+          ok(downs[1], `cilo down ${e2}`);
+          await assertNxdomain(port, `web.${e1}.test`);
+          await assertNxdomain(port, `web.${e2}.test`);
+          const ups = await Promise.all([compose(e1, 'up', '-d'), cilo(['up', e2], { env })]);
+          ok(ups[0], `cilo-compose -p ${e1} up -d`);
+          ok(ups[1], `cilo up ${e2}`);
+          await assertResolves(port, `web.${e1}.test`, addr1);
+          await assertResolves(port, `web.${e2}.test`, addr2);
+        }
+      } finally {
+        await loop.stop();
       }
-    } finally {
-      await loop.stop();
-    }
-    const seen = loop.seen;
-    const wrong = seen.filter(
-      (q) => !q.timeout && !(q.rcode === 3 && q.addresses.length === 0) && !(q.rcode === 0 && q.addresses.length === 1 && q.addresses[0] === expected[q.name]),
-    );
-    assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} wrong answers out of ${seen.length}`);
-    const timeouts = seen.filter((q) => q.timeout).length;
-    t.diagnostic(`${seen.length} queries, ${seen.filter((q) => q.rcode === 3).length} NXDOMAIN, ${timeouts} timed out`);
-    assert.ok(timeouts <= seen.length / 100, `${timeouts} of ${seen.length} queries got no answer`);
-    for (const name of Object.keys(expected)) {
-      assert.ok(seen.some((q) => q.name === name && q.rcode === 3), `the loop never saw ${name} down (${seen.length} queries)`);
-      assert.ok(seen.some((q) => q.name === name && q.rcode === 0), `the loop never saw ${name} up`);
-    }
-    assert.ok(seen.length >= 100, `only ${seen.length} queries`);
-  });
+      const seen = loop.seen;
+      const wrong = seen.filter(
+        (q) =>
+          !q.timeout &&
+          !(q.rcode === 3 && q.addresses.length === 0) &&
+          !(q.rcode === 0 && q.addresses.length === 1 && q.addresses[0] === expected[q.name]),
+      );
+      assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} wrong answers out of ${seen.length}`);
+      const timeouts = seen.filter((q) => q.timeout).length;
+      t.diagnostic(
+        `${seen.length} queries, ${seen.filter((q) => q.rcode === 3).length} NXDOMAIN, ${timeouts} timed out`,
+      );
+      assert.ok(timeouts <= seen.length / 100, `${timeouts} of ${seen.length} queries got no answer`);
+      for (const name of Object.keys(expected)) {
+        assert.ok(
+          seen.some((q) => q.name === name && q.rcode === 3),
+          `the loop never saw ${name} down (${seen.length} queries)`,
+        );
+        assert.ok(
+          seen.some((q) => q.name === name && q.rcode === 0),
+          `the loop never saw ${name} up`,
+        );
+      }
+      assert.ok(seen.length >= 100, `only ${seen.length} queries`);
+    },
+  );
 
   await t.test('destroy removes the names at once (running and stopped environments)', async () => {
     ok(await cilo(['destroy', e1], { env }), `cilo destroy ${e1}`);
@@ -271,11 +299,17 @@ test('hostsdir churn through syncHostsDir/updateState: exact current records or 
     source: '/nonexistent',
     dns_suffix: 'test',
     services: {
-      web: { name: 'web', dns_name: names[i]!, addresses: current[i]!.running ? sets(i)[current[i]!.set]! : [], replicas: sets(i)[current[i]!.set]!.length },
+      web: {
+        name: 'web',
+        dns_name: names[i]!,
+        addresses: current[i]!.running ? sets(i)[current[i]!.set]! : [],
+        replicas: sets(i)[current[i]!.set]!.length,
+      },
     },
     shared_networks: [],
   });
-  const snapshot = () => Object.fromEntries(names.map((n, i) => [n, current[i]!.running ? [...sets(i)[current[i]!.set]!].sort() : null]));
+  const snapshot = () =>
+    Object.fromEntries(names.map((n, i) => [n, current[i]!.running ? [...sets(i)[current[i]!.set]!].sort() : null]));
   const write = () =>
     updateState(
       home,
@@ -289,7 +323,9 @@ test('hostsdir churn through syncHostsDir/updateState: exact current records or 
   ok(await cilo(['dns', 'start'], { env }), 'cilo dns start');
   for (const [i, n] of names.entries()) await assertResolves(port, n, sets(i)[0]![0]!);
 
-  const versions: { start: number; end: number; expect: Record<string, string[] | null> }[] = [{ start: 0, end: performance.now(), expect: snapshot() }];
+  const versions: { start: number; end: number; expect: Record<string, string[] | null> }[] = [
+    { start: 0, end: performance.now(), expect: snapshot() },
+  ];
   const loop = queryLoop(port, names, { max: 700, gapMs: 8 });
   let seed = 7;
   const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
@@ -311,7 +347,8 @@ test('hostsdir churn through syncHostsDir/updateState: exact current records or 
   // Never another environment's address, whatever the timing.
   for (const q of loop.seen) {
     const i = names.indexOf(q.name);
-    for (const a of q.addresses) assert.ok(a.startsWith(range(i)), `${q.name} answered ${a}, an address of another environment`);
+    for (const a of q.addresses)
+      assert.ok(a.startsWith(range(i)), `${q.name} answered ${a}, an address of another environment`);
   }
   // Exactly the records of a version that was current around the time of the query (a change may take a
   // moment to reach dnsmasq: GRACE), or NXDOMAIN when that version had none.
@@ -323,23 +360,36 @@ test('hostsdir churn through syncHostsDir/updateState: exact current records or 
     if (q.timeout) continue;
     const matches = (v: (typeof versions)[number]) => {
       const want = v.expect[q.name];
-      return want === null ? q.rcode === 3 && q.addresses.length === 0 : q.rcode === 0 && JSON.stringify(q.addresses) === JSON.stringify(want);
+      return want === null
+        ? q.rcode === 3 && q.addresses.length === 0
+        : q.rcode === 0 && JSON.stringify(q.addresses) === JSON.stringify(want);
     };
     // The newest version this answer matches, among those written before it arrived.
     let k = versions.length - 1;
     while (k >= 0 && !(versions[k]!.start <= q.received && matches(versions[k]!))) k--;
     const late = k < 0 ? Infinity : k === versions.length - 1 ? 0 : Math.max(0, q.sent - versions[k + 1]!.end);
     if (late > GRACE)
-      wrong.push(`${q.name} → rcode ${q.rcode} [${q.addresses.join(', ')}]${k < 0 ? ': never the records' : `: replaced ${Math.round(late)} ms before the query`}`);
+      wrong.push(
+        `${q.name} → rcode ${q.rcode} [${q.addresses.join(', ')}]${k < 0 ? ': never the records' : `: replaced ${Math.round(late)} ms before the query`}`,
+      );
     else if (late > 0) stale++;
     if (late !== Infinity) latest = Math.max(latest, late);
   }
   const timeouts = loop.seen.filter((q) => q.timeout).length;
-  t.diagnostic(`${loop.seen.length} queries over ${versions.length - 1} changes: ${stale} answered a version replaced up to ${Math.round(latest)} ms before, ${timeouts} timed out`);
-  assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} wrong answers of ${loop.seen.length} (${stale} merely late)`);
+  t.diagnostic(
+    `${loop.seen.length} queries over ${versions.length - 1} changes: ${stale} answered a version replaced up to ${Math.round(latest)} ms before, ${timeouts} timed out`,
+  );
+  assert.deepEqual(
+    wrong.slice(0, 5),
+    [],
+    `${wrong.length} wrong answers of ${loop.seen.length} (${stale} merely late)`,
+  );
   assert.ok(timeouts <= loop.seen.length / 100, `${timeouts} of ${loop.seen.length} queries got no answer`);
   assert.ok(loop.seen.length >= 200, `only ${loop.seen.length} queries`);
-  assert.ok(loop.seen[loop.seen.length - 1]!.sent > versions[versions.length - 20]!.start, 'the queries ran until the last changes');
+  assert.ok(
+    loop.seen[loop.seen.length - 1]!.sent > versions[versions.length - 20]!.start,
+    'the queries ran until the last changes',
+  );
 
   // And the final state is served within a second (DESIGN.md §7).
   const final = snapshot();
@@ -348,9 +398,15 @@ test('hostsdir churn through syncHostsDir/updateState: exact current records or 
     for (;;) {
       const d = await dig(n, port);
       const want = final[n];
-      const good = want === null ? d.status === 'NXDOMAIN' : d.status === 'NOERROR' && JSON.stringify(d.addresses) === JSON.stringify(want);
+      const good =
+        want === null
+          ? d.status === 'NXDOMAIN'
+          : d.status === 'NOERROR' && JSON.stringify(d.addresses) === JSON.stringify(want);
       if (good) break;
-      assert.ok(Date.now() < deadline, `${n}: ${JSON.stringify(d)} a second after the last change, want ${JSON.stringify(want)}`);
+      assert.ok(
+        Date.now() < deadline,
+        `${n}: ${JSON.stringify(d)} a second after the last change, want ${JSON.stringify(want)}`,
+      );
       await sleep(50);
     }
   }
@@ -384,7 +440,7 @@ test('dns setup --print matches the files it would write and honours CILO_DNS_PO
     const then: string[] = [];
     for (const line of stdout.split('\n')) {
       const m = /^# (\/\S+)$/.exec(line);
-      if (m) (path = m[1]!), (files[path] = '');
+      if (m) ((path = m[1]!), (files[path] = ''));
       else if (line.startsWith('# then run: ')) then.push(line.slice('# then run: '.length));
       else if (path) files[path] += line + '\n';
     }
@@ -403,7 +459,11 @@ test('dns setup --print matches the files it would write and honours CILO_DNS_PO
     assert.match(dropin, /^Domains=~test$/m);
     assert.deepEqual(r.then, ['systemctl restart systemd-resolved']);
     const plan = resolverPlan('systemd-resolved', port, ['test']);
-    assert.deepEqual(r.files, Object.fromEntries(plan.files.map((f) => [f.path, f.content])), 'printed text = what a real run writes');
+    assert.deepEqual(
+      r.files,
+      Object.fromEntries(plan.files.map((f) => [f.path, f.content])),
+      'printed text = what a real run writes',
+    );
 
     const mac = await cilo(['dns', 'setup', '--print', '--for', 'macos'], { env: e });
     ok(mac, 'dns setup --print --for macos');
@@ -411,7 +471,10 @@ test('dns setup --print matches the files it would write and honours CILO_DNS_PO
     assert.deepEqual(Object.keys(m.files), ['/etc/resolver/test']);
     assert.match(m.files['/etc/resolver/test']!, /^nameserver 127\.0\.0\.1$/m);
     assert.match(m.files['/etc/resolver/test']!, new RegExp(`^port ${port}$`, 'm'));
-    assert.deepEqual(m.files, Object.fromEntries(resolverPlan('macos', port, ['test']).files.map((f) => [f.path, f.content])));
+    assert.deepEqual(
+      m.files,
+      Object.fromEntries(resolverPlan('macos', port, ['test']).files.map((f) => [f.path, f.content])),
+    );
   }
 
   await t.test('as user nobody, without --print: refused, mentions root, writes nothing', async (t) => {
@@ -422,15 +485,24 @@ test('dns setup --print matches the files it would write and honours CILO_DNS_PO
     chmodSync(dir, 0o755);
     const home = join(dir, 'home');
     mkdirSync(home, { mode: 0o755 });
-    const targets = ['/etc/resolver/test', '/etc/resolver', '/etc/systemd/resolved.conf.d/cilo.conf', '/etc/systemd/resolved.conf.d'];
+    const targets = [
+      '/etc/resolver/test',
+      '/etc/resolver',
+      '/etc/systemd/resolved.conf.d/cilo.conf',
+      '/etc/systemd/resolved.conf.d',
+    ];
     const before = targets.map((p) => (existsSync(p) ? statSync(p).mtimeMs : null));
     for (const kind of ['macos', 'systemd-resolved']) {
-      const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN_CILO, 'dns', 'setup', '--for', kind], {
-        reject: false,
-        env: { ...env, CILO_HOME: home, HOME: dir },
-        extendEnv: false,
-        cwd: dir,
-      });
+      const r = await execa(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN_CILO, 'dns', 'setup', '--for', kind],
+        {
+          reject: false,
+          env: { ...env, CILO_HOME: home, HOME: dir },
+          extendEnv: false,
+          cwd: dir,
+        },
+      );
       assert.equal(r.exitCode, 1, `${kind}: ${r.stderr}`);
       assert.match(r.stderr, /^cilo: error: .*needs root/m);
       assert.match(r.stderr, /^hint: .*sudo cilo dns setup/m);
@@ -501,22 +573,36 @@ test('an attached up (no -d) serves its names while Compose runs in the foregrou
   const { env } = await ciloEnv(t);
   const port = Number(env.CILO_DNS_PORT);
   const name = uniqueName('att');
-  const child = execa(BIN_SHIM, ['-p', name, 'up'], { cwd: WEBAPP, env, extendEnv: false, reject: false, stdin: 'ignore', all: true });
+  const child = execa(BIN_SHIM, ['-p', name, 'up'], {
+    cwd: WEBAPP,
+    env,
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    all: true,
+  });
   t.after(() => child.kill('SIGKILL'));
   // Stop it only once Compose is attached: a SIGTERM during start-up cancels the start and leaves the
   // containers running (and then their names rightly stay).
   let output = '';
-  const attached = new Promise<void>((resolve) => child.all!.on('data', (b: Buffer) => (output += b) && /Attaching to/.test(output) && resolve()));
+  const attached = new Promise<void>((resolve) =>
+    child.all!.on('data', (b: Buffer) => (output += b) && /Attaching to/.test(output) && resolve()),
+  );
   // Every service resolves once Compose has started them all (a SIGTERM while it still starts some would
   // leave those running).
   let answers: (DnsAnswer | undefined)[] = [];
   for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
-    answers = await Promise.all(['web', 'api', 'worker'].map((s) => queryA(`${s}.${name}.test`, port, { timeoutMs: 300 }).catch(() => undefined)));
+    answers = await Promise.all(
+      ['web', 'api', 'worker'].map((s) => queryA(`${s}.${name}.test`, port, { timeoutMs: 300 }).catch(() => undefined)),
+    );
     if (answers.every((a) => a?.addresses.length)) break;
   }
   const answer = answers[0];
   assert.equal(answer?.addresses.length, 1, `web.${name}.test resolved while the attached up runs`);
-  assert.ok(answers.every((a) => a?.addresses.length === 1), 'and so do the other services');
+  assert.ok(
+    answers.every((a) => a?.addresses.length === 1),
+    'and so do the other services',
+  );
   assert.equal(child.exitCode, null, 'Compose is still in the foreground');
   await Promise.race([attached, new Promise((r) => setTimeout(r, 20_000))]);
   assert.match(output, /Attaching to/, 'Compose attached');

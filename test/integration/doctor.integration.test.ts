@@ -4,7 +4,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { cilo, ciloCompose, ciloEnv, docker, dockerLines, FIXTURES, requireDocker, sweepEnvironments, uniqueName } from '../helpers.js';
+import {
+  cilo,
+  ciloCompose,
+  ciloEnv,
+  docker,
+  dockerLines,
+  FIXTURES,
+  requireDocker,
+  sweepEnvironments,
+  uniqueName,
+} from '../helpers.js';
 import { readState, updateState } from '../../lib/state/store.js';
 import { localEnvironments } from '../../lib/state/schema.js';
 import { homeId } from '../../lib/state/paths.js';
@@ -13,14 +23,26 @@ const TINY = join(FIXTURES, 'tiny');
 
 async function doctor(env: NodeJS.ProcessEnv, fix = false) {
   const r = await cilo(['doctor', '--json', ...(fix ? ['--fix'] : [])], { env });
-  return { code: r.exitCode, report: JSON.parse(r.stdout) as { ok: boolean; findings: { kind: string; subject: string; fixed?: boolean; error?: string }[] }, stderr: r.stderr };
+  return {
+    code: r.exitCode,
+    report: JSON.parse(r.stdout) as {
+      ok: boolean;
+      findings: { kind: string; subject: string; fixed?: boolean; error?: string }[];
+    },
+    stderr: r.stderr,
+  };
 }
 
 test('doctor finds drift, --fix repairs it, and another CILO_HOME and foreign networks are left alone', async (t) => {
   if (!requireDocker(t)) return;
   const mine = await ciloEnv(t, { CILO_DNS: 'off' });
   const theirs = await ciloEnv(t, { CILO_DNS: 'off' });
-  const [kept, orphaned, drifting, other] = [uniqueName('keep'), uniqueName('orph'), uniqueName('drift'), uniqueName('other')];
+  const [kept, orphaned, drifting, other] = [
+    uniqueName('keep'),
+    uniqueName('orph'),
+    uniqueName('drift'),
+    uniqueName('other'),
+  ];
   const foreign = `cilo-${uniqueName('foreign')}`;
   const ghostShared = `cilo-shared-${uniqueName('ghost')}`;
   t.after(() => {
@@ -28,7 +50,8 @@ test('doctor finds drift, --fix repairs it, and another CILO_HOME and foreign ne
     for (const n of [foreign, ghostShared]) dockerLines(['network', 'rm', n]);
   });
 
-  for (const n of [kept, orphaned, drifting]) assert.equal((await ciloCompose(['-p', n, 'up', '-d'], { cwd: TINY, env: mine.env })).exitCode, 0);
+  for (const n of [kept, orphaned, drifting])
+    assert.equal((await ciloCompose(['-p', n, 'up', '-d'], { cwd: TINY, env: mine.env })).exitCode, 0);
   assert.equal((await ciloCompose(['-p', other, 'up', '-d'], { cwd: TINY, env: theirs.env })).exitCode, 0);
   assert.deepEqual((await doctor(mine.env)).report, { ok: true, findings: [] }, 'no drift after plain use');
 
@@ -39,30 +62,61 @@ test('doctor finds drift, --fix repairs it, and another CILO_HOME and foreign ne
     const envs = localEnvironments(s);
     const key = Object.keys(envs).find((k) => envs[k]!.name === orphaned)!;
     delete envs[key];
-    s.shared_networks['some-net'] = { name: 'some-net', created_by: 'external', created_at: '', referenced_by: ['gone/nobody'] };
-    s.shared_networks[ghostShared] = { name: ghostShared, created_by: 'gone/ghost', created_at: '', referenced_by: ['gone/ghost', Object.keys(envs).find((k) => envs[k]!.name === kept)!] };
+    s.shared_networks['some-net'] = {
+      name: 'some-net',
+      created_by: 'external',
+      created_at: '',
+      referenced_by: ['gone/nobody'],
+    };
+    s.shared_networks[ghostShared] = {
+      name: ghostShared,
+      created_by: 'gone/ghost',
+      created_at: '',
+      referenced_by: ['gone/ghost', Object.keys(envs).find((k) => envs[k]!.name === kept)!],
+    };
   });
   docker(['stop', '-t', '0', `${drifting}-app-1`]);
-  docker(['network', 'create', '--label', 'cilo.managed=true', '--label', 'cilo.env=ghost', '--label', 'cilo.shared=true', '--label', `cilo.home=${homeId(mine.home)}`, ghostShared]);
+  docker([
+    'network',
+    'create',
+    '--label',
+    'cilo.managed=true',
+    '--label',
+    'cilo.env=ghost',
+    '--label',
+    'cilo.shared=true',
+    '--label',
+    `cilo.home=${homeId(mine.home)}`,
+    ghostShared,
+  ]);
   docker(['network', 'create', foreign]);
 
   const before = await doctor(mine.env);
   assert.equal(before.code, 1, 'exit 1 while there is drift');
   const kinds = before.report.findings.map((f) => `${f.kind} ${f.subject}`).sort();
-  assert.deepEqual(kinds, [
-    `dns-stale ${orphaned}`, // its records are still served although state no longer knows it
-    `orphan-container ${orphaned}-app-1`,
-    `orphan-network cilo-${orphaned}`,
-    `orphan-network ${ghostShared}`,
-    `publisher-gone ${ghostShared}`,
-    `stale-reference ${ghostShared}`, // gone/ghost
-    `stale-reference some-net`,
-    `status-drift ${Object.keys(localEnvironments(readState(mine.home))).find((k) => k.endsWith(`/${drifting}`))}`,
-  ].sort());
-  assert.ok(!kinds.some((k) => k.includes(other) || k.includes(foreign)), 'another home and a foreign network are not reported');
+  assert.deepEqual(
+    kinds,
+    [
+      `dns-stale ${orphaned}`, // its records are still served although state no longer knows it
+      `orphan-container ${orphaned}-app-1`,
+      `orphan-network cilo-${orphaned}`,
+      `orphan-network ${ghostShared}`,
+      `publisher-gone ${ghostShared}`,
+      `stale-reference ${ghostShared}`, // gone/ghost
+      `stale-reference some-net`,
+      `status-drift ${Object.keys(localEnvironments(readState(mine.home))).find((k) => k.endsWith(`/${drifting}`))}`,
+    ].sort(),
+  );
+  assert.ok(
+    !kinds.some((k) => k.includes(other) || k.includes(foreign)),
+    'another home and a foreign network are not reported',
+  );
 
   const fixed = await doctor(mine.env, true);
-  assert.ok(fixed.report.findings.every((f) => f.fixed), JSON.stringify(fixed.report.findings));
+  assert.ok(
+    fixed.report.findings.every((f) => f.fixed),
+    JSON.stringify(fixed.report.findings),
+  );
   const after = await doctor(mine.env);
   assert.deepEqual(after.report, { ok: true, findings: [] });
   assert.equal(after.code, 0);
@@ -70,10 +124,22 @@ test('doctor finds drift, --fix repairs it, and another CILO_HOME and foreign ne
   // What --fix did, and did not do.
   assert.deepEqual(dockerLines(['ps', '-aq', '--filter', `label=com.docker.compose.project=${orphaned}`]), []);
   assert.deepEqual(dockerLines(['network', 'ls', '-q', '--filter', `name=^cilo-${orphaned}$`]), []);
-  assert.deepEqual(dockerLines(['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${orphaned}`]), [], "Compose's own network of the orphan");
+  assert.deepEqual(
+    dockerLines(['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${orphaned}`]),
+    [],
+    "Compose's own network of the orphan",
+  );
   assert.deepEqual(dockerLines(['network', 'ls', '-q', '--filter', `name=^${ghostShared}$`]), []);
-  assert.equal(dockerLines(['network', 'ls', '-q', '--filter', `name=^${foreign}$`]).length, 1, 'a network cilo did not create stays');
-  assert.equal(docker(['inspect', '-f', '{{.State.Running}}', `${other}-app-1`]).trim(), 'true', "the other home's environment still runs");
+  assert.equal(
+    dockerLines(['network', 'ls', '-q', '--filter', `name=^${foreign}$`]).length,
+    1,
+    'a network cilo did not create stays',
+  );
+  assert.equal(
+    docker(['inspect', '-f', '{{.State.Running}}', `${other}-app-1`]).trim(),
+    'true',
+    "the other home's environment still runs",
+  );
   assert.equal(dockerLines(['network', 'ls', '-q', '--filter', `name=^cilo-${other}$`]).length, 1);
   const state = readState(mine.home);
   const envs = Object.values(localEnvironments(state));
@@ -81,7 +147,9 @@ test('doctor finds drift, --fix repairs it, and another CILO_HOME and foreign ne
   assert.deepEqual(envs.find((e) => e.name === kept)!.broken_shared_networks, [ghostShared]);
   assert.equal(state.shared_networks['some-net'], undefined);
   // The network of the gone publisher is removed; its record stays for the consumer marked broken.
-  assert.deepEqual(state.shared_networks[ghostShared]?.referenced_by, [Object.keys(localEnvironments(state)).find((k) => k.endsWith(`/${kept}`))]);
+  assert.deepEqual(state.shared_networks[ghostShared]?.referenced_by, [
+    Object.keys(localEnvironments(state)).find((k) => k.endsWith(`/${kept}`)),
+  ]);
   assert.equal(state.shared_networks[ghostShared]?.subnet, undefined);
 });
 
@@ -89,7 +157,8 @@ test('doctor: stale DNS records and an interrupted destroy are repaired', async 
   if (!requireDocker(t)) return;
   const c = await ciloEnv(t);
   const [a, b] = [uniqueName('dns'), uniqueName('halt')];
-  for (const n of [a, b]) assert.equal((await ciloCompose(['-p', n, 'up', '-d'], { cwd: TINY, env: c.env })).exitCode, 0);
+  for (const n of [a, b])
+    assert.equal((await ciloCompose(['-p', n, 'up', '-d'], { cwd: TINY, env: c.env })).exitCode, 0);
   rmSync(join(c.home, 'dns', 'hosts', a));
   await updateState(c.home, (s) => {
     for (const e of Object.values(localEnvironments(s))) if (e.name === b) e.status = 'destroying';
@@ -97,9 +166,16 @@ test('doctor: stale DNS records and an interrupted destroy are repaired', async 
   const before = await doctor(c.env);
   assert.deepEqual(before.report.findings.map((f) => f.kind).sort(), ['dns-stale', 'stuck-destroying']);
   const fixed = await doctor(c.env, true);
-  assert.ok(fixed.report.findings.every((f) => f.fixed), JSON.stringify(fixed.report.findings));
+  assert.ok(
+    fixed.report.findings.every((f) => f.fixed),
+    JSON.stringify(fixed.report.findings),
+  );
   assert.deepEqual((await doctor(c.env)).report.findings, []);
-  assert.deepEqual(dockerLines(['ps', '-aq', '--filter', `label=com.docker.compose.project=${b}`]), [], 'the destroy was finished');
+  assert.deepEqual(
+    dockerLines(['ps', '-aq', '--filter', `label=com.docker.compose.project=${b}`]),
+    [],
+    'the destroy was finished',
+  );
   const render = await cilo(['dns', 'render'], { env: c.env });
   assert.match(render.stdout, new RegExp(`app\\.${a}\\.test`));
 });

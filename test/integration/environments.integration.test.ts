@@ -46,7 +46,14 @@ function inSubnet(ip: string, subnet: string): boolean {
 
 /** Container ids of a compose project (optionally one service), sorted. */
 function containers(project: string, svc?: string, all = false): string[] {
-  const args = ['ps', '-q', '--no-trunc', ...(all ? ['-a'] : []), '--filter', `label=com.docker.compose.project=${project}`];
+  const args = [
+    'ps',
+    '-q',
+    '--no-trunc',
+    ...(all ? ['-a'] : []),
+    '--filter',
+    `label=com.docker.compose.project=${project}`,
+  ];
   if (svc) args.push('--filter', `label=com.docker.compose.service=${svc}`);
   return dockerLines(args).sort();
 }
@@ -55,11 +62,26 @@ function containers(project: string, svc?: string, all = false): string[] {
 function leftovers(name: string): string[] {
   return [
     ...dockerLines(['ps', '-aq', '--filter', `label=cilo.env=${name}`]).map((c) => `container ${c} (cilo.env)`),
-    ...dockerLines(['ps', '-aq', '--filter', `label=com.docker.compose.project=${name}`]).map((c) => `container ${c} (compose project)`),
-    ...dockerLines(['network', 'ls', '--format', '{{.Name}}', '--filter', `label=cilo.env=${name}`]).map((n) => `network ${n} (cilo.env)`),
-    ...dockerLines(['network', 'ls', '--format', '{{.Name}}', '--filter', `label=com.docker.compose.project=${name}`]).map((n) => `network ${n} (compose project)`),
-    ...dockerLines(['network', 'ls', '--format', '{{.Name}}', '--filter', `name=^cilo-${name}$`]).map((n) => `network ${n}`),
-    ...dockerLines(['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${name}`]).map((v) => `volume ${v}`),
+    ...dockerLines(['ps', '-aq', '--filter', `label=com.docker.compose.project=${name}`]).map(
+      (c) => `container ${c} (compose project)`,
+    ),
+    ...dockerLines(['network', 'ls', '--format', '{{.Name}}', '--filter', `label=cilo.env=${name}`]).map(
+      (n) => `network ${n} (cilo.env)`,
+    ),
+    ...dockerLines([
+      'network',
+      'ls',
+      '--format',
+      '{{.Name}}',
+      '--filter',
+      `label=com.docker.compose.project=${name}`,
+    ]).map((n) => `network ${n} (compose project)`),
+    ...dockerLines(['network', 'ls', '--format', '{{.Name}}', '--filter', `name=^cilo-${name}$`]).map(
+      (n) => `network ${n}`,
+    ),
+    ...dockerLines(['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${name}`]).map(
+      (v) => `volume ${v}`,
+    ),
   ];
 }
 
@@ -71,7 +93,12 @@ function stateNames(ce: CiloEnv): string[] {
 
 /** `docker exec` in a container, not throwing. */
 async function dockerExec(container: string, cmd: string[]) {
-  const r = await execa('docker', ['exec', container, ...cmd], { reject: false, stdin: 'ignore', timeout: 20_000, stripFinalNewline: false });
+  const r = await execa('docker', ['exec', container, ...cmd], {
+    reject: false,
+    stdin: 'ignore',
+    timeout: 20_000,
+    stripFinalNewline: false,
+  });
   return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -133,12 +160,18 @@ test('two copies of one project run side by side, isolated', async (t) => {
 
   await t.test('state: running, own subnets, one static address per service', () => {
     assert.notEqual(va.subnet, vb.subnet);
-    for (const [n, v] of [[a, va], [b, vb]] as const) {
+    for (const [n, v] of [
+      [a, va],
+      [b, vb],
+    ] as const) {
       assert.equal(v.status, 'running');
       assert.equal(v.key, `webapp/${n}`);
       assert.equal(v.network, `cilo-${n}`);
       assert.equal(v.source, WEBAPP);
-      assert.deepEqual(v.services.map((s) => s.name), ['api', 'web', 'worker']);
+      assert.deepEqual(
+        v.services.map((s) => s.name),
+        ['api', 'web', 'worker'],
+      );
       for (const s of v.services) {
         assert.equal(s.dns_name, `${s.name}.${n}.test`);
         assert.ok(s.ip && inSubnet(s.ip, v.subnet), `${n}/${s.name}: ${s.ip} in ${v.subnet}`);
@@ -149,11 +182,15 @@ test('two copies of one project run side by side, isolated', async (t) => {
   });
 
   await t.test('each service answers from the host on its address, with its own environment', async () => {
-    for (const [n, v] of [[a, va], [b, vb]] as const)
-      for (const svc of ['web', 'api']) assert.equal(await httpBody(`http://${service(v, svc).ip}/`), `${svc} of ${n}\n`);
+    for (const [n, v] of [
+      [a, va],
+      [b, vb],
+    ] as const)
+      for (const svc of ['web', 'api'])
+        assert.equal(await httpBody(`http://${service(v, svc).ip}/`), `${svc} of ${n}\n`);
   });
 
-  await t.test('inside a container, names of its own environment resolve; the other one\'s do not', async () => {
+  await t.test("inside a container, names of its own environment resolve; the other one's do not", async () => {
     const [worker] = containers(a, 'worker');
     assert.ok(worker, `a running worker of ${a}`);
     for (const svc of ['web', 'api']) {
@@ -172,7 +209,13 @@ test('two copies of one project run side by side, isolated', async (t) => {
     for (const n of [a, b]) {
       const ids = containers(n);
       assert.equal(ids.length, 3);
-      for (const line of dockerLines(['ps', '--filter', `label=com.docker.compose.project=${n}`, '--format', '{{.Names}}\t{{.Ports}}']))
+      for (const line of dockerLines([
+        'ps',
+        '--filter',
+        `label=com.docker.compose.project=${n}`,
+        '--format',
+        '{{.Names}}\t{{.Ports}}',
+      ]))
         assert.doesNotMatch(line, /->/, `published port in: ${line}`);
       for (const line of dockerLines(['inspect', '--format', '{{.Name}} {{json .HostConfig.PortBindings}}', ...ids]))
         assert.match(line, / (\{\}|null)$/, `port bindings: ${line}`);
@@ -195,7 +238,11 @@ test('two copies of one project run side by side, isolated', async (t) => {
     const stopped = await status(ce, a);
     assert.equal(stopped.status, 'stopped');
     for (const s of stopped.services) assert.deepEqual(s.addresses, [], `${s.name} has no running address`);
-    assert.deepEqual(dockerLines(['network', 'ls', '--format', '{{.Name}}', '--filter', `name=^cilo-${a}$`]), [`cilo-${a}`], 'the env network stays');
+    assert.deepEqual(
+      dockerLines(['network', 'ls', '--format', '{{.Name}}', '--filter', `name=^cilo-${a}$`]),
+      [`cilo-${a}`],
+      'the env network stays',
+    );
     // The other copy is untouched.
     assert.equal(await httpBody(`http://${service(vb, 'web').ip}/`), `web of ${b}\n`);
 
@@ -211,7 +258,10 @@ test('two copies of one project run side by side, isolated', async (t) => {
     const r = await cilo(['list', '--json'], { env: ce.env });
     assert.equal(r.exitCode, 0, r.stderr);
     const list = JSON.parse(r.stdout) as { environments: EnvironmentView[] };
-    assert.deepEqual(list.environments.map((e) => e.name), [a, b].sort());
+    assert.deepEqual(
+      list.environments.map((e) => e.name),
+      [a, b].sort(),
+    );
     for (const e of list.environments) {
       assert.equal(e.status, 'running');
       assert.equal(e.project, 'webapp');
@@ -256,8 +306,14 @@ test('cilo create --from, up, down, destroy', async (t) => {
   assert.deepEqual(containers(n, undefined, true), []);
   const dv = await status(ce, n);
   assert.equal(dv.status, 'stopped');
-  assert.deepEqual(dv.services.map((s) => s.ip), uv.services.map((s) => s.ip), 'addresses are kept while stopped');
-  assert.deepEqual(dockerLines(['network', 'ls', '--format', '{{.Name}}', '--filter', `name=^cilo-${n}$`]), [`cilo-${n}`]);
+  assert.deepEqual(
+    dv.services.map((s) => s.ip),
+    uv.services.map((s) => s.ip),
+    'addresses are kept while stopped',
+  );
+  assert.deepEqual(dockerLines(['network', 'ls', '--format', '{{.Name}}', '--filter', `name=^cilo-${n}$`]), [
+    `cilo-${n}`,
+  ]);
 
   await destroyOk(ce, n);
 });
@@ -280,7 +336,7 @@ ${HTTP_SERVICE('good')}  bad:
   );
   const r = await ciloCompose(['-p', n, 'up', '-d'], { cwd: dir, env: ce.env });
   assert.notEqual(r.exitCode, 0, 'up fails');
-  assert.match(r.stderr, /no such image/i, 'Compose\'s own error is shown');
+  assert.match(r.stderr, /no such image/i, "Compose's own error is shown");
   assert.doesNotMatch(r.stderr, /Pulling/, 'nothing was pulled');
   assert.deepEqual(dockerLines(['images', '-q', 'cilo-fixture:nope']), []);
   assert.deepEqual(stateNames(ce), [], 'no state entry');
@@ -311,11 +367,18 @@ ${HTTP_SERVICE('web', '    ports: ["8080:80"]\n')}  hostnet:
   assert.match(r.stderr, /^cilo: warning: service hostnet uses network_mode "host"/m);
   const v = await status(ce, n);
   assert.equal(v.status, 'running');
-  assert.deepEqual(v.services.map((s) => s.name), ['web'], 'the host-mode service is not isolated, so not in state');
+  assert.deepEqual(
+    v.services.map((s) => s.name),
+    ['web'],
+    'the host-mode service is not isolated, so not in state',
+  );
   assert.equal(await httpBody(`http://${service(v, 'web').ip}/`), `web of ${n}\n`);
   const [hostnet] = containers(n, 'hostnet');
   assert.ok(hostnet, 'the host-mode service runs');
-  assert.equal(dockerLines(['inspect', '--format', '{{.HostConfig.NetworkMode}} {{.State.Running}}', hostnet])[0], 'host true');
+  assert.equal(
+    dockerLines(['inspect', '--format', '{{.HostConfig.NetworkMode}} {{.State.Running}}', hostnet])[0],
+    'host true',
+  );
   await destroyOk(ce, n);
 });
 
@@ -381,7 +444,11 @@ ${HTTP_SERVICE('db')}${HTTP_SERVICE('app', '    depends_on: [db]\n')}`,
   const ids = containers(n);
 
   // `run` of a service that is running: the one-off container must not take the service's address.
-  const run = await ciloCompose(['-p', n, 'run', '--rm', '-e', 'X=1', 'app', 'wget', '-qO-', `http://db.${n}.test`], { cwd: dir, env: ce.env, stripFinalNewline: false });
+  const run = await ciloCompose(['-p', n, 'run', '--rm', '-e', 'X=1', 'app', 'wget', '-qO-', `http://db.${n}.test`], {
+    cwd: dir,
+    env: ce.env,
+    stripFinalNewline: false,
+  });
   assert.equal(run.exitCode, 0, run.stderr);
   assert.equal(run.stdout, `db of ${n}\n`);
   assert.deepEqual(containers(n), ids, 'neither the service nor its dependency was recreated');

@@ -5,7 +5,19 @@ import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
-import { ciloEnv, cilo, ciloCompose, docker, FIXTURES, BIN_CILO, BIN_SHIM, requireDocker, tempDir, uniqueName, type CiloEnv } from '../helpers.js';
+import {
+  ciloEnv,
+  cilo,
+  ciloCompose,
+  docker,
+  FIXTURES,
+  BIN_CILO,
+  BIN_SHIM,
+  requireDocker,
+  tempDir,
+  uniqueName,
+  type CiloEnv,
+} from '../helpers.js';
 import { localEnvironments } from '../../lib/state/schema.js';
 import { readState } from '../../lib/state/store.js';
 
@@ -55,11 +67,15 @@ test('consumers joining while the publisher is destroyed end consistent: joined 
   const consumers = Array.from({ length: 6 }, () => uniqueName('con'));
   const [destroy, ...creates] = await Promise.all([
     cilo(['destroy', pub], { env: c.env }),
-    ...consumers.map((n) => cilo(['create', n, '--from', join(FIXTURES, 'frontend'), '--shared-network', net], { env: c.env })),
+    ...consumers.map((n) =>
+      cilo(['create', n, '--from', join(FIXTURES, 'frontend'), '--shared-network', net], { env: c.env }),
+    ),
   ]);
   const s = state(c);
   const envs = localEnvironments(s);
-  const joined = consumers.filter((n, i) => creates[i]!.exitCode === 0 && Object.values(envs).some((e) => e.name === n));
+  const joined = consumers.filter(
+    (n, i) => creates[i]!.exitCode === 0 && Object.values(envs).some((e) => e.name === n),
+  );
   for (const [i, n] of consumers.entries()) {
     const inState = Object.values(envs).some((e) => e.name === n);
     if (creates[i]!.exitCode === 0) assert.ok(inState, `${n} reported success but is not in state`);
@@ -78,7 +94,11 @@ test('consumers joining while the publisher is destroyed end consistent: joined 
     assert.match(destroy.stderr, /cannot destroy .*is used by/);
     assert.ok(joined.length > 0);
     assert.equal(Object.values(envs).find((e) => e.name === pub)?.status, 'running');
-    for (const n of joined) assert.ok(s.shared_networks[net]!.referenced_by.some((k) => k.endsWith(`/${n}`)), `${n} is referenced`);
+    for (const n of joined)
+      assert.ok(
+        s.shared_networks[net]!.referenced_by.some((k) => k.endsWith(`/${n}`)),
+        `${n} is referenced`,
+      );
     assert.equal(dockerLines(['network', 'ls', '-q', '--filter', `name=^${net}$`]).length, 1);
   }
 });
@@ -109,14 +129,16 @@ test('SIGKILL at any point of create/up/destroy leaves a parsable state that doc
     if (Object.values(localEnvironments(state(c))).some((e) => e.name === name)) {
       await kill(BIN_CILO, ['destroy', name], ms);
       await check(`destroy killed after ${ms} ms`);
-      if (Object.values(localEnvironments(state(c))).some((e) => e.name === name)) assert.equal((await cilo(['destroy', name], { env: c.env })).exitCode, 0);
+      if (Object.values(localEnvironments(state(c))).some((e) => e.name === name))
+        assert.equal((await cilo(['destroy', name], { env: c.env })).exitCode, 0);
     }
     const created = uniqueName('crc');
     await kill(BIN_CILO, ['create', created, '--from', TINY], Math.min(ms, 400));
     await check(`create killed after ${ms} ms`);
   }
   // Nothing cilo made is left once every environment is destroyed.
-  for (const e of Object.values(localEnvironments(state(c)))) assert.equal((await cilo(['destroy', e.name], { env: c.env })).exitCode, 0);
+  for (const e of Object.values(localEnvironments(state(c))))
+    assert.equal((await cilo(['destroy', e.name], { env: c.env })).exitCode, 0);
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -145,7 +167,10 @@ function snapshot(c: CiloEnv): Snapshot {
   return {
     state: existsSync(file) ? readFileSync(file, 'utf8') : undefined,
     // Lock files are created empty on first use and carry no state.
-    files: listFiles(c.home).filter((f) => !/\.lock:/.test(f)).sort().join('\n'),
+    files: listFiles(c.home)
+      .filter((f) => !/\.lock:/.test(f))
+      .sort()
+      .join('\n'),
     docker: CASE_NAMES.flatMap((n) => [
       ...dockerLines(['ps', '-aq', '--filter', `label=com.docker.compose.project=${n}`]),
       ...dockerLines(['network', 'ls', '-q', '--filter', `label=cilo.env=${n}`]),
@@ -166,8 +191,10 @@ function project(t: Parameters<typeof tempDir>[0], files: Record<string, string>
 function fakeBin(t: Parameters<typeof tempDir>[0], tools: Record<string, string>, keep: string[]): string {
   const dir = join(tempDir(t), 'bin');
   mkdirSync(dir);
-  for (const tool of keep) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(dir, tool));
-  for (const [name, script] of Object.entries(tools)) writeFileSync(join(dir, name), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+  for (const tool of keep)
+    symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(dir, tool));
+  for (const [name, script] of Object.entries(tools))
+    writeFileSync(join(dir, name), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
   return dir;
 }
 
@@ -184,22 +211,38 @@ interface Case {
 const cases: Case[] = [
   {
     name: 'malformed YAML names file:line:col',
-    run: (t, c) => ciloCompose(['-p', 'bad', 'up', '-d'], { cwd: project(t, { 'compose.yaml': `x-cilo: {}\n${SVC}    ports: [8080:80\n` }), env: c.env }),
+    run: (t, c) =>
+      ciloCompose(['-p', 'bad', 'up', '-d'], {
+        cwd: project(t, { 'compose.yaml': `x-cilo: {}\n${SVC}    ports: [8080:80\n` }),
+        env: c.env,
+      }),
     expect: /compose\.yaml:\d+:\d+: invalid YAML/,
   },
   {
     name: 'multi-document YAML',
-    run: (t, c) => ciloCompose(['-p', 'bad', 'up', '-d'], { cwd: project(t, { 'compose.yaml': `x-cilo: {}\n${SVC}---\nservices: {}\n` }), env: c.env }),
+    run: (t, c) =>
+      ciloCompose(['-p', 'bad', 'up', '-d'], {
+        cwd: project(t, { 'compose.yaml': `x-cilo: {}\n${SVC}---\nservices: {}\n` }),
+        env: c.env,
+      }),
     expect: /single YAML document/,
   },
   {
     name: 'x-cilo unknown key',
-    run: (t, c) => ciloCompose(['-p', 'bad', 'up', '-d'], { cwd: project(t, { 'compose.yaml': `x-cilo:\n  create-shard: true\n${SVC}` }), env: c.env }),
+    run: (t, c) =>
+      ciloCompose(['-p', 'bad', 'up', '-d'], {
+        cwd: project(t, { 'compose.yaml': `x-cilo:\n  create-shard: true\n${SVC}` }),
+        env: c.env,
+      }),
     expect: /compose\.yaml:2:3: x-cilo\.create-shard is not a known key/,
   },
   {
     name: 'x-cilo wrong type',
-    run: (t, c) => ciloCompose(['-p', 'bad', 'up', '-d'], { cwd: project(t, { 'compose.yaml': `x-cilo:\n  shared-networks: cilo-shared-db\n${SVC}` }), env: c.env }),
+    run: (t, c) =>
+      ciloCompose(['-p', 'bad', 'up', '-d'], {
+        cwd: project(t, { 'compose.yaml': `x-cilo:\n  shared-networks: cilo-shared-db\n${SVC}` }),
+        env: c.env,
+      }),
     expect: /x-cilo\.shared-networks must be a list of network names/,
   },
   ...['Upper', 'under_score', '../x', 'a/b', 'x'.repeat(64), '', 'a;touch /tmp/cilo-pwned', '$(id)'].map(
@@ -216,11 +259,20 @@ const cases: Case[] = [
     expect: /invalid project name "My_Shop".*\n.*"my-shop"/,
     code: 2,
   },
-  { name: '--from that does not exist', run: (_t, c) => cilo(['create', 'okname', '--from', '/nonexistent/dir'], { env: c.env }), expect: /no such directory/ },
-  { name: '--from without a compose file', run: (t, c) => cilo(['create', 'okname', '--from', tempDir(t)], { env: c.env }), expect: /no compose file in/ },
+  {
+    name: '--from that does not exist',
+    run: (_t, c) => cilo(['create', 'okname', '--from', '/nonexistent/dir'], { env: c.env }),
+    expect: /no such directory/,
+  },
+  {
+    name: '--from without a compose file',
+    run: (t, c) => cilo(['create', 'okname', '--from', tempDir(t)], { env: c.env }),
+    expect: /no compose file in/,
+  },
   {
     name: 'missing shared network',
-    run: (_t, c) => cilo(['create', 'okname', '--from', TINY, '--shared-network', 'cilo-shared-nowhere'], { env: c.env }),
+    run: (_t, c) =>
+      cilo(['create', 'okname', '--from', TINY, '--shared-network', 'cilo-shared-nowhere'], { env: c.env }),
     expect: /shared network cilo-shared-nowhere does not exist: no cilo environment publishes it/,
   },
   {
@@ -271,7 +323,9 @@ const cases: Case[] = [
     name: 'a pinned address cilo cannot move',
     run: (t, c) =>
       ciloCompose(['-p', 'okname', 'up', '-d'], {
-        cwd: project(t, { 'compose.yaml': `x-cilo: {}\n${SVC}    networks:\n      back:\n        ipv4_address: 10.9.0.5\nnetworks:\n  back: {}\n` }),
+        cwd: project(t, {
+          'compose.yaml': `x-cilo: {}\n${SVC}    networks:\n      back:\n        ipv4_address: 10.9.0.5\nnetworks:\n  back: {}\n`,
+        }),
         env: c.env,
       }),
     expect: /service app pins ipv4_address 10\.9\.0\.5 on network back, whose subnet the files do not pin/,
@@ -279,7 +333,12 @@ const cases: Case[] = [
   {
     name: 'Compose missing',
     run: (t, c) =>
-      cilo(['create', 'okname', '--from', TINY], { env: { ...c.env, PATH: fakeBin(t, { docker: 'echo "docker: \'compose\' is not a docker command." >&2; exit 1' }, ['node']) } }),
+      cilo(['create', 'okname', '--from', TINY], {
+        env: {
+          ...c.env,
+          PATH: fakeBin(t, { docker: 'echo "docker: \'compose\' is not a docker command." >&2; exit 1' }, ['node']),
+        },
+      }),
     expect: /compose/i,
   },
   {
@@ -289,7 +348,13 @@ const cases: Case[] = [
         cwd: TINY,
         env: {
           ...c.env,
-          PATH: fakeBin(t, { docker: `if [ "$2" = version ]; then echo 2.20.3; exit 0; fi; exec ${execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()} "$@"` }, ['node']),
+          PATH: fakeBin(
+            t,
+            {
+              docker: `if [ "$2" = version ]; then echo 2.20.3; exit 0; fi; exec ${execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()} "$@"`,
+            },
+            ['node'],
+          ),
         },
       }),
     expect: /Docker Compose 2\.20\.3 is too old: cilo needs 2\.24 or newer/,

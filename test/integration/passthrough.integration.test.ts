@@ -5,7 +5,17 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { BIN_SHIM, FIXTURES, ciloCompose, ciloEnv, dockerCompose, fakeDocker, requireDocker, tempDir, type RunResult } from '../helpers.ts';
+import {
+  BIN_SHIM,
+  FIXTURES,
+  ciloCompose,
+  ciloEnv,
+  dockerCompose,
+  fakeDocker,
+  requireDocker,
+  tempDir,
+  type RunResult,
+} from '../helpers.ts';
 
 const PT = join(FIXTURES, 'passthrough');
 
@@ -26,7 +36,13 @@ const CASES: Case[] = [
   { dir: join(PT, 'profiles'), args: ['--profile', 'debug', 'config'], expect: 'zero' },
   { dir: join(PT, 'profiles'), args: ['--profile=debug', 'config', '--services'], expect: 'zero', unordered: true },
   { dir: join(PT, 'profiles'), args: ['--profile', '*', 'config', '--format', 'json'], expect: 'zero' },
-  { dir: join(PT, 'profiles'), args: ['config', '--services'], env: { COMPOSE_PROFILES: 'debug' }, expect: 'zero', unordered: true },
+  {
+    dir: join(PT, 'profiles'),
+    args: ['config', '--services'],
+    env: { COMPOSE_PROFILES: 'debug' },
+    expect: 'zero',
+    unordered: true,
+  },
   { dir: join(PT, 'profiles'), args: ['config', '--profiles'], expect: 'zero', unordered: true },
   // include of a sibling file
   { dir: join(PT, 'include'), args: ['config'], expect: 'zero' },
@@ -85,7 +101,11 @@ test('cilo-compose equals docker compose for projects without x-cilo', async (t)
   if (!requireDocker(t)) return;
   const { home, env } = await ciloEnv(t);
   const noProject = tempDir(t); // nothing to discover in /tmp or above
-  const cases: Case[] = [...CASES, { dir: noProject, args: ['config'], expect: 'nonzero' }, { dir: noProject, args: ['ps'], expect: 'nonzero' }];
+  const cases: Case[] = [
+    ...CASES,
+    { dir: noProject, args: ['config'], expect: 'nonzero' },
+    { dir: noProject, args: ['ps'], expect: 'nonzero' },
+  ];
   await inParallel(cases, 3, async (c) => {
     const label = `[${c.dir.replace(FIXTURES + '/', '')}] compose ${JSON.stringify(c.args)}${c.env ? ` with ${JSON.stringify(c.env)}` : ''}`;
     const opts = { cwd: c.dir, env: { ...env, ...c.env }, stripFinalNewline: false };
@@ -114,13 +134,32 @@ test('cilo-compose forwards argv byte for byte for projects without x-cilo', asy
     ['exec', '-T', 'app', 'sh', '-c', 'echo "$1" \'$2\' `x` \\n', 'ünïcödé', '\n'],
   ];
   // Every argv in a plain project and in one whose files come from `.env`; the first in the others.
-  const dirs = [join(PT, 'profiles'), join(PT, 'dotenv'), join(PT, 'include'), join(PT, 'override'), join(PT, 'broken'), join(FIXTURES, 'frontend'), join(root, 'empty')];
+  const dirs = [
+    join(PT, 'profiles'),
+    join(PT, 'dotenv'),
+    join(PT, 'include'),
+    join(PT, 'override'),
+    join(PT, 'broken'),
+    join(FIXTURES, 'frontend'),
+    join(root, 'empty'),
+  ];
   const runs = dirs.flatMap((dir, i) => (i < 2 ? argvs : argvs.slice(2, 3)).map((args) => ({ dir, args })));
   await inParallel(runs, 4, async ({ dir, args }) => {
-    const r = await execa(BIN_SHIM, args, { cwd: dir, env, extendEnv: false, reject: false, stdin: 'ignore', stripFinalNewline: false });
+    const r = await execa(BIN_SHIM, args, {
+      cwd: dir,
+      env,
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+      stripFinalNewline: false,
+    });
     assert.equal(r.exitCode, 0, `${dir} ${JSON.stringify(args)}: ${r.stderr}`);
     assert.equal(String(r.stderr), '');
-    assert.equal(String(r.stdout), JSON.stringify(['compose', ...args]) + '\n', `${dir}: argv of ${JSON.stringify(args)}`);
+    assert.equal(
+      String(r.stdout),
+      JSON.stringify(['compose', ...args]) + '\n',
+      `${dir}: argv of ${JSON.stringify(args)}`,
+    );
   });
   assert.ok(!existsSync(home), 'CILO_HOME was not created');
 });
@@ -132,7 +171,14 @@ test('cilo-compose --env-file <missing file> fails like docker compose', async (
   if (!requireDocker(t)) return;
   const { env } = await ciloEnv(t);
   const args = ['--env-file', 'no-such.env', 'config'];
-  const opts = { cwd: join(PT, 'dotenv'), env, extendEnv: false, reject: false, stdin: 'ignore', stripFinalNewline: false } as const;
+  const opts = {
+    cwd: join(PT, 'dotenv'),
+    env,
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    stripFinalNewline: false,
+  } as const;
   const shim = await execa(BIN_SHIM, args, opts);
   const real = await dockerCompose(args, { cwd: join(PT, 'dotenv'), env, stripFinalNewline: false });
   assert.notEqual(real.exitCode, 0);

@@ -52,7 +52,10 @@ function network(name: string): NetInfo | undefined {
 }
 
 function containerNetworks(id: string): Record<string, string> {
-  const nets = JSON.parse(docker(['inspect', '--format', '{{json .NetworkSettings.Networks}}', id])) as Record<string, { IPAddress: string }>;
+  const nets = JSON.parse(docker(['inspect', '--format', '{{json .NetworkSettings.Networks}}', id])) as Record<
+    string,
+    { IPAddress: string }
+  >;
   return Object.fromEntries(Object.entries(nets).map(([n, v]) => [n, v.IPAddress]));
 }
 
@@ -66,7 +69,11 @@ async function wgetInside(container: string, url: string): Promise<string> {
   let last = '';
   for (let i = 0; i < 30; i++) {
     try {
-      return execFileSync('docker', ['exec', container, 'wget', '-qO-', url], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+      return execFileSync('docker', ['exec', container, 'wget', '-qO-', url], {
+        encoding: 'utf8',
+        timeout: 5000,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }).trim();
     } catch (e) {
       last = `wget ${url} in ${container} failed: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`;
     }
@@ -93,8 +100,12 @@ async function hostFetch(port: number, name: string): Promise<{ address: string;
 
 /** Docker objects of these environments, as comparable text (ids, states, attachments). */
 function dockerSnapshot(names: string[], extraNetworks: string[] = []): string {
-  const containers = names.flatMap((n) => dockerLines(['ps', '-aq', '--no-trunc', '--filter', `label=cilo.env=${n}`])).sort();
-  const lines = containers.map((id) => docker(['inspect', '--format', '{{.Id}} {{.State.Status}} {{json .NetworkSettings.Networks}}', id]).trim());
+  const containers = names
+    .flatMap((n) => dockerLines(['ps', '-aq', '--no-trunc', '--filter', `label=cilo.env=${n}`]))
+    .sort();
+  const lines = containers.map((id) =>
+    docker(['inspect', '--format', '{{.Id}} {{.State.Status}} {{json .NetworkSettings.Networks}}', id]).trim(),
+  );
   const nets = dockerLines(['network', 'ls', '--no-trunc', '--format', '{{.ID}} {{.Name}}'])
     .filter((l) => names.some((n) => l.includes(n)) || extraNetworks.some((n) => l.endsWith(` ${n}`)))
     .sort();
@@ -148,30 +159,37 @@ test('a publisher, two consumers, destroy protection, --force, and a missing net
     assert.deepEqual(stateOf(home).shared_networks[shared], record, 'the same record');
   });
 
-  await t.test('two consumers join (flag, and comma list with a non-cilo network) and reach postgres by name', async () => {
-    ok(await cilo(['create', f1, '--from', FRONTEND, '--shared-network', shared], { env }), `cilo create ${f1}`);
-    ok(await cilo(['create', f2, '--from', FRONTEND, `--shared-network=${shared},${ext}`], { env }), `cilo create ${f2}`);
-    const st = stateOf(home);
-    assert.deepEqual(st.shared_networks[shared]!.referenced_by, [dbKey, k1, k2]);
-    assert.deepEqual(envsOf(home)[k2]!.shared_networks, [shared, ext]);
-    assert.equal(st.shared_networks[ext]!.created_by, 'external');
-    assert.deepEqual(st.shared_networks[ext]!.referenced_by, [k2]);
+  await t.test(
+    'two consumers join (flag, and comma list with a non-cilo network) and reach postgres by name',
+    async () => {
+      ok(await cilo(['create', f1, '--from', FRONTEND, '--shared-network', shared], { env }), `cilo create ${f1}`);
+      ok(
+        await cilo(['create', f2, '--from', FRONTEND, `--shared-network=${shared},${ext}`], { env }),
+        `cilo create ${f2}`,
+      );
+      const st = stateOf(home);
+      assert.deepEqual(st.shared_networks[shared]!.referenced_by, [dbKey, k1, k2]);
+      assert.deepEqual(envsOf(home)[k2]!.shared_networks, [shared, ext]);
+      assert.equal(st.shared_networks[ext]!.created_by, 'external');
+      assert.deepEqual(st.shared_networks[ext]!.referenced_by, [k2]);
 
-    const ups = await Promise.all([cilo(['up', f1], { env }), cilo(['up', f2], { env })]);
-    ok(ups[0]!, `cilo up ${f1}`);
-    ok(ups[1]!, `cilo up ${f2}`);
+      const ups = await Promise.all([cilo(['up', f1], { env }), cilo(['up', f2], { env })]);
+      ok(ups[0]!, `cilo up ${f1}`);
+      ok(ups[1]!, `cilo up ${f2}`);
 
-    for (const f of [f1, f2]) assert.equal(await wgetInside(containerOf(f, 'app'), `http://postgres.${db}.test`), `postgres of ${db}`);
-    assert.ok(ext in containerNetworks(containerOf(f2, 'app')), `${f2} joined ${ext}`);
-    assert.ok(!(ext in containerNetworks(containerOf(f1, 'app'))));
+      for (const f of [f1, f2])
+        assert.equal(await wgetInside(containerOf(f, 'app'), `http://postgres.${db}.test`), `postgres of ${db}`);
+      assert.ok(ext in containerNetworks(containerOf(f2, 'app')), `${f2} joined ${ext}`);
+      assert.ok(!(ext in containerNetworks(containerOf(f1, 'app'))));
 
-    // From the host: the publisher's address on the shared network, served over HTTP.
-    const pgShared = containerNetworks(containerOf(db, 'postgres'))[shared];
-    assert.ok(pgShared, 'postgres is attached to the shared network');
-    const fetched = await hostFetch(port, `postgres.${db}.test`);
-    assert.equal(fetched.address, pgShared);
-    assert.equal(fetched.body, `postgres of ${db}`);
-  });
+      // From the host: the publisher's address on the shared network, served over HTTP.
+      const pgShared = containerNetworks(containerOf(db, 'postgres'))[shared];
+      assert.ok(pgShared, 'postgres is attached to the shared network');
+      const fetched = await hostFetch(port, `postgres.${db}.test`);
+      assert.equal(fetched.address, pgShared);
+      assert.equal(fetched.body, `postgres of ${db}`);
+    },
+  );
 
   await t.test('cilo shared list / inspect, text and --json', async () => {
     const list = await cilo(['shared', 'list'], { env });
@@ -228,64 +246,101 @@ test('a publisher, two consumers, destroy protection, --force, and a missing net
     const dockerBefore = dockerSnapshot([db, f1, f2], [ext]);
     const r = await cilo(['destroy', db], { env });
     assert.equal(r.exitCode, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`^cilo: error: cannot destroy ${dbKey}: shared network ${shared} is used by: ${k1}, ${k2}$`, 'm'));
+    assert.match(
+      r.stderr,
+      new RegExp(`^cilo: error: cannot destroy ${dbKey}: shared network ${shared} is used by: ${k1}, ${k2}$`, 'm'),
+    );
     assert.match(r.stderr, /^hint: .*--force/m);
     assert.ok(readFileSync(join(home, 'state.json')).equals(stateBefore), 'state.json is byte-for-byte unchanged');
     assert.equal(dockerSnapshot([db, f1, f2], [ext]), dockerBefore, 'same containers and networks');
   });
 
-  await t.test('destroying a consumer drops its references and never removes a network cilo did not create', async () => {
-    ok(await cilo(['destroy', f2], { env }), `cilo destroy ${f2}`);
-    assert.ok(network(ext), `${ext} still exists`);
-    const st = stateOf(home);
-    assert.deepEqual(st.shared_networks[shared]!.referenced_by, [dbKey, k1]);
-    assert.equal(st.shared_networks[ext], undefined, 'no one references the external network any more');
-    assert.equal(envsOf(home)[k2], undefined);
-  });
+  await t.test(
+    'destroying a consumer drops its references and never removes a network cilo did not create',
+    async () => {
+      ok(await cilo(['destroy', f2], { env }), `cilo destroy ${f2}`);
+      assert.ok(network(ext), `${ext} still exists`);
+      const st = stateOf(home);
+      assert.deepEqual(st.shared_networks[shared]!.referenced_by, [dbKey, k1]);
+      assert.equal(st.shared_networks[ext], undefined, 'no one references the external network any more');
+      assert.equal(envsOf(home)[k2], undefined);
+    },
+  );
 
-  await t.test('--force with a running consumer: warns, disconnects it, removes the network, records the break', async () => {
-    const app = containerOf(f1, 'app');
-    const r = await cilo(['destroy', db, '--force'], { env });
-    ok(r, `cilo destroy ${db} --force`);
-    assert.match(r.stderr, new RegExp(`warning: .*${shared}.*${k1.replace('/', '\\/')}`));
-    assert.equal(network(shared), undefined, `${shared} is gone`);
-    assert.equal(network(`cilo-${db}`), undefined);
-    assert.ok(isRunning(app), 'the consumer keeps running');
-    assert.ok(!(shared in containerNetworks(app)), 'and is no longer attached to the removed network');
-    assert.ok(`cilo-${f1}` in containerNetworks(app));
+  await t.test(
+    '--force with a running consumer: warns, disconnects it, removes the network, records the break',
+    async () => {
+      const app = containerOf(f1, 'app');
+      const r = await cilo(['destroy', db, '--force'], { env });
+      ok(r, `cilo destroy ${db} --force`);
+      assert.match(r.stderr, new RegExp(`warning: .*${shared}.*${k1.replace('/', '\\/')}`));
+      assert.equal(network(shared), undefined, `${shared} is gone`);
+      assert.equal(network(`cilo-${db}`), undefined);
+      assert.ok(isRunning(app), 'the consumer keeps running');
+      assert.ok(!(shared in containerNetworks(app)), 'and is no longer attached to the removed network');
+      assert.ok(`cilo-${f1}` in containerNetworks(app));
 
-    const status = JSON.parse((await cilo(['status', f1, '--json'], { env })).stdout);
-    assert.deepEqual(status.shared_networks, [{ name: shared, broken: true }]);
-    const text = await cilo(['status', f1], { env });
-    assert.match(text.stdout, new RegExp(`^joins ${shared} \\(BROKEN`, 'm'));
-    const list = await cilo(['list'], { env });
-    ok(list, 'cilo list');
-    assert.match(list.stdout, new RegExp(`^${f1}\\s.*${shared} \\(BROKEN\\)`, 'm'));
-    // The record outlives the publisher while a consumer references it: creator kept, subnet freed.
-    const sl = await cilo(['shared', 'list'], { env });
-    ok(sl, 'cilo shared list');
-    assert.match(sl.stdout, new RegExp(`^${shared} \\(MISSING\\)\\s+${dbKey.replace('/', '\\/')}\\s+1\\s+\\d{4}-\\d\\d-\\d\\d\\n  └─ ${k1.replace('/', '\\/')} \\(BROKEN\\)$`, 'm'), sl.stdout);
-    const sj = JSON.parse((await cilo(['shared', 'list', '--json'], { env })).stdout);
-    const v = sj.shared_networks.find((x: { name: string }) => x.name === shared);
-    assert.equal(typeof v.created_at, 'string');
-    assert.deepEqual({ ...v, created_at: '' }, { name: shared, created_by: dbKey, created_at: '', subnet: null, scope: 'local', engine: null, exists: false, references: [{ key: k1, engine: 'local', status: 'running', broken: true }] });
-    const inspect = await cilo(['shared', 'inspect', shared], { env });
-    ok(inspect, 'cilo shared inspect (broken)');
-    assert.match(inspect.stdout, /^Docker network: MISSING$/m);
-    assert.match(inspect.stdout, new RegExp(`^  - ${k1.replace('/', '\\/')} \\(running, BROKEN\\)$`, 'm'));
-  });
+      const status = JSON.parse((await cilo(['status', f1, '--json'], { env })).stdout);
+      assert.deepEqual(status.shared_networks, [{ name: shared, broken: true }]);
+      const text = await cilo(['status', f1], { env });
+      assert.match(text.stdout, new RegExp(`^joins ${shared} \\(BROKEN`, 'm'));
+      const list = await cilo(['list'], { env });
+      ok(list, 'cilo list');
+      assert.match(list.stdout, new RegExp(`^${f1}\\s.*${shared} \\(BROKEN\\)`, 'm'));
+      // The record outlives the publisher while a consumer references it: creator kept, subnet freed.
+      const sl = await cilo(['shared', 'list'], { env });
+      ok(sl, 'cilo shared list');
+      assert.match(
+        sl.stdout,
+        new RegExp(
+          `^${shared} \\(MISSING\\)\\s+${dbKey.replace('/', '\\/')}\\s+1\\s+\\d{4}-\\d\\d-\\d\\d\\n  └─ ${k1.replace('/', '\\/')} \\(BROKEN\\)$`,
+          'm',
+        ),
+        sl.stdout,
+      );
+      const sj = JSON.parse((await cilo(['shared', 'list', '--json'], { env })).stdout);
+      const v = sj.shared_networks.find((x: { name: string }) => x.name === shared);
+      assert.equal(typeof v.created_at, 'string');
+      assert.deepEqual(
+        { ...v, created_at: '' },
+        {
+          name: shared,
+          created_by: dbKey,
+          created_at: '',
+          subnet: null,
+          scope: 'local',
+          engine: null,
+          exists: false,
+          references: [{ key: k1, engine: 'local', status: 'running', broken: true }],
+        },
+      );
+      const inspect = await cilo(['shared', 'inspect', shared], { env });
+      ok(inspect, 'cilo shared inspect (broken)');
+      assert.match(inspect.stdout, /^Docker network: MISSING$/m);
+      assert.match(inspect.stdout, new RegExp(`^  - ${k1.replace('/', '\\/')} \\(running, BROKEN\\)$`, 'm'));
+    },
+  );
 
-  await t.test('up of the consumer now fails before anything starts: names the network and its destroyed publisher', async () => {
-    const app = containerOf(f1, 'app');
-    const stateBefore = readFileSync(join(home, 'state.json'));
-    const r = await cilo(['up', f1], { env });
-    assert.equal(r.exitCode, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`^cilo: error: shared network ${shared} does not exist: .*publisher, environment ${db}, was destroyed`, 'm'));
-    assert.match(r.stderr, new RegExp(`^hint: .*cilo up ${db} --create-shared`, 'm'));
-    assert.ok(readFileSync(join(home, 'state.json')).equals(stateBefore), 'state unchanged');
-    assert.equal(containerOf(f1, 'app'), app);
-    assert.ok(isRunning(app));
-  });
+  await t.test(
+    'up of the consumer now fails before anything starts: names the network and its destroyed publisher',
+    async () => {
+      const app = containerOf(f1, 'app');
+      const stateBefore = readFileSync(join(home, 'state.json'));
+      const r = await cilo(['up', f1], { env });
+      assert.equal(r.exitCode, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^cilo: error: shared network ${shared} does not exist: .*publisher, environment ${db}, was destroyed`,
+          'm',
+        ),
+      );
+      assert.match(r.stderr, new RegExp(`^hint: .*cilo up ${db} --create-shared`, 'm'));
+      assert.ok(readFileSync(join(home, 'state.json')).equals(stateBefore), 'state unchanged');
+      assert.equal(containerOf(f1, 'app'), app);
+      assert.ok(isRunning(app));
+    },
+  );
 
   await t.test('destroying the last consumer leaves no environment, record, container or network', async () => {
     ok(await cilo(['destroy', f1], { env }), `cilo destroy ${f1}`);
@@ -305,7 +360,10 @@ test('joining a network that does not exist fails at create, naming it, and regi
   t.after(() => sweepEnvironments([name]));
   const r = await cilo(['create', name, '--from', FRONTEND, '--shared-network', missing], { env });
   assert.equal(r.exitCode, 1, r.stderr);
-  assert.match(r.stderr, new RegExp(`^cilo: error: shared network ${missing} does not exist: no cilo environment publishes it$`, 'm'));
+  assert.match(
+    r.stderr,
+    new RegExp(`^cilo: error: shared network ${missing} does not exist: no cilo environment publishes it$`, 'm'),
+  );
   assert.match(r.stderr, new RegExp(`^hint: .*cilo up ${missing.slice('cilo-shared-'.length)} --create-shared`, 'm'));
   assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
   const st = existsSync(join(home, 'state.json')) ? stateOf(home) : undefined;

@@ -11,7 +11,9 @@ import { docker, dockerLines, httpBody, requireDocker, uniqueName } from '../hel
 function dockerSubnets(): string[] {
   const ids = dockerLines(['network', 'ls', '-q']);
   if (ids.length === 0) return [];
-  return dockerLines(['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', ...ids]).flatMap((l) => l.split(' ')).filter(Boolean);
+  return dockerLines(['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', ...ids])
+    .flatMap((l) => l.split(' '))
+    .filter(Boolean);
 }
 
 function removeLabelled(label: string): void {
@@ -36,29 +38,68 @@ test('an allocated subnet, a labelled network, a static address reachable from t
     assert.ok(parseCidr(subnet) && contains(pool.pool, parseCidr(subnet)!.base), `${subnet} lies in the pool`);
     const layout = subnetLayout(subnet);
     try {
-      execFileSync('docker', ['network', 'create', '--driver', 'bridge', '--subnet', subnet, '--gateway', layout.gateway, '--ip-range', layout.ipRange, '--label', label, id], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        encoding: 'utf8',
-      });
+      execFileSync(
+        'docker',
+        [
+          'network',
+          'create',
+          '--driver',
+          'bridge',
+          '--subnet',
+          subnet,
+          '--gateway',
+          layout.gateway,
+          '--ip-range',
+          layout.ipRange,
+          '--label',
+          label,
+          id,
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          encoding: 'utf8',
+        },
+      );
       break;
     } catch (e) {
       const stderr = String((e as { stderr?: string }).stderr ?? '');
-      if (!/overlap/i.test(stderr) || attempt >= 5) throw new Error(`docker network create ${id} (${subnet}) failed: ${stderr}`);
+      if (!/overlap/i.test(stderr) || attempt >= 5)
+        throw new Error(`docker network create ${id} (${subnet}) failed: ${stderr}`);
       refused.push(subnet);
     }
   }
   const layout = subnetLayout(subnet);
   const ip = formatIPv4(layout.staticFirst);
   assert.deepEqual(JSON.parse(docker(['network', 'inspect', '--format', '{{json .Labels}}', id])), { 'cilo.test': id });
-  assert.equal(docker(['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}}{{end}}', id]).trim(), subnet);
+  assert.equal(
+    docker(['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}}{{end}}', id]).trim(),
+    subnet,
+  );
 
   const container = docker([
-    'run', '-d', '--init', '--pull', 'never',
-    '--name', id, '--label', label, '--network', id, '--ip', ip,
-    'cilo-fixture:busybox', 'sh', '-c', `echo "smoke of ${id}" > /www/index.html && exec httpd -f -p 80 -h /www`,
+    'run',
+    '-d',
+    '--init',
+    '--pull',
+    'never',
+    '--name',
+    id,
+    '--label',
+    label,
+    '--network',
+    id,
+    '--ip',
+    ip,
+    'cilo-fixture:busybox',
+    'sh',
+    '-c',
+    `echo "smoke of ${id}" > /www/index.html && exec httpd -f -p 80 -h /www`,
   ]).trim();
   assert.match(container, /^[0-9a-f]{64}$/);
-  assert.equal(docker(['inspect', '--format', `{{(index .NetworkSettings.Networks "${id}").IPAddress}}`, id]).trim(), ip);
+  assert.equal(
+    docker(['inspect', '--format', `{{(index .NetworkSettings.Networks "${id}").IPAddress}}`, id]).trim(),
+    ip,
+  );
   assert.ok(parseIPv4(ip)! < parseIPv4(layout.ipRange.split('/')[0]!)!, 'static addresses sit below the dynamic range');
 
   assert.equal(await httpBody(`http://${ip}/`), `smoke of ${id}\n`);

@@ -7,16 +7,20 @@ import { join } from 'node:path';
 import { pauseProgram, tarOf } from '../../lib/network/anchor.ts';
 import { tempDir } from '../helpers.ts';
 
-test('pauseProgram: a static x86-64 executable that keeps running until killed', { skip: process.platform !== 'linux' || process.arch !== 'x64' ? 'runs only on x86-64 Linux' : false }, async (t) => {
-  const file = join(tempDir(t), 'pause');
-  writeFileSync(file, pauseProgram(), { mode: 0o755 });
-  const child = spawn(file, [], { stdio: 'ignore' });
-  const exited = new Promise<string>((r) => child.on('exit', (code, signal) => r(`${code} ${signal}`)));
-  const early = await Promise.race([exited, new Promise((r) => setTimeout(() => r('running'), 300))]);
-  assert.equal(early, 'running', 'it does not exit by itself');
-  child.kill('SIGTERM'); // not PID 1 here: the default action ends it
-  assert.equal(await exited, 'null SIGTERM');
-});
+test(
+  'pauseProgram: a static x86-64 executable that keeps running until killed',
+  { skip: process.platform !== 'linux' || process.arch !== 'x64' ? 'runs only on x86-64 Linux' : false },
+  async (t) => {
+    const file = join(tempDir(t), 'pause');
+    writeFileSync(file, pauseProgram(), { mode: 0o755 });
+    const child = spawn(file, [], { stdio: 'ignore' });
+    const exited = new Promise<string>((r) => child.on('exit', (code, signal) => r(`${code} ${signal}`)));
+    const early = await Promise.race([exited, new Promise((r) => setTimeout(() => r('running'), 300))]);
+    assert.equal(early, 'running', 'it does not exit by itself');
+    child.kill('SIGTERM'); // not PID 1 here: the default action ends it
+    assert.equal(await exited, 'null SIGTERM');
+  },
+);
 
 test('tarOf: one executable file, as tar lists and extracts it', (t) => {
   const dir = tempDir(t);
@@ -26,5 +30,9 @@ test('tarOf: one executable file, as tar lists and extracts it', (t) => {
   assert.match(listing, new RegExp(`^-rwxr-xr-x .* ${data.length} .* pause\\n$`));
   execFileSync('tar', ['-xf', join(dir, 'a.tar'), '-C', dir]);
   assert.deepEqual(execFileSync('cat', [join(dir, 'pause')]), data);
-  assert.equal(tarOf('x', Buffer.alloc(513)).length, 512 + 1024 + 1024, 'data padded to 512-byte blocks, two zero blocks at the end');
+  assert.equal(
+    tarOf('x', Buffer.alloc(513)).length,
+    512 + 1024 + 1024,
+    'data padded to 512-byte blocks, two zero blocks at the end',
+  );
 });

@@ -12,7 +12,10 @@ test('networkLabels', () => {
     'cilo.project': 'shop',
     'cilo.home': homeId('/h/.cilo'),
   });
-  assert.notEqual(networkLabels('/a', { name: 'dev', project: 'p' })['cilo.home'], networkLabels('/b', { name: 'dev', project: 'p' })['cilo.home']);
+  assert.notEqual(
+    networkLabels('/a', { name: 'dev', project: 'p' })['cilo.home'],
+    networkLabels('/b', { name: 'dev', project: 'p' })['cilo.home'],
+  );
 });
 
 test('SubnetTakenError carries the subnet', () => {

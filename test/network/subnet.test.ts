@@ -30,8 +30,10 @@ test('parseIPv4 / formatIPv4 round-trip, including addresses with the high bit s
   assert.equal(parseIPv4('10.224.0.1'), 10 * 2 ** 24 + 224 * 2 ** 16 + 1);
   assert.equal(parseIPv4('255.255.255.255'), 2 ** 32 - 1, 'unsigned, not -1');
   assert.equal(parseIPv4('192.168.1.2'), 192 * 2 ** 24 + 168 * 2 ** 16 + 256 + 2);
-  for (const s of ['0.0.0.0', '10.224.3.4', '192.168.255.1', '255.255.255.255']) assert.equal(formatIPv4(parseIPv4(s)!), s);
-  for (const bad of ['256.0.0.1', '1.2.3', '1.2.3.4.5', 'a.b.c.d', '', '1.2.3.4 ', '::1', '1.2.3.-4']) assert.equal(parseIPv4(bad), undefined, bad);
+  for (const s of ['0.0.0.0', '10.224.3.4', '192.168.255.1', '255.255.255.255'])
+    assert.equal(formatIPv4(parseIPv4(s)!), s);
+  for (const bad of ['256.0.0.1', '1.2.3', '1.2.3.4.5', 'a.b.c.d', '', '1.2.3.4 ', '::1', '1.2.3.-4'])
+    assert.equal(parseIPv4(bad), undefined, bad);
 });
 
 test('parseCidr: strict about host bits unless lenient; rejects IPv6 and junk', () => {
@@ -41,7 +43,17 @@ test('parseCidr: strict about host bits unless lenient; rejects IPv6 and junk', 
   assert.equal(parseCidr('10.224.0.1/16'), undefined, 'host bits set');
   assert.deepEqual(parseCidr('10.224.0.1/16', true), { base: parseIPv4('10.224.0.0'), prefix: 16 });
   assert.deepEqual(parseCidr('172.17.0.1/16', true), { base: parseIPv4('172.17.0.0'), prefix: 16 });
-  for (const bad of ['10.0.0.0/33', '10.0.0.0', '10.0.0.0/', '10.0.0.0/8/1', '10.0.0.0/x', '300.0.0.0/8', 'fd00::/64', '10.0.0.0/-1', '10.0.0.0/123'])
+  for (const bad of [
+    '10.0.0.0/33',
+    '10.0.0.0',
+    '10.0.0.0/',
+    '10.0.0.0/8/1',
+    '10.0.0.0/x',
+    '300.0.0.0/8',
+    'fd00::/64',
+    '10.0.0.0/-1',
+    '10.0.0.0/123',
+  ])
     assert.equal(parseCidr(bad, true), undefined, bad);
   assert.equal(formatCidr(cidr('192.168.16.0/20')), '192.168.16.0/20');
   assert.equal(cidrSize(cidr('10.0.0.0/24')), 256);
@@ -80,7 +92,11 @@ test('allocateSubnet takes the lowest free subnet', () => {
   const cfg = pool('10.224.0.0/16', 24);
   assert.equal(allocateSubnet(cfg, []), '10.224.0.0/24');
   assert.equal(allocateSubnet(cfg, ['10.224.0.0/24']), '10.224.1.0/24');
-  assert.equal(allocateSubnet(cfg, ['10.224.0.0/24', '10.224.1.0/24', '10.224.3.0/24']), '10.224.2.0/24', 'fills the gap first');
+  assert.equal(
+    allocateSubnet(cfg, ['10.224.0.0/24', '10.224.1.0/24', '10.224.3.0/24']),
+    '10.224.2.0/24',
+    'fills the gap first',
+  );
 });
 
 test('allocateSubnet reuses a freed subnet (lowest free, not a counter)', () => {
@@ -97,8 +113,16 @@ test('allocateSubnet skips Docker networks that overlap, bigger or smaller than 
   assert.equal(allocateSubnet(cfg, ['10.224.0.0/20', '10.224.16.0/24']), '10.224.17.0/24', 'state and Docker together');
   assert.equal(allocateSubnet(cfg, ['10.224.0.128/25']), '10.224.1.0/24', 'a /25 inside the first /24');
   assert.equal(allocateSubnet(cfg, ['10.224.0.7/32']), '10.224.1.0/24', 'even one address');
-  assert.equal(allocateSubnet(cfg, ['10.224.0.1/24']), '10.224.1.0/24', 'Docker may report the gateway form (host bits set)');
-  assert.equal(allocateSubnet(cfg, ['172.17.0.0/16', '192.168.0.0/20', 'fd00:1::/64', 'junk']), '10.224.0.0/24', 'unrelated, IPv6 and junk entries are ignored');
+  assert.equal(
+    allocateSubnet(cfg, ['10.224.0.1/24']),
+    '10.224.1.0/24',
+    'Docker may report the gateway form (host bits set)',
+  );
+  assert.equal(
+    allocateSubnet(cfg, ['172.17.0.0/16', '192.168.0.0/20', 'fd00:1::/64', 'junk']),
+    '10.224.0.0/24',
+    'unrelated, IPv6 and junk entries are ignored',
+  );
 });
 
 test('allocateSubnet honours the prefix: /26s from a /24 pool', () => {
@@ -141,7 +165,11 @@ test('subnetLayout: gateway .1, static addresses from .2 in the lower half, dyna
 });
 
 test('assignStaticAddresses: new services take the lowest free addresses in the given order', () => {
-  assert.deepEqual(assignStaticAddresses('10.224.3.0/24', ['api', 'db', 'web'], {}), { api: '10.224.3.2', db: '10.224.3.3', web: '10.224.3.4' });
+  assert.deepEqual(assignStaticAddresses('10.224.3.0/24', ['api', 'db', 'web'], {}), {
+    api: '10.224.3.2',
+    db: '10.224.3.3',
+    web: '10.224.3.4',
+  });
 });
 
 test('assignStaticAddresses: existing services keep their addresses; new ones fill the lowest gaps', () => {
@@ -197,7 +225,18 @@ test('assignStaticAddresses: exhaustion is a clear error naming the service', ()
   // a /28 has 6 static addresses (.2 … .7)
   const six = ['a', 'b', 'c', 'd', 'e', 'f'];
   assert.equal(Object.keys(assignStaticAddresses('10.224.0.0/28', six, {})).length, 6);
-  const e = userError(() => assignStaticAddresses('10.224.0.0/28', [...six, 'g'], {}), /no static address left for service "g"/);
+  const e = userError(
+    () => assignStaticAddresses('10.224.0.0/28', [...six, 'g'], {}),
+    /no static address left for service "g"/,
+  );
   assert.match(e.hint!, /CILO_SUBNET_PREFIX/);
-  userError(() => assignStaticAddresses('10.224.3.0/24', Array.from({ length: 127 }, (_, i) => `s${i}`), {}), /no static address left/);
+  userError(
+    () =>
+      assignStaticAddresses(
+        '10.224.3.0/24',
+        Array.from({ length: 127 }, (_, i) => `s${i}`),
+        {},
+      ),
+    /no static address left/,
+  );
 });

@@ -17,15 +17,29 @@ test('signalsOf: the bits of a SigIgn mask', () => {
 });
 
 test('takeHandover: NODE_EXTRA_CA_CERTS back, the markers gone, signals and descriptors read', () => {
-  const h = takeHandover({ PATH: '/bin', __CILO_NODE_EXTRA_CA_CERTS: '/etc/ca.pem', __CILO_SIGIGN: '0000000000000001', __CILO_FDS: '3 7 x 1' });
+  const h = takeHandover({
+    PATH: '/bin',
+    __CILO_NODE_EXTRA_CA_CERTS: '/etc/ca.pem',
+    __CILO_SIGIGN: '0000000000000001',
+    __CILO_FDS: '3 7 x 1',
+  });
   assert.deepEqual(h, { env: { PATH: '/bin', NODE_EXTRA_CA_CERTS: '/etc/ca.pem' }, ignoredSignals: [1], fds: [3, 7] });
-  assert.deepEqual(takeHandover({ PATH: '/bin' }), { env: { PATH: '/bin' }, ignoredSignals: [], fds: [] }, 'no front: the environment as it is');
+  assert.deepEqual(
+    takeHandover({ PATH: '/bin' }),
+    { env: { PATH: '/bin' }, ignoredSignals: [], fds: [] },
+    'no front: the environment as it is',
+  );
 });
 
 test('takeHandover: the environment from the file, which is deleted', (t) => {
   const file = join(tempDir(t), 'environ');
   writeFileSync(file, 'A.B=1\0PATH=/bin\0NODE_EXTRA_CA_CERTS=/ca\0');
-  const h = takeHandover({ PATH: '/other', PWD: '/dash/set/it', __CILO_ENVIRON: file, __CILO_NODE_EXTRA_CA_CERTS: '/ca' });
+  const h = takeHandover({
+    PATH: '/other',
+    PWD: '/dash/set/it',
+    __CILO_ENVIRON: file,
+    __CILO_NODE_EXTRA_CA_CERTS: '/ca',
+  });
   assert.deepEqual(h.env, { 'A.B': '1', PATH: '/bin', NODE_EXTRA_CA_CERTS: '/ca' });
   assert.ok(!existsSync(file));
 });

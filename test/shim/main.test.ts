@@ -18,7 +18,27 @@ function layout(t: TestContext, files: Record<string, string>) {
 }
 
 const registered = (name: string) =>
-  JSON.stringify({ version: 2, subnet_counter: 1, hosts: { local: { environments: { [`p/${name}`]: { name, project: 'p', created_at: '', subnet: '10.224.0.0/24', status: 'stopped', source: '/x', services: {}, shared_networks: [] } } } }, shared_networks: {} });
+  JSON.stringify({
+    version: 2,
+    subnet_counter: 1,
+    hosts: {
+      local: {
+        environments: {
+          [`p/${name}`]: {
+            name,
+            project: 'p',
+            created_at: '',
+            subnet: '10.224.0.0/24',
+            status: 'stopped',
+            source: '/x',
+            services: {},
+            shared_networks: [],
+          },
+        },
+      },
+    },
+    shared_networks: {},
+  });
 
 test('projectless subcommands, no subcommand, --version and unknown global flags pass through', async (t) => {
   const dir = layout(t, { 'compose.yaml': 'x-cilo: {}\nservices: {}\n' });
@@ -28,7 +48,11 @@ test('projectless subcommands, no subcommand, --version and unknown global flags
 });
 
 test('x-cilo in any of the files: managed, without reading the state', async (t) => {
-  const dir = layout(t, { 'compose.yaml': 'services: {}\n', 'compose.override.yaml': 'x-cilo:\n  project: p\n', 'home/state.json': 'not json' });
+  const dir = layout(t, {
+    'compose.yaml': 'services: {}\n',
+    'compose.override.yaml': 'x-cilo:\n  project: p\n',
+    'home/state.json': 'not json',
+  });
   const d = await decide(['up', '-d'], dir, {}, join(dir, 'home'), () => assert.fail('the state is not read'));
   assert.equal(d.mode, 'managed');
   assert.equal(d.mode === 'managed' && d.project.files.length, 2);
@@ -40,16 +64,31 @@ test('a registered name is managed, also through -p, COMPOSE_PROJECT_NAME or nam
   const cwd = join(dir, 'app');
   assert.equal((await decide(['ps'], cwd, {}, home, () => undefined)).mode, 'managed');
   assert.equal((await decide(['-p', 'other', 'ps'], cwd, {}, home, () => undefined)).mode, 'passthrough');
-  assert.equal((await decide(['ps'], cwd, { COMPOSE_PROJECT_NAME: 'other' }, home, () => undefined)).mode, 'passthrough');
-  const d = await decide(['-p', 'shop', 'ps'], layout(t, { 'compose.yaml': 'services: {}\n' }), {}, home, () => undefined);
+  assert.equal(
+    (await decide(['ps'], cwd, { COMPOSE_PROJECT_NAME: 'other' }, home, () => undefined)).mode,
+    'passthrough',
+  );
+  const d = await decide(
+    ['-p', 'shop', 'ps'],
+    layout(t, { 'compose.yaml': 'services: {}\n' }),
+    {},
+    home,
+    () => undefined,
+  );
   assert.equal(d.mode, 'managed');
   assert.ok(d.mode === 'managed' && d.snapshot, 'the state it read goes along');
 });
 
 test('no compose file, or the file on stdin: passthrough (Compose reports what it must)', async (t) => {
   const dir = layout(t, { 'home/state.json': registered('x') });
-  assert.deepEqual(await decide(['up'], dir, {}, join(dir, 'home'), () => undefined), { mode: 'passthrough', why: 'no compose file' });
-  assert.deepEqual(await decide(['-f', '-', '-p', 'x', 'up'], dir, {}, join(dir, 'home'), () => undefined), { mode: 'passthrough', why: 'compose file on stdin' });
+  assert.deepEqual(await decide(['up'], dir, {}, join(dir, 'home'), () => undefined), {
+    mode: 'passthrough',
+    why: 'no compose file',
+  });
+  assert.deepEqual(await decide(['-f', '-', '-p', 'x', 'up'], dir, {}, join(dir, 'home'), () => undefined), {
+    mode: 'passthrough',
+    why: 'compose file on stdin',
+  });
 });
 
 test('a state file cilo cannot read: a warning naming it, and plain docker compose', async (t) => {
@@ -64,15 +103,35 @@ test('a compose file whose keys do not start lines (JSON, flow style) is read wi
   const home = (dir: string) => join(dir, 'home');
   const json = layout(t, { 'compose.yaml': '{\n  "services": {"app": {"image": "x"}},\n  "x-cilo": {}\n}\n' });
   assert.equal((await decide(['up'], json, {}, home(json), () => undefined)).mode, 'managed');
-  const named = layout(t, { 'compose.yaml': '{"name": "shop", "services": {}}\n', 'home/state.json': registered('shop') });
+  const named = layout(t, {
+    'compose.yaml': '{"name": "shop", "services": {}}\n',
+    'home/state.json': registered('shop'),
+  });
   const d = await decide(['ps'], named, {}, home(named), () => undefined);
-  assert.ok(d.mode === 'managed' && d.project.name === 'shop' && d.project.nameSource === 'file', 'the name comes from the parsed file');
-  const plain = layout(t, { 'compose.yaml': '{"services": {"app": {"image": "x-cilo"}}}\n', 'home/state.json': registered('shop') });
+  assert.ok(
+    d.mode === 'managed' && d.project.name === 'shop' && d.project.nameSource === 'file',
+    'the name comes from the parsed file',
+  );
+  const plain = layout(t, {
+    'compose.yaml': '{"services": {"app": {"image": "x-cilo"}}}\n',
+    'home/state.json': registered('shop'),
+  });
   assert.equal((await decide(['ps'], plain, {}, home(plain), () => undefined)).mode, 'passthrough');
   const explicit = layout(t, { 'compose.yaml': 'services: {}\n? x-cilo\n: {}\n' });
-  assert.equal((await decide(['ps'], explicit, {}, home(explicit), () => undefined)).mode, 'managed', 'an explicit key');
+  assert.equal(
+    (await decide(['ps'], explicit, {}, home(explicit), () => undefined)).mode,
+    'managed',
+    'an explicit key',
+  );
   const nested = layout(t, { 'compose.yaml': '  services:\n    app:\n      x-cilo: 1\n' });
-  assert.equal((await decide(['ps'], nested, {}, home(nested), () => undefined)).mode, 'passthrough', 'an indented document: only top-level keys count');
+  assert.equal(
+    (await decide(['ps'], nested, {}, home(nested), () => undefined)).mode,
+    'passthrough',
+    'an indented document: only top-level keys count',
+  );
   const broken = layout(t, { 'compose.yaml': '{"x-cilo": \n' });
-  assert.deepEqual(await decide(['ps'], broken, {}, home(broken), () => assert.fail('no warning')), { mode: 'passthrough', why: 'a compose file that is not valid YAML (Compose says where)' });
+  assert.deepEqual(await decide(['ps'], broken, {}, home(broken), () => assert.fail('no warning')), {
+    mode: 'passthrough',
+    why: 'a compose file that is not valid YAML (Compose says where)',
+  });
 });

@@ -28,7 +28,8 @@ function tmpfs(t: TestContext, size: string): string {
   return dir;
 }
 
-const STATE = JSON.stringify({ version: 2, subnet_counter: 7, hosts: { local: { environments: {} } }, shared_networks: {} }) + '\n';
+const STATE =
+  JSON.stringify({ version: 2, subnet_counter: 7, hosts: { local: { environments: {} } }, shared_networks: {} }) + '\n';
 
 function homeWithState(dir: string): string {
   const home = join(dir, 'home');
@@ -42,11 +43,22 @@ function noStack(stderr: string) {
 }
 
 test('fsError names the operation, the file, the reason and what was kept; other errors are not its business', () => {
-  const e = fsError(Object.assign(new Error('x'), { code: 'ENOSPC' }), 'write', '/h/.cilo/state.json', 'state.json is as it was')!;
+  const e = fsError(
+    Object.assign(new Error('x'), { code: 'ENOSPC' }),
+    'write',
+    '/h/.cilo/state.json',
+    'state.json is as it was',
+  )!;
   assert.ok(e instanceof UserError);
-  assert.equal(e.message, 'cannot write /h/.cilo/state.json: no space left on the device (ENOSPC); state.json is as it was');
+  assert.equal(
+    e.message,
+    'cannot write /h/.cilo/state.json: no space left on the device (ENOSPC); state.json is as it was',
+  );
   assert.match(e.hint!, /free space on the file system of \/h\/\.cilo/);
-  assert.match(fsError({ code: 'EROFS' }, 'create', '/r/home')!.message, /^cannot create \/r\/home: the file system is read-only \(EROFS\)/);
+  assert.match(
+    fsError({ code: 'EROFS' }, 'create', '/r/home')!.message,
+    /^cannot create \/r\/home: the file system is read-only \(EROFS\)/,
+  );
   assert.equal(fsError({ code: 'EBADF' }, 'read', '/x'), undefined);
   assert.equal(fsError(new TypeError('bug'), 'read', '/x'), undefined);
 });
@@ -61,7 +73,10 @@ test('a full disk: the update fails naming state.json, which keeps its old conte
   }
   const e = await rejection(updateState(home, (s) => void (s.subnet_counter = 8 + 'x'.repeat(100_000).length)));
   assert.ok(e instanceof UserError, String(e));
-  assert.match(e.message, new RegExp(`^cannot write ${join(home, 'state.json')}: no space left on the device \\(ENOSPC\\)`));
+  assert.match(
+    e.message,
+    new RegExp(`^cannot write ${join(home, 'state.json')}: no space left on the device \\(ENOSPC\\)`),
+  );
   assert.equal(readFileSync(join(home, 'state.json'), 'utf8'), STATE);
 });
 
@@ -69,7 +84,8 @@ test('cilo on a full, a read-only and an unwritable home: exit 1, a message nami
   if (!isRoot) return void t.skip('mounting a tmpfs needs root');
   if (!requireCompose(t)) return;
   const env = (home: string) => ({ ...process.env, CILO_HOME: home, CILO_DNS: 'off', NO_COLOR: '1' });
-  const create = (home: string, extra: object = {}) => cilo(['create', 'fsx', '--from', join(FIXTURES, 'tiny')], { env: env(home), ...extra });
+  const create = (home: string, extra: object = {}) =>
+    cilo(['create', 'fsx', '--from', join(FIXTURES, 'tiny')], { env: env(home), ...extra });
 
   const full = homeWithState(tmpfs(t, '64k'));
   writeFileSync(join(full, 'pad'), Buffer.alloc(60 * 1024));
@@ -97,7 +113,11 @@ test('cilo on a full, a read-only and an unwritable home: exit 1, a message nami
   // As user nobody, a home that belongs to root: permission denied.
   const locked = homeWithState(tempDir(t));
   chmodSync(join(locked, '..'), 0o755);
-  const r3 = await cilo(['create', 'fsx', '--from', join(FIXTURES, 'tiny')], { env: env(locked), uid: 65534, gid: 65534 } as never);
+  const r3 = await cilo(['create', 'fsx', '--from', join(FIXTURES, 'tiny')], {
+    env: env(locked),
+    uid: 65534,
+    gid: 65534,
+  } as never);
   assert.equal(r3.exitCode, 1, r3.stderr);
   assert.match(r3.stderr, /^cilo: error: cannot (read|lock|write|create) .*: permission denied \(EACCES\)/m);
   noStack(r3.stderr);

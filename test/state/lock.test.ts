@@ -21,8 +21,10 @@ function home(t: TestContext): string {
   return h;
 }
 
-const exited = (child: ChildProcess) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
-
+const exited = (child: ChildProcess) =>
+  new Promise<void>((r) =>
+    child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r()),
+  );
 
 test('the lock file is $CILO_HOME/state.lock and flock(1) sees it held while updateState runs', async (t) => {
   const h = home(t);
@@ -45,10 +47,14 @@ test('lock timeout: updateState gives up with an error that names the lock file;
   let called = false;
   const started = Date.now();
   const err = await rejection(
-    updateState(h, (s) => {
-      called = true;
-      s.subnet_counter = 99;
-    }, { timeoutMs: 300 }),
+    updateState(
+      h,
+      (s) => {
+        called = true;
+        s.subnet_counter = 99;
+      },
+      { timeoutMs: 300 },
+    ),
   );
   const took = Date.now() - started;
   assert.ok(err instanceof UserError, `a user error, got ${err}`);
@@ -118,7 +124,12 @@ test('withFileLock: exclusive between two holders in one process; released after
   release();
   assert.equal(await holding, 'first');
   // a throwing fn releases the lock too
-  await assert.rejects(withFileLock(file, () => { throw new Error('boom'); }), /boom/);
+  await assert.rejects(
+    withFileLock(file, () => {
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
   assert.equal(await withFileLock(file, () => 'third', { timeoutMs: 100 }), 'third');
   assert.ok(existsSync(file));
 });
@@ -128,7 +139,10 @@ test('withFileLock with timeoutMs 0 fails at once when busy', async (t) => {
   const file = join(dir, 'y.lock');
   await flockHolder(t, file, 10);
   const started = Date.now();
-  await assert.rejects(withFileLock(file, () => 1, { timeoutMs: 0 }), (e: Error) => e.message.includes(file));
+  await assert.rejects(
+    withFileLock(file, () => 1, { timeoutMs: 0 }),
+    (e: Error) => e.message.includes(file),
+  );
   assert.ok(Date.now() - started < 500);
 });
 

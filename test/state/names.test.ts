@@ -1,7 +1,14 @@
 // lib/state/names.ts: names the user typed are validated (never rewritten); derived names are normalized.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { envNetworkName, isDnsLabel, sharedNetworkName, toDnsLabel, validateName, validateSuffix } from '../../lib/state/names.ts';
+import {
+  envNetworkName,
+  isDnsLabel,
+  sharedNetworkName,
+  toDnsLabel,
+  validateName,
+  validateSuffix,
+} from '../../lib/state/names.ts';
 import { NETWORK_NAME } from '../../lib/compose/x-cilo.ts';
 import { UsageError, UserError } from '../../lib/errors/index.ts';
 
@@ -91,11 +98,13 @@ test('toDnsLabel: the normalization rule', () => {
 });
 
 test('isDnsLabel', () => {
-  for (const bad of ['', '-a', 'a-', 'A', 'a_b', 'a.b', 'x'.repeat(64), 'a b', 'é']) assert.equal(isDnsLabel(bad), false, bad);
+  for (const bad of ['', '-a', 'a-', 'A', 'a_b', 'a.b', 'x'.repeat(64), 'a b', 'é'])
+    assert.equal(isDnsLabel(bad), false, bad);
 });
 
 test('validateSuffix accepts one or more dot-separated labels', () => {
-  for (const ok of ['test', 'dev', 'dev.internal', 'a.b.c', 'x'.repeat(63) + '.test']) assert.equal(validateSuffix(ok), ok);
+  for (const ok of ['test', 'dev', 'dev.internal', 'a.b.c', 'x'.repeat(63) + '.test'])
+    assert.equal(validateSuffix(ok), ok);
 });
 
 test('validateSuffix rejects bad suffixes with a suggestion', () => {
@@ -126,5 +135,6 @@ test('network names: cilo-<env> and cilo-shared-<env>, valid Docker network name
   assert.equal(envNetworkName('dev'), 'cilo-dev');
   assert.equal(sharedNetworkName('db'), 'cilo-shared-db');
   const longest = 'a'.repeat(63);
-  for (const n of [envNetworkName(longest), sharedNetworkName(longest), envNetworkName('0'), sharedNetworkName('a-b')]) assert.ok(NETWORK_NAME.test(n), n);
+  for (const n of [envNetworkName(longest), sharedNetworkName(longest), envNetworkName('0'), sharedNetworkName('a-b')])
+    assert.ok(NETWORK_NAME.test(n), n);
 });

@@ -3,7 +3,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
-import { dnsDir, envDir, homeId, networkLockFile, overrideFile, resolveHome, stateFile, stateLockFile } from '../../lib/state/paths.ts';
+import {
+  dnsDir,
+  envDir,
+  homeId,
+  networkLockFile,
+  overrideFile,
+  resolveHome,
+  stateFile,
+  stateLockFile,
+} from '../../lib/state/paths.ts';
 
 test('resolveHome: CILO_HOME when set and non-empty, else ~/.cilo', () => {
   assert.equal(resolveHome({ CILO_HOME: '/x/home' }, '/home/u'), '/x/home');

@@ -1,7 +1,14 @@
 // lib/state/schema.ts: parsing, v1 migration and the errors that protect a state file we cannot read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { emptyState, envKey, findEnvByName, localEnvironments, parseState, StateFileError } from '../../lib/state/schema.ts';
+import {
+  emptyState,
+  envKey,
+  findEnvByName,
+  localEnvironments,
+  parseState,
+  StateFileError,
+} from '../../lib/state/schema.ts';
 import { UserError } from '../../lib/errors/index.ts';
 
 const FILE = '/home/u/.cilo/state.json';
@@ -39,7 +46,12 @@ function throwsStateError(fn: () => unknown, re: RegExp): StateFileError {
 }
 
 test('emptyState has the v2 shape', () => {
-  assert.deepEqual(emptyState(), { version: 2, subnet_counter: 0, hosts: { local: { environments: {} } }, shared_networks: {} });
+  assert.deepEqual(emptyState(), {
+    version: 2,
+    subnet_counter: 0,
+    hosts: { local: { environments: {} } },
+    shared_networks: {},
+  });
   // fresh objects each time: mutating one must not leak into the next
   const a = emptyState();
   localEnvironments(a)['p/x'] = env('x', 'p') as never;
@@ -52,7 +64,13 @@ test('parseState keeps a valid v2 file as it is, extra fields included', () => {
     subnet_counter: 7,
     hosts: { local: { environments: { 'shop/dev': env('dev', 'shop', { dns_suffix: 'test', custom_field: 42 }) } } },
     shared_networks: {
-      'cilo-shared-db': { name: 'cilo-shared-db', created_by: 'shop/db', created_at: '2024-01-01T00:00:00.000Z', referenced_by: ['shop/dev'], subnet: '10.224.1.0/24' },
+      'cilo-shared-db': {
+        name: 'cilo-shared-db',
+        created_by: 'shop/db',
+        created_at: '2024-01-01T00:00:00.000Z',
+        referenced_by: ['shop/dev'],
+        subnet: '10.224.1.0/24',
+      },
     },
     extra_top_level: 'kept',
   };
@@ -63,7 +81,13 @@ test('parseState keeps a valid v2 file as it is, extra fields included', () => {
 test('parseState fills defaults a v2 file may omit (services, shared_networks, addresses, referenced_by)', () => {
   const text = JSON.stringify({
     version: 2,
-    hosts: { local: { environments: { 'p/a': { name: 'a', project: 'p', services: { web: { name: 'web', dns_name: 'web.a.test', replicas: 1 } } } } } },
+    hosts: {
+      local: {
+        environments: {
+          'p/a': { name: 'a', project: 'p', services: { web: { name: 'web', dns_name: 'web.a.test', replicas: 1 } } },
+        },
+      },
+    },
     shared_networks: { n: { name: 'n', created_by: 'p/a', created_at: 'x' } },
   });
   const s = parseState(text, FILE);
@@ -90,7 +114,10 @@ test('v1 migration: a v1 file without shared_networks becomes v2 and keeps every
 });
 
 test('v1 migration: a file with no version field is read as v1', () => {
-  const s = parseState(JSON.stringify({ subnet_counter: 2, hosts: { local: { environments: { 'p/a': env('a', 'p') } } } }), FILE);
+  const s = parseState(
+    JSON.stringify({ subnet_counter: 2, hosts: { local: { environments: { 'p/a': env('a', 'p') } } } }),
+    FILE,
+  );
   assert.equal(s.version, 2);
   assert.deepEqual(s.shared_networks, {});
   assert.equal(localEnvironments(s)['p/a']!.name, 'a');
@@ -156,7 +183,8 @@ test('a future version (3) is an error that names the file and says to upgrade',
 });
 
 test('an invalid version is an error naming the file', () => {
-  for (const v of ['2', 0, -1, 1.5, true]) throwsStateError(() => parseState(JSON.stringify({ ...emptyState(), version: v }), FILE), /invalid version/);
+  for (const v of ['2', 0, -1, 1.5, true])
+    throwsStateError(() => parseState(JSON.stringify({ ...emptyState(), version: v }), FILE), /invalid version/);
 });
 
 test('a malformed environment entry is an error naming the file and the key', () => {
@@ -180,8 +208,14 @@ test('malformed structures are errors naming the file, not crashes (a later writ
     [{ version: 1, hosts: { local: 'x' } }, /malformed hosts\.local/],
     [{ version: 1, hosts: { local: 'x' }, environments: { a: env('a', 'p') } }, /malformed hosts\.local/],
     [{ version: 2, hosts: { local: { environments: [env('a', 'p')] } } }, /malformed hosts\.local\.environments/],
-    [{ version: 2, hosts: { local: { environments: { 'p/a': { name: 'a', services: 'web' } } } } }, /"p\/a" \(services\)/],
-    [{ version: 2, hosts: { local: { environments: { 'p/a': { name: 'a', services: { web: null } } } } } }, /"p\/a" \(service "web"\)/],
+    [
+      { version: 2, hosts: { local: { environments: { 'p/a': { name: 'a', services: 'web' } } } } },
+      /"p\/a" \(services\)/,
+    ],
+    [
+      { version: 2, hosts: { local: { environments: { 'p/a': { name: 'a', services: { web: null } } } } } },
+      /"p\/a" \(service "web"\)/,
+    ],
     [{ version: 2, shared_networks: { n: null } }, /malformed shared network entry "n"/],
     [{ version: 2, shared_networks: ['cilo-shared-db'] }, /malformed shared_networks/],
   ];

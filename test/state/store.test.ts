@@ -8,7 +8,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { ensureHome, readState, updateState, writeFileAtomic } from '../../lib/state/store.ts';
-import { emptyState, localEnvironments, parseState, StateFileError, type Environment, type State } from '../../lib/state/schema.ts';
+import {
+  emptyState,
+  localEnvironments,
+  parseState,
+  StateFileError,
+  type Environment,
+  type State,
+} from '../../lib/state/schema.ts';
 import { stateFile, stateLockFile } from '../../lib/state/paths.ts';
 import { ROOT, tempDir, rejection } from '../helpers.ts';
 
@@ -31,7 +38,6 @@ function sampleEnv(name: string): Environment {
     shared_networks: [],
   };
 }
-
 
 test('readState of a missing file is the empty state, and creates nothing', (t) => {
   const h = freshHome(t);
@@ -201,7 +207,10 @@ function distIsBuilt(): void {
     const js = join(ROOT, 'dist', 'state', `${m}.js`);
     const ts = join(ROOT, 'lib', 'state', `${m}.ts`);
     assert.ok(existsSync(js), `${js} is missing: run npx tsc -p tsconfig.json first`);
-    assert.ok(statSync(js).mtimeMs >= statSync(ts).mtimeMs, `${js} is older than ${ts}: run npx tsc -p tsconfig.json first`);
+    assert.ok(
+      statSync(js).mtimeMs >= statSync(ts).mtimeMs,
+      `${js} is older than ${ts}: run npx tsc -p tsconfig.json first`,
+    );
   }
 }
 
@@ -230,65 +239,84 @@ function firstLine(child: ChildProcess, prefix: string): Promise<string> {
 
 const exitOf = (child: ChildProcess) =>
   new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-    child.exitCode !== null || child.signalCode !== null ? r({ code: child.exitCode, signal: child.signalCode }) : child.once('exit', (code, signal) => r({ code, signal })),
+    child.exitCode !== null || child.signalCode !== null
+      ? r({ code: child.exitCode, signal: child.signalCode })
+      : child.once('exit', (code, signal) => r({ code, signal })),
   );
 
-test('20 processes x 25 locked read-increment-write updates lose nothing; lock-free readers never see a torn file', { timeout: 60_000 }, async (t) => {
-  distIsBuilt();
-  const h = freshHome(t);
-  ensureHome(h);
-  const WORKERS = 20;
-  const EACH = 25;
-  const children = Array.from({ length: WORKERS }, (_, i) => runWorker(t, ['increment', h, `w${i}`, String(EACH)]));
-  await Promise.all(children.map((c) => firstLine(c, 'ready')));
-  writeFileSync(join(h, 'go'), ''); // the start barrier: all of them race from here
-  const done = Promise.all(children.map(exitOf));
+test(
+  '20 processes x 25 locked read-increment-write updates lose nothing; lock-free readers never see a torn file',
+  { timeout: 60_000 },
+  async (t) => {
+    distIsBuilt();
+    const h = freshHome(t);
+    ensureHome(h);
+    const WORKERS = 20;
+    const EACH = 25;
+    const children = Array.from({ length: WORKERS }, (_, i) => runWorker(t, ['increment', h, `w${i}`, String(EACH)]));
+    await Promise.all(children.map((c) => firstLine(c, 'ready')));
+    writeFileSync(join(h, 'go'), ''); // the start barrier: all of them race from here
+    const done = Promise.all(children.map(exitOf));
 
-  // Meanwhile, read without the lock as `cilo list` does: every read must parse, and the count never goes back.
-  let reads = 0;
-  let last = 0;
-  let finished = false;
-  void done.then(() => (finished = true));
-  while (!finished) {
-    const s = readState(h);
-    assert.ok(s.subnet_counter >= last, `counter went back from ${last} to ${s.subnet_counter}`);
-    last = s.subnet_counter;
-    reads++;
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  const exits = await done;
-  exits.forEach((e, i) => assert.deepEqual(e, { code: 0, signal: null }, `worker ${i}: ${(children[i] as ChildProcess & { errText: () => string }).errText()}`));
+    // Meanwhile, read without the lock as `cilo list` does: every read must parse, and the count never goes back.
+    let reads = 0;
+    let last = 0;
+    let finished = false;
+    void done.then(() => (finished = true));
+    while (!finished) {
+      const s = readState(h);
+      assert.ok(s.subnet_counter >= last, `counter went back from ${last} to ${s.subnet_counter}`);
+      last = s.subnet_counter;
+      reads++;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const exits = await done;
+    exits.forEach((e, i) =>
+      assert.deepEqual(
+        e,
+        { code: 0, signal: null },
+        `worker ${i}: ${(children[i] as ChildProcess & { errText: () => string }).errText()}`,
+      ),
+    );
 
-  const final = readState(h) as State & { per_worker: Record<string, number> };
-  assert.equal(final.subnet_counter, WORKERS * EACH);
-  assert.deepEqual(final.per_worker, Object.fromEntries(Array.from({ length: WORKERS }, (_, i) => [`w${i}`, EACH])));
-  assert.ok(reads > 5, `the reader ran during the updates (${reads} reads)`);
-  assert.deepEqual(readdirSync(h).sort(), ['go', 'state.json', 'state.lock'], 'no temp files left');
-  assert.equal(mode(stateFile(h)), 0o600);
-});
+    const final = readState(h) as State & { per_worker: Record<string, number> };
+    assert.equal(final.subnet_counter, WORKERS * EACH);
+    assert.deepEqual(final.per_worker, Object.fromEntries(Array.from({ length: WORKERS }, (_, i) => [`w${i}`, EACH])));
+    assert.ok(reads > 5, `the reader ran during the updates (${reads} reads)`);
+    assert.deepEqual(readdirSync(h).sort(), ['go', 'state.json', 'state.lock'], 'no temp files left');
+    assert.equal(mode(stateFile(h)), 0o600);
+  },
+);
 
-test('a lock holder killed with SIGKILL does not block the next writer; the state still parses', { timeout: 30_000 }, async (t) => {
-  distIsBuilt();
-  const h = freshHome(t);
-  await updateState(h, (s) => {
-    s.subnet_counter = 41;
-    localEnvironments(s)['shop/dev'] = sampleEnv('dev');
-  });
-  const before = readFileSync(stateFile(h));
+test(
+  'a lock holder killed with SIGKILL does not block the next writer; the state still parses',
+  { timeout: 30_000 },
+  async (t) => {
+    distIsBuilt();
+    const h = freshHome(t);
+    await updateState(h, (s) => {
+      s.subnet_counter = 41;
+      localEnvironments(s)['shop/dev'] = sampleEnv('dev');
+    });
+    const before = readFileSync(stateFile(h));
 
-  const holder = runWorker(t, ['hold', h]);
-  await firstLine(holder, 'locked');
-  // It really holds the lock: a writer cannot get in.
-  await assert.rejects(updateState(h, () => undefined, { timeoutMs: 200 }), /timed out/);
+    const holder = runWorker(t, ['hold', h]);
+    await firstLine(holder, 'locked');
+    // It really holds the lock: a writer cannot get in.
+    await assert.rejects(
+      updateState(h, () => undefined, { timeoutMs: 200 }),
+      /timed out/,
+    );
 
-  holder.kill('SIGKILL');
-  assert.deepEqual(await exitOf(holder), { code: null, signal: 'SIGKILL' });
+    holder.kill('SIGKILL');
+    assert.deepEqual(await exitOf(holder), { code: null, signal: 'SIGKILL' });
 
-  assert.deepEqual(readFileSync(stateFile(h)), before, 'the killed holder wrote nothing');
-  // with a dead holder still blocking, this would time out
-  await updateState(h, (s) => void (s.subnet_counter += 1), { timeoutMs: 2000 });
-  const after = parseState(readFileSync(stateFile(h), 'utf8'), stateFile(h));
-  assert.equal(after.subnet_counter, 42, "the killed holder's half-done update never landed");
-  assert.deepEqual(Object.keys(localEnvironments(after)), ['shop/dev']);
-  assert.deepEqual(readdirSync(h).sort(), ['state.json', 'state.lock']);
-});
+    assert.deepEqual(readFileSync(stateFile(h)), before, 'the killed holder wrote nothing');
+    // with a dead holder still blocking, this would time out
+    await updateState(h, (s) => void (s.subnet_counter += 1), { timeoutMs: 2000 });
+    const after = parseState(readFileSync(stateFile(h), 'utf8'), stateFile(h));
+    assert.equal(after.subnet_counter, 42, "the killed holder's half-done update never landed");
+    assert.deepEqual(Object.keys(localEnvironments(after)), ['shop/dev']);
+    assert.deepEqual(readdirSync(h).sort(), ['state.json', 'state.lock']);
+  },
+);

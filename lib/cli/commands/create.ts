@@ -3,8 +3,14 @@ import { createEnvironment } from '../../core/lifecycle.js';
 import { environmentView } from '../views.js';
 import type { Output } from '../output.js';
 
-export async function run(o: { name: string; from: string; project?: string; sharedNetworks: string[]; json: boolean }, ctx: Context, out: Output): Promise<void> {
+export async function run(
+  o: { name: string; from: string; project?: string; sharedNetworks: string[]; json: boolean },
+  ctx: Context,
+  out: Output,
+): Promise<void> {
   const { key, record, state } = await createEnvironment(ctx, o);
   if (o.json) return out.json(environmentView(state, key, record));
-  out.err(`created ${key} from ${record.source} (subnet ${record.subnet}${record.shared_networks.length ? `, joins ${record.shared_networks.join(', ')}` : ''})\nstart it: cilo up ${record.name}\n`);
+  out.err(
+    `created ${key} from ${record.source} (subnet ${record.subnet}${record.shared_networks.length ? `, joins ${record.shared_networks.join(', ')}` : ''})\nstart it: cilo up ${record.name}\n`,
+  );
 }

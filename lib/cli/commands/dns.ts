@@ -19,7 +19,11 @@ export async function stop(ctx: Context, out: Output): Promise<void> {
 export async function status(o: { json: boolean }, ctx: Context, out: Output): Promise<void> {
   const s = await dnsStatus(ctx, ctx.store.read());
   if (o.json) return out.json(s);
-  const state = s.running ? (s.answering ? out.paint.green('running') : out.paint.red('running but not answering')) : out.paint.yellow('not running');
+  const state = s.running
+    ? s.answering
+      ? out.paint.green('running')
+      : out.paint.red('running but not answering')
+    : out.paint.yellow('not running');
   out.out(
     `DNS server: ${state}${s.pid ? ` (pid ${s.pid})` : ''}\naddress:    127.0.0.1:${s.port}\nsuffixes:   ${s.suffixes.join(', ')}\nrecords:    ${s.records}\nconfig:     ${s.config}\n`,
   );
@@ -32,9 +36,15 @@ export async function render(o: { json: boolean }, ctx: Context, out: Output): P
   for (const [env, records] of served) out.out(`# ${env}\n${renderHostsFile(records)}`);
 }
 
-export async function setup(o: { print: boolean; for?: string; json: boolean }, ctx: Context, out: Output): Promise<void> {
+export async function setup(
+  o: { print: boolean; for?: string; json: boolean },
+  ctx: Context,
+  out: Output,
+): Promise<void> {
   const suffixes = servedSuffixes(ctx.store.read(), ctx.settings.dns.suffix);
-  const kind = o.for ? parseResolverKind(o.for) : detectResolverKind(ctx.host.platform, existsSync('/run/systemd/resolve'));
+  const kind = o.for
+    ? parseResolverKind(o.for)
+    : detectResolverKind(ctx.host.platform, existsSync('/run/systemd/resolve'));
   const plan = resolverPlan(kind, ctx.settings.dns.port, suffixes);
   if (o.json && (o.print || plan.manual)) return out.json(plan);
   if (plan.manual) return out.out(plan.manual + '\n');

@@ -11,7 +11,12 @@ export async function run(o: { fix: boolean; json: boolean }, ctx: Context, out:
   else if (findings.length === 0) out.out('no drift: state and Docker agree\n');
   else
     for (const f of findings) {
-      const mark = f.fixed === true ? out.paint.green('fixed') : f.fixed === false ? out.paint.red(`not fixed: ${f.error}`) : out.paint.yellow(f.kind);
+      const mark =
+        f.fixed === true
+          ? out.paint.green('fixed')
+          : f.fixed === false
+            ? out.paint.red(`not fixed: ${f.error}`)
+            : out.paint.yellow(f.kind);
       const where = f.engine && f.engine !== 'local' ? ` (on engine ${f.engine})` : '';
       out.out(`${mark}  ${f.problem}${where}\n    --fix: ${f.fix}\n`);
     }

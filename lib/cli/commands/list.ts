@@ -3,7 +3,8 @@ import { engineStatuses } from '../../core/engines.js';
 import { environmentViews, type EnvironmentView } from '../views.js';
 import { table, type Output } from '../output.js';
 
-const engineColumn = (v: EnvironmentView) => (v.engine_status === 'ok' ? v.engine : `${v.engine} (${v.engine_status.toUpperCase()})`);
+const engineColumn = (v: EnvironmentView) =>
+  v.engine_status === 'ok' ? v.engine : `${v.engine} (${v.engine_status.toUpperCase()})`;
 
 export async function run(o: { json: boolean }, ctx: Context, out: Output): Promise<void> {
   const state = ctx.store.read();
@@ -17,8 +18,15 @@ export async function run(o: { json: boolean }, ctx: Context, out: Output): Prom
     v.status,
     v.subnet,
     String(v.services.length),
-    [v.publishes ? `publishes ${v.publishes.network}${v.publishes.scope === 'swarm' ? ' (swarm)' : ''}` : '', ...v.shared_networks.map((n) => (n.broken ? `${n.name} (BROKEN)` : n.name))].filter(Boolean).join(', ') || '-',
+    [
+      v.publishes ? `publishes ${v.publishes.network}${v.publishes.scope === 'swarm' ? ' (swarm)' : ''}` : '',
+      ...v.shared_networks.map((n) => (n.broken ? `${n.name} (BROKEN)` : n.name)),
+    ]
+      .filter(Boolean)
+      .join(', ') || '-',
     v.source,
   ]);
-  out.out(table(['NAME', 'PROJECT', 'ENGINE', 'STATUS', 'SUBNET', 'SERVICES', 'SHARED', 'SOURCE'], rows, out.paint.bold));
+  out.out(
+    table(['NAME', 'PROJECT', 'ENGINE', 'STATUS', 'SUBNET', 'SERVICES', 'SHARED', 'SOURCE'], rows, out.paint.bold),
+  );
 }

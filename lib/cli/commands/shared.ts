@@ -8,7 +8,8 @@ async function views(ctx: Context, name?: string): Promise<SharedNetworkView[]> 
   return names.map((n, i) => sharedNetworkView(state, n, exists[i] ?? null)!);
 }
 
-const presence = (v: SharedNetworkView) => (v.exists === null ? `engine ${v.engine} does not answer` : v.exists ? 'exists' : 'MISSING');
+const presence = (v: SharedNetworkView) =>
+  v.exists === null ? `engine ${v.engine} does not answer` : v.exists ? 'exists' : 'MISSING';
 const where = (engine: string | null) => (engine && engine !== 'local' ? ` on ${engine}` : '');
 
 export async function list(o: { json: boolean }, ctx: Context, out: Output): Promise<void> {
@@ -17,13 +18,19 @@ export async function list(o: { json: boolean }, ctx: Context, out: Output): Pro
   if (all.length === 0) return out.err('no shared networks; publish one: cilo up <name> --create-shared\n');
   const [header, ...lines] = alignRows(
     ['NETWORK', 'CREATED BY', 'REFERENCES', 'CREATED'],
-    all.map((v) => [v.name + (v.scope === 'swarm' ? ' (swarm)' : '') + (v.exists === true ? '' : ` (${presence(v)})`), v.created_by + where(v.engine), String(v.references.length), v.created_at.slice(0, 10)]),
+    all.map((v) => [
+      v.name + (v.scope === 'swarm' ? ' (swarm)' : '') + (v.exists === true ? '' : ` (${presence(v)})`),
+      v.created_by + where(v.engine),
+      String(v.references.length),
+      v.created_at.slice(0, 10),
+    ]),
     out.paint.bold,
   );
   let text = `${header}\n`;
   all.forEach((v, i) => {
     text += `${lines[i]}\n`;
-    for (const r of v.references) text += `  └─ ${r.key}${where(r.engine)}${r.status !== 'running' ? ` (${r.status})` : ''}${r.broken ? ' (BROKEN)' : ''}\n`;
+    for (const r of v.references)
+      text += `  └─ ${r.key}${where(r.engine)}${r.status !== 'running' ? ` (${r.status})` : ''}${r.broken ? ' (BROKEN)' : ''}\n`;
   });
   out.out(text);
 }

@@ -4,7 +4,11 @@ import { environmentView } from '../views.js';
 import type { Output } from '../output.js';
 import { printServices } from './status.js';
 
-export async function run(o: { name: string; createShared: boolean; sharedScope?: 'local' | 'swarm'; composeArgs: string[]; json: boolean }, ctx: Context, out: Output): Promise<void> {
+export async function run(
+  o: { name: string; createShared: boolean; sharedScope?: 'local' | 'swarm'; composeArgs: string[]; json: boolean },
+  ctx: Context,
+  out: Output,
+): Promise<void> {
   const { key, record, state } = await upEnvironment(ctx, o);
   const view = environmentView(state, key, record);
   if (o.json) return out.json(view);
