@@ -46,7 +46,7 @@ function time(cmd: string, args: string[], cwd = ROOT, withEnv: NodeJS.ProcessEn
   // PWD as a shell sets it for the directory the command runs in.
   const r = spawnSync(cmd, args, { cwd, env: { ...withEnv, PWD: cwd }, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.toString()}`);
   return ms;
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -13,8 +13,8 @@ import { StateStore } from './state/store.js';
 
 export interface Logger {
   /** Progress and notes (stderr). */
-  info(message: string): void;
-  warn(message: string): void;
+  info: (message: string) => void;
+  warn: (message: string) => void;
 }
 
 /** Facts about the process and its machine that core code may need. */

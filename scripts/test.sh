@@ -23,6 +23,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 npm run build --silent
 npx tsc -p tsconfig.test.json
+# Formatting and lint are part of the tests: a tree that is not Prettier's or breaks a lint rule fails here.
+npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "test: run 'npm run format'" >&2; exit 1; }
+npx eslint lib test bench
 
 if $unit_only; then
   mapfile -t files < <(find test -name '*.test.ts' ! -name '*.integration.test.ts' | sort)

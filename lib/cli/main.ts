@@ -66,7 +66,7 @@ export async function main(
       describe:
         'the docker context of the engine a new environment goes to (default: the one docker uses); an existing one stays on its own',
     })
-    .middleware((a) => void (contextFlag = a.context as string | undefined))
+    .middleware((a) => void (contextFlag = a.context))
     .demandCommand(1, 'name a command')
     .strict()
     .help()

@@ -28,12 +28,11 @@ export function parseDotenv(text: string): Record<string, string> {
 export function interpolate(text: string, vars: Readonly<Record<string, string | undefined>>): string {
   return text.replace(
     /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
-    (all, braced, op, def, bare) => {
+    (all: string, braced?: string, op?: string, def?: string, bare?: string) => {
       if (all === '$$') return '$';
-      const name = braced ?? bare;
-      const v = vars[name];
-      if (op === ':-') return v ? v : def;
-      if (op === '-') return v !== undefined ? v : def;
+      const v = vars[(braced ?? bare)!];
+      if (op === ':-') return v ? v : def!;
+      if (op === '-') return v !== undefined ? v : def!;
       return v ?? '';
     },
   );

@@ -58,14 +58,20 @@ export interface ProjectModel {
 type Raw = Record<string, unknown>;
 const isMap = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+/** A YAML scalar as Compose reads it into a string (`1` → "1", null → ""). */
+const scalarText = (x: unknown): string => {
+  if (typeof x === 'string') return x;
+  if (typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint') return String(x);
+  return x === null || x === undefined ? '' : JSON.stringify(x);
+};
 /** A map or a list of `k=v` (both are Compose syntax for labels and options), as strings; undefined if empty. */
 const strMap = (v: unknown): Record<string, string> | undefined => {
   const pair = (x: string): [string, string] =>
     x.includes('=') ? [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)] : [x, ''];
   const entries = Array.isArray(v)
-    ? v.map((x) => pair(String(x)))
+    ? v.map((x) => pair(scalarText(x)))
     : isMap(v)
-      ? Object.entries(v).map(([k, x]): [string, string] => [k, String(x ?? '')])
+      ? Object.entries(v).map(([k, x]): [string, string] => [k, scalarText(x)])
       : [];
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 };

@@ -101,8 +101,8 @@ export function withoutStaticAddresses(overrideText: string, service: string): s
   return overrideText
     .split('\n')
     .filter((line) => {
-      if (/^\S/.test(line) || /^  \S/.test(line)) inside = line === header;
-      return !(inside && /^        ipv4_address: /.test(line));
+      if (/^\S/.test(line) || /^ {2}\S/.test(line)) inside = line === header;
+      return !(inside && /^ {8}ipv4_address: /.test(line));
     })
     .join('\n');
 }

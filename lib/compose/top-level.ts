@@ -55,6 +55,8 @@ export async function readTopLevelKeys(file: string, text: string): Promise<TopL
   if (!y.isMap(root)) return { xcilo: false };
   const valueOf = (key: string) => root.items.find((p) => y.isScalar(p.key) && p.key.value === key);
   const name = valueOf('name')?.value;
-  const scalar = y.isScalar(name) && name.value !== null ? String(name.value) : undefined;
+  const value = y.isScalar(name) ? name.value : undefined;
+  const scalar =
+    typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
   return { xcilo: valueOf('x-cilo') !== undefined, ...(scalar !== undefined && { name: scalar }) };
 }

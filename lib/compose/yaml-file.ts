@@ -1,5 +1,6 @@
 // Reading user compose files with `yaml` (loaded lazily: ~35 ms we only pay when a file mentions x-cilo
 // or the project is a registered environment). User files are never rewritten.
+import type * as Yaml from 'yaml';
 import type { Document, LineCounter, ScalarTag, CollectionTag } from 'yaml';
 import { UserError } from '../errors/index.js';
 
@@ -10,7 +11,7 @@ export interface ParsedComposeFile {
   lines: LineCounter;
 }
 
-type YamlModule = typeof import('yaml');
+type YamlModule = typeof Yaml;
 let yamlModule: YamlModule | undefined;
 export async function loadYaml(): Promise<YamlModule> {
   if (yamlModule) return yamlModule;

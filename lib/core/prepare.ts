@@ -96,7 +96,7 @@ type Wanted = ReturnType<typeof wanted>;
 
 /** The project model, checked for what cilo cannot isolate; `createShared` naming real services. */
 async function projectModel(ctx: Context, req: PrepareRequest, w: Wanted): Promise<ProjectModel> {
-  const model = await loadProject(ctx.docker, req.selector, ctx.cwd, ctx.writeStderr, req.model);
+  const model = await loadProject(ctx.docker, req.selector, ctx.cwd, (s) => ctx.writeStderr(s), req.model);
   validateModel(model);
   if (Array.isArray(w.createShared)) {
     const unknown = w.createShared.filter((s) => !model.services.some((m) => m.name === s));

@@ -133,7 +133,7 @@ export function assignStaticAddresses(
   const result: Record<string, string> = {};
   const used = new Set<number>();
   for (const s of services) {
-    const ip = previous[s] !== undefined ? parseIPv4(previous[s]!) : undefined;
+    const ip = previous[s] !== undefined ? parseIPv4(previous[s]) : undefined;
     if (ip !== undefined && contains(c, ip) && ip >= layout.staticFirst && ip <= layout.staticLast && !used.has(ip)) {
       result[s] = previous[s]!;
       used.add(ip);

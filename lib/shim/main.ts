@@ -85,7 +85,7 @@ export interface ShimFacts {
 
 /** `context` builds the full context (and parses the settings) only for the managed path. */
 export async function shimMain(argv: readonly string[], facts: ShimFacts, context: () => Context): Promise<ExecResult> {
-  const d = await decide(argv, facts.cwd, facts.env, facts.home, facts.warn);
+  const d = await decide(argv, facts.cwd, facts.env, facts.home, (m) => facts.warn(m));
   if (d.mode === 'passthrough')
     return facts.runner.exec('docker', ['compose', ...(facts.raw ?? argv)], { cwd: facts.cwd, env: facts.env });
   const ctx = context();

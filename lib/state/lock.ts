@@ -3,6 +3,7 @@
 // holder dies, even by SIGKILL.
 import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type * as FsExt from 'fs-ext';
 import { UserError } from '../errors/index.js';
 import { fsError } from './fs-errors.js';
 
@@ -16,7 +17,7 @@ export interface LockOptions {
 // Loaded on first use: the shim's passthrough path never locks and should not load a native addon.
 let flockSync: ((fd: number, flags: 'exnb') => void) | undefined;
 function tryLock(fd: number): void {
-  flockSync ??= (createRequire(import.meta.url)('fs-ext') as typeof import('fs-ext')).flockSync;
+  flockSync ??= (createRequire(import.meta.url)('fs-ext') as typeof FsExt).flockSync;
   flockSync(fd, 'exnb');
 }
 

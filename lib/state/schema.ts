@@ -207,7 +207,7 @@ export function parseState(text: string, file: string): State {
  * top-level environments move under hosts.local, keyed `<project>/<name>`.
  */
 function migrateV1(raw: Record<string, unknown>, file: string): State {
-  const hosts = (isObject(raw.hosts) ? raw.hosts : {}) as Record<string, unknown>;
+  const hosts = isObject(raw.hosts) ? raw.hosts : {};
   if (isObject(raw.environments)) {
     const local = (hosts[LOCAL_ENGINE] ??= { environments: {} });
     if (!isObject(local)) throw malformed(file, 'hosts.local');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import YAML, { isSeq, parse as parseYaml, type YAMLSeq } from 'yaml';
+import YAML, { isSeq, parse as parseYaml } from 'yaml';
 import {
   renderOverride,
   withoutAddresses,
@@ -60,8 +60,8 @@ test('every service: ports tagged !reset with an empty sequence', () => {
   for (const s of ['web', 'db']) {
     const ports = doc.getIn(['services', s, 'ports'], true);
     assert.ok(isSeq(ports), `${s}.ports is a sequence`);
-    assert.equal((ports as YAMLSeq).tag, '!reset');
-    assert.equal((ports as YAMLSeq).items.length, 0);
+    assert.equal(ports.tag, '!reset');
+    assert.equal(ports.items.length, 0);
     assert.deepEqual(js.services[s]!.ports, []);
   }
 });
@@ -260,7 +260,7 @@ test("withoutStaticAddresses drops only that service's addresses, everything els
     const dropped = parseQuiet(withoutStaticAddresses(renderOverride(runInput()), svc));
     const expected = structuredClone(full);
     const key = svc.split('$').join('$$'); // the override escapes $ for Compose's interpolation
-    for (const net of Object.values(expected.services[key].networks) as ({ ipv4_address?: string } | null)[])
+    for (const net of Object.values<{ ipv4_address?: string } | null>(expected.services[key].networks))
       if (net) delete net.ipv4_address;
     assert.deepEqual(dropped, expected, svc);
   }

@@ -59,7 +59,7 @@ function servicesOf(files: string[], stdin?: string): string[] {
   const out: string[] = [];
   for (const f of files) {
     const text = f === '-' ? (stdin ?? '') : readFileSync(f, 'utf8');
-    for (const m of text.matchAll(/^  ([a-z0-9_]+):$/gm)) out.push(m[1]!);
+    for (const m of text.matchAll(/^ {2}([a-z0-9_]+):$/gm)) out.push(m[1]!);
   }
   return out.sort();
 }

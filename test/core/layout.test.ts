@@ -11,7 +11,7 @@ import {
   validateModel,
   type LayoutInput,
 } from '../../lib/core/layout.ts';
-import { register, type RegisterInput } from '../../lib/core/register.ts';
+import { register } from '../../lib/core/register.ts';
 import {
   normalizeNetwork,
   normalizeService,
@@ -137,7 +137,7 @@ test('two networks: default is cilo-<env> with its subnet, backend <env>_backend
     backend: { name: 'dev_backend', subnet: '10.224.1.0/26' },
   });
   assert.equal(layoutNetworks(s, e, input(TWO)), 0);
-  assert.equal(e.networks!.backend!.subnet, '10.224.1.0/26');
+  assert.equal(e.networks.backend.subnet, '10.224.1.0/26');
   assert.deepEqual(
     [
       primaryNetwork(
@@ -244,7 +244,7 @@ test('a pinned default network sizes the environment subnet; changing it later i
     foreignSubnets: [],
     engine: LOCAL,
     now: 'n',
-  } as RegisterInput);
+  });
   assert.equal(r.record.subnet, '10.224.0.0/16', 'the lowest free /16 of the pool');
   assert.equal(r.record.services.a!.ip, '10.224.0.7', "the pinned address moved, no address of cilo's");
   throwsUserError(

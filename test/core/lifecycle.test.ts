@@ -117,7 +117,7 @@ test('up against an engine that does not answer fails before writing anything', 
   const { dir, engine, ctx } = setup(t);
   await createEnvironment(ctx, { name: 'dev', from: dir, sharedNetworks: [] });
   const before = readFileSync(join(ctx.home, 'state.json'));
-  const answer = engine.fake.runner.run;
+  const answer = engine.fake.runner.run.bind(engine.fake.runner);
   engine.fake.runner.run = async (cmd, args, o) =>
     args[0] === 'network'
       ? {

@@ -1,13 +1,13 @@
 // lib/core/plugin.ts: the plugin link in Docker's plugin directory (the real docker CLI runs it in
 // test/integration/plugin.integration.test.ts).
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { installPlugin, pluginPath, uninstallPlugin } from '../../lib/core/plugin.ts';
 import { throwsUserError, tempDir } from '../helpers.ts';
 
-function ctx(t: import('node:test').TestContext, withConfig: boolean) {
+function ctx(t: TestContext, withConfig: boolean) {
   const dir = tempDir(t);
   return {
     dir,

@@ -174,8 +174,8 @@ test('publish: a record left by a destroyed publisher is taken over with its con
   };
   const [key, env] = addRecord(s, input());
   publish(s, key, env, input({ createShared: ['db'] }));
-  assert.deepEqual(s.shared_networks['cilo-shared-dev']!.referenced_by, ['my-shop/dev', 'web/a', 'web/b']);
-  assert.equal(s.shared_networks['cilo-shared-dev']!.subnet, env.shared_subnet);
+  assert.deepEqual(s.shared_networks['cilo-shared-dev'].referenced_by, ['my-shop/dev', 'web/a', 'web/b']);
+  assert.equal(s.shared_networks['cilo-shared-dev'].subnet, env.shared_subnet);
   assert.deepEqual(env.create_shared, ['db']);
 });
 

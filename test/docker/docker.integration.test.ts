@@ -64,7 +64,7 @@ test('the real engine: Compose version, networks and containers as cilo reads th
 
   const rm = await d.removeNetwork(name);
   assert.notEqual(rm.code, 0, 'a network with a container attached cannot be removed');
-  await d.removeContainers([c!.id]);
+  await d.removeContainers([c.id]);
   assert.deepEqual(await d.listContainers([label]), []);
   assert.equal((await d.removeNetwork(name)).code, 0);
   assert.equal(await d.inspectNetwork(name), undefined);

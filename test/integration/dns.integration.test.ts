@@ -440,8 +440,10 @@ test('dns setup --print matches the files it would write and honours CILO_DNS_PO
     const then: string[] = [];
     for (const line of stdout.split('\n')) {
       const m = /^# (\/\S+)$/.exec(line);
-      if (m) ((path = m[1]!), (files[path] = ''));
-      else if (line.startsWith('# then run: ')) then.push(line.slice('# then run: '.length));
+      if (m) {
+        path = m[1]!;
+        files[path] = '';
+      } else if (line.startsWith('# then run: ')) then.push(line.slice('# then run: '.length));
       else if (path) files[path] += line + '\n';
     }
     return { files, then };
@@ -586,7 +588,7 @@ test('an attached up (no -d) serves its names while Compose runs in the foregrou
   // containers running (and then their names rightly stay).
   let output = '';
   const attached = new Promise<void>((resolve) =>
-    child.all!.on('data', (b: Buffer) => (output += b) && /Attaching to/.test(output) && resolve()),
+    child.all.on('data', (b: Buffer) => (output += b.toString()) && /Attaching to/.test(output) && resolve()),
   );
   // Every service resolves once Compose has started them all (a SIGTERM while it still starts some would
   // leave those running).

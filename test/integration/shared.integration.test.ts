@@ -174,8 +174,8 @@ test('a publisher, two consumers, destroy protection, --force, and a missing net
       assert.deepEqual(st.shared_networks[ext]!.referenced_by, [k2]);
 
       const ups = await Promise.all([cilo(['up', f1], { env }), cilo(['up', f2], { env })]);
-      ok(ups[0]!, `cilo up ${f1}`);
-      ok(ups[1]!, `cilo up ${f2}`);
+      ok(ups[0], `cilo up ${f1}`);
+      ok(ups[1], `cilo up ${f2}`);
 
       for (const f of [f1, f2])
         assert.equal(await wgetInside(containerOf(f, 'app'), `http://postgres.${db}.test`), `postgres of ${db}`);

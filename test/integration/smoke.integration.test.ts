@@ -30,7 +30,7 @@ test('an allocated subnet, a labelled network, a static address reachable from t
 
   // A pool of its own, so this test never takes a subnet an environment test expects.
   const pool = parsePool({ CILO_SUBNET_POOL: '10.239.0.0/16', CILO_SUBNET_PREFIX: '24' });
-  let subnet = '';
+  let subnet: string;
   // Another test may create a network between our look and our create: allocate again past it.
   const refused: string[] = [];
   for (let attempt = 0; ; attempt++) {
@@ -64,7 +64,7 @@ test('an allocated subnet, a labelled network, a static address reachable from t
     } catch (e) {
       const stderr = String((e as { stderr?: string }).stderr ?? '');
       if (!/overlap/i.test(stderr) || attempt >= 5)
-        throw new Error(`docker network create ${id} (${subnet}) failed: ${stderr}`);
+        throw new Error(`docker network create ${id} (${subnet}) failed: ${stderr}`, { cause: e });
       refused.push(subnet);
     }
   }

@@ -3,7 +3,7 @@
 // for real: the shell front exec'ing `docker compose` itself, and the Node shim (which the front hands a
 // command line over to when it is not sure: here COMPOSE_PATH_SEPARATOR=":" sends it there, changing
 // nothing else) spawning it.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ interface Setup {
   log: string;
 }
 
-function setup(t: import('node:test').TestContext, extra: NodeJS.ProcessEnv = {}): Setup {
+function setup(t: TestContext, extra: NodeJS.ProcessEnv = {}): Setup {
   const root = tempDir(t);
   const cwd = join(root, 'work');
   mkdirSync(cwd);
@@ -143,7 +143,7 @@ for (const [route, routeEnv] of Object.entries(ROUTES)) {
  * The Node shim (the front has nothing of its own to forward: it is the child) running a fake `docker`
  * that waits for a release file; resolves once the child is up.
  */
-async function startWaiting(t: import('node:test').TestContext, exitCode: number) {
+async function startWaiting(t: TestContext, exitCode: number) {
   const s = setup(t, { ...ROUTES.shim, FAKE_DOCKER_MODE: 'wait', FAKE_DOCKER_EXIT: String(exitCode) });
   const dir = tempDir(t, 'cilo-fake-wait-');
   const child = startShim(s, ['up'], { FAKE_DOCKER_DIR: dir });

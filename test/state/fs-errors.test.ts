@@ -117,7 +117,7 @@ test('cilo on a full, a read-only and an unwritable home: exit 1, a message nami
     env: env(locked),
     uid: 65534,
     gid: 65534,
-  } as never);
+  });
   assert.equal(r3.exitCode, 1, r3.stderr);
   assert.match(r3.stderr, /^cilo: error: cannot (read|lock|write|create) .*: permission denied \(EACCES\)/m);
   noStack(r3.stderr);

@@ -217,7 +217,7 @@ function distIsBuilt(): void {
 function runWorker(t: TestContext, args: string[]): ChildProcess {
   const child = spawn(process.execPath, [WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   (child as ChildProcess & { errText: () => string }).errText = () => err;
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
