@@ -15,7 +15,7 @@ import { emptyState, type State } from '../lib/state/schema.js';
 import { scale } from './scale.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const SHIM = join(ROOT, 'bin', 'cilo-compose');
+const SHIM = join(ROOT, 'dist', 'cilo-compose');
 const CILO = join(ROOT, 'bin', 'cilo');
 const RUNS = Number(process.env.BENCH_RUNS || 11);
 // BENCH_SCALE: how many environments the scale figures bring up (default 200; 0 leaves them out).
@@ -263,7 +263,7 @@ async function main() {
       shared_networks: [],
     };
   }
-  await updateState(dnsHome, (s) => Object.assign(s, fake), { afterWrite: (s) => syncHostsDir(dnsHome, s) });
+  syncHostsDir(dnsHome, await updateState(dnsHome, (s) => Object.assign(s, fake)));
   const dnsEnv = { ...env, CILO_HOME: dnsHome, CILO_DNS_PORT: String(await freeUdpPort()) };
   execFileSync(CILO, ['dns', 'start'], { env: dnsEnv, stdio: 'ignore' });
   try {

@@ -1,14 +1,44 @@
-// Bundles the executables' entries into dist/bundle/.
-// - cilo-compose: one CommonJS file (dist/bundle/cilo-compose.cjs). bin/cilo-compose, a shell front, starts
-//   it only for command lines that may concern a cilo project; one CommonJS file starts ~15 ms faster than
+// Builds the executables' entries into dist/ (after tsc, whose output in dist/ it reads):
+// - cilo-compose: dist/cilo-compose, the shell front, generated from its template lib/shim/front.sh with the
+//   constants the Node shim decides by (below), and the shim, one CommonJS file (dist/bundle/cilo-compose.cjs)
+//   that the front starts only for command lines that may concern a cilo project; one CommonJS file starts ~15 ms faster than
 //   ESM modules (no module loader), and what the managed path needs later (core, yaml) waits inside it,
 //   evaluated only when first used.
 // - cilo: ESM with code splitting into dist/bundle/cilo/, so each command module (and yargs) loads only
 //   when it runs.
 // yaml and yargs are bundled (yaml as a package of many CommonJS files costs ~55 ms to load); fs-ext is a
 // native addon and stays external.
-import { rmSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { PROJECTLESS } from '../dist/compose/subcommands.js';
+import { BASE_NAMES, OVERRIDE_NAMES } from '../dist/compose/resolve.js';
+import { NAME_KEY, XCILO_KEY } from '../dist/compose/top-level.js';
+
+/** Text inside a double-quoted shell string, as an ERE alternative that matches it literally. */
+const ereInQuotes = (s) => s.replace(/[.[\]()*+?{}|^$\\]/g, '\\$&').replace(/["$`\\]/g, '\\$&');
+const word = (s) => {
+  if (!/^[A-Za-z0-9_.-]+$/.test(s)) throw new Error(`front: ${JSON.stringify(s)} is not safe in the shell front`);
+  return s;
+};
+
+/** The shell front: its template with every placeholder filled in; a placeholder left is a build error. */
+function writeFront() {
+  const values = {
+    PROJECTLESS: PROJECTLESS.map(word).join(' | '),
+    BASE_NAMES: BASE_NAMES.map(word).join(' '),
+    OVERRIDE_NAMES: OVERRIDE_NAMES.map(word).join(' '),
+    FILES_IN_DIR: [...BASE_NAMES, ...OVERRIDE_NAMES].map((f) => `"$dir/${word(f)}"`).join(' '),
+    XCILO_KEY: XCILO_KEY.map(ereInQuotes).join('|'),
+    NAME_KEY: NAME_KEY.map(ereInQuotes).join('|'),
+  };
+  const text = readFileSync('lib/shim/front.sh', 'utf8').replace(/@([A-Z_]+)@/g, (all, name) => {
+    if (!(name in values)) throw new Error(`front: no value for ${all}`);
+    return values[name];
+  });
+  writeFileSync('dist/cilo-compose.tmp', text, { mode: 0o755 });
+  chmodSync('dist/cilo-compose.tmp', 0o755);
+  renameSync('dist/cilo-compose.tmp', 'dist/cilo-compose');
+}
 
 rmSync('dist/bundle', { recursive: true, force: true });
 const common = { bundle: true, platform: 'node', target: 'node20', external: ['fs-ext'], logLevel: 'warning' };
@@ -36,3 +66,5 @@ await build({
   },
   chunkNames: 'chunks/[name]-[hash]',
 });
+
+writeFront();

@@ -14,7 +14,7 @@ npm run build --silent
 export CILO_HOME; CILO_HOME=$(mktemp -d /tmp/cilo-demo.XXXXXX)
 export CILO_DNS_PORT="${CILO_DNS_PORT:-15353}" NO_COLOR="${NO_COLOR-}"
 cilo() { "$root/bin/cilo" "$@"; }
-cilo_compose() { "$root/bin/cilo-compose" "$@"; }
+cilo_compose() { "$root/dist/cilo-compose" "$@"; }
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 lookup() { dig +short @127.0.0.1 -p "$CILO_DNS_PORT" "$1" | head -1; }

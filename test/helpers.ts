@@ -13,7 +13,8 @@ import { UserError } from '../lib/errors/index.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const BIN_CILO = join(ROOT, 'bin', 'cilo');
-export const BIN_SHIM = join(ROOT, 'bin', 'cilo-compose');
+/** The shell front as the build generates it (scripts/bundle.mjs, from lib/shim/front.sh). */
+export const BIN_SHIM = join(ROOT, 'dist', 'cilo-compose');
 export const FIXTURES = join(ROOT, 'fixtures');
 
 /** A fresh temp dir removed after the test (also when it fails). */

@@ -86,6 +86,71 @@ test('each room imports only the rooms below it', () => {
   );
 });
 
+/**
+ * The plan of an environment is decided by pure code (docs/ARCHITECTURE.md, "Plan, then apply"): these
+ * modules, and everything they import (type-only imports aside), reach no module that talks to Docker or
+ * starts a process, and no context (which holds both).
+ */
+const PLAN_MODULES = [
+  'core/environment/plan.ts',
+  'core/environment/register.ts',
+  'core/environment/layout.ts',
+  'core/environment/override.ts',
+];
+/** The modules that talk to Docker or start processes (docker/engines.ts only reads the docker CLI's config). */
+const NOT_FROM_PLAN = [
+  'docker/docker.ts',
+  'docker/process.ts',
+  'context.ts',
+  'core/engines.ts',
+  'network/networks.ts',
+  'network/anchor.ts',
+  'dns/server.ts',
+];
+const PROCESS_BUILTINS = /^(node:)?(child_process|net|http|https|dgram)$/;
+
+/** Value imports of a file: relative ones resolved to files of lib, and Node built-ins by name. */
+function valueImportsOf(file: string): { files: string[]; builtins: string[] } {
+  const src = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const specs: string[] = [];
+  for (const s of src.statements) {
+    if (!ts.isImportDeclaration(s) || !ts.isStringLiteral(s.moduleSpecifier) || s.importClause?.isTypeOnly) continue;
+    const named = s.importClause?.namedBindings;
+    const onlyTypes =
+      named &&
+      ts.isNamedImports(named) &&
+      named.elements.length > 0 &&
+      named.elements.every((e) => e.isTypeOnly) &&
+      !s.importClause?.name;
+    if (!onlyTypes) specs.push(s.moduleSpecifier.text);
+  }
+  return {
+    files: specs.filter((p) => p.startsWith('.')).map((p) => resolve(dirname(file), p.replace(/\.js$/, '.ts'))),
+    builtins: specs.filter((p) => !p.startsWith('.')),
+  };
+}
+
+test("the plan's modules reach no Docker, process or context module, even through others", () => {
+  const wrong: string[] = [];
+  for (const start of PLAN_MODULES) {
+    const seen = new Set<string>();
+    const walk = (f: string, path: string[]): void => {
+      if (seen.has(f)) return;
+      seen.add(f);
+      const { files: next, builtins } = valueImportsOf(f);
+      for (const b of builtins)
+        if (PROCESS_BUILTINS.test(b)) wrong.push(`${[...path, relative(LIB, f)].join(' → ')} → ${b}`);
+      for (const g of next) {
+        const rel = relative(LIB, g);
+        if (NOT_FROM_PLAN.includes(rel)) wrong.push(`${[...path, relative(LIB, f)].join(' → ')} → ${rel}`);
+        else walk(g, [...path, relative(LIB, f)]);
+      }
+    };
+    walk(join(LIB, start), []);
+  }
+  assert.deepEqual(wrong, []);
+});
+
 test('no import cycle between modules, lazy imports included', () => {
   const graph = new Map(files(LIB).map((f) => [f, importsOf(f, true)]));
   const state = new Map<string, 'open' | 'done'>();

@@ -2,7 +2,7 @@
 // exact. A compose file written the usual way has its top-level mapping at column 0, so every top-level key
 // starts a line and a line rule finds it. Anything else (JSON, a flow mapping, a whole document indented, an
 // explicit `? key`, an anchor or a tag on a key, a byte-order mark) is read with the parser instead.
-// bin/cilo-compose applies the same shape rule before Node starts (docs/ARCHITECTURE.md, "The shell front").
+// The shell front (lib/shim/front.sh) applies the same shape rule before Node starts (docs/ARCHITECTURE.md, "The shell front").
 import { loadYaml, parseComposeFile } from './yaml-file.js';
 
 /** A line that holds no key: blank, a comment, a directive, or a bare document start. */
@@ -21,14 +21,42 @@ export function keysStartLines(text: string): boolean {
   return true; // no key at all
 }
 
-/** The line rule for a top-level `x-cilo` key (YAML allows the key quoted); exact where keysStartLines holds. */
+/** The spellings of a key YAML allows at the start of a line: plain, double- or single-quoted. */
+const spellings = (key: string) => [key, `"${key}"`, `'${key}'`];
+/** The top-level keys the shim decides by; the shell front's patterns are generated from these (bundle.mjs). */
+export const XCILO_KEY: readonly string[] = spellings('x-cilo');
+export const NAME_KEY: readonly string[] = spellings('name');
+const keyLine = (key: readonly string[], rest = '') => new RegExp(`^(?:${key.join('|')})[ \\t]*:${rest}`, 'm');
+const XCILO_LINE = keyLine(XCILO_KEY);
+const NAME_LINE = keyLine(NAME_KEY, '[ \\t]*(.*)$');
+
+/** The line rule for a top-level `x-cilo` key; exact where keysStartLines holds. */
 export function mentionsXCilo(text: string): boolean {
-  return /^(?:x-cilo|"x-cilo"|'x-cilo')[ \t]*:/m.test(text);
+  return XCILO_LINE.test(text);
 }
 
-/** The line rule for the top-level `name:` value; exact where keysStartLines holds. */
+/**
+ * True when the top-level `name:` (if any) has a value on its own line that the line rule reads exactly: not
+ * empty (the value on the next line), not a block scalar (`|`, `>`), an anchor, an alias, a tag or a flow
+ * collection, a quote closed on the line without escapes, and no indented line after it (a plain scalar
+ * continued). Where it does not hold, the shim reads the name with the YAML parser.
+ */
+export function nameIsPlain(text: string): boolean {
+  const m = NAME_LINE.exec(text);
+  if (!m) return true;
+  const value = m[1]!.replace(/\s+#.*$/, '').trim();
+  if (value === '' || /^[|>&*![{#]/.test(value)) return false;
+  if (/^["']/.test(value) && (value.indexOf(value[0]!, 1) === -1 || /\\|''/.test(value))) return false;
+  const next = text
+    .slice(m.index + m[0].length + 1)
+    .split('\n')
+    .find((l) => l.trim() !== '');
+  return next === undefined || !/^[ \t]/.test(next);
+}
+
+/** The line rule for the top-level `name:` value; exact where keysStartLines and nameIsPlain hold. */
 export function topLevelName(text: string): string | undefined {
-  const m = /^(?:name|"name"|'name')[ \t]*:[ \t]*(.*)$/m.exec(text);
+  const m = NAME_LINE.exec(text);
   if (!m) return undefined;
   let v = m[1]!.trim();
   if (v.startsWith('"') || v.startsWith("'")) {

@@ -3,7 +3,7 @@
 // ID, so a context re-pointed at another engine is noticed; an engine that does not answer is reported as
 // such, never taken to mean its environments are gone.
 import { EngineUnreachableError, UserError } from '../errors/index.js';
-import type { EngineInfo } from '../docker/docker.js';
+import type { EngineInfo } from '../docker/objects.js';
 import { describeEndpoint, LOCAL_ENGINE } from '../docker/engines.js';
 import { engineOf, enginesInUse, findEnvByName, type State } from '../state/schema.js';
 import { onEngine, type Context } from '../context.js';

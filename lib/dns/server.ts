@@ -10,19 +10,18 @@ import { withFileLock, type LockOptions } from '../state/lock.js';
 import { dnsDir } from '../state/paths.js';
 import type { State } from '../state/schema.js';
 import { writeFileAtomic, ensureHome } from '../state/store.js';
-import { hostsDir } from './hostsdir.js';
+import { hostsDir, refreshRecords, type RecordsDeps } from './hostsdir.js';
 import { servedSuffixes } from './records.js';
 import { queryA } from './query.js';
 
-/** What running the DNS server needs. */
-export interface DnsDeps {
-  home: string;
-  settings: { dns: { port: number; suffix: string } };
+/** What running the DNS server needs (a Context has it all). */
+export interface DnsDeps extends RecordsDeps {
+  settings: { dns: { enabled: boolean; port: number; suffix: string } };
   host: { user: string };
   processEnv: NodeJS.ProcessEnv;
   runner: ProcessRunner;
   locks: LockOptions;
-  log: { info(message: string): void };
+  log: { info: (message: string) => void; warn: (message: string) => void };
 }
 
 const confFile = (home: string) => join(dnsDir(home), 'dnsmasq.conf');
@@ -188,4 +187,21 @@ export async function stopDnsServer(deps: Pick<DnsDeps, 'home' | 'locks'>): Prom
     },
     deps.locks,
   );
+}
+
+/** `cilo dns start`: the records brought in line with state, then the server. */
+export async function startDnsServer(deps: DnsDeps): Promise<DnsStatus> {
+  return ensureDnsServer(deps, await refreshRecords(deps));
+}
+
+/**
+ * After a command that started containers: the server for `state` unless CILO_DNS=off. Compose already
+ * succeeded: a DNS server that cannot start is worth a warning, not a failed command.
+ */
+export async function startDnsAfterCommand(deps: DnsDeps, state: State): Promise<void> {
+  if (!deps.settings.dns.enabled) return;
+  await ensureDnsServer(deps, state, { quietIfRunning: true }).catch((e: unknown) => {
+    if (!(e instanceof UserError)) throw e;
+    deps.log.warn(`host DNS names are not served: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+  });
 }

@@ -20,12 +20,17 @@ export interface Engine {
   endpoint: Endpoint;
 }
 
+/** The docker CLI's configuration directory: $DOCKER_CONFIG, else ~/.docker (config.json, contexts, plugins). */
+export function dockerConfigDir(env: NodeJS.ProcessEnv, userHome: string): string {
+  return env.DOCKER_CONFIG || join(userHome, '.docker');
+}
+
 /** The docker CLI's current context (`currentContext` of its config.json), if one is set. */
 export function currentContext(env: NodeJS.ProcessEnv, userHome: string): string | undefined {
   try {
-    const config = JSON.parse(
-      readFileSync(join(env.DOCKER_CONFIG || join(userHome, '.docker'), 'config.json'), 'utf8'),
-    ) as { currentContext?: string };
+    const config = JSON.parse(readFileSync(join(dockerConfigDir(env, userHome), 'config.json'), 'utf8')) as {
+      currentContext?: string;
+    };
     return config.currentContext || undefined;
   } catch {
     return undefined;

@@ -5,7 +5,7 @@
 // Its image is built on the engine from a 129-byte program (no registry, no base image).
 import type { Docker } from '../docker/docker.js';
 import { UserError } from '../errors/index.js';
-import { LABEL_ENV, LABEL_HOME, LABEL_MANAGED } from './networks.js';
+import { LABEL_ENV, LABEL_HOME, LABEL_MANAGED } from './labels.js';
 
 export const ANCHOR_IMAGE = 'cilo-anchor:1';
 export const LABEL_ANCHOR = 'cilo.anchor';

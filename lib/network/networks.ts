@@ -2,16 +2,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { withFileLock, type LockOptions } from '../state/lock.js';
-import { homeId, networkLockFile } from '../state/paths.js';
+import { networkLockFile } from '../state/paths.js';
+import { LABEL_ENV, LABEL_HOME, LABEL_MANAGED } from './labels.js';
 import { ensureHome } from '../state/store.js';
 import { UserError } from '../errors/index.js';
-import type { CreateNetwork, Docker, NetworkInfo } from '../docker/docker.js';
-
-export const LABEL_MANAGED = 'cilo.managed';
-export const LABEL_ENV = 'cilo.env';
-export const LABEL_PROJECT = 'cilo.project';
-export const LABEL_SHARED = 'cilo.shared';
-export const LABEL_HOME = 'cilo.home';
+import type { Docker } from '../docker/docker.js';
+import type { CreateNetwork, NetworkInfo } from '../docker/objects.js';
 
 /** What creating and removing networks needs: the engine, the home (its network lock), the lock options. */
 export interface NetworkDeps {
@@ -21,11 +17,6 @@ export interface NetworkDeps {
   log: { warn(message: string): void };
 }
 
-/** Labels of the networks cilo creates for an environment. */
-export function networkLabels(home: string, env: { name: string; project: string }): Record<string, string> {
-  return { [LABEL_MANAGED]: 'true', [LABEL_ENV]: env.name, [LABEL_PROJECT]: env.project, [LABEL_HOME]: homeId(home) };
-}
-
 /** Thrown when Docker refuses a subnet because another network overlaps it. */
 export class SubnetTakenError extends Error {
   constructor(readonly subnet: string) {
@@ -33,6 +24,7 @@ export class SubnetTakenError extends Error {
   }
 }
 
+/** A network as cilo creates it (the plan's networks; core/environment/layout.ts). */
 export type NetworkSpec = CreateNetwork;
 
 /**

@@ -1,4 +1,4 @@
-// Process glue for bin/cilo-compose: the only place the shim reads process globals. What the shell front
+// Process glue for the cilo-compose shim: the only place the shim reads process globals. What the shell front
 // handed over (the environment as it was, ignored signals, inherited descriptors) is restored first.
 import { contextFromProcess, homeFromProcess, logicalCwd, stderrLogger } from '../context.js';
 import { exitLike, processRunnerWith } from '../docker/process.js';

@@ -1,4 +1,4 @@
-// What the shell front (bin/cilo-compose) hands the Node shim besides the command line, so that the shim
+// What the shell front (dist/cilo-compose, from lib/shim/front.sh) hands the Node shim besides the command line, so that the shim
 // gives the programs it runs what a plain `exec docker compose` would have given them (docs/ARCHITECTURE.md,
 // "The front"): the environment as the front received it, the signals ignored at start (Node resets
 // them), and the inherited descriptors (Node does not pass them on).

@@ -2,17 +2,21 @@
 // cilo's) uses built-ins only and hands the untouched argv to Compose; the managed path is loaded only
 // when decide() says so.
 import { selectorOf } from '../compose/command.js';
-import { parseGlobalFlags, type GlobalFlags } from '../compose/global-flags.js';
+import { parseGlobalFlags, UnknownGlobalFlag, type GlobalFlags } from '../compose/global-flags.js';
 import { resolveProject, withParsedNames, type ResolvedProject } from '../compose/resolve.js';
-import { keysStartLines, mentionsXCilo, readTopLevelKeys, type TopLevelKeys } from '../compose/top-level.js';
+import { PROJECTLESS } from '../compose/subcommands.js';
+import {
+  keysStartLines,
+  mentionsXCilo,
+  nameIsPlain,
+  readTopLevelKeys,
+  type TopLevelKeys,
+} from '../compose/top-level.js';
 import type { ExecResult, ProcessRunner } from '../docker/process.js';
 import { findEnvByName, type State } from '../state/schema.js';
 import { readState } from '../state/store.js';
 import type { Context } from '../context.js';
 import { UserError } from '../errors/index.js';
-
-/** Subcommands that work without a project. */
-const PROJECTLESS = new Set(['version', 'ls', 'help', 'completion', '__complete', '__completeNoDesc']);
 
 export type ShimDecision =
   | { mode: 'passthrough'; why: string }
@@ -32,10 +36,12 @@ export async function decide(
   let flags: GlobalFlags;
   try {
     flags = parseGlobalFlags(argv);
-  } catch {
+  } catch (e) {
+    // Only what the parser refuses goes to Compose as it is (Compose reports it); any other error is a bug.
+    if (!(e instanceof UnknownGlobalFlag)) throw e;
     return { mode: 'passthrough', why: 'global flags cilo does not know' };
   }
-  if (!flags.subcommand || flags.version || PROJECTLESS.has(flags.subcommand))
+  if (!flags.subcommand || flags.version || PROJECTLESS.includes(flags.subcommand))
     return { mode: 'passthrough', why: 'no project involved' };
   let project = resolveProject(flags, cwd, env);
   if (!project) return { mode: 'passthrough', why: 'no compose file' };
@@ -60,9 +66,12 @@ export async function decide(
     : { mode: 'passthrough', why: 'not a cilo project' };
 }
 
-/** The top-level keys of the files the line rules cannot read exactly; undefined when one is not YAML. */
+/**
+ * The top-level keys of the files the line rules cannot read exactly (compose/top-level.ts: keysStartLines,
+ * nameIsPlain), read with the YAML parser; undefined when one is not YAML.
+ */
 async function parseUnusualFiles(project: ResolvedProject): Promise<Map<string, TopLevelKeys> | undefined> {
-  const unusual = [...project.texts].filter(([, text]) => !keysStartLines(text));
+  const unusual = [...project.texts].filter(([, text]) => !keysStartLines(text) || !nameIsPlain(text));
   try {
     return new Map(
       await Promise.all(unusual.map(async ([file, text]) => [file, await readTopLevelKeys(file, text)] as const)),
@@ -89,7 +98,7 @@ export async function shimMain(argv: readonly string[], facts: ShimFacts, contex
   if (d.mode === 'passthrough')
     return facts.runner.exec('docker', ['compose', ...(facts.raw ?? argv)], { cwd: facts.cwd, env: facts.env });
   const ctx = context();
-  const { runManaged } = await import('../core/run.js');
+  const { runManaged } = await import('../core/environment/run.js');
   const { flags, project, snapshot } = d;
   const r = await runManaged(ctx, {
     selector: selectorOf(project, flags),

@@ -63,3 +63,6 @@ export function validateSuffix(suffix: string): string {
 export const envNetworkName = (env: string) => `cilo-${env}`;
 /** The network an environment publishes for others to join. */
 export const sharedNetworkName = (env: string) => `cilo-shared-${env}`;
+/** The environment whose published network `network` would be, by its name (undefined for other names). */
+export const sharedNetworkOwner = (network: string) =>
+  network.startsWith('cilo-shared-') ? network.slice('cilo-shared-'.length) : undefined;

@@ -2,7 +2,35 @@
 // (docs/DESIGN.md §5, §8). Pure functions on a State, called inside a locked update: each rule exists here
 // once, whoever applies it (prepare, destroy, rollback, doctor).
 import { sharedNetworkName } from './names.js';
-import { environmentsOf, networksOf, removeEnvironment, type Environment, type State } from './schema.js';
+import {
+  engineOf,
+  environmentsOf,
+  networksOf,
+  parseEnvKey,
+  removeEnvironment,
+  type Environment,
+  type State,
+} from './schema.js';
+
+/** Who publishes a shared network, as state knows it. */
+export interface Publisher {
+  /** The publisher's environment key (it may be gone: `destroy --force` keeps the record for consumers). */
+  key: string;
+  /** Its environment name, from the key. */
+  name: string;
+  /** Its record, while it exists. */
+  env?: Environment;
+  /** The engine it lives on, while it exists. */
+  engine?: string;
+}
+
+/** The publisher of `network`: undefined for a network state does not track or that cilo did not create. */
+export function publisherOf(state: State, network: string): Publisher | undefined {
+  const key = state.shared_networks[network]?.created_by;
+  if (key === undefined || key === 'external') return undefined;
+  const env = environmentsOf(state)[key];
+  return { key, name: parseEnvKey(key)?.name ?? key, env, engine: env ? engineOf(state, key) : undefined };
+}
 
 /** Keys of other environments referencing the networks `key` publishes, per network. */
 export function consumersOf(state: State, key: string): Map<string, string[]> {
@@ -33,7 +61,7 @@ export function clearBroken(env: Environment, network: string): void {
 /** Deletes the record of a network nobody references whose publisher is gone or not cilo. */
 export function releaseIfUnused(state: State, network: string): void {
   const record = state.shared_networks[network];
-  const publisherGone = record && (record.created_by === 'external' || !environmentsOf(state)[record.created_by]);
+  const publisherGone = !publisherOf(state, network)?.env;
   if (record && publisherGone && record.referenced_by.length === 0) delete state.shared_networks[network];
 }
 

@@ -101,6 +101,8 @@ export interface HostState {
 
 export interface State {
   version: number;
+  /** Counts the writes of the file: what is derived from state (DNS records) knows which state is newer. */
+  revision?: number;
   subnet_counter: number;
   hosts: Record<string, HostState>;
   shared_networks: Record<string, SharedNetworkRecord>;
@@ -117,6 +119,12 @@ export function emptyState(): State {
 
 export function envKey(project: string, name: string): string {
   return `${project}/${name}`;
+}
+
+/** The parts of an environment key `<project>/<name>` (undefined for a string that is not one). */
+export function parseEnvKey(key: string): { project: string; name: string } | undefined {
+  const slash = key.indexOf('/');
+  return slash > 0 && slash < key.length - 1 ? { project: key.slice(0, slash), name: key.slice(slash + 1) } : undefined;
 }
 
 /** The environments of the local engine (this machine's: the only ones whose addresses the host reaches). */
@@ -219,9 +227,9 @@ function migrateV1(raw: Record<string, unknown>, file: string): State {
         continue;
       }
       // The key and the entry must agree on the project, or envKey(env.project, env.name) finds nothing.
-      const project =
-        typeof env.project === 'string' ? env.project : key.includes('/') ? key.slice(0, key.indexOf('/')) : env.name;
-      const newKey = key.includes('/') ? key : envKey(project, env.name);
+      const keyed = parseEnvKey(key);
+      const project = typeof env.project === 'string' ? env.project : (keyed?.project ?? env.name);
+      const newKey = keyed ? key : envKey(project, env.name);
       envs[newKey] ??= { ...env, project };
     }
   }

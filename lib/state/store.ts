@@ -93,9 +93,11 @@ function writeThenRename(file: string, target: string, content: string, opts: At
 /**
  * The one way to change state: takes the exclusive lock, reads the file fresh, applies `mutate`, and
  * writes the result atomically if it changed. `mutate` is synchronous on purpose: no Docker call can run
- * while the lock is held. If it throws, nothing is written.
+ * while the lock is held, and nothing but this read-modify-write does (files derived from state, such as
+ * DNS records, are rendered after the lock is released: dns/hostsdir.ts refreshRecords). If it throws,
+ * nothing is written.
  */
-export async function updateState<T>(home: string, mutate: (state: State) => T, opts: UpdateOptions = {}): Promise<T> {
+export async function updateState<T>(home: string, mutate: (state: State) => T, opts: LockOptions = {}): Promise<T> {
   ensureHome(home);
   return withFileLock(
     stateLockFile(home),
@@ -103,8 +105,10 @@ export async function updateState<T>(home: string, mutate: (state: State) => T, 
       const state = readState(home);
       const before = JSON.stringify(state);
       const result = mutate(state);
-      if (JSON.stringify(state) !== before) writeFileAtomic(stateFile(home), JSON.stringify(state, null, 2) + '\n');
-      opts.afterWrite?.(state);
+      if (JSON.stringify(state) !== before) {
+        state.revision = (state.revision ?? 0) + 1;
+        writeFileAtomic(stateFile(home), JSON.stringify(state, null, 2) + '\n');
+      }
       return result;
     },
     opts,
@@ -125,16 +129,7 @@ export class StateStore {
     return readState(this.home);
   }
 
-  update<T>(mutate: (state: State) => T, opts: Pick<UpdateOptions, 'afterWrite'> = {}): Promise<T> {
-    return updateState(this.home, mutate, { ...this.lock, ...opts });
+  update<T>(mutate: (state: State) => T): Promise<T> {
+    return updateState(this.home, mutate, this.lock);
   }
-}
-
-export interface UpdateOptions extends LockOptions {
-  /**
-   * Runs after the write, still under the lock, with the state just written: files derived from state
-   * (DNS records) are rendered in the same order as the state changes, so an older render can never
-   * overwrite a newer one.
-   */
-  afterWrite?: (state: State) => void;
 }

@@ -1,40 +1,13 @@
 // lib/compose/model.ts: the project model (normalized from either source, read from the real
-// `docker compose config`; no engine needed), --scale options, the service of a `run`, `scale` arguments.
+// `docker compose config`; no engine needed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  loadProject,
-  normalizeNetwork,
-  normalizeService,
-  normalizeVolume,
-  runService,
-  scaleArguments,
-  scaleOptions,
-} from '../../lib/compose/model.ts';
+import { loadProject, normalizeNetwork, normalizeService, normalizeVolume } from '../../lib/compose/model.ts';
 import { Docker } from '../../lib/docker/docker.ts';
 import { ExitCodeError } from '../../lib/errors/index.ts';
 import { requireCompose, tempDir } from '../helpers.ts';
-
-test('scaleOptions: --scale svc=N and --scale=svc=N; the last one per service wins', () => {
-  assert.deepEqual(scaleOptions([]), {});
-  assert.deepEqual(scaleOptions(['-d', '--scale', 'web=3']), { web: 3 });
-  assert.deepEqual(scaleOptions(['--scale=worker=2', '--build']), { worker: 2 });
-  assert.deepEqual(scaleOptions(['--scale', 'web=3', '--scale=db=1', '--scale', 'web=5']), { web: 5, db: 1 });
-  assert.deepEqual(scaleOptions(['--scale', 'web=0']), { web: 0 });
-});
-
-test('scaleOptions ignores malformed values and everything after --', () => {
-  assert.deepEqual(scaleOptions(['--scale', 'web']), {});
-  assert.deepEqual(scaleOptions(['--scale', 'web=x']), {});
-  assert.deepEqual(scaleOptions(['--scale', '=3']), {});
-  assert.deepEqual(scaleOptions(['--scale', 'web=-1']), {});
-  assert.deepEqual(scaleOptions(['--scale']), {}, 'a trailing --scale without a value');
-  assert.deepEqual(scaleOptions(['--', '--scale', 'web=3']), {});
-  assert.deepEqual(scaleOptions(['--scale', 'web=2', '--', '--scale=web=9']), { web: 2 });
-  assert.deepEqual(scaleOptions(['--scaled', 'web=3', 'web=4']), {}, 'a positional web=4 is not a scale option');
-});
 
 test('normalizeService: networks as a list or a map, pinned addresses, IPv6, replicas from deploy or scale', () => {
   assert.deepEqual(normalizeService('a', { networks: ['x', 'y'], scale: 2 }), {
@@ -193,36 +166,4 @@ test("loadProject: Compose's own error is shown as is and its exit code propagat
     (e: unknown) => e instanceof ExitCodeError && e.exitCode !== 0,
   );
   assert.match(stderr.join(''), /bogus_key/);
-});
-
-test("runService: the first argument that is not an option or an option's value", () => {
-  assert.equal(runService(['app']), 'app');
-  assert.equal(runService(['--rm', 'app', 'sh', '-c', 'x']), 'app');
-  assert.equal(
-    runService(['-e', 'A=1', '--env', 'B=2', '-l', 'k=v', '--name', 'db', 'app', 'db']),
-    'app',
-    'values of options are skipped',
-  );
-  assert.equal(
-    runService(['-w', '/srv', '-u', 'root', '-v', '/a:/b', '-p', '80:80', '--entrypoint', 'sh', 'app']),
-    'app',
-  );
-  assert.equal(
-    runService(['--cap-add', 'NET_ADMIN', '--cap-drop', 'ALL', '--pull', 'never', '--env-from-file', 'f', 'app']),
-    'app',
-  );
-  assert.equal(
-    runService(['--name=x', '-eA=1', '--workdir=/w', '-dT', '--no-deps', '--service-ports', '--use-aliases', 'app']),
-    'app',
-    'inline values and boolean clusters',
-  );
-  assert.equal(runService(['--', 'app', 'cmd']), 'app');
-  assert.equal(runService(['--rm']), undefined);
-  assert.equal(runService([]), undefined);
-});
-
-test('scaleArguments: SERVICE=REPLICAS positionals; options and malformed ones are ignored', () => {
-  assert.deepEqual(scaleArguments(['web=2']), { web: 2 });
-  assert.deepEqual(scaleArguments(['--no-deps', 'web=2', 'db=0', 'web=3']), { web: 3, db: 0 });
-  assert.deepEqual(scaleArguments(['--dry-run', 'web', 'web=x', '=2', '--scale=web=4', '-x=1']), {});
 });

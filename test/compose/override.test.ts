@@ -1,18 +1,13 @@
 // lib/compose/override.ts: the generated override (docs/DESIGN.md §6), checked by parsing it back with `yaml`
 // and, where `docker compose` is installed, by letting Compose merge it over a base file. What goes into it
-// for an environment is lib/core/override-plan.ts (test/core/override-plan.test.ts).
+// for an environment is lib/core/environment/override.ts (test/core/environment/override.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import YAML, { isSeq, parse as parseYaml } from 'yaml';
-import {
-  renderOverride,
-  withoutAddresses,
-  withoutStaticAddresses,
-  type OverrideInput,
-} from '../../lib/compose/override.ts';
+import YAML, { isSeq } from 'yaml';
+import { renderOverride, type OverrideInput } from '../../lib/compose/override.ts';
 import { requireCompose, tempDir } from '../helpers.ts';
 
 const input = (over: Partial<OverrideInput> = {}): OverrideInput => ({
@@ -139,21 +134,35 @@ test('$ is doubled so Compose interpolation gives back the literal; odd characte
   assert.ok(!/[^$]\$[^$]/.test(text.replace(/\$\$/g, '')), 'no single $ left in the text');
 });
 
-test('no services: still a valid override declaring the env network', () => {
-  const { js } = parse(renderOverride(input({ services: [] })));
-  assert.equal(js.services, null);
-  assert.equal(js.networks.default.name, 'cilo-dev');
+test('no services (every one has a network_mode): `services: {}` and `networks: {}`, never null', () => {
+  const { js } = parse(renderOverride(input({ services: [], networks: [] })));
+  assert.deepEqual(js.services, {});
+  assert.deepEqual(js.networks, {});
+  const { js: withNet } = parse(renderOverride(input({ services: [] })));
+  assert.equal(withNet.networks.default.name, 'cilo-dev');
 });
 
-test('withoutAddresses (the preview of an environment not registered yet) resets every address, nothing else', () => {
-  const text = renderOverride(input());
-  const { doc } = parse(withoutAddresses(text));
-  assert.equal(
-    (doc.getIn(['services', 'db', 'networks', 'default', 'ipv4_address'], true) as { tag?: string }).tag,
-    '!reset',
+test('an address of null is written `!reset null` (it resets an address the files pin)', () => {
+  const text = renderOverride(
+    input({ services: [{ name: 'web', networks: [{ key: 'default', ipv4: null }], renameContainer: false }] }),
   );
-  assert.equal(withoutAddresses(text), text.replace(/^( {8}ipv4_address: ).*$/gm, '$1!reset null'));
-  assert.doesNotMatch(withoutAddresses(text), /10\.224/);
+  const { doc } = parse(text);
+  const node = doc.getIn(['services', 'web', 'networks', 'default', 'ipv4_address'], true) as { tag?: string };
+  assert.equal(node.tag, '!reset');
+  assert.match(text, /^ {8}ipv4_address: !reset null$/m);
+});
+
+test('Compose accepts the override of a project whose every service has a network_mode (awesome-compose plex)', (t) => {
+  if (!requireCompose(t)) return;
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'compose.yaml'), 'services:\n  plex:\n    image: plex\n    network_mode: host\n');
+  writeFileSync(join(dir, 'override.yml'), renderOverride(input({ services: [], networks: [] })));
+  const out = execFileSync(
+    'docker',
+    ['compose', '-f', 'compose.yaml', '-f', 'override.yml', '-p', 'plex', 'config', '--format', 'json'],
+    { cwd: dir, encoding: 'utf8' },
+  );
+  assert.equal(JSON.parse(out).services.plex.network_mode, 'host');
 });
 
 test('Compose merges it over a base file: ports removed, container_name replaced, networks and volumes replaced', (t) => {
@@ -220,63 +229,4 @@ test('Compose merges it over a base file: ports removed, container_name replaced
     "the files' driver, internal and ipam are gone: cilo created it",
   );
   assert.equal(m.volumes.data.name, 'dev_pgdata');
-});
-
-// The override of a one-off `run`: the same, minus that service's static addresses.
-// `!reset` is Compose's tag: the yaml library would warn about it on every parse.
-const parseQuiet = (text: string) => parseYaml(text, { logLevel: 'error' });
-
-function runInput(): OverrideInput {
-  const entry = (ip: string, shared: string | undefined, dns: string) => [
-    { key: 'default', ipv4: ip, aliases: [dns] },
-    ...(shared ? [{ key: 'cilo-shared-dev', ipv4: shared, aliases: [dns] }] : []),
-    { key: 'cilo-shared-db' },
-  ];
-  return {
-    envName: 'dev',
-    project: 'shop',
-    homeId: 'abc123',
-    services: [
-      { name: 'app', networks: entry('10.224.0.2', '10.224.1.2', 'app.dev.test'), renameContainer: false },
-      {
-        name: 'db',
-        networks: [{ key: 'back', aliases: ['db.dev.test'] }, ...entry('10.224.0.3', '10.224.1.3', 'db.dev.test')],
-        renameContainer: true,
-      },
-      { name: 'w$x', networks: entry('10.224.0.4', undefined, 'w-x.dev.test'), renameContainer: false },
-    ],
-    networks: [
-      { key: 'default', name: 'cilo-dev', replaces: true },
-      { key: 'cilo-shared-dev', name: 'cilo-shared-dev', replaces: false },
-      { key: 'cilo-shared-db', name: 'cilo-shared-db', replaces: false },
-    ],
-    volumes: [],
-  };
-}
-
-test("withoutStaticAddresses drops only that service's addresses, everything else is unchanged", () => {
-  const full = parseQuiet(renderOverride(runInput()));
-  for (const svc of ['app', 'db', 'w$x']) {
-    const dropped = parseQuiet(withoutStaticAddresses(renderOverride(runInput()), svc));
-    const expected = structuredClone(full);
-    const key = svc.split('$').join('$$'); // the override escapes $ for Compose's interpolation
-    for (const net of Object.values<{ ipv4_address?: string } | null>(expected.services[key].networks))
-      if (net) delete net.ipv4_address;
-    assert.deepEqual(dropped, expected, svc);
-  }
-  assert.equal(
-    withoutStaticAddresses(renderOverride(runInput()), 'nope'),
-    renderOverride(runInput()),
-    'an unknown service changes nothing',
-  );
-});
-
-test('withoutStaticAddresses keeps the !reset tag and the text otherwise byte for byte', () => {
-  const text = renderOverride(runInput());
-  const out = withoutStaticAddresses(text, 'app');
-  assert.equal(
-    out,
-    text.replace('        ipv4_address: "10.224.0.2"\n', '').replace('        ipv4_address: "10.224.1.2"\n', ''),
-  );
-  assert.match(out, /ports: !reset \[\]/);
 });

@@ -4,9 +4,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { hostsDir, renderHostsFile, syncHostsDir } from '../../lib/dns/hostsdir.ts';
+import { hostsDir, hostsDrift, refreshRecords, renderHostsFile, syncHostsDir } from '../../lib/dns/hostsdir.ts';
+import { stateLockFile } from '../../lib/state/paths.ts';
+import { StateStore, updateState } from '../../lib/state/store.ts';
 import { emptyState, localEnvironments, type EnvStatus, type State } from '../../lib/state/schema.ts';
-import { tempDir } from '../helpers.ts';
+import { flockHolder, tempDir } from '../helpers.ts';
 
 function home(t: TestContext): string {
   const h = join(tempDir(t), 'home');
@@ -118,4 +120,38 @@ test('syncHostsDir: a publisher’s exported services are served at their shared
   localEnvironments(s)['p/db']!.services.postgres!.shared_addresses = ['10.224.1.2'];
   syncHostsDir(h, s);
   assert.equal(read(h, 'db'), '10.224.1.2 postgres.db.test\n');
+});
+
+test('hostsDrift is the one rule: sync makes it empty, and it reports exactly what sync would change', (t) => {
+  const h = home(t);
+  const s = state({ dev: ['running', { web: ['10.224.0.2'] }], idle: ['running', { web: [] }] });
+  assert.deepEqual([...hostsDrift(h, s).write.keys()], ['dev'], 'a missing directory: every file is to write');
+  syncHostsDir(h, s);
+  writeFileSync(join(hostsDir(h), 'idle'), '');
+  writeFileSync(join(hostsDir(h), 'dev'), '10.9.9.9 web.dev.test\n');
+  const drift = hostsDrift(h, s);
+  assert.deepEqual([...drift.write], [['dev', '10.224.0.2 web.dev.test\n']]);
+  assert.deepEqual(drift.remove, ['idle'], 'an empty file of an environment without records is stale too');
+  syncHostsDir(h, s);
+  assert.deepEqual(hostsDrift(h, s), { write: new Map(), remove: [] });
+});
+
+test('refreshRecords renders outside the state lock, and never an older state over a newer one', async (t) => {
+  const h = home(t);
+  const deps = { home: h, locks: { timeoutMs: 5000 }, store: new StateStore(h) };
+  const older = await updateState(h, (s) => Object.assign(s, state({ dev: ['running', { web: ['10.224.0.2'] }] })));
+  const newer = await updateState(h, (s) => Object.assign(s, state({ dev: ['running', { web: ['10.224.0.9'] }] })));
+  assert.ok((newer.revision ?? 0) > (older.revision ?? 0));
+  // Another process holds the state lock all along: rendering does not need it.
+  await flockHolder(t, stateLockFile(h), 30);
+  await refreshRecords(deps, newer);
+  await refreshRecords(deps, older);
+  assert.equal(read(h, 'dev'), '10.224.0.9 web.dev.test\n', 'the older render, arriving last, was skipped');
+  writeFileSync(join(hostsDir(h), 'dev'), 'tampered\n');
+  await refreshRecords(deps);
+  assert.equal(
+    read(h, 'dev'),
+    '10.224.0.9 web.dev.test\n',
+    'without a state given: the current one, whatever was rendered',
+  );
 });

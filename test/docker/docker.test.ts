@@ -2,7 +2,8 @@
 // (the same calls against the real engine: docker.integration.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Docker, parseComposeVersion, versionAtLeast, MIN_COMPOSE } from '../../lib/docker/docker.ts';
+import { Docker } from '../../lib/docker/docker.ts';
+import { parseComposeVersion, versionAtLeast, MIN_COMPOSE } from '../../lib/docker/objects.ts';
 import { EngineUnreachableError, UserError } from '../../lib/errors/index.ts';
 import { fakeRunner } from '../fakes.ts';
 

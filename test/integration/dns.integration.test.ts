@@ -27,9 +27,9 @@ import {
   downWithEngineRetry,
 } from '../helpers.js';
 import { queryA, type DnsAnswer } from '../../lib/dns/query.js';
-import { syncHostsDir } from '../../lib/dns/hostsdir.js';
+import { refreshRecords } from '../../lib/dns/hostsdir.js';
 import { resolverPlan } from '../../lib/dns/setup.js';
-import { updateState } from '../../lib/state/store.js';
+import { StateStore, updateState } from '../../lib/state/store.js';
 import { localEnvironments, type Environment, type State } from '../../lib/state/schema.js';
 
 const WEBAPP = join(FIXTURES, 'webapp');
@@ -278,7 +278,7 @@ test('records follow up, down and destroy at once; two environments differ; no w
   });
 });
 
-test('hostsdir churn through syncHostsDir/updateState: exact current records or NXDOMAIN, never another environment', async (t) => {
+test('hostsdir churn through updateState and refreshRecords: exact current records or NXDOMAIN, never another environment', async (t) => {
   // Fabricated environments (no containers), written with the same calls observe/destroy use, so the
   // records can change far faster than real ups allow: presence and address sets both change.
   const { home, env } = await ciloEnv(t);
@@ -310,14 +310,12 @@ test('hostsdir churn through syncHostsDir/updateState: exact current records or 
   });
   const snapshot = () =>
     Object.fromEntries(names.map((n, i) => [n, current[i]!.running ? [...sets(i)[current[i]!.set]!].sort() : null]));
-  const write = () =>
-    updateState(
-      home,
-      (s) => {
-        envs.forEach((n, i) => (localEnvironments(s)[`fab/${n}`] = fabricated(i)));
-      },
-      { afterWrite: (s) => syncHostsDir(home, s) },
-    );
+  const write = async () => {
+    await updateState(home, (s) => {
+      envs.forEach((n, i) => (localEnvironments(s)[`fab/${n}`] = fabricated(i)));
+    });
+    await refreshRecords({ home, locks: {}, store: new StateStore(home) });
+  };
 
   await write();
   ok(await cilo(['dns', 'start'], { env }), 'cilo dns start');

@@ -2,7 +2,8 @@
 // integration tests against a real engine).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { networkLabels, SubnetTakenError } from '../../lib/network/networks.ts';
+import { networkLabels } from '../../lib/network/labels.ts';
+import { SubnetTakenError } from '../../lib/network/networks.ts';
 import { homeId } from '../../lib/state/paths.ts';
 
 test('networkLabels', () => {

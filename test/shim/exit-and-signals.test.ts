@@ -36,7 +36,7 @@ function setup(t: TestContext, extra: NodeJS.ProcessEnv = {}): Setup {
 
 const ROUTES = { front: {}, shim: { COMPOSE_PATH_SEPARATOR: ':' } } as const;
 
-/** Starts the real bin/cilo-compose without waiting for it. */
+/** Starts the real cilo-compose (dist/cilo-compose) without waiting for it. */
 function startShim(s: Setup, args: string[], extra: NodeJS.ProcessEnv = {}) {
   return execa(BIN_SHIM, args, {
     cwd: s.cwd,

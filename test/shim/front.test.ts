@@ -1,61 +1,15 @@
-// bin/cilo-compose, the shell front, against the shim's decide() (lib/shim/main.ts) on a table of layouts.
+// The shell front (dist/cilo-compose, generated from lib/shim/front.sh), against the shim's decide()
+// (lib/shim/main.ts): on a table of layouts, and on layouts generated at random from the pieces that decide.
 // The front may hand over to the shim although the project is not cilo's (it is conservative); it must
 // never run `docker compose` itself for a command line decide() manages. The front runs for real (dash),
 // with a `docker` and a `node` on PATH that only say they were the ones started.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
-import { decide } from '../../lib/shim/main.ts';
 import { BIN_SHIM, tempDir } from '../helpers.ts';
-
-const XCILO = 'x-cilo: {}\nservices:\n  app:\n    image: x\n';
-const PLAIN = 'services:\n  app:\n    image: x\n';
-const state = (...names: string[]) =>
-  JSON.stringify(
-    {
-      version: 2,
-      subnet_counter: names.length,
-      hosts: {
-        local: {
-          environments: Object.fromEntries(
-            names.map((n) => [
-              `p/${n}`,
-              {
-                name: n,
-                project: 'p',
-                created_at: '',
-                subnet: '10.224.0.0/24',
-                status: 'stopped',
-                source: '/x',
-                services: {},
-                shared_networks: [],
-              },
-            ]),
-          ),
-        },
-      },
-      shared_networks: {},
-    },
-    null,
-    2,
-  );
-
-interface Layout {
-  name: string;
-  /** Files under the root (a value of null: a directory; a value starting with '->': a symlink to it). */
-  files: Record<string, string | null>;
-  /** Where the command runs, relative to the root (the logical path: symlinks are not resolved). */
-  cwd?: string;
-  argv?: string[];
-  env?: Record<string, string>;
-  /** Drop HOME from the environment. */
-  noHome?: boolean;
-  /** The front may hand over although decide() passes through (the conservative cases). */
-  conservative?: boolean;
-}
+import { build, fakes, frontAndShim, PLAIN, state, XCILO, type Layout } from './layouts.ts';
 
 const LAYOUTS: Layout[] = [
   { name: 'version in a cilo project', files: { 'compose.yaml': XCILO }, argv: ['version'] },
@@ -183,6 +137,22 @@ const LAYOUTS: Layout[] = [
     cwd: 'My.Proj_1',
   },
   {
+    name: 'a non-ASCII directory name Compose lower-cases to a registered one (İstanbul)',
+    files: { 'İstanbul/compose.yaml': PLAIN, 'home/.cilo/state.json': state('istanbul') },
+    cwd: 'İstanbul',
+  },
+  {
+    name: 'the Kelvin sign, which Compose lower-cases to k',
+    files: { '\u212Aelvin/compose.yaml': PLAIN, 'home/.cilo/state.json': state('kelvin') },
+    cwd: '\u212Aelvin',
+  },
+  {
+    name: 'a non-ASCII directory name, nothing of that name registered',
+    files: { 'café/compose.yaml': PLAIN, 'home/.cilo/state.json': state('other') },
+    cwd: 'café',
+    conservative: true,
+  },
+  {
     name: 'name: of a registered environment',
     files: { 'compose.yaml': `name: reg\n${PLAIN}`, 'home/.cilo/state.json': state('reg') },
   },
@@ -232,47 +202,11 @@ const LAYOUTS: Layout[] = [
   { name: 'no HOME and no CILO_HOME', files: { 'compose.yaml': PLAIN }, noHome: true, conservative: true },
 ];
 
-/** A `docker` and a `node` that print who was started, first on PATH. */
-function fakes(t: TestContext): string {
-  const dir = tempDir(t, 'cilo-front-fakes-');
-  writeFileSync(join(dir, 'docker'), '#!/bin/sh\necho plain\n', { mode: 0o755 });
-  writeFileSync(join(dir, 'node'), '#!/bin/sh\necho shim\n', { mode: 0o755 });
-  return dir;
-}
-
-function build(t: TestContext, l: Layout): string {
-  const root = tempDir(t, 'cilo-front-');
-  for (const [f, text] of Object.entries(l.files)) {
-    const p = join(root, f);
-    mkdirSync(join(p, '..'), { recursive: true });
-    if (text === null) mkdirSync(p);
-    else if (text.startsWith('->')) symlinkSync(text.slice(2), p);
-    else writeFileSync(p, text);
-  }
-  return root;
-}
-
 test('the front never runs docker compose itself for a command line the shim manages', async (t) => {
   const bin = fakes(t);
   const handedOver: string[] = [];
   for (const l of LAYOUTS) {
-    const root = build(t, l);
-    const cwd = join(root, l.cwd ?? '');
-    // TMPDIR: where the front leaves the environment for the shim (the fake node never takes it).
-    const env: NodeJS.ProcessEnv = {
-      PATH: `${bin}:/usr/bin:/bin`,
-      PWD: cwd,
-      TMPDIR: root,
-      ...(l.noHome ? {} : { HOME: join(root, 'home') }),
-    };
-    for (const [k, v] of Object.entries(l.env ?? {})) env[k] = v.startsWith('@/') ? join(root, v.slice(2)) : v;
-    const argv = l.argv ?? ['ps'];
-    const front = execFileSync('env', ['-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), BIN_SHIM, ...argv], {
-      cwd,
-      encoding: 'utf8',
-    }).trim();
-    const home = env.CILO_HOME || join(env.HOME ?? '/nonexistent', '.cilo');
-    const node = (await decide(argv, cwd, env, home, () => undefined)).mode;
+    const { front, node } = await frontAndShim(t, bin, l);
     assert.ok(front === 'plain' || front === 'shim', `${l.name}: the front started ${front}`);
     if (node === 'managed') assert.equal(front, 'shim', `${l.name}: a managed command line must reach the shim`);
     if (front === 'shim' && node === 'passthrough') handedOver.push(l.name);

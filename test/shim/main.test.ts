@@ -2,11 +2,12 @@
 // x-cilo or the project is a registered environment; never broken by a state file it cannot read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { decide } from '../../lib/shim/main.ts';
-import { tempDir } from '../helpers.ts';
+import { requireCompose, tempDir } from '../helpers.ts';
 
 function layout(t: TestContext, files: Record<string, string>) {
   const dir = tempDir(t);
@@ -134,4 +135,40 @@ test('a compose file whose keys do not start lines (JSON, flow style) is read wi
     mode: 'passthrough',
     why: 'a compose file that is not valid YAML (Compose says where)',
   });
+});
+
+test('every way YAML writes a top-level name: decide() takes the project name Compose takes (docker compose config)', async (t) => {
+  if (!requireCompose(t)) return;
+  const forms = [
+    'name: shop\n',
+    'name: "shop"\n',
+    "name: 'shop' # a comment\n",
+    'name: |\n  shop\n',
+    'name: >-\n  shop\n',
+    'name:\n  shop\n',
+    'name: &n shop\n',
+    'name: !!str shop\n',
+    'name: sh\n  op\n',
+    'name: "sh\\x6fp"\n',
+    "name: 'sh''op'\n",
+    'name: ${SHOP_NAME:-shop}\n',
+  ];
+  for (const form of forms) {
+    const dir = layout(t, { 'compose.yaml': `${form}services:\n  app:\n    image: x\n` });
+    const composeName = JSON.parse(
+      execFileSync('docker', ['compose', 'config', '--format', 'json'], { cwd: dir, encoding: 'utf8' }),
+    ).name;
+    writeFileSync(join(dir, 'state.json'), registered(composeName));
+    const d = await decide(['ps'], dir, {}, dir, () => undefined);
+    assert.equal(d.mode, 'managed', `${JSON.stringify(form)}: Compose names the project ${composeName}, registered`);
+    assert.equal(d.project.name, composeName, JSON.stringify(form));
+  }
+});
+
+test('a parser failure that is not an unknown flag is a bug: reported, never a silent passthrough', async (t) => {
+  const dir = layout(t, { 'compose.yaml': 'services: {}\n' });
+  await assert.rejects(
+    decide([undefined as unknown as string, 'ps'], dir, {}, join(dir, 'home'), () => undefined),
+    (e: unknown) => e instanceof TypeError,
+  );
 });

@@ -3,7 +3,7 @@
 // holder killed with SIGKILL.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -16,7 +16,7 @@ import {
   type Environment,
   type State,
 } from '../../lib/state/schema.ts';
-import { stateFile, stateLockFile } from '../../lib/state/paths.ts';
+import { stateFile } from '../../lib/state/paths.ts';
 import { ROOT, tempDir, rejection } from '../helpers.ts';
 
 const WORKER = join(import.meta.dirname, 'fixtures', 'state-worker.mjs');
@@ -58,6 +58,7 @@ test('updateState creates $CILO_HOME 0700 and writes state.json 0600 with the mu
   const text = readFileSync(stateFile(h), 'utf8');
   const expected: State = emptyState();
   expected.subnet_counter = 3;
+  expected.revision = 1;
   localEnvironments(expected)['shop/dev'] = sampleEnv('dev');
   assert.deepEqual(JSON.parse(text), expected);
   assert.ok(text.endsWith('\n'));
@@ -109,20 +110,6 @@ test('no temp files are left behind after many updates', async (t) => {
   for (let i = 0; i < 30; i++) await updateState(h, (s) => void (s.subnet_counter += 1));
   assert.deepEqual(readdirSync(h).sort(), ['state.json', 'state.lock']);
   assert.equal(readState(h).subnet_counter, 30);
-});
-
-test('afterWrite sees the state just written, still under the lock', async (t) => {
-  const h = freshHome(t);
-  let seen: unknown;
-  let lockBusy: number | null = null;
-  await updateState(h, (s) => void (s.subnet_counter = 4), {
-    afterWrite: (s) => {
-      seen = JSON.parse(JSON.stringify(s));
-      lockBusy = spawnSync('flock', ['-n', stateLockFile(h), 'true']).status;
-    },
-  });
-  assert.deepEqual(seen, JSON.parse(readFileSync(stateFile(h), 'utf8')));
-  assert.equal(lockBusy, 1, 'the lock was still held during afterWrite');
 });
 
 for (const [what, content, re] of [
@@ -320,3 +307,16 @@ test(
     assert.deepEqual(readdirSync(h).sort(), ['state.json', 'state.lock']);
   },
 );
+
+test('every write counts one revision; an update that changes nothing writes nothing and counts none', async (t) => {
+  const h = freshHome(t);
+  await updateState(h, (s) => void (s.subnet_counter = 1));
+  await updateState(h, (s) => void (s.subnet_counter = 1));
+  assert.equal(readState(h).revision, 1);
+  const returned = await updateState(h, (s) => {
+    s.subnet_counter = 2;
+    return s;
+  });
+  assert.equal(returned.revision, 2, 'the state a mutate returns carries the revision it was written with');
+  assert.equal(readState(h).revision, 2);
+});

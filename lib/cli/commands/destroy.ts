@@ -1,5 +1,5 @@
 import type { Context } from '../../context.js';
-import { destroyEnvironment } from '../../core/destroy.js';
+import { destroyEnvironment } from '../../core/environment/destroy.js';
 import type { Output } from '../output.js';
 
 export async function run(

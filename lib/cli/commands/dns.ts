@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Context } from '../../context.js';
-import { startDnsServer } from '../../core/dns.js';
-import { dnsStatus, stopDnsServer } from '../../dns/server.js';
+
+import { dnsStatus, startDnsServer, stopDnsServer } from '../../dns/server.js';
 import { recordsByEnvironment, servedSuffixes } from '../../dns/records.js';
 import { renderHostsFile } from '../../dns/hostsdir.js';
 import { detectResolverKind, parseResolverKind, resolverPlan, writeResolverFiles } from '../../dns/setup.js';

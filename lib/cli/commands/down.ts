@@ -1,5 +1,5 @@
 import type { Context } from '../../context.js';
-import { downEnvironment } from '../../core/lifecycle.js';
+import { downEnvironment } from '../../core/environment/lifecycle.js';
 import { environmentView } from '../views.js';
 import type { Output } from '../output.js';
 

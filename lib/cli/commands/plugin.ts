@@ -1,5 +1,5 @@
 import type { Context } from '../../context.js';
-import { installPlugin, uninstallPlugin } from '../../core/plugin.js';
+import { installPlugin, uninstallPlugin } from '../plugin.js';
 import { binOf, packageInfo } from '../package.js';
 import type { Output } from '../output.js';
 

@@ -1,5 +1,5 @@
 import type { Context } from '../../context.js';
-import { sharedNetworks } from '../../core/shared-networks.js';
+import { sharedNetworks } from '../../core/shared/networks.js';
 import { sharedNetworkView, type SharedNetworkView } from '../views.js';
 import { alignRows, type Output } from '../output.js';
 

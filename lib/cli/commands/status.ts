@@ -1,6 +1,6 @@
 import type { Context } from '../../context.js';
 import { engineStatuses } from '../../core/engines.js';
-import { loadEnvironment } from '../../core/environment.js';
+import { loadEnvironment } from '../../core/environment/load.js';
 import { engineOf } from '../../state/schema.js';
 import { environmentView, type EnvironmentView } from '../views.js';
 import { table, type Output } from '../output.js';

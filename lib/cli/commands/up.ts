@@ -1,5 +1,5 @@
 import type { Context } from '../../context.js';
-import { upEnvironment } from '../../core/lifecycle.js';
+import { upEnvironment } from '../../core/environment/lifecycle.js';
 import { environmentView } from '../views.js';
 import type { Output } from '../output.js';
 import { printServices } from './status.js';

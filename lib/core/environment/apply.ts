@@ -1,0 +1,55 @@
+// Applying an environment's plan: the only code that makes Docker hold what the plan says (its networks)
+// and writes what Compose is given (the override); and undoing a registration whose command failed.
+import { mkdirSync, rmSync } from 'node:fs';
+import type { NetworkInfo } from '../../docker/objects.js';
+import { renderOverride } from '../../compose/override.js';
+import { ensureNetwork, removeOwnedNetwork } from '../../network/networks.js';
+import { envDir, overrideFile } from '../../state/paths.js';
+import { deleteEnvironment } from '../../state/references.js';
+import { writeFileAtomic } from '../../state/store.js';
+import type { Context } from '../../context.js';
+import type { EnvironmentPlan } from './plan.js';
+
+/** What applying a plan did, for an undo. */
+export interface Applied {
+  /** Networks this application created (an undo removes them). */
+  createdNetworks: string[];
+  overridePath: string;
+}
+
+/**
+ * Creates the plan's networks that Docker does not have yet and writes its override. `envNetwork`: the
+ * environment network as seen a moment ago (saves an inspect under its lock). `applied` collects what was
+ * created, also when a later step fails.
+ */
+export async function applyPlan(
+  ctx: Context,
+  plan: EnvironmentPlan,
+  applied: Applied,
+  envNetwork?: NetworkInfo,
+): Promise<void> {
+  for (const spec of plan.networks) {
+    const seen = spec.name === envNetwork?.name ? envNetwork : undefined;
+    if (await ensureNetwork(ctx, spec, seen)) applied.createdNetworks.push(spec.name);
+  }
+  mkdirSync(envDir(ctx.home, plan.record.name), { recursive: true, mode: 0o700 });
+  writeFileAtomic(applied.overridePath, renderOverride(plan.override));
+}
+
+export const nothingApplied = (home: string, name: string): Applied => ({
+  createdNetworks: [],
+  overridePath: overrideFile(home, name),
+});
+
+/** Undoes a registration made by a command that then failed: networks it created, state entry, files. */
+export async function rollbackRegistration(ctx: Context, key: string, name: string, applied: Applied): Promise<void> {
+  for (const net of [...applied.createdNetworks].reverse()) {
+    try {
+      await removeOwnedNetwork(ctx, net);
+    } catch (e) {
+      ctx.log.warn(`could not remove ${net} while undoing the failed registration: ${(e as Error).message}`);
+    }
+  }
+  await ctx.store.update((state) => deleteEnvironment(state, key));
+  rmSync(envDir(ctx.home, name), { recursive: true, force: true });
+}

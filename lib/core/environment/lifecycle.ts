@@ -1,0 +1,98 @@
+// `cilo create / up / down`: the environment manager's operations. Each returns what it knows (the key,
+// the record and the state it wrote), so commands render their views without reading state again.
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UserError, ExitCodeError } from '../../errors/index.js';
+import { selectorOf } from '../../compose/command.js';
+import { resolveProject, BASE_NAMES } from '../../compose/resolve.js';
+import { validateName } from '../../state/names.js';
+import type { Environment, SharedScope, State } from '../../state/schema.js';
+import type { Context } from '../../context.js';
+import { loadEnvironment, rememberedQuery, requireProject } from './load.js';
+import { prepareEnvironment } from './prepare.js';
+import { readProjectFiles } from './files.js';
+import { runManaged, type ManagedResult } from './run.js';
+
+export interface EnvironmentOutcome {
+  key: string;
+  record: Environment;
+  state: State;
+}
+
+export interface CreateOptions {
+  name: string;
+  from: string;
+  project?: string;
+  sharedNetworks: string[];
+}
+
+export async function createEnvironment(ctx: Context, o: CreateOptions): Promise<EnvironmentOutcome> {
+  const name = validateName(o.name, 'environment name');
+  if (o.project !== undefined) validateName(o.project, 'project name');
+  const dir = resolve(ctx.cwd, o.from);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new UserError(
+      `--from ${o.from}: no such directory (${dir})`,
+      'give the directory that holds the compose project',
+    );
+  const project = resolveProject(rememberedQuery({ name }), dir, ctx.processEnv);
+  if (!project || (project.discovered && project.projectDir !== dir))
+    throw new UserError(
+      `no compose file in ${dir}`,
+      `looked for ${BASE_NAMES.join(', ')}; pass the project's directory to --from`,
+    );
+  // No file-only shortcut here: `docker compose config` also validates the project being registered.
+  const { xcilo } = await readProjectFiles(project);
+  const prepared = await prepareEnvironment(
+    { ...ctx, cwd: dir },
+    {
+      selector: selectorOf(project),
+      source: project.projectDir,
+      rememberFiles: project.discovered ? undefined : project.files,
+      xcilo,
+      snapshot: ctx.store.read(),
+      cli: { project: o.project, sharedNetworks: o.sharedNetworks },
+      mustBeNew: true,
+      materialize: false,
+    },
+  );
+  return { key: prepared.plan.key, record: prepared.plan.record, state: prepared.plan.state };
+}
+
+function outcome(r: ManagedResult): EnvironmentOutcome {
+  if (r.result.code !== 0 || r.result.signal) throw new ExitCodeError(r.result.code, r.result.signal ?? undefined);
+  return { key: r.key!, record: r.record!, state: r.state! };
+}
+
+export interface UpOptions {
+  name: string;
+  createShared: boolean;
+  sharedScope?: SharedScope;
+  composeArgs: string[];
+}
+
+/** `docker compose up -d` of a registered environment, from its source directory. */
+export async function upEnvironment(ctx: Context, o: UpOptions): Promise<EnvironmentOutcome> {
+  const loaded = loadEnvironment(ctx, o.name);
+  const { project, selector } = requireProject(loaded);
+  const cmd = {
+    selector,
+    project,
+    subcommand: 'up',
+    args: ['-d', ...o.composeArgs],
+    snapshot: loaded.state,
+    cli: { createShared: o.createShared, sharedScope: o.sharedScope },
+  };
+  return outcome(await runManaged({ ...ctx, cwd: project.projectDir }, cmd));
+}
+
+export async function downEnvironment(ctx: Context, name: string): Promise<EnvironmentOutcome> {
+  const loaded = loadEnvironment(ctx, name);
+  const { project, selector } = requireProject(loaded);
+  return outcome(
+    await runManaged(
+      { ...ctx, cwd: project.projectDir },
+      { selector, project, subcommand: 'down', args: [], snapshot: loaded.state },
+    ),
+  );
+}

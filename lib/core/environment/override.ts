@@ -1,0 +1,75 @@
+// What the override says for an environment (docs/DESIGN.md §6), as a value: from its record and its project
+// model, every network each service is on in the environment, with its address and alias, and the networks
+// and volumes cilo puts in place of Compose's; and the two variants Compose is given besides, derived from
+// the same value (a preview, a one-off `run`). renderOverride (compose/override.ts) writes one as text.
+import type { ProjectModel } from '../../compose/model.js';
+import type { OverrideInput, OverrideNetwork, OverrideNetworkEntry } from '../../compose/override.js';
+import { envNetworkName, sharedNetworkName } from '../../state/names.js';
+import { homeId } from '../../state/paths.js';
+import { networksOf, type Environment } from '../../state/schema.js';
+import { defaultIsManaged, managedNetworks, movedAddress } from './layout.js';
+import { isExported } from './register.js';
+
+export function overrideFor(
+  home: string,
+  env: Environment,
+  model: ProjectModel,
+  joined: readonly string[],
+): OverrideInput {
+  const nets = networksOf(env);
+  const published = env.shared_subnet ? sharedNetworkName(env.name) : undefined;
+  const envNet = envNetworkName(env.name);
+  // With an external `default`, every service joins the environment network besides (key: its name).
+  const extraEnvNet = defaultIsManaged(model) ? undefined : envNet;
+  const others = joined.filter((n) => n !== published);
+
+  const networks: OverrideNetwork[] = managedNetworks(model).map((n) => ({
+    key: n.key,
+    name: nets[n.key]!.name,
+    replaces: true,
+  }));
+  for (const n of [extraEnvNet, published, ...others]) if (n) networks.push({ key: n, name: n, replaces: false });
+
+  const services = model.services
+    .filter((s) => !s.networkMode)
+    .map((s) => {
+      const rec = env.services[s.name]!;
+      const alias = [rec.dns_name];
+      const entries: OverrideNetworkEntry[] = s.networks.map((key) => {
+        const n = model.networks.find((x) => x.key === key);
+        if (n?.external) return { key };
+        return { key, ipv4: key === 'default' ? rec.ip : movedAddress(s, key, model, nets), aliases: alias };
+      });
+      if (extraEnvNet) entries.push({ key: extraEnvNet, ipv4: rec.ip, aliases: alias });
+      if (published && isExported(env.create_shared, s.name))
+        entries.push({ key: published, ipv4: rec.shared_ip, aliases: alias });
+      for (const n of others) entries.push({ key: n });
+      return { name: s.name, networks: entries, renameContainer: s.hasContainerName };
+    });
+  return {
+    envName: env.name,
+    project: env.project,
+    homeId: homeId(home),
+    services,
+    networks,
+    volumes: Object.entries(env.volumes ?? {}).map(([key, v]) => ({ key, name: v.name })),
+  };
+}
+
+/** Every address of the override reset (`!reset null`): a preview of an environment not registered yet, whose
+ * addresses are no one's (they are allocated at its first `up`), nor the ones the files pin. */
+export function withoutAddresses(o: OverrideInput): OverrideInput {
+  const reset = (n: OverrideNetworkEntry): OverrideNetworkEntry => (n.ipv4 === undefined ? n : { ...n, ipv4: null });
+  return { ...o, services: o.services.map((s) => ({ ...s, networks: s.networks.map(reset) })) };
+}
+
+/**
+ * The override of a one-off `run` of `service`: the same, minus that service's static addresses. A one-off
+ * container with the service's `ipv4_address` collides with the running service container ("Address already
+ * in use"). Only the run's own service changes: `run` recreates dependencies whose configuration differs,
+ * and they must keep their addresses.
+ */
+export function withoutStaticAddresses(o: OverrideInput, service: string): OverrideInput {
+  const drop = ({ ipv4: _ipv4, ...n }: OverrideNetworkEntry): OverrideNetworkEntry => n;
+  return { ...o, services: o.services.map((s) => (s.name === service ? { ...s, networks: s.networks.map(drop) } : s)) };
+}

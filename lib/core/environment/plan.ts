@@ -1,0 +1,53 @@
+// What an environment should be, decided in one pure function (docs/ARCHITECTURE.md, "Plan, then apply"):
+// from a state and the inputs (what the files and flags ask for, what Docker said), its record in the new
+// state, every network cilo creates for it with its subnet and attributes, every address, every renamed
+// volume, and the override as a value. `up` applies a plan (apply.ts); `config`/`convert` render one; a
+// one-off `run` derives its override from one; `doctor` compares Docker with the plan of each environment.
+// Nothing here talks to Docker or starts a process (test/structure.test.ts holds that).
+import type { NetworkSpec } from '../../network/networks.js';
+import type { OverrideInput } from '../../compose/override.js';
+import type { Environment, State } from '../../state/schema.js';
+import { networkSpecs } from './layout.js';
+import { overrideFor, withoutAddresses } from './override.js';
+import { register, type PlanInputs, type Registered } from './register.js';
+
+export type { PlanInputs } from './register.js';
+
+export interface EnvironmentPlan extends Registered {
+  /** Every network cilo creates for the environment, as `docker network create` is given it. */
+  networks: NetworkSpec[];
+  /** The networks it joins that others own (shared networks, external ones). */
+  joined: readonly string[];
+  /** What Compose is given besides the project's files (compose/override.ts renders it). */
+  override: OverrideInput;
+}
+
+/**
+ * The plan on `state`, which it changes: the registration (a new record with its subnets on first use; else
+ * the checks that this command may use the registered one), what it publishes and joins, its networks,
+ * addresses and volumes, and the override. Throws a UserError for what cilo refuses; `state` is then the
+ * caller's to drop (under the lock nothing is written).
+ */
+export function planEnvironment(state: State, inputs: PlanInputs): EnvironmentPlan {
+  const registered = register(state, inputs);
+  return {
+    ...registered,
+    networks: plannedNetworks(inputs.home, registered.record),
+    joined: inputs.joined,
+    override: overrideFor(inputs.home, registered.record, inputs.model, inputs.joined),
+  };
+}
+
+/**
+ * What `config` shows: the same plan on a copy of the state. Nothing is written or created. An environment
+ * not registered yet has no addresses of its own (they are allocated at its first `up`): none is shown.
+ */
+export function previewPlan(state: State, inputs: PlanInputs): EnvironmentPlan {
+  const plan = planEnvironment(structuredClone(state), inputs);
+  return plan.registeredNow ? { ...plan, override: withoutAddresses(plan.override) } : plan;
+}
+
+/** The networks a recorded environment has in its plan: what `doctor` expects Docker to hold. */
+export function plannedNetworks(home: string, record: Environment): NetworkSpec[] {
+  return networkSpecs(home, record);
+}

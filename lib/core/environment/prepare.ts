@@ -1,0 +1,87 @@
+// Making an environment ready for a Compose command, in three steps: read what Docker must tell (inputs.ts,
+// outside the lock), decide the plan under the state lock on a fresh read (plan.ts: the only decision),
+// apply it (apply.ts: networks, override). A failed first registration is rolled back; a subnet another
+// network took meanwhile is given back and the plan decided again.
+import { UserError } from '../../errors/index.js';
+import type { EngineInfo } from '../../docker/objects.js';
+import type { ProjectModel } from '../../compose/model.js';
+import { SubnetTakenError } from '../../network/networks.js';
+import { envNetworkName } from '../../state/names.js';
+import { releaseSubnet } from '../../state/references.js';
+import { findEnvByName } from '../../state/schema.js';
+import type { Context } from '../../context.js';
+import { applyPlan, nothingApplied, rollbackRegistration, type Applied } from './apply.js';
+import { dockerInputs, planInputs, projectModel, requested, subnetsToAvoid, type PrepareRequest } from './inputs.js';
+import { planEnvironment, previewPlan, type EnvironmentPlan } from './plan.js';
+
+export type { PrepareRequest } from './inputs.js';
+
+export interface Prepared {
+  plan: EnvironmentPlan;
+  model: ProjectModel;
+  applied: Applied;
+  /** Swarm networks this engine does not see yet, which Compose needs an anchor to join (shared/swarm.ts). */
+  anchors: string[];
+  /** The engine, as it answered. */
+  engineInfo: EngineInfo;
+}
+
+/** Undoes what `prepareEnvironment` registered and created, for a command that then failed. */
+export const rollback = (ctx: Context, p: Prepared) =>
+  rollbackRegistration(ctx, p.plan.key, p.plan.record.name, p.applied);
+
+export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Promise<Prepared> {
+  const known = findEnvByName(req.snapshot, req.selector.name)?.[1];
+  const w = requested(ctx, req, known);
+  const { model, info, anchors } = await dockerInputs(ctx, req, w);
+  // An unreachable engine fails here, before anything is written.
+  const envNetwork = req.materialize ? await req.envNetwork : undefined;
+  const inputs = planInputs(ctx, req, w, model, await subnetsToAvoid(ctx, req, w, model, known), info.id);
+  for (let attempt = 0; ; attempt++) {
+    const plan = await ctx.store.update((state) =>
+      planEnvironment(state, { ...inputs, now: new Date().toISOString() }),
+    );
+    const prepared: Prepared = { plan, model, applied: nothingApplied(ctx.home, w.name), anchors, engineInfo: info };
+    if (!req.materialize) return prepared;
+    try {
+      await applyPlan(ctx, plan, prepared.applied, attempt === 0 ? envNetwork : undefined);
+      return prepared;
+    } catch (e) {
+      const retry =
+        e instanceof SubnetTakenError && attempt < 5 && (plan.registeredNow || e.subnet !== plan.record.subnet);
+      if (plan.registeredNow) await rollback(ctx, prepared);
+      if (!retry) throw subnetError(e, w.name, plan.registeredNow ? undefined : plan.record.subnet);
+      // A network outside cilo took the subnet since we looked: give it back and plan again past it.
+      inputs.foreignSubnets = [...inputs.foreignSubnets, e.subnet];
+      if (!plan.registeredNow) await ctx.store.update((state) => releaseSubnet(state, plan.key, e.subnet));
+    }
+  }
+}
+
+/**
+ * What `config` shows for the environment: its plan on a copy of the state (plan.ts previewPlan). Writes
+ * nothing and creates nothing; asks Docker only what the files cannot say (the model, when Compose must).
+ */
+export async function previewEnvironment(ctx: Context, req: PrepareRequest): Promise<EnvironmentPlan> {
+  const known = findEnvByName(req.snapshot, req.selector.name)?.[1];
+  const w = requested(ctx, req, known);
+  const model = await projectModel(ctx, req, w);
+  return previewPlan(req.snapshot, planInputs(ctx, req, w, model, []));
+}
+
+/**
+ * The error to show for a failed apply: a subnet Docker keeps refusing gets a cilo message.
+ * `keptSubnet`: the subnet of an environment registered earlier, which cilo cannot simply replace.
+ */
+function subnetError(e: unknown, name: string, keptSubnet: string | undefined): unknown {
+  if (!(e instanceof SubnetTakenError)) return e;
+  if (e.subnet === keptSubnet)
+    return new UserError(
+      `the subnet ${keptSubnet} of ${name} is now used by another Docker network, and ${envNetworkName(name)} is gone`,
+      `remove that network, or 'cilo destroy ${name}' and start it again to get a new subnet`,
+    );
+  return new UserError(
+    `no subnet could be reserved for ${name}: ${e.message} (five tries)`,
+    'see `docker network ls` for networks in CILO_SUBNET_POOL',
+  );
+}

@@ -1,0 +1,115 @@
+// What Docker says, as cilo reads it: networks, containers, the engine, Compose's version and labels; and the
+// parsers of the docker CLI's JSON. Types and pure functions only: docker.ts asks, this file reads the answers.
+
+export interface NetworkInfo {
+  id: string;
+  name: string;
+  /** `local` (a bridge network) or `swarm` (an overlay network of the engine's swarm). */
+  scope: string;
+  subnets: string[];
+  labels: Record<string, string>;
+  /** container id → { name, ipv4 (without prefix) } */
+  containers: Record<string, { name: string; ipv4: string }>;
+}
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  running: boolean;
+  labels: Record<string, string>;
+  /** network name → IPv4 address (empty string when none) */
+  networks: Record<string, string>;
+}
+
+/** What `docker network create` is given. */
+export interface CreateNetwork {
+  name: string;
+  subnet: string;
+  gateway?: string;
+  ipRange?: string;
+  auxAddresses?: Record<string, string>;
+  driver?: string;
+  internal?: boolean;
+  attachable?: boolean;
+  options?: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+/** What `docker info` says about an engine: who it is, and its place in a swarm. */
+export interface EngineInfo {
+  id: string;
+  architecture: string;
+  swarm: {
+    /** `active` when the engine is a node of a swarm (`inactive`, `pending`, `error`, `locked` otherwise). */
+    state: string;
+    nodeId: string;
+    manager: boolean;
+    /** Node IDs of the swarm's managers: two engines share a swarm when these meet. */
+    managers: string[];
+  };
+}
+
+export const MIN_COMPOSE = [2, 24, 0] as const;
+
+/** Labels Compose puts on what it creates. */
+export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
+export const COMPOSE_ONEOFF_LABEL = 'com.docker.compose.oneoff';
+export const COMPOSE_SERVICE_LABEL = 'com.docker.compose.service';
+
+/** Parses `2.26.1`, `v2.24.0-desktop.1`, `2.26.1-4` (Debian) into [major, minor, patch]. */
+export function parseComposeVersion(text: string): [number, number, number] | undefined {
+  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(text.trim());
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+export function versionAtLeast(v: readonly number[], min: readonly number[]): boolean {
+  for (let i = 0; i < min.length; i++) {
+    if ((v[i] ?? 0) !== min[i]) return (v[i] ?? 0) > min[i]!;
+  }
+  return true;
+}
+
+interface RawNetwork {
+  Id: string;
+  Name: string;
+  Labels: Record<string, string> | null;
+  Scope?: string;
+  IPAM?: { Config?: { Subnet?: string }[] | null };
+  Containers?: Record<string, { Name: string; IPv4Address: string }> | null;
+}
+
+export function parseNetwork(line: string): NetworkInfo {
+  const n = JSON.parse(line) as RawNetwork;
+  const containers: NetworkInfo['containers'] = {};
+  for (const [id, c] of Object.entries(n.Containers ?? {}))
+    containers[id] = { name: c.Name, ipv4: c.IPv4Address.split('/')[0] ?? '' };
+  return {
+    id: n.Id,
+    name: n.Name,
+    scope: n.Scope ?? 'local',
+    subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? '').filter(Boolean),
+    labels: n.Labels ?? {},
+    containers,
+  };
+}
+
+interface RawContainer {
+  Id: string;
+  Name: string;
+  State: { Running: boolean };
+  Config: { Labels: Record<string, string> | null };
+  NetworkSettings: { Networks: Record<string, { IPAddress: string }> | null };
+}
+
+export function parseContainer(line: string): ContainerInfo {
+  const c = JSON.parse(line) as RawContainer;
+  const networks: Record<string, string> = {};
+  for (const [name, n] of Object.entries(c.NetworkSettings.Networks ?? {})) networks[name] = n.IPAddress;
+  return {
+    id: c.Id,
+    name: c.Name.replace(/^\//, ''),
+    running: c.State.Running,
+    labels: c.Config.Labels ?? {},
+    networks,
+  };
+}
