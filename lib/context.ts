@@ -3,7 +3,9 @@
 import { statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { isAbsolute } from 'node:path';
-import { Docker } from './docker/docker.js';
+import { composeIdentity } from './docker/binaries.js';
+import { Docker, type ComposeVersionCache } from './docker/docker.js';
+import { cacheKey, readCache, writeCache } from './state/cache.js';
 import { currentContext, engineFrom, envFor, LOCAL_ENGINE, type Endpoint, type Engine } from './docker/engines.js';
 import { processRunner, type ProcessRunner } from './docker/process.js';
 import { parseSettings, type Settings } from './settings.js';
@@ -74,6 +76,17 @@ export interface ContextParts {
   runner: ProcessRunner;
   log: Logger;
   writeStderr(text: string): void;
+  /** Where Compose's version is kept between commands: only for the real docker (tests' fake runners have none). */
+  composeVersions?: ComposeVersionCache;
+}
+
+/** Compose's version kept in $CILO_HOME/cache, by the identity of the binaries that answer it. */
+function composeVersionCache(home: string, env: NodeJS.ProcessEnv, userHome: string): ComposeVersionCache {
+  return {
+    key: () => composeIdentity(env, userHome),
+    read: (key) => readCache<string>(home, 'compose', cacheKey(key)),
+    write: (key, version) => writeCache(home, 'compose', cacheKey(key), version),
+  };
 }
 
 /** Assembles a context from its parts (tests give a fake runner). */
@@ -88,7 +101,7 @@ export function createContext(p: ContextParts): Context {
   return {
     ...p,
     engine: { ...engine, explicit },
-    docker: new Docker(env, p.runner, engine.name),
+    docker: new Docker(env, p.runner, engine.name, p.composeVersions),
     store: new StateStore(p.home, locks),
     locks,
   };
@@ -107,7 +120,7 @@ export function onEngine(ctx: Context, name: string, endpoint: Endpoint | undefi
   return {
     ...ctx,
     engine: { name, endpoint: ep, explicit: false },
-    docker: new Docker(envFor(ctx.processEnv, ep), ctx.runner, name),
+    docker: ctx.docker.forEngine(envFor(ctx.processEnv, ep), name),
   };
 }
 
@@ -163,15 +176,18 @@ export function contextFromProcess(
   runner: ProcessRunner = processRunner,
   contextFlag?: string,
 ): Context {
+  const home = homeFromProcess(env);
+  const host = hostFromProcess();
   return createContext({
     cwd: logicalCwd(env),
     processEnv: env,
     contextFlag,
-    home: homeFromProcess(env),
+    home,
     settings: parseSettings(env),
-    host: hostFromProcess(),
+    host,
     runner,
     log,
     writeStderr,
+    composeVersions: composeVersionCache(home, env, host.userHome),
   });
 }

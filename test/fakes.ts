@@ -13,7 +13,7 @@ import { tempDir } from './helpers.ts';
 /** A runner that answers `docker ARGS` from a function (given the environment too) and records the calls. */
 export function fakeRunner(
   answer: (args: readonly string[], env: NodeJS.ProcessEnv) => Partial<RunResult>,
-  exec?: (args: readonly string[]) => ExecResult,
+  exec?: (args: readonly string[]) => ExecResult | Promise<ExecResult>,
 ) {
   const calls: string[][] = [];
   const runner: ProcessRunner = {
@@ -74,7 +74,7 @@ export class FakeEngine {
     manager: false,
     managers: [] as string[],
   };
-  onCompose: (args: readonly string[]) => ExecResult = () => ({ code: 0, signal: null });
+  onCompose: (args: readonly string[]) => ExecResult | Promise<ExecResult> = () => ({ code: 0, signal: null });
   /** Other engines, by the DOCKER_HOST that reaches them (`null`: one that does not answer). */
   others: Record<string, FakeEngine | null> = {};
   private next = 1;

@@ -145,9 +145,23 @@ export interface RunResult {
   stderr: string;
 }
 
+/**
+ * How long a test lets one cilo process run: generous (a loaded two-core machine made a 60-copy test's
+ * `up`s take 228 s where they took 87 s alone), and a process that runs longer says so in its stderr.
+ */
+export const PROCESS_BOUND_MS = 900_000;
+
 async function runBin(bin: string, args: string[], opts: Options & { env: NodeJS.ProcessEnv }): Promise<RunResult> {
-  const r = await execa(bin, args, { reject: false, extendEnv: false, stdin: 'ignore', timeout: 120_000, ...opts });
-  return { exitCode: r.exitCode, signal: r.signal, stdout: String(r.stdout), stderr: String(r.stderr) };
+  const r = await execa(bin, args, {
+    reject: false,
+    extendEnv: false,
+    stdin: 'ignore',
+    timeout: PROCESS_BOUND_MS,
+    ...opts,
+  });
+  const bound = Number(opts.timeout ?? PROCESS_BOUND_MS) / 1000;
+  const killed = r.timedOut ? `\n[test] ${bin} ${args.join(' ')} did not finish within ${bound} s: killed\n` : '';
+  return { exitCode: r.exitCode, signal: r.signal, stdout: String(r.stdout), stderr: String(r.stderr) + killed };
 }
 
 export const cilo = (args: string[], opts: Options & { env: NodeJS.ProcessEnv }) => runBin(BIN_CILO, args, opts);

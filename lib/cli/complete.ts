@@ -4,7 +4,7 @@
 import yargs from 'yargs';
 import type { Context } from '../context.js';
 import { knownNames } from '../core/environment/load.js';
-import { COMMANDS, type CommandSpec } from './commands.js';
+import { COMMANDS, type CommandSpec, type Leaf } from './commands.js';
 import type { Output } from './output.js';
 
 /** Directive bits: no space after the candidate; no file names either. */
@@ -21,7 +21,6 @@ export interface Completion {
   directive: number;
 }
 
-type Leaf = Extract<CommandSpec, { run: unknown }>;
 const names = (spec: CommandSpec) => ([] as string[]).concat(spec.name).map((n) => n.split(' ')[0]!);
 const positionals = (spec: CommandSpec) =>
   ([] as string[])

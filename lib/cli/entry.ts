@@ -3,7 +3,7 @@ import { contextFromProcess, stderrLogger } from '../context.js';
 import { exitLike } from '../docker/process.js';
 import { reportError } from '../errors/index.js';
 import { isDebug } from '../settings.js';
-import { colorEnabled, palette } from './output.js';
+import { colorEnabled, jsonRequested, palette } from './output.js';
 import { main } from './main.js';
 
 const env = process.env;
@@ -21,8 +21,9 @@ const output = {
   paint: palette(colorEnabled(process.stdout, env)),
 };
 const log = stderrLogger('cilo', write, errPaint.yellow);
+const argv = process.argv.slice(2);
 main(
-  process.argv.slice(2),
+  argv,
   ({ contextFlag }) => contextFromProcess(log, write, env, undefined, contextFlag),
   output,
   process.stdout.columns,
@@ -37,6 +38,8 @@ main(
         debug: isDebug(env),
         write,
         paint: { error: errPaint.red, hint: errPaint.dim },
+        // Asked for JSON: the error as JSON too, on stdout where the script reads (stderr keeps the text).
+        json: jsonRequested(argv) ? output.json : undefined,
       }),
     ),
 );

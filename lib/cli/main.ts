@@ -17,12 +17,7 @@ function register(y: Argv, specs: readonly CommandSpec[], forwarded: string[], c
       );
       continue;
     }
-    y.command(
-      spec.name,
-      spec.describe,
-      (yy) => spec.options(yy),
-      (argv) => choose(spec.run(argv, forwarded)),
-    );
+    spec.register(y, forwarded, choose);
   }
   return y;
 }

@@ -53,3 +53,9 @@ export function alignRows(header: string[], rows: string[][], paintHeader: Paint
 export function table(header: string[], rows: string[][], paintHeader: Paint = (s) => s): string {
   return alignRows(header, rows, paintHeader).join('\n') + '\n';
 }
+
+/** Whether a command line asks for JSON (`--json`, `--format json`, `--format=json`), before any `--`. */
+export function jsonRequested(argv: readonly string[]): boolean {
+  const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  return own.some((a, i) => a === '--json' || a === '--format=json' || (a === '--format' && own[i + 1] === 'json'));
+}

@@ -123,7 +123,7 @@ export async function ensureDnsServer(
   const { home } = deps;
   const port = deps.settings.dns.port;
   ensureHome(home);
-  mkdirSync(dnsDir(home), { recursive: true, mode: 0o755 });
+  mkdirSync(hostsDir(home), { recursive: true, mode: 0o755 });
   await withFileLock(
     lockFile(home),
     async () => {
@@ -189,9 +189,13 @@ export async function stopDnsServer(deps: Pick<DnsDeps, 'home' | 'locks'>): Prom
   );
 }
 
-/** `cilo dns start`: the records brought in line with state, then the server. */
+/**
+ * `cilo dns start`: the server, then the records brought in line with state (dnsmasq watches the directory).
+ * A server that cannot start leaves every file as it was.
+ */
 export async function startDnsServer(deps: DnsDeps): Promise<DnsStatus> {
-  return ensureDnsServer(deps, await refreshRecords(deps));
+  await ensureDnsServer(deps, deps.store.read(), { quietIfRunning: false });
+  return dnsStatus(deps, await refreshRecords(deps));
 }
 
 /**

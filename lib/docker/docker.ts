@@ -17,6 +17,16 @@ import {
 } from './objects.js';
 import { processRunner, type ProcessRunner, type RunResult } from './process.js';
 
+/**
+ * Where Compose's answer about itself is kept between commands (context.ts gives one backed by
+ * $CILO_HOME/cache): under `key()`, the identity of the binaries that answer (binaries.ts), or not at all.
+ */
+export interface ComposeVersionCache {
+  key(): string | undefined;
+  read(key: string): string | undefined;
+  write(key: string, version: string): void;
+}
+
 export class Docker {
   private composeVersionPromise?: Promise<string>;
 
@@ -25,7 +35,13 @@ export class Docker {
     private readonly env: NodeJS.ProcessEnv,
     private readonly runner: ProcessRunner = processRunner,
     readonly engine = 'local',
+    private readonly versions?: ComposeVersionCache,
   ) {}
+
+  /** The same client pointed at another engine (`env` reaches it, `engine` names it). */
+  forEngine(env: NodeJS.ProcessEnv, engine: string): Docker {
+    return new Docker(env, this.runner, engine, this.versions);
+  }
 
   /** Runs `docker ARGS` captured; turns "daemon unreachable" into an EngineUnreachableError. */
   async run(
@@ -79,9 +95,15 @@ export class Docker {
     return r.stdout;
   }
 
-  /** The Compose version, detected once per process; older than 2.24 is an error (we need `!reset`). */
+  /**
+   * The Compose version: asked once per process, and once per Compose binary when a cache is given; older
+   * than 2.24 is an error (we need `!reset`).
+   */
   composeVersion(): Promise<string> {
     this.composeVersionPromise ??= (async () => {
+      const key = this.versions?.key();
+      const known = key !== undefined ? this.versions!.read(key) : undefined;
+      if (known !== undefined) return known;
       const r = await this.run(['compose', 'version', '--short']);
       const v = parseComposeVersion(r.stdout);
       if (r.code !== 0 || !v)
@@ -94,6 +116,7 @@ export class Docker {
           `Docker Compose ${v.join('.')} is too old: cilo needs 2.24 or newer (for the '!reset' merge tag that removes published ports)`,
           'upgrade the Compose plugin: https://docs.docker.com/compose/install/',
         );
+      if (key !== undefined) this.versions!.write(key, v.join('.'));
       return v.join('.');
     })();
     return this.composeVersionPromise;

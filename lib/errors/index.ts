@@ -56,6 +56,11 @@ export interface ReportOptions {
   prog: string;
   debug: boolean;
   write: (text: string) => void;
+  /**
+   * The command was asked for JSON (`--json`, `--format json`): the error is also given as
+   * `{"error": …, "hint": …}` here (stdout), where a script reads the data it asked for.
+   */
+  json?: (value: { error: string; hint?: string }) => void;
   paint?: { error: (s: string) => string; hint: (s: string) => string };
 }
 
@@ -69,6 +74,7 @@ export function reportError(err: unknown, opts: ReportOptions): { code: number; 
     if (err.hint) text += `${paintHint('hint:')} ${err.hint.replace(/\n/g, '\n      ')}\n`;
     if (opts.debug && err.stack) text += `${err.stack}\n`;
     opts.write(text);
+    opts.json?.({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) });
     return { code: err.exitCode };
   }
   const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
@@ -76,5 +82,10 @@ export function reportError(err: unknown, opts: ReportOptions): { code: number; 
     `${opts.prog}: internal error (this is a bug in cilo): ${stack}\n` +
       `please report it with the command you ran and this output\n`,
   );
+  const message = err instanceof Error ? err.message : String(err);
+  opts.json?.({
+    error: `internal error (this is a bug in cilo): ${message}`,
+    hint: 'please report it with the command you ran and its output',
+  });
   return { code: 70 };
 }

@@ -121,6 +121,24 @@ describe('cilo', { concurrency: 4 }, () => {
     assert.ok(!r.stderr.includes('\x1b'), 'not a TTY and no FORCE_COLOR: no colour');
   });
 
+  test('a failure under --json or --format json: a JSON error object on stdout, the text on stderr', async (t) => {
+    const { env, cwd } = setup(t);
+    for (const flags of [['--json'], ['--format', 'json'], ['--format=json']]) {
+      const r = await cilo(['status', 'nope', ...flags], { env, cwd });
+      assert.equal(r.exitCode, 1, flags.join(' '));
+      assert.deepEqual(JSON.parse(r.stdout), {
+        error: 'no environment named nope',
+        hint: "see 'cilo list', or create it: cilo create nope --from <dir>",
+      });
+      assert.match(r.stderr, /^cilo: error: no environment named nope$/m);
+    }
+    const usage = await cilo(['status', 'Bad_Name', '--json'], { env, cwd });
+    assert.equal(usage.exitCode, 2);
+    assert.match(JSON.parse(usage.stdout).error, /invalid environment name "Bad_Name"/);
+    const plain = await cilo(['status', 'nope'], { env, cwd });
+    assert.equal(plain.stdout, '', 'without --json nothing goes to stdout');
+  });
+
   test('cilo status with an invalid name: exit 2 with the suggested form', async (t) => {
     const { env, cwd } = setup(t);
     const r = await cilo(['status', 'Bad_Name'], { env, cwd });
@@ -213,13 +231,15 @@ describe('cilo', { concurrency: 4 }, () => {
         assert.ok(r.stderr.startsWith(`cilo: error: state file ${file} `), `names the file: ${r.stderr}`);
         assert.match(r.stderr, re);
         assert.match(r.stderr, /^hint: /m);
-        assert.equal(r.stdout, '');
+        if (args.includes('--json')) assert.match(JSON.parse(r.stdout).error, re, 'asked for JSON: the error as JSON');
+        else assert.equal(r.stdout, '');
         noStackTrace(r);
       });
       assert.deepEqual(readFileSync(file), before, 'the state file is untouched');
+      // cache/ holds answers keyed by the bytes they came from (lib/state/cache.ts), never state.
       assert.deepEqual(
         readdirSync(home)
-          .filter((f) => f !== 'state.lock')
+          .filter((f) => f !== 'state.lock' && f !== 'cache')
           .sort(),
         ['state.json'],
         'no temp files, no new files',

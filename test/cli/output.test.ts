@@ -1,7 +1,7 @@
 // lib/cli/output.ts: the colour decision per stream, and table alignment.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { alignRows, colorEnabled, palette, table } from '../../lib/cli/output.ts';
+import { alignRows, colorEnabled, jsonRequested, palette, table } from '../../lib/cli/output.ts';
 
 test('colorEnabled: NO_COLOR (non-empty) wins, then FORCE_COLOR, then the stream being a TTY', () => {
   const tty = { isTTY: true };
@@ -40,4 +40,13 @@ test('alignRows / table: columns padded to the widest cell, the last column not 
     '<A  B>\nx  y\n',
     'only the header is painted',
   );
+});
+
+test('jsonRequested: --json, --format json, --format=json before any --', () => {
+  assert.equal(jsonRequested(['list', '--json']), true);
+  assert.equal(jsonRequested(['list', '--format', 'json']), true);
+  assert.equal(jsonRequested(['list', '--format=json']), true);
+  assert.equal(jsonRequested(['list', '--format', 'table']), false);
+  assert.equal(jsonRequested(['up', 'x', '--', '--json']), false, "Compose's arguments are not cilo's");
+  assert.equal(jsonRequested(['list']), false);
 });

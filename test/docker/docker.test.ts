@@ -130,3 +130,20 @@ test('inspectNetwork: undefined for a missing network, parsed fields otherwise',
     containers: {},
   });
 });
+
+test('composeVersion with a cache: asked once per binary identity, then read back; another identity asks again', async () => {
+  const kept = new Map<string, string>();
+  let identity = 'docker:1|compose:1';
+  const versions = {
+    key: () => identity,
+    read: (k: string) => kept.get(k),
+    write: (k: string, v: string) => void kept.set(k, v),
+  };
+  const { runner, calls } = fakeRunner(() => ({ stdout: '2.40.3\n' }));
+  assert.equal(await new Docker({}, runner, 'local', versions).composeVersion(), '2.40.3');
+  assert.equal(await new Docker({}, runner, 'local', versions).composeVersion(), '2.40.3');
+  assert.equal(calls.length, 1, 'the second process reads what the first learned');
+  identity = 'docker:1|compose:2';
+  await new Docker({}, runner, 'local', versions).composeVersion();
+  assert.equal(calls.length, 2);
+});

@@ -48,3 +48,25 @@ test('paint colours only the labels', () => {
   });
   assert.equal(text, 'cilo: <error:> m\n[hint:] h\n');
 });
+
+test("asked for JSON: the error also as {error, hint}; a bug as an internal error; a child's code adds nothing", () => {
+  const seen: unknown[] = [];
+  const json = (v: unknown) => seen.push(v);
+  reportError(new UserError('no environment named x', 'see cilo list'), {
+    prog: 'cilo',
+    debug: false,
+    write: () => undefined,
+    json,
+  });
+  reportError(new UserError('no hint'), { prog: 'cilo', debug: false, write: () => undefined, json });
+  reportError(new TypeError('boom'), { prog: 'cilo', debug: false, write: () => undefined, json });
+  reportError(new ExitCodeError(3), { prog: 'cilo', debug: false, write: () => undefined, json });
+  assert.deepEqual(seen, [
+    { error: 'no environment named x', hint: 'see cilo list' },
+    { error: 'no hint' },
+    {
+      error: 'internal error (this is a bug in cilo): boom',
+      hint: 'please report it with the command you ran and its output',
+    },
+  ]);
+});

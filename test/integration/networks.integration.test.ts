@@ -65,7 +65,7 @@ function names(t: TestContext, prefix: string, n: number): string[] {
 
 test(
   "60 copies of a two-network project at once: all up, exactly their two networks each, all from cilo's pool; 60 destroys leave nothing",
-  { timeout: 600_000 },
+  { timeout: 1_800_000 }, // 60 ups and 60 destroys at once on two cores: bounded generously (the runner names it if it times out)
   async (t) => {
     if (!requireDocker(t)) return;
     const ce = await ciloEnv(t, { CILO_DNS: 'off' });

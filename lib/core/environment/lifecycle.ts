@@ -42,7 +42,7 @@ export async function createEnvironment(ctx: Context, o: CreateOptions): Promise
       `looked for ${BASE_NAMES.join(', ')}; pass the project's directory to --from`,
     );
   // No file-only shortcut here: `docker compose config` also validates the project being registered.
-  const { xcilo } = await readProjectFiles(project);
+  const { xcilo } = await readProjectFiles(project, ctx.home);
   const prepared = await prepareEnvironment(
     { ...ctx, cwd: dir },
     {

@@ -59,8 +59,8 @@ export interface ManagedResult {
   state?: State;
 }
 
-async function request(cmd: ManagedCommand, snapshot: State): Promise<PrepareRequest> {
-  const { xcilo, model } = await readProjectFiles(cmd.project);
+async function request(ctx: Context, cmd: ManagedCommand, snapshot: State): Promise<PrepareRequest> {
+  const { xcilo, model } = await readProjectFiles(cmd.project, ctx.home);
   return {
     selector: cmd.selector,
     source: cmd.project.projectDir,
@@ -79,7 +79,7 @@ async function prepare(ctx: Context, cmd: ManagedCommand, snapshot: State): Prom
   void ctx.docker.composeVersion().catch(() => undefined);
   const envNetwork = ctx.docker.inspectNetwork(envNetworkName(cmd.selector.name));
   envNetwork.catch(() => undefined);
-  return prepareEnvironment(ctx, { ...(await request(cmd, snapshot)), envNetwork });
+  return prepareEnvironment(ctx, { ...(await request(ctx, cmd, snapshot)), envNetwork });
 }
 
 /**
@@ -87,7 +87,7 @@ async function prepare(ctx: Context, cmd: ManagedCommand, snapshot: State): Prom
  * (`-f -`); for an environment not registered yet, a preview (nothing is written or created).
  */
 async function showModel(ctx: Context, cmd: ManagedCommand, snapshot: State): Promise<ExecResult> {
-  const plan = await previewEnvironment(ctx, await request(cmd, snapshot));
+  const plan = await previewEnvironment(ctx, await request(ctx, cmd, snapshot));
   const args = composeArgs(cmd.selector, { user: cmd.user, override: '-', subcommand: cmd.subcommand, args: cmd.args });
   return ctx.docker.composeExec(args, { cwd: ctx.cwd, input: renderOverride(plan.override) });
 }

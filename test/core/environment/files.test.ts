@@ -1,0 +1,34 @@
+// lib/core/environment/files.ts: x-cilo and the model read from the files, and reused for the same bytes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveProject } from '../../../lib/compose/resolve.ts';
+import { readProjectFiles } from '../../../lib/core/environment/files.ts';
+import { tempDir } from '../../helpers.ts';
+
+test('the same bytes are read from the cache; other bytes are parsed again; an error is never cached', async (t) => {
+  const dir = tempDir(t);
+  const home = join(dir, 'home');
+  const file = join(dir, 'compose.yaml');
+  const project = () => resolveProject({ files: [], envFiles: [], profiles: [] }, dir, {})!;
+  writeFileSync(file, 'x-cilo:\n  project: shop\nservices:\n  web:\n    image: x\n');
+  const first = await readProjectFiles(project(), home);
+  assert.deepEqual(first.xcilo, { project: 'shop' });
+  assert.deepEqual(
+    first.model?.services.map((s) => s.name),
+    ['web'],
+  );
+  const [entry] = readdirSync(join(home, 'cache', 'projects'));
+  // What the cache holds is what the next read returns: proof that it did not parse again.
+  writeFileSync(
+    join(home, 'cache', 'projects', entry!),
+    JSON.stringify({ value: { xcilo: { project: 'from-cache' }, model: null } }),
+  );
+  assert.deepEqual((await readProjectFiles(project(), home)).xcilo, { project: 'from-cache' });
+  writeFileSync(file, 'x-cilo:\n  project: other\nservices: {}\n');
+  assert.deepEqual((await readProjectFiles(project(), home)).xcilo, { project: 'other' }, 'new bytes, parsed');
+  writeFileSync(file, 'x-cilo:\n  bogus: 1\n');
+  await assert.rejects(readProjectFiles(project(), home), /x-cilo\.bogus is not a known key/);
+  await assert.rejects(readProjectFiles(project(), home), /x-cilo\.bogus is not a known key/, 'reported every time');
+});

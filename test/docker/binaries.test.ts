@@ -1,0 +1,26 @@
+// lib/docker/binaries.ts: the identity of the docker CLI and the Compose plugin it would run.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { composeIdentity } from '../../lib/docker/binaries.ts';
+import { tempDir } from '../helpers.ts';
+
+test("docker on PATH and the user's compose plugin: an identity that changes with either binary", (t) => {
+  const root = tempDir(t);
+  const bin = join(root, 'bin');
+  const config = join(root, 'docker-config');
+  mkdirSync(bin);
+  mkdirSync(join(config, 'cli-plugins'), { recursive: true });
+  writeFileSync(join(bin, 'docker'), '#!/bin/sh\n', { mode: 0o755 });
+  const plugin = join(config, 'cli-plugins', 'docker-compose');
+  writeFileSync(plugin, 'compose 2.40.3', { mode: 0o755 });
+  const env = { PATH: `${join(root, 'empty')}:${bin}`, DOCKER_CONFIG: config };
+  const first = composeIdentity(env, root);
+  assert.match(first ?? '', new RegExp(`^${bin}/docker:.*\\|${plugin}:`));
+  utimesSync(plugin, 1, 1);
+  assert.notEqual(composeIdentity(env, root), first, 'another plugin binary is another identity');
+  assert.equal(composeIdentity({ PATH: join(root, 'empty'), DOCKER_CONFIG: config }, root), undefined, 'no docker');
+  writeFileSync(join(config, 'config.json'), JSON.stringify({ cliPluginsExtraDirs: ['/opt/plugins'] }));
+  assert.equal(composeIdentity(env, root), undefined, 'extra plugin directories: not ours to know');
+});
