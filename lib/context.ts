@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { isAbsolute } from 'node:path';
+import { socketApi, type EngineApi } from './docker/api.js';
 import { composeIdentity } from './docker/binaries.js';
 import { Docker, type ComposeVersionCache } from './docker/docker.js';
 import { cacheKey, readCache, writeCache } from './state/cache.js';
@@ -78,6 +79,8 @@ export interface ContextParts {
   writeStderr(text: string): void;
   /** Where Compose's version is kept between commands: only for the real docker (tests' fake runners have none). */
   composeVersions?: ComposeVersionCache;
+  /** The engines' API on local sockets: only for the real engines (tests' fake ones answer through the runner). */
+  engineApi?: EngineApi;
 }
 
 /** Compose's version kept in $CILO_HOME/cache, by the identity of the binaries that answer it. */
@@ -101,7 +104,7 @@ export function createContext(p: ContextParts): Context {
   return {
     ...p,
     engine: { ...engine, explicit },
-    docker: new Docker(env, p.runner, engine.name, p.composeVersions),
+    docker: new Docker(env, p.runner, engine.name, p.composeVersions, p.engineApi),
     store: new StateStore(p.home, locks),
     locks,
   };
@@ -142,6 +145,17 @@ export function hostFromProcess(): HostFacts {
     columns: process.stdout.isTTY ? process.stdout.columns : undefined,
     userHome: homedir(),
   };
+}
+
+/** Where bin/cilo and the shell front set NODE_EXTRA_CA_CERTS aside for Node's start (it costs Node ~40 ms to
+ * load, and cilo makes no TLS connection of its own). */
+export const CA_CERTS_ASIDE = '__CILO_NODE_EXTRA_CA_CERTS';
+
+/** The environment with NODE_EXTRA_CA_CERTS put back as it was set aside, for the programs cilo runs. */
+export function withCaCertsBack(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env[CA_CERTS_ASIDE] === undefined) return env;
+  const { [CA_CERTS_ASIDE]: ca, ...rest } = env;
+  return { ...rest, NODE_EXTRA_CA_CERTS: ca };
 }
 
 /** The home cilo would use (`$CILO_HOME`, else `~/.cilo`). */
@@ -189,5 +203,6 @@ export function contextFromProcess(
     log,
     writeStderr,
     composeVersions: composeVersionCache(home, env, host.userHome),
+    engineApi: socketApi(host.userHome),
   });
 }

@@ -9,6 +9,7 @@
 // yaml and yargs are bundled (yaml as a package of many CommonJS files costs ~55 ms to load); fs-ext is a
 // native addon and stays external.
 import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { build } from 'esbuild';
 import { PROJECTLESS } from '../dist/compose/subcommands.js';
 import { BASE_NAMES, OVERRIDE_NAMES } from '../dist/compose/resolve.js';
@@ -43,28 +44,47 @@ function writeFront() {
 rmSync('dist/bundle', { recursive: true, force: true });
 const common = { bundle: true, platform: 'node', target: 'node20', external: ['fs-ext'], logLevel: 'warning' };
 
+// yaml is most of the shim's bytes, and the managed path needs it only when a project's files are not in
+// cilo's cache (lib/core/environment/files.ts): a file of its own beside the shim, required when first used,
+// so Node does not read and compile it on every run.
+const yamlBeside = {
+  name: 'yaml-beside',
+  setup: (b) => b.onResolve({ filter: /^yaml$/ }, () => ({ path: './yaml.cjs', external: true })),
+};
 await build({
   ...common,
   entryPoints: { 'cilo-compose': 'lib/shim/entry.ts' },
   outdir: 'dist/bundle',
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
+  plugins: [yamlBeside],
   // The code reads import.meta.url to find what sits beside it; CommonJS has __filename.
   define: { 'import.meta.url': '__ciloModuleUrl' },
   banner: { js: "var __ciloModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
+await build({
+  ...common,
+  entryPoints: { yaml: 'yaml' },
+  outdir: 'dist/bundle',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+});
 
+// yargs lays out help with string-width, which compiles emoji tables at load (~30 ms of every start): cilo's
+// help is plain text, measured by lib/cli/text-width.ts instead.
+const plainTextWidth = {
+  name: 'plain-text-width',
+  setup: (b) => b.onResolve({ filter: /^string-width$/ }, () => ({ path: resolve('lib/cli/text-width.ts') })),
+};
 await build({
   ...common,
   entryPoints: { cilo: 'lib/cli/entry.ts' },
-  outdir: 'dist/bundle/cilo',
-  splitting: true,
-  format: 'esm',
-  // yaml is CommonJS and requires Node built-ins; an ESM bundle has no `require` unless we make one.
-  banner: {
-    js: "import { createRequire as __ciloCreateRequire } from 'node:module'; const require = __ciloCreateRequire(import.meta.url);",
-  },
-  chunkNames: 'chunks/[name]-[hash]',
+  outdir: 'dist/bundle',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  plugins: [yamlBeside, plainTextWidth],
+  define: { 'import.meta.url': '__ciloModuleUrl' },
+  banner: { js: "var __ciloModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
 writeFront();

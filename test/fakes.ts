@@ -145,12 +145,20 @@ export class FakeEngine {
     if (a0 === 'compose') return {};
     if (a0 === 'info') {
       const i = this.info;
-      return {
-        stdout:
-          [i.id, i.architecture, i.swarm, i.nodeId, String(i.manager), i.managers.map((m) => `${m},`).join('')].join(
-            '\t',
-          ) + '\n',
+      const raw = {
+        ID: i.id,
+        Architecture: i.architecture,
+        OperatingSystem: 'Debian GNU/Linux 12 (bookworm)',
+        ServerVersion: '20.10.24',
+        SecurityOptions: ['name=seccomp,profile=default'],
+        Swarm: {
+          LocalNodeState: i.swarm,
+          NodeID: i.nodeId,
+          ControlAvailable: i.manager,
+          RemoteManagers: i.managers.map((m) => ({ NodeID: m })),
+        },
       };
+      return { stdout: JSON.stringify(raw) + '\n' };
     }
     if (a0 === 'network' && a1 === 'ls') {
       const line = (n: FakeNetwork) => (args.includes('--format') ? `${n.Id}\t${n.Name}` : n.Id);

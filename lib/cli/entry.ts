@@ -1,12 +1,13 @@
 // Process glue for bin/cilo: the only place the manager reads process globals.
-import { contextFromProcess, stderrLogger } from '../context.js';
+import { contextFromProcess, stderrLogger, withCaCertsBack } from '../context.js';
 import { exitLike } from '../docker/process.js';
 import { reportError } from '../errors/index.js';
 import { isDebug } from '../settings.js';
 import { colorEnabled, jsonRequested, palette } from './output.js';
 import { main } from './main.js';
 
-const env = process.env;
+// bin/cilo started Node without NODE_EXTRA_CA_CERTS; the programs cilo runs get it back.
+const env = withCaCertsBack(process.env);
 const write = (s: string) => void process.stderr.write(s);
 const errPaint = palette(colorEnabled(process.stderr, env));
 // `cilo list | head`: the reader left; stop quietly like any Unix tool instead of crashing on EPIPE.

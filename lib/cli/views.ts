@@ -1,6 +1,6 @@
 // What `list`, `status` and `shared` show, built once from state for both the tables and --json: the
 // output contract of the JSON shapes in the README.
-import { envNetworkName, sharedNetworkName } from '../state/names.js';
+import { compareNames, envNetworkName, sharedNetworkName } from '../state/names.js';
 import { DEFAULT_SUFFIX } from '../dns/records.js';
 import { LOCAL_ENGINE } from '../docker/engines.js';
 import type { EngineStatus } from '../core/engines.js';
@@ -74,7 +74,7 @@ export function environmentView(
     networks: Object.entries(networksOf(env)).map(([k, n]) => ({ key: k, name: n.name, subnet: n.subnet })),
     volumes: Object.entries(env.volumes ?? {}).map(([k, v]) => ({ key: k, name: v.name, pinned: v.pinned })),
     services: Object.values(env.services)
-      .sort((a, b) => a.name.localeCompare(b.name))
+      .sort((a, b) => compareNames(a.name, b.name))
       .map((s) => ({
         name: s.name,
         dns_name: s.dns_name,
@@ -90,7 +90,7 @@ export function environmentView(
 export function environmentViews(state: State, engines: ReadonlyMap<string, EngineStatus>): EnvironmentView[] {
   return Object.entries(environmentsOf(state))
     .map(([key, env]) => environmentView(state, key, env, engines))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => compareNames(a.name, b.name));
 }
 
 export interface SharedNetworkView {

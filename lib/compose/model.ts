@@ -4,6 +4,7 @@
 // service-level x-* keys, docker/compose#11528; cilo reads only standard keys). Both go through the same
 // normalization (normalizeService, normalizeNetwork, normalizeVolume).
 import { ExitCodeError } from '../errors/index.js';
+import { compareNames } from '../state/names.js';
 import type { Docker } from '../docker/docker.js';
 import { composeArgs, type ProjectSelector } from './command.js';
 
@@ -153,7 +154,7 @@ export function withDefaultNetwork(services: readonly ServiceModel[], networks: 
   return [...networks, normalizeNetwork('default', {})];
 }
 
-const byKey = <T extends { key: string }>(a: T, b: T) => a.key.localeCompare(b.key);
+const byKey = <T extends { key: string }>(a: T, b: T) => compareNames(a.key, b.key);
 
 /** Every service of the project, whatever profile it is in (the override must cover them all). */
 export async function loadProject(
@@ -180,7 +181,7 @@ export async function loadProject(
     volumes?: Record<string, unknown>;
   };
   const services = Object.entries(model.services ?? {})
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => compareNames(a, b))
     .map(([name, s]) => normalizeService(name, s));
   const networks = Object.entries(model.networks ?? {}).map(([k, n]) => normalizeNetwork(k, n, model.name ?? sel.name));
   return {

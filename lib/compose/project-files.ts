@@ -2,6 +2,7 @@
 // way Compose merges them. It saves a `docker compose config` (~80 ms) on the managed path, and declines
 // (undefined) whatever only Compose can say: `include`, `extends`, merge tags, interpolation in the keys
 // cilo reads. A test holds every answer against `docker compose config` (test/compose/project-files.test.ts).
+import { compareNames } from '../state/names.js';
 import type { ParsedComposeFile } from './yaml-file.js';
 import { normalizeNetwork, normalizeService, normalizeVolume, withDefaultNetwork, type ProjectModel } from './model.js';
 
@@ -81,7 +82,7 @@ export function projectFromFiles(files: readonly ParsedComposeFile[], project: s
       services.set(name, merged);
     }
   }
-  const model = [...services].sort(([a], [b]) => a.localeCompare(b)).map(([name, s]) => normalizeService(name, s));
+  const model = [...services].sort(([a], [b]) => compareNames(a, b)).map(([name, s]) => normalizeService(name, s));
   // Like Compose, a network or volume no service uses is no part of the project.
   const used = new Set(model.flatMap((s) => s.networks));
   const nets = Object.entries(networks)
@@ -89,10 +90,10 @@ export function projectFromFiles(files: readonly ParsedComposeFile[], project: s
     .map(([k, n]) => normalizeNetwork(k, n, project));
   return {
     services: model,
-    networks: withDefaultNetwork(model, nets).sort((a, b) => a.key.localeCompare(b.key)),
+    networks: withDefaultNetwork(model, nets).sort((a, b) => compareNames(a.key, b.key)),
     volumes: Object.entries(volumes)
       .filter(([k]) => mounted.has(k))
       .map(([k, v]) => normalizeVolume(k, v, project))
-      .sort((a, b) => a.key.localeCompare(b.key)),
+      .sort((a, b) => compareNames(a.key, b.key)),
   };
 }

@@ -1,5 +1,5 @@
 // DNS names and the records cilo serves, derived from state. Pure functions.
-import { isDnsLabel, toDnsLabel } from '../state/names.js';
+import { compareNames, isDnsLabel, toDnsLabel } from '../state/names.js';
 import { localEnvironments, type State } from '../state/schema.js';
 
 /**
@@ -45,7 +45,7 @@ export function recordsByEnvironment(state: State): Map<string, DnsRecord[]> {
     }
     out.set(
       env.name,
-      records.sort((a, b) => a.name.localeCompare(b.name)),
+      records.sort((a, b) => compareNames(a.name, b.name)),
     );
   }
   return out;

@@ -8,6 +8,7 @@ import {
   MIN_COMPOSE,
   parseComposeVersion,
   parseContainer,
+  parseEngineInfo,
   parseNetwork,
   versionAtLeast,
   type ContainerInfo,
@@ -15,6 +16,7 @@ import {
   type EngineInfo,
   type NetworkInfo,
 } from './objects.js';
+import { SocketError, type EngineApi } from './api.js';
 import { processRunner, type ProcessRunner, type RunResult } from './process.js';
 
 /**
@@ -36,11 +38,12 @@ export class Docker {
     private readonly runner: ProcessRunner = processRunner,
     readonly engine = 'local',
     private readonly versions?: ComposeVersionCache,
+    private readonly api?: EngineApi,
   ) {}
 
   /** The same client pointed at another engine (`env` reaches it, `engine` names it). */
   forEngine(env: NodeJS.ProcessEnv, engine: string): Docker {
-    return new Docker(env, this.runner, engine, this.versions);
+    return new Docker(env, this.runner, engine, this.versions, this.api);
   }
 
   /** Runs `docker ARGS` captured; turns "daemon unreachable" into an EngineUnreachableError. */
@@ -69,19 +72,26 @@ export class Docker {
         : 'the default socket';
   }
 
-  /** `docker info`: the engine's ID and swarm membership. `timeoutMs` bounds an engine that does not answer. */
+  /**
+   * Who the engine is (`/info`): its ID, platform, swarm membership. Through its API when it is on a local
+   * socket (api.ts), else `docker info`. `timeoutMs` bounds an engine that does not answer.
+   */
   async engineInfo(timeoutMs?: number): Promise<EngineInfo> {
-    const format =
-      '{{.ID}}\t{{.Architecture}}\t{{.Swarm.LocalNodeState}}\t{{.Swarm.NodeID}}\t{{.Swarm.ControlAvailable}}\t{{range .Swarm.RemoteManagers}}{{.NodeID}},{{end}}';
-    const out = await this.check(['info', '--format', format], `asking engine ${this.engine} who it is (docker info)`, {
-      timeoutMs,
-    });
-    const [id = '', architecture = '', state = '', nodeId = '', manager = '', managers = ''] = out.trim().split('\t');
-    return {
-      id,
-      architecture,
-      swarm: { state, nodeId, manager: manager === 'true', managers: managers.split(',').filter(Boolean) },
-    };
+    try {
+      const raw = await this.api?.info(this.env, timeoutMs);
+      if (raw !== undefined) return parseEngineInfo(raw);
+    } catch (e) {
+      if (e instanceof SocketError) throw new EngineUnreachableError(this.engine, this.where(), e.message);
+      throw e;
+    }
+    const out = await this.check(
+      ['info', '--format', '{{json .}}'],
+      `asking engine ${this.engine} who it is (docker info)`,
+      {
+        timeoutMs,
+      },
+    );
+    return parseEngineInfo(JSON.parse(out));
   }
 
   /** Like run, but a non-zero exit becomes a UserError quoting Docker's message. */

@@ -39,6 +39,11 @@ export interface CreateNetwork {
 export interface EngineInfo {
   id: string;
   architecture: string;
+  /** `OperatingSystem`: "Docker Desktop" for Docker Desktop, the host's distribution otherwise. */
+  operatingSystem: string;
+  serverVersion: string;
+  /** The engine runs without root (`name=rootless` among its security options). */
+  rootless: boolean;
   swarm: {
     /** `active` when the engine is a node of a swarm (`inactive`, `pending`, `error`, `locked` otherwise). */
     state: string;
@@ -111,5 +116,40 @@ export function parseContainer(line: string): ContainerInfo {
     running: c.State.Running,
     labels: c.Config.Labels ?? {},
     networks,
+  };
+}
+
+interface RawInfo {
+  ID?: string;
+  Architecture?: string;
+  OperatingSystem?: string;
+  ServerVersion?: string;
+  SecurityOptions?: string[] | null;
+  Swarm?: {
+    LocalNodeState?: string;
+    NodeID?: string;
+    ControlAvailable?: boolean;
+    RemoteManagers?: { NodeID?: string }[] | null;
+  };
+}
+
+/** An engine's `/info` (`docker info --format '{{json .}}'` prints the same object). */
+export function parseEngineInfo(json: unknown): EngineInfo {
+  const raw = (json ?? {}) as RawInfo;
+  const security = raw.SecurityOptions ?? [];
+  const os = raw.OperatingSystem ?? '';
+  const swarm = raw.Swarm ?? {};
+  return {
+    id: raw.ID ?? '',
+    architecture: raw.Architecture ?? '',
+    operatingSystem: os,
+    serverVersion: raw.ServerVersion ?? '',
+    rootless: security.some((o) => /(^|,)name=rootless(,|$)/.test(o)),
+    swarm: {
+      state: swarm.LocalNodeState ?? '',
+      nodeId: swarm.NodeID ?? '',
+      manager: swarm.ControlAvailable === true,
+      managers: (swarm.RemoteManagers ?? []).map((m) => m.NodeID ?? '').filter(Boolean),
+    },
   };
 }

@@ -3,8 +3,9 @@
 // "The front"): the environment as the front received it, the signals ignored at start (Node resets
 // them), and the inherited descriptors (Node does not pass them on).
 import { readFileSync, rmSync } from 'node:fs';
+import { CA_CERTS_ASIDE, withCaCertsBack } from '../context.js';
 
-const MARKERS = ['__CILO_ENVIRON', '__CILO_NODE_EXTRA_CA_CERTS', '__CILO_SIGIGN', '__CILO_FDS'] as const;
+const MARKERS = ['__CILO_ENVIRON', CA_CERTS_ASIDE, '__CILO_SIGIGN', '__CILO_FDS'] as const;
 
 export interface Handover {
   env: NodeJS.ProcessEnv;
@@ -44,8 +45,8 @@ export function takeHandover(env: NodeJS.ProcessEnv): Handover {
     } finally {
       rmSync(env.__CILO_ENVIRON, { force: true });
     }
-  } else if (env.__CILO_NODE_EXTRA_CA_CERTS !== undefined) {
-    out.NODE_EXTRA_CA_CERTS = env.__CILO_NODE_EXTRA_CA_CERTS;
+  } else {
+    out = withCaCertsBack(out);
   }
   for (const m of MARKERS) delete out[m];
   const ignoredSignals =

@@ -59,6 +59,12 @@ export function validateSuffix(suffix: string): string {
   );
 }
 
+/**
+ * The order of names everywhere cilo lists them (localeCompare's order; one collator, not one per comparison:
+ * sorting the 2,500 services of 500 environments took 17 ms the other way).
+ */
+export const compareNames: (a: string, b: string) => number = new Intl.Collator().compare;
+
 /** The environment network (docs/DESIGN.md §2). */
 export const envNetworkName = (env: string) => `cilo-${env}`;
 /** The network an environment publishes for others to join. */

@@ -1,7 +1,7 @@
 // State schema v2 (docs/DESIGN.md §5). Extra fields beyond the seed's are allowed by design.
 import { UserError } from '../errors/index.js';
 import { LOCAL_ENGINE } from '../docker/engines.js';
-import { envNetworkName } from './names.js';
+import { compareNames, envNetworkName } from './names.js';
 
 export const STATE_VERSION = 2;
 
@@ -146,7 +146,7 @@ export function engineOf(state: State, key: string): string | undefined {
 export function enginesInUse(state: State): string[] {
   return Object.keys(state.hosts)
     .filter((e) => Object.keys(state.hosts[e]!.environments).length > 0)
-    .sort((a, b) => (a === LOCAL_ENGINE ? -1 : b === LOCAL_ENGINE ? 1 : a.localeCompare(b)));
+    .sort((a, b) => (a === LOCAL_ENGINE ? -1 : b === LOCAL_ENGINE ? 1 : compareNames(a, b)));
 }
 
 export function addEnvironment(state: State, engine: string, key: string, env: Environment): void {

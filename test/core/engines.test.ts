@@ -64,6 +64,9 @@ test('checkIdentity and probeEngine: ok, unreachable, or answering as another en
     checkIdentity(s, E2, {
       id: 'ID:TWO',
       architecture: 'x86_64',
+      operatingSystem: 'Debian',
+      serverVersion: '20.10.24',
+      rootless: false,
       swarm: { state: 'inactive', nodeId: '', manager: false, managers: [] },
     }),
   );
@@ -72,6 +75,9 @@ test('checkIdentity and probeEngine: ok, unreachable, or answering as another en
       checkIdentity(s, 'local', {
         id: 'ANY',
         architecture: 'x86_64',
+        operatingSystem: 'Debian',
+        serverVersion: '20.10.24',
+        rootless: false,
         swarm: { state: 'inactive', nodeId: '', manager: false, managers: [] },
       }),
     'no ID recorded yet',
@@ -81,6 +87,9 @@ test('checkIdentity and probeEngine: ok, unreachable, or answering as another en
       checkIdentity(s, E2, {
         id: 'ID:OTHER',
         architecture: 'x86_64',
+        operatingSystem: 'Debian',
+        serverVersion: '20.10.24',
+        rootless: false,
         swarm: { state: 'inactive', nodeId: '', manager: false, managers: [] },
       }),
     /engine tcp:\/\/engine2:2375 \(DOCKER_HOST=tcp:\/\/engine2:2375\) now answers as another Docker engine: ID ID:OTHER, state recorded ID:TWO/,

@@ -1,6 +1,8 @@
 // lib/docker/docker.ts against the real engine: Compose version, networks and containers as cilo reads them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { homedir } from 'node:os';
+import { socketApi } from '../../lib/docker/api.ts';
 import { Docker } from '../../lib/docker/docker.ts';
 import { dockerLines, requireDocker, uniqueName } from '../helpers.ts';
 
@@ -68,4 +70,12 @@ test('the real engine: Compose version, networks and containers as cilo reads th
   assert.deepEqual(await d.listContainers([label]), []);
   assert.equal((await d.removeNetwork(name)).code, 0);
   assert.equal(await d.inspectNetwork(name), undefined);
+});
+
+test('the real engine: /info over its socket is the engine docker info describes', async (t) => {
+  if (!requireDocker(t)) return;
+  const cli = await new Docker(process.env).engineInfo();
+  const api = await new Docker(process.env, undefined, 'local', undefined, socketApi(homedir())).engineInfo();
+  assert.deepEqual(api, cli);
+  assert.match(api.id, /\S/);
 });

@@ -2,6 +2,7 @@
 // (the same calls against the real engine: docker.integration.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SocketError } from '../../lib/docker/api.ts';
 import { Docker } from '../../lib/docker/docker.ts';
 import { parseComposeVersion, versionAtLeast, MIN_COMPOSE } from '../../lib/docker/objects.ts';
 import { EngineUnreachableError, UserError } from '../../lib/errors/index.ts';
@@ -82,21 +83,61 @@ test('an engine that does not answer becomes one clear error naming the engine a
   );
 });
 
-test('engineInfo: the ID, the architecture and the swarm role from one docker info', async () => {
-  const worker = fakeRunner(() => ({ stdout: 'AAAA:BBBB\tx86_64\tactive\tnode2\tfalse\tnode1,\n' }));
+test("engineInfo from the CLI: the ID, platform, rootless and swarm role, from docker info's JSON", async () => {
+  const raw = {
+    ID: 'AAAA:BBBB',
+    Architecture: 'x86_64',
+    OperatingSystem: 'Docker Desktop',
+    ServerVersion: '28.5.2',
+    SecurityOptions: ['name=seccomp,profile=builtin', 'name=rootless', 'name=cgroupns'],
+    Swarm: {
+      LocalNodeState: 'active',
+      NodeID: 'node2',
+      ControlAvailable: false,
+      RemoteManagers: [{ NodeID: 'node1' }],
+    },
+  };
+  const worker = fakeRunner(() => ({ stdout: JSON.stringify(raw) + '\n' }));
   assert.deepEqual(await new Docker({}, worker.runner).engineInfo(), {
     id: 'AAAA:BBBB',
     architecture: 'x86_64',
+    operatingSystem: 'Docker Desktop',
+    serverVersion: '28.5.2',
+    rootless: true,
     swarm: { state: 'active', nodeId: 'node2', manager: false, managers: ['node1'] },
   });
-  assert.match(worker.calls[0]!.join(' '), /^info --format/);
-  const alone = fakeRunner(() => ({ stdout: 'CCCC\taarch64\tinactive\t\tfalse\t\n' }));
-  assert.deepEqual((await new Docker({}, alone.runner).engineInfo()).swarm, {
-    state: 'inactive',
-    nodeId: '',
-    manager: false,
-    managers: [],
-  });
+  assert.deepEqual(worker.calls[0], ['info', '--format', '{{json .}}']);
+  const alone = fakeRunner(() => ({
+    stdout: JSON.stringify({
+      ID: 'C',
+      Swarm: { LocalNodeState: 'inactive', RemoteManagers: null },
+      SecurityOptions: null,
+    }),
+  }));
+  const info = await new Docker({}, alone.runner).engineInfo();
+  assert.deepEqual(
+    [info.rootless, info.swarm],
+    [false, { state: 'inactive', nodeId: '', manager: false, managers: [] }],
+  );
+});
+
+test('engineInfo through the API when one is given: no docker process; its failure is an unreachable engine', async () => {
+  const { runner, calls } = fakeRunner(() => assert.fail('no docker process'));
+  const api = { info: async () => ({ ID: 'API:ID', Swarm: {} }) };
+  assert.equal((await new Docker({}, runner, 'local', undefined, api).engineInfo()).id, 'API:ID');
+  assert.deepEqual(calls, []);
+  const down = { info: async () => Promise.reject(new SocketError('/var/run/docker.sock: ECONNREFUSED')) };
+  await assert.rejects(
+    new Docker({}, runner, 'local', undefined, down).engineInfo(),
+    (e: unknown) => e instanceof EngineUnreachableError && /ECONNREFUSED/.test(e.message),
+  );
+  const cli = fakeRunner(() => ({ stdout: '{"ID":"CLI"}' }));
+  const elsewhere = { info: async () => undefined };
+  assert.equal(
+    (await new Docker({}, cli.runner, 'local', undefined, elsewhere).engineInfo()).id,
+    'CLI',
+    'not a local socket: the CLI',
+  );
 });
 
 test('inspectNetwork: undefined for a missing network, parsed fields otherwise', async () => {

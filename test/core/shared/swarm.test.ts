@@ -25,6 +25,9 @@ const env = (name: string, over: Partial<Environment> = {}): Environment => ({
 const worker = (managers = ['m1']): EngineInfo => ({
   id: 'W',
   architecture: 'x86_64',
+  operatingSystem: 'Debian',
+  serverVersion: '20.10.24',
+  rootless: false,
   swarm: { state: 'active', nodeId: 'w1', manager: false, managers },
 });
 

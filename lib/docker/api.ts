@@ -1,0 +1,80 @@
+// The engine's own API, for the one question cilo asks on almost every command: who is this engine
+// (`GET /info`). Over a local Unix socket that is one HTTP request (a few ms); the docker CLI would be a Go
+// process of its own (~60 ms, seconds under load). Any other endpoint (tcp, ssh, a context cilo cannot read)
+// is left to the docker CLI (docker.ts), which knows them all.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { currentContext, dockerConfigDir } from './engines.js';
+
+/** What asking the engine's API needs: where the docker CLI's configuration is (contexts). */
+export interface EngineApi {
+  /** The engine's `/info`; undefined when the engine is not reached through a local socket (ask the CLI). */
+  info(env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<unknown>;
+}
+
+/** The failure of a request to the socket: the engine does not answer there. */
+export class SocketError extends Error {}
+
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+
+/** The docker endpoint a context names (`contexts/meta/<sha256 of its name>/meta.json`). */
+function contextHost(configDir: string, name: string): string | undefined {
+  try {
+    const id = createHash('sha256').update(name).digest('hex');
+    const meta = JSON.parse(readFileSync(join(configDir, 'contexts', 'meta', id, 'meta.json'), 'utf8')) as {
+      Endpoints?: { docker?: { Host?: string } };
+    };
+    return meta.Endpoints?.docker?.Host;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The Unix socket `docker` would talk to with this environment, if it is one (the docker CLI's rules). */
+export function socketOf(env: NodeJS.ProcessEnv, userHome: string): string | undefined {
+  const host =
+    env.DOCKER_HOST ||
+    (() => {
+      const context = env.DOCKER_CONTEXT || currentContext(env, userHome) || 'default';
+      return context === 'default' ? `unix://${DEFAULT_SOCKET}` : contextHost(dockerConfigDir(env, userHome), context);
+    })();
+  return host?.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
+}
+
+async function get(socketPath: string, path: string, timeoutMs: number | undefined): Promise<unknown> {
+  // Loaded when an engine is asked (node:http costs ~10 ms to load), not with every command.
+  const { request } = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, timeout: timeoutMs, headers: { Host: 'docker' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', (e) => reject(new SocketError(e.message)));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode !== 200)
+          return reject(new SocketError(`${path} answered ${res.statusCode}: ${body.trim()}`));
+        try {
+          resolve(JSON.parse(body));
+        } catch {
+          reject(new SocketError(`${path} did not answer JSON`));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new SocketError(`no answer within ${(timeoutMs ?? 0) / 1000} s`)));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      reject(e instanceof SocketError ? e : new SocketError(`${socketPath}: ${e.code ?? e.message}`)),
+    );
+    req.end();
+  });
+}
+
+/** The API of engines on local Unix sockets; `userHome`: where the docker CLI's contexts are. */
+export function socketApi(userHome: string): EngineApi {
+  return {
+    async info(env, timeoutMs) {
+      const socket = socketOf(env, userHome);
+      return socket === undefined ? undefined : get(socket, '/info', timeoutMs);
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// lib/docker/api.ts: which socket `docker` would use (the docker CLI's rules), and `/info` asked over it: a
+// real HTTP server on a Unix socket in a temp dir stands for the engine (no Docker needed).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { socketApi, socketOf, SocketError } from '../../lib/docker/api.ts';
+import { tempDir } from '../helpers.ts';
+
+test('socketOf: DOCKER_HOST, the default context, a named context; anything but unix:// is not ours', (t) => {
+  const home = tempDir(t);
+  const config = join(home, '.docker');
+  const meta = (name: string, host: string) => {
+    const dir = join(config, 'contexts', 'meta', createHash('sha256').update(name).digest('hex'));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify({ Name: name, Endpoints: { docker: { Host: host } } }));
+  };
+  assert.equal(socketOf({}, home), '/var/run/docker.sock');
+  assert.equal(socketOf({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }, home), '/run/user/1000/docker.sock');
+  assert.equal(socketOf({ DOCKER_HOST: 'tcp://10.0.0.2:2375' }, home), undefined);
+  assert.equal(socketOf({ DOCKER_HOST: 'ssh://ci' }, home), undefined);
+  meta('rootless', 'unix:///run/user/1000/docker.sock');
+  meta('remote', 'ssh://builder');
+  assert.equal(socketOf({ DOCKER_CONTEXT: 'rootless' }, home), '/run/user/1000/docker.sock');
+  assert.equal(socketOf({ DOCKER_CONTEXT: 'remote' }, home), undefined);
+  assert.equal(socketOf({ DOCKER_CONTEXT: 'unknown' }, home), undefined, 'a context cilo cannot read: the CLI');
+  writeFileSync(join(config, 'config.json'), JSON.stringify({ currentContext: 'rootless' }));
+  assert.equal(socketOf({}, home), '/run/user/1000/docker.sock', "the CLI's current context");
+});
+
+test('info over the socket; a refused socket, an error status or no answer in time is a SocketError', async (t) => {
+  const dir = tempDir(t);
+  const sock = join(dir, 'engine.sock');
+  let delay = 0;
+  const server = createServer((req, res) => {
+    setTimeout(() => {
+      if (req.url !== '/info') return void res.writeHead(404).end('page not found');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ID: 'SOCK:ID' }));
+    }, delay);
+  });
+  await new Promise<void>((r) => server.listen(sock, r));
+  t.after(() => server.close());
+  const api = socketApi(dir);
+  assert.deepEqual(await api.info({ DOCKER_HOST: `unix://${sock}` }), { ID: 'SOCK:ID' });
+  assert.equal(await api.info({ DOCKER_HOST: 'tcp://h:2375' }), undefined);
+  await assert.rejects(
+    api.info({ DOCKER_HOST: `unix://${join(dir, 'none.sock')}` }),
+    (e) => e instanceof SocketError && /ENOENT/.test(e.message),
+  );
+  delay = 2000;
+  await assert.rejects(
+    api.info({ DOCKER_HOST: `unix://${sock}` }, 200),
+    (e) => e instanceof SocketError && /no answer within 0\.2 s/.test(e.message),
+  );
+});
