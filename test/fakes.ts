@@ -5,7 +5,15 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import {
+  normalizeNetwork,
+  normalizeService,
+  normalizeVolume,
+  withDefaultNetwork,
+  type ProjectModel,
+} from '../lib/compose/model.ts';
 import { createContext, type Context } from '../lib/context.ts';
+import type { Environment } from '../lib/state/schema.ts';
 import type { ExecResult, ProcessRunner, RunResult } from '../lib/docker/process.ts';
 import { parseSettings, type Settings } from '../lib/settings.ts';
 import { tempDir } from './helpers.ts';
@@ -234,4 +242,36 @@ export function fakeContext(
     writeStderr: (s) => logged.push(`stderr: ${s}`),
   });
   return Object.assign(ctx, { logged });
+}
+
+/** A project model from compose-file-like maps (services, networks, volumes), normalized as cilo reads files. */
+export function projectModel(
+  services: Record<string, object>,
+  networks: Record<string, object> = {},
+  volumes: Record<string, object> = {},
+): ProjectModel {
+  const s = Object.entries(services).map(([n, raw]) => normalizeService(n, raw as Record<string, unknown>));
+  return {
+    services: s,
+    networks: withDefaultNetwork(
+      s,
+      Object.entries(networks).map(([k, n]) => normalizeNetwork(k, n)),
+    ),
+    volumes: Object.entries(volumes).map(([k, v]) => normalizeVolume(k, v)),
+  };
+}
+
+/** An environment record as cilo writes one: running, no services, on 10.224.0.0/24, unless `over` says. */
+export function envRecord(name: string, over: Partial<Environment> = {}): Environment {
+  return {
+    name,
+    project: 'p',
+    created_at: '',
+    subnet: '10.224.0.0/24',
+    status: 'running',
+    source: '/src',
+    services: {},
+    shared_networks: [],
+    ...over,
+  };
 }

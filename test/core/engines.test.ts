@@ -5,20 +5,11 @@ import assert from 'node:assert/strict';
 import { bindToEnvironment, checkIdentity, engineStatuses, probeEngine } from '../../lib/core/engines.ts';
 import { createContext } from '../../lib/context.ts';
 import { emptyState, type Environment, type State } from '../../lib/state/schema.ts';
-import { FakeEngine, fakeContext } from '../fakes.ts';
+import { envRecord, FakeEngine, fakeContext } from '../fakes.ts';
 import { throwsUserError } from '../helpers.ts';
 
 const E2 = 'tcp://engine2:2375';
-const env = (name: string): Environment => ({
-  name,
-  project: 'p',
-  created_at: '',
-  subnet: '10.224.0.0/24',
-  status: 'running',
-  source: '/src',
-  services: {},
-  shared_networks: [],
-});
+const env = (name: string, over: Partial<Environment> = {}) => envRecord(name, over);
 
 function world(): State {
   const s = emptyState();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { decide } from '../../lib/shim/main.ts';
 import { requireCompose, tempDir } from '../helpers.ts';
+import { state } from './layouts.ts';
 
 function layout(t: TestContext, files: Record<string, string>) {
   const dir = tempDir(t);
@@ -18,28 +19,8 @@ function layout(t: TestContext, files: Record<string, string>) {
   return dir;
 }
 
-const registered = (name: string) =>
-  JSON.stringify({
-    version: 2,
-    subnet_counter: 1,
-    hosts: {
-      local: {
-        environments: {
-          [`p/${name}`]: {
-            name,
-            project: 'p',
-            created_at: '',
-            subnet: '10.224.0.0/24',
-            status: 'stopped',
-            source: '/x',
-            services: {},
-            shared_networks: [],
-          },
-        },
-      },
-    },
-    shared_networks: {},
-  });
+/** A state file registering one environment. */
+const registered = (name: string) => state(name);
 
 test('projectless subcommands, no subcommand, --version and unknown global flags pass through', async (t) => {
   const dir = layout(t, { 'compose.yaml': 'x-cilo: {}\nservices: {}\n' });

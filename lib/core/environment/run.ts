@@ -185,7 +185,7 @@ export async function runManaged(ctxGiven: Context, cmd: ManagedCommand): Promis
  * service's static addresses: the service may be running), else the one its last `up` wrote. With the
  * file to remove afterwards, if it wrote one.
  */
-function overrideFor(
+function overrideOf(
   ctx: Context,
   cmd: ManagedCommand,
   record: Environment | undefined,
@@ -208,7 +208,7 @@ async function composeOnTerminal(
   record: Environment | undefined,
   p: Prepared | undefined,
 ): Promise<ExecResult> {
-  const override = overrideFor(ctx, cmd, record, p);
+  const override = overrideOf(ctx, cmd, record, p);
   const args = composeArgs(cmd.selector, {
     user: cmd.user,
     override: override.path,

@@ -5,21 +5,9 @@ import assert from 'node:assert/strict';
 import { diagnose, repair } from '../../../lib/core/doctor/doctor.ts';
 import { homeId } from '../../../lib/state/paths.ts';
 import { localEnvironments, type Environment } from '../../../lib/state/schema.ts';
-import { FakeEngine, fakeContext } from '../../fakes.ts';
+import { envRecord, FakeEngine, fakeContext } from '../../fakes.ts';
 
-function env(name: string, over: Partial<Environment> = {}): Environment {
-  return {
-    name,
-    project: 'p',
-    created_at: '',
-    subnet: '10.224.0.0/24',
-    status: 'running',
-    source: '/src',
-    services: {},
-    shared_networks: [],
-    ...over,
-  };
-}
+const env = (name: string, over: Partial<Environment> = {}) => envRecord(name, over);
 
 test('each kind of drift is found once, with what --fix will do; other homes are not reported', async (t) => {
   const engine = new FakeEngine();

@@ -4,21 +4,9 @@ import assert from 'node:assert/strict';
 import { decideDestroy, destroyEnvironment } from '../../../lib/core/environment/destroy.ts';
 import { emptyState, localEnvironments, type Environment, type State } from '../../../lib/state/schema.ts';
 import { UserError } from '../../../lib/errors/index.ts';
-import { FakeEngine, fakeContext } from '../../fakes.ts';
+import { envRecord, FakeEngine, fakeContext } from '../../fakes.ts';
 
-function env(name: string, over: Partial<Environment> = {}): Environment {
-  return {
-    name,
-    project: 'p',
-    created_at: '',
-    subnet: '10.224.0.0/24',
-    status: 'running',
-    source: '/nonexistent/src',
-    services: {},
-    shared_networks: [],
-    ...over,
-  };
-}
+const env = (name: string, over: Partial<Environment> = {}) => envRecord(name, { source: '/nonexistent/src', ...over });
 
 function world(): State {
   const s = emptyState();

@@ -12,37 +12,16 @@ import {
   type LayoutInput,
 } from '../../../lib/core/environment/layout.ts';
 import { register } from '../../../lib/core/environment/register.ts';
-import {
-  normalizeNetwork,
-  normalizeService,
-  normalizeVolume,
-  withDefaultNetwork,
-  type ProjectModel,
-} from '../../../lib/compose/model.ts';
+import { type ProjectModel } from '../../../lib/compose/model.ts';
 import { contains, overlaps, parseCidr } from '../../../lib/network/subnet.ts';
 import { parseSettings } from '../../../lib/settings.ts';
 import { emptyState, localEnvironments, type Environment } from '../../../lib/state/schema.ts';
 import { throwsUserError } from '../../helpers.ts';
+import { projectModel as project } from '../../fakes.ts';
 
 const LOCAL = { name: 'local', endpoint: { context: 'default' } };
 
 const settings = parseSettings({});
-
-function project(
-  services: Record<string, object>,
-  networks: Record<string, object> = {},
-  volumes: Record<string, object> = {},
-): ProjectModel {
-  const s = Object.entries(services).map(([n, raw]) => normalizeService(n, raw as Record<string, unknown>));
-  return {
-    services: s,
-    networks: withDefaultNetwork(
-      s,
-      Object.entries(networks).map(([k, n]) => normalizeNetwork(k, n)),
-    ),
-    volumes: Object.entries(volumes).map(([k, v]) => normalizeVolume(k, v)),
-  };
-}
 
 const TWO = project(
   { web: {}, api: { networks: ['default', 'backend'] }, db: { networks: ['backend'] } },

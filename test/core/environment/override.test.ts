@@ -7,35 +7,14 @@ import assert from 'node:assert/strict';
 import { overrideFor, withoutAddresses, withoutStaticAddresses } from '../../../lib/core/environment/override.ts';
 import { renderOverride, type OverrideInput } from '../../../lib/compose/override.ts';
 import { register } from '../../../lib/core/environment/register.ts';
-import {
-  normalizeNetwork,
-  normalizeService,
-  normalizeVolume,
-  withDefaultNetwork,
-  type ProjectModel,
-} from '../../../lib/compose/model.ts';
+import { type ProjectModel } from '../../../lib/compose/model.ts';
 import { parseSettings } from '../../../lib/settings.ts';
 import { emptyState } from '../../../lib/state/schema.ts';
+import { projectModel as project } from '../../fakes.ts';
 
 const LOCAL = { name: 'local', endpoint: { context: 'default' } };
 
 const settings = parseSettings({});
-
-function project(
-  services: Record<string, object>,
-  networks: Record<string, object> = {},
-  volumes: Record<string, object> = {},
-): ProjectModel {
-  const s = Object.entries(services).map(([n, raw]) => normalizeService(n, raw as Record<string, unknown>));
-  return {
-    services: s,
-    networks: withDefaultNetwork(
-      s,
-      Object.entries(networks).map(([k, n]) => normalizeNetwork(k, n)),
-    ),
-    volumes: Object.entries(volumes).map(([k, v]) => normalizeVolume(k, v)),
-  };
-}
 
 function plan(model: ProjectModel, o: { joined?: string[]; createShared?: boolean } = {}) {
   const r = register(emptyState(), {

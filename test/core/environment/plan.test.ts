@@ -3,36 +3,14 @@
 // preview `config` shows, the same function on a copy of the state.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  withDefaultNetwork,
-  normalizeNetwork,
-  normalizeService,
-  normalizeVolume,
-  type ProjectModel,
-} from '../../../lib/compose/model.ts';
 import { planEnvironment, plannedNetworks, previewPlan, type PlanInputs } from '../../../lib/core/environment/plan.ts';
 import { parseSettings } from '../../../lib/settings.ts';
 import { homeId } from '../../../lib/state/paths.ts';
 import { emptyState, localEnvironments, type State } from '../../../lib/state/schema.ts';
 import { throwsUserError } from '../../helpers.ts';
+import { projectModel as project } from '../../fakes.ts';
 
 const settings = parseSettings({});
-
-function project(
-  services: Record<string, object>,
-  networks: Record<string, object> = {},
-  volumes: Record<string, object> = {},
-): ProjectModel {
-  const s = Object.entries(services).map(([n, raw]) => normalizeService(n, raw as Record<string, unknown>));
-  return {
-    services: s,
-    networks: withDefaultNetwork(
-      s,
-      Object.entries(networks).map(([k, n]) => normalizeNetwork(k, n)),
-    ),
-    volumes: Object.entries(volumes).map(([k, v]) => normalizeVolume(k, v)),
-  };
-}
 
 const SHOP = project(
   { web: { networks: ['default', 'back'] }, db: { networks: ['back'], volumes: ['data:/var/lib'] } },

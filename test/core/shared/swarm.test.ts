@@ -6,22 +6,12 @@ import { checkCanPublish, checkSwarmJoin, subnetsOnOtherEngines } from '../../..
 import { onEngine } from '../../../lib/context.ts';
 import type { EngineInfo } from '../../../lib/docker/objects.ts';
 import { emptyState, type Environment, type State } from '../../../lib/state/schema.ts';
-import { FakeEngine, fakeContext } from '../../fakes.ts';
+import { envRecord, FakeEngine, fakeContext } from '../../fakes.ts';
 import { rejection, throwsUserError } from '../../helpers.ts';
 
 const E2 = 'tcp://engine2:2375';
 const NET = 'cilo-shared-db';
-const env = (name: string, over: Partial<Environment> = {}): Environment => ({
-  name,
-  project: 'p',
-  created_at: '',
-  subnet: '10.224.0.0/24',
-  status: 'running',
-  source: '/src',
-  services: {},
-  shared_networks: [],
-  ...over,
-});
+const env = (name: string, over: Partial<Environment> = {}) => envRecord(name, over);
 const worker = (managers = ['m1']): EngineInfo => ({
   id: 'W',
   architecture: 'x86_64',
