@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { queryA } from '../lib/dns/query.js';
+import { fmt } from './measure.js';
 
 export interface ScaleOptions {
   shim: string;
@@ -17,8 +18,6 @@ export interface ScaleOptions {
   wave: number;
   row(cells: string[]): void;
 }
-
-const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((res) => spawn(cmd, args, { cwd, env, stdio: 'ignore' }).on('exit', (c) => res(c ?? 1)));

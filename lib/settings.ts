@@ -2,8 +2,9 @@
 // ctx.settings, never the environment: one variable has one parser and one meaning everywhere.
 // docs/DESIGN.md §9 lists the variables.
 import { UserError } from './errors/index.js';
-import { parseCidr, type PoolConfig } from './network/subnet.js';
+import { parseCidr, type Cidr, type PoolConfig } from './network/subnet.js';
 import { validateSuffix } from './state/names.js';
+import type { AccessMode } from './state/schema.js';
 import { DEFAULT_SUFFIX } from './dns/records.js';
 
 export interface Settings {
@@ -24,8 +25,26 @@ export interface Settings {
     /** CILO_DNS_SUFFIX: the suffix of environments whose files set no x-cilo.dns-suffix. */
     suffix: string;
   };
+  /** CILO_ACCESS: how the host reaches copies, when set (else decided per engine: core/access.ts). */
+  access?: AccessMode;
+  /** CILO_PORT_RANGE: the host ports cilo publishes services and the router on, in `published` mode. */
+  ports: PortRange;
+  router: {
+    /** CILO_ROUTER=off: no router (names by port only). */
+    enabled: boolean;
+    /** CILO_ROUTER_IMAGE: the Caddy image the router runs. */
+    image: string;
+    /** CILO_ROUTER_PORT / CILO_ROUTER_HTTPS_PORT: the host ports it listens on when it can. */
+    httpPort: number;
+    httpsPort: number;
+  };
   /** CILO_DEBUG=1: stack traces with errors. */
   debug: boolean;
+}
+
+export interface PortRange {
+  first: number;
+  last: number;
 }
 
 export const DEFAULTS = {
@@ -36,6 +55,11 @@ export const DEFAULTS = {
   lockTimeoutSeconds: 30,
   dnsPort: 5354,
   dnsSuffix: DEFAULT_SUFFIX,
+  // Below Linux's ephemeral range (32768-60999), so an outgoing connection never holds one of them.
+  portRange: '24000-27999',
+  routerImage: 'caddy:2',
+  routerPort: 80,
+  routerHttpsPort: 443,
 } as const;
 
 type Vars = Readonly<Record<string, string | undefined>>;
@@ -52,6 +76,20 @@ function bad(name: string, text: string, problem: string, hint: string): UserErr
   return new UserError(`${name}=${JSON.stringify(text)} ${problem}`, hint);
 }
 
+/** A subnet size: an integer from the pool's own size to /28 (network, gateway, broadcast, a few addresses). */
+function parsePrefix(vars: Vars, name: string, fallback: number, pool: Cidr): number {
+  const text = value(vars, name) ?? String(fallback);
+  const prefix = Number(text.replace(/^\//, ''));
+  if (!/^\/?\d+$/.test(text) || prefix < pool.prefix || prefix > 28)
+    throw bad(
+      name,
+      text,
+      `must be an integer between ${pool.prefix} (the pool's) and 28`,
+      `the default is ${fallback}`,
+    );
+  return prefix;
+}
+
 export function parsePool(vars: Vars): PoolConfig {
   const poolText = value(vars, 'CILO_SUBNET_POOL') ?? DEFAULTS.pool;
   const pool = parseCidr(poolText);
@@ -62,30 +100,7 @@ export function parsePool(vars: Vars): PoolConfig {
       'is not an IPv4 network in CIDR form',
       `use e.g. ${DEFAULTS.pool} (host bits zero)`,
     );
-  const prefixText = value(vars, 'CILO_SUBNET_PREFIX') ?? String(DEFAULTS.prefix);
-  const prefix = Number(prefixText.replace(/^\//, ''));
-  // /28 leaves 16 addresses: network, gateway, broadcast, a few static ones and a dynamic range.
-  if (!/^\/?\d+$/.test(prefixText) || prefix < pool.prefix || prefix > 28)
-    throw bad(
-      'CILO_SUBNET_PREFIX',
-      prefixText,
-      `must be an integer between ${pool.prefix} (the pool's) and 28`,
-      `the default is ${DEFAULTS.prefix}`,
-    );
-  return { pool, prefix };
-}
-
-function parseNetworkPrefix(vars: Vars, pool: PoolConfig): number {
-  const text = value(vars, 'CILO_NETWORK_PREFIX') ?? String(DEFAULTS.networkPrefix);
-  const prefix = Number(text.replace(/^\//, ''));
-  if (!/^\/?\d+$/.test(text) || prefix < pool.pool.prefix || prefix > 28)
-    throw bad(
-      'CILO_NETWORK_PREFIX',
-      text,
-      `must be an integer between ${pool.pool.prefix} (the pool's) and 28`,
-      `the default is ${DEFAULTS.networkPrefix}`,
-    );
-  return prefix;
+  return { pool, prefix: parsePrefix(vars, 'CILO_SUBNET_PREFIX', DEFAULTS.prefix, pool) };
 }
 
 function parseLockTimeout(vars: Vars): number {
@@ -102,54 +117,82 @@ function parseLockTimeout(vars: Vars): number {
   return seconds * 1000;
 }
 
-function parseDnsPort(vars: Vars): number {
-  const text = value(vars, 'CILO_DNS_PORT') ?? String(DEFAULTS.dnsPort);
+function parsePort(vars: Vars, name: string, fallback: number): number {
+  const text = value(vars, name) ?? String(fallback);
   const port = Number(text);
   if (!/^\d+$/.test(text) || port < 1 || port > 65535)
-    throw bad(
-      'CILO_DNS_PORT',
-      text,
-      'is not a port number',
-      `use a number between 1 and 65535 (default ${DEFAULTS.dnsPort})`,
-    );
+    throw bad(name, text, 'is not a port number', `use a number between 1 and 65535 (default ${fallback})`);
   return port;
+}
+
+function parsePortRange(vars: Vars): PortRange {
+  const text = value(vars, 'CILO_PORT_RANGE') ?? DEFAULTS.portRange;
+  const m = /^(\d+)-(\d+)$/.exec(text);
+  const [first, last] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  if (!m || first < 1024 || last > 65535 || last - first < 15)
+    throw bad(
+      'CILO_PORT_RANGE',
+      text,
+      'is not a range of at least 16 ports from 1024 up',
+      `use e.g. ${DEFAULTS.portRange}`,
+    );
+  return { first, last };
+}
+
+function parseAccess(vars: Vars): AccessMode | undefined {
+  const text = value(vars, 'CILO_ACCESS');
+  if (text === undefined || text === 'routed' || text === 'published') return text;
+  throw bad('CILO_ACCESS', text, 'is neither routed nor published', 'leave it unset to let cilo decide per engine');
 }
 
 const ON = new Set(['on', '1', 'true']);
 const OFF = new Set(['off', '0', 'false']);
 
-function parseDnsEnabled(vars: Vars): boolean {
-  const text = value(vars, 'CILO_DNS');
+function parseSwitch(vars: Vars, name: string, hint: string): boolean {
+  const text = value(vars, name);
   if (text === undefined || ON.has(text)) return true;
   if (OFF.has(text)) return false;
-  throw bad(
-    'CILO_DNS',
-    text,
-    'is neither on nor off',
-    'use CILO_DNS=off to run without host DNS; leave it unset otherwise',
-  );
+  throw bad(name, text, 'is neither on nor off', hint);
 }
 
-/** Every setting, validated: a bad value is a user error naming the variable, raised before any work. */
-export function parseSettings(vars: Vars): Settings {
-  const suffixText = value(vars, 'CILO_DNS_SUFFIX') ?? DEFAULTS.dnsSuffix;
-  let suffix: string;
+function parseSuffix(vars: Vars): string {
+  const text = value(vars, 'CILO_DNS_SUFFIX') ?? DEFAULTS.dnsSuffix;
   try {
-    suffix = validateSuffix(suffixText);
+    return validateSuffix(text);
   } catch (e) {
     throw bad(
       'CILO_DNS_SUFFIX',
-      suffixText,
+      text,
       'is not a DNS suffix',
       (e as UserError).hint ?? `use e.g. ${DEFAULTS.dnsSuffix}`,
     );
   }
+}
+
+/** Every setting, validated: a bad value is a user error naming the variable, raised before any work. */
+export function parseSettings(vars: Vars): Settings {
   const pool = parsePool(vars);
   return {
     pool,
-    networkPrefix: parseNetworkPrefix(vars, pool),
+    networkPrefix: parsePrefix(vars, 'CILO_NETWORK_PREFIX', DEFAULTS.networkPrefix, pool.pool),
     lockTimeoutMs: parseLockTimeout(vars),
-    dns: { enabled: parseDnsEnabled(vars), port: parseDnsPort(vars), suffix },
+    dns: {
+      enabled: parseSwitch(vars, 'CILO_DNS', 'use CILO_DNS=off to run without host DNS; leave it unset otherwise'),
+      port: parsePort(vars, 'CILO_DNS_PORT', DEFAULTS.dnsPort),
+      suffix: parseSuffix(vars),
+    },
+    access: parseAccess(vars),
+    ports: parsePortRange(vars),
+    router: {
+      enabled: parseSwitch(
+        vars,
+        'CILO_ROUTER',
+        'use CILO_ROUTER=off to run without the router; leave it unset otherwise',
+      ),
+      image: value(vars, 'CILO_ROUTER_IMAGE') ?? DEFAULTS.routerImage,
+      httpPort: parsePort(vars, 'CILO_ROUTER_PORT', DEFAULTS.routerPort),
+      httpsPort: parsePort(vars, 'CILO_ROUTER_HTTPS_PORT', DEFAULTS.routerHttpsPort),
+    },
     debug: isDebug(vars),
   };
 }

@@ -7,6 +7,8 @@
 set -euo pipefail
 
 FIXTURE_IMAGE="${CILO_FIXTURE_IMAGE:-cilo-fixture:busybox}"
+# The router image the tests use in place of caddy:2 (no registry here): Debian's caddy, in an image of its own.
+ROUTER_IMAGE="${CILO_TEST_ROUTER_IMAGE:-cilo-router:local}"
 log() { printf 'setup: %s\n' "$*" >&2; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
@@ -27,6 +29,11 @@ have fish || missing+=("fish")
 # The second engine of the multi-engine tests (scripts/engine2.sh) lives in a network namespace.
 have ip || missing+=("ip (iproute2)")
 have nsenter || missing+=("nsenter (util-linux)")
+# The rootless engine (scripts/engine-rootless.sh) and the router image of the tests.
+have rootlesskit || missing+=("rootlesskit")
+have slirp4netns || missing+=("slirp4netns")
+have newuidmap || missing+=("newuidmap (uidmap)")
+have caddy || missing+=("caddy")
 
 is_debian() { [ -r /etc/os-release ] && . /etc/os-release && [ "${ID:-}" = debian ]; }
 
@@ -40,6 +47,7 @@ setup: this script installs them only on Debian as root. Elsewhere, install:
   - busybox (static)    Debian/Ubuntu: apt-get install busybox-static (only for building the test fixture image)
   - zsh and fish        only for the tests of cilo's shell integration
   - iproute2, util-linux (ip, nsenter) only for the multi-engine tests (scripts/engine2.sh)
+  - rootlesskit, slirp4netns, uidmap, caddy only for the rootless engine and router tests
 then run this script again to build the fixture image.
 TXT
     exit 1
@@ -75,6 +83,10 @@ PIN
   have fish || pkgs+=(fish)
   have ip || pkgs+=(iproute2)
   have nsenter || pkgs+=(util-linux)
+  have rootlesskit || pkgs+=(rootlesskit)
+  have slirp4netns || pkgs+=(slirp4netns)
+  have newuidmap || pkgs+=(uidmap)
+  have caddy || pkgs+=(caddy)
   if [ ${#pkgs[@]} -gt 0 ]; then
     log "installing ${pkgs[*]}"
     apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
@@ -130,5 +142,25 @@ if ! docker image inspect "$FIXTURE_IMAGE" >/dev/null 2>&1; then
   tar -C "$root" -c . | docker import \
     --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/bin' \
     - "$FIXTURE_IMAGE" >/dev/null
+fi
+# The router image: Debian's caddy with the libraries it links, its loader and CA certificates, imported
+# (docs/TEST-RIG.md, "Caddy as a router"); cilo runs it with its own command and config.
+if ! docker image inspect "$ROUTER_IMAGE" >/dev/null 2>&1; then
+  log "building router image $ROUTER_IMAGE from Debian's caddy (no registry)"
+  rroot=$(mktemp -d)
+  mkdir -p "$rroot/usr/bin" "$rroot/etc/ssl/certs" "$rroot/data" "$rroot/config" "$rroot/tmp"
+  chmod 1777 "$rroot/tmp"
+  cp /usr/bin/caddy "$rroot/usr/bin/caddy"
+  for lib in $(ldd /usr/bin/caddy | grep -o '/[^ ]*'); do
+    mkdir -p "$rroot$(dirname "$lib")"
+    cp -L "$lib" "$rroot$lib"
+  done
+  cp -L /etc/ssl/certs/ca-certificates.crt "$rroot/etc/ssl/certs/"
+  echo 'root:x:0:0:root:/data:/usr/bin/caddy' > "$rroot/etc/passwd"
+  echo 'root:x:0:' > "$rroot/etc/group"
+  tar -C "$rroot" -c . | docker import \
+    --change 'ENV XDG_DATA_HOME=/data XDG_CONFIG_HOME=/config HOME=/data PATH=/usr/bin' \
+    --change 'CMD ["caddy", "run"]' - "$ROUTER_IMAGE" >/dev/null
+  rm -rf "$rroot"
 fi
 log "ready: $(docker version --format 'engine {{.Server.Version}}'), $(docker compose version --short | sed 's/^/compose /'), $(dnsmasq --version | head -1 | awk '{print "dnsmasq", $3}')"

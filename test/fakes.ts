@@ -235,7 +235,7 @@ export function fakeContext(
     cwd: over.cwd ?? dir,
     processEnv: { PATH: process.env.PATH },
     home,
-    settings: { ...parseSettings({ CILO_DNS: 'off' }), ...over.settings },
+    settings: { ...parseSettings({ CILO_DNS: 'off', CILO_ROUTER: 'off' }), ...over.settings },
     host: { platform: 'linux', uid: 1000, pid: 4242, user: 'tester', columns: undefined, userHome: dir },
     runner,
     log: { info: (m) => logged.push(`info: ${m}`), warn: (m) => logged.push(`warn: ${m}`) },

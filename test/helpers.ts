@@ -5,17 +5,21 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../lib/errors/index.ts';
+import { homeId } from '../lib/state/paths.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const BIN_CILO = join(ROOT, 'bin', 'cilo');
 /** The shell front as the build generates it (scripts/bundle.mjs, from lib/shim/front.sh). */
 export const BIN_SHIM = join(ROOT, 'dist', 'cilo-compose');
 export const FIXTURES = join(ROOT, 'fixtures');
+/** The router image the tests run (scripts/setup-host.sh builds it from Debian's caddy: no registry). */
+export const ROUTER_IMAGE = 'cilo-router:local';
 
 /** A fresh temp dir removed after the test (also when it fails). */
 export function tempDir(t: TestContext, prefix = 'cilo-test-'): string {
@@ -51,11 +55,15 @@ export interface CiloEnv {
 export async function ciloEnv(t: TestContext, extra: NodeJS.ProcessEnv = {}): Promise<CiloEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'cilo-test-'));
   const home = join(dir, 'home');
+  // The router is off unless a test asks for it: its image here is the local one (no registry), and a test
+  // that routes says so (CILO_ROUTER=on).
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     CILO_HOME: home,
     CILO_DNS_PORT: String(await freePort()),
     NO_COLOR: '1',
+    CILO_ROUTER: 'off',
+    CILO_ROUTER_IMAGE: ROUTER_IMAGE,
     ...extra,
   };
   delete env.FORCE_COLOR;
@@ -100,9 +108,19 @@ export function cleanupHome(home: string): void {
     names: Object.values(h.environments ?? {}).map((e) => e.name),
     env: engineEnv(h.engine),
   }));
-  // Containers on every engine first: an overlay network cannot go while another engine's container is on it.
+  // Containers on every engine first (the router's too): an overlay network cannot go while another engine's
+  // container is on it.
+  for (const e of engines) removeRouter(home, e.env);
   for (const e of engines) removeContainers(e.names, e.env);
   for (const e of engines) sweepEnvironments(e.names, e.env);
+}
+
+/** The router of a CILO_HOME on an engine (labelled with the home's identity), and its data volume. */
+export function removeRouter(home: string, env: NodeJS.ProcessEnv = process.env): void {
+  const id = homeId(home);
+  const ids = dockerLines(['ps', '-aq', '--filter', `label=cilo.router=${id}`], env);
+  if (ids.length) dockerLines(['rm', '-f', '-v', ...ids], env);
+  dockerLines(['volume', 'rm', '-f', `cilo-router-${id}-data`], env);
 }
 
 /** Removes containers, volumes and networks of a compose project / cilo env name (on the engine of `env`). */
@@ -529,4 +547,14 @@ export async function flockHolder(t: TestContext, lockFile: string, seconds: num
   });
   await waitForLine(child, 'locked');
   return child;
+}
+
+/** A listener on 127.0.0.1:port that is not cilo's (a program of the host), closed with the test. */
+export async function holdPort(t: TestContext, port: number): Promise<void> {
+  const s = createServer();
+  await new Promise<void>((resolve, reject) => {
+    s.once('error', reject);
+    s.listen(port, '127.0.0.1', resolve);
+  });
+  t.after(() => s.close());
 }

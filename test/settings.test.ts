@@ -20,6 +20,9 @@ test('defaults', () => {
     networkPrefix: 26,
     lockTimeoutMs: 30_000,
     dns: { enabled: true, port: 5354, suffix: 'test' },
+    access: undefined,
+    ports: { first: 24000, last: 27999 },
+    router: { enabled: true, image: 'caddy:2', httpPort: 80, httpsPort: 443 },
     debug: false,
   });
   assert.deepEqual(
@@ -119,4 +122,25 @@ test('CILO_DNS_SUFFIX: a DNS suffix, or an error naming the variable with the su
 test('CILO_DEBUG=1 asks for stack traces', () => {
   assert.equal(parseSettings({ CILO_DEBUG: '1' }).debug, true);
   assert.equal(parseSettings({ CILO_DEBUG: '0' }).debug, false);
+});
+
+test('access, the port range and the router: valid values, and errors naming the variable', () => {
+  const s = parseSettings({
+    CILO_ACCESS: 'published',
+    CILO_PORT_RANGE: '30000-30099',
+    CILO_ROUTER: 'off',
+    CILO_ROUTER_IMAGE: 'cilo-router:local',
+    CILO_ROUTER_PORT: '8080',
+  });
+  assert.equal(s.access, 'published');
+  assert.deepEqual(s.ports, { first: 30000, last: 30099 });
+  assert.deepEqual(s.router, { enabled: false, image: 'cilo-router:local', httpPort: 8080, httpsPort: 443 });
+  for (const [vars, re] of [
+    [{ CILO_ACCESS: 'tunnel' }, /^CILO_ACCESS="tunnel" is neither routed nor published$/],
+    [{ CILO_PORT_RANGE: '80-90' }, /^CILO_PORT_RANGE="80-90" is not a range of at least 16 ports from 1024 up$/],
+    [{ CILO_PORT_RANGE: '30000' }, /^CILO_PORT_RANGE="30000"/],
+    [{ CILO_ROUTER: 'maybe' }, /^CILO_ROUTER="maybe" is neither on nor off$/],
+    [{ CILO_ROUTER_PORT: '70000' }, /^CILO_ROUTER_PORT="70000" is not a port number$/],
+  ] as const)
+    throwsUserError(() => parseSettings(vars), re);
 });

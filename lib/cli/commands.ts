@@ -1,70 +1,9 @@
 // The commands of `cilo`, as a table: name, description, options, and how the parsed arguments become
 // the typed options of one command module, which is imported only when the command runs. Adding a command
 // is adding a row here and a module under commands/ (docs/ARCHITECTURE.md, "Adding a command").
-import type { ArgumentsCamelCase, Argv } from 'yargs';
-import type { Context } from '../context.js';
-import type { Output } from './output.js';
+import { asJson, command, json, list, named, type CommandSpec } from './command-table.js';
 
-export type Run = (ctx: Context, out: Output) => Promise<void>;
-
-/** What a positional or an option's value completes to (complete.ts). */
-export type Completes = 'environment' | 'shared-network' | 'directory' | string[];
-
-/** A command that runs; its options' types are its own (see command()), the table holds it as a Leaf. */
-export interface Leaf {
-  name: string | string[];
-  describe: string;
-  /** Declares its options on a parser (main.ts registers it, complete.ts reads what it declares). */
-  options: (y: Argv) => Argv;
-  /** Registers it on `y`; when it is the one the command line names, its run goes to `choose`. */
-  register: (y: Argv, forwarded: string[], choose: (r: Run) => void) => Argv;
-  /** The first positional's candidates. */
-  completes?: Completes;
-  /** Candidates of options that take a value, by option name. */
-  optionValues?: Record<string, Completes>;
-}
-
-/** A command with subcommands. */
-export interface Group {
-  name: string;
-  describe: string;
-  demand: string;
-  subcommands: readonly CommandSpec[];
-}
-
-export type CommandSpec = Leaf | Group;
-
-interface Typed<O> extends Omit<Leaf, 'options' | 'register'> {
-  options: (y: Argv) => Argv<O>;
-  /** Maps the parsed arguments, typed as the options declared them, to the command module's run. */
-  run: (a: ArgumentsCamelCase<O>, forwarded: string[]) => Run;
-}
-
-/** A row of the table: yargs' types flow from the options a command declares to its run, with no cast. */
-function command<O>(spec: Typed<O>): Leaf {
-  return {
-    ...spec,
-    options: (y) => spec.options(y),
-    register: (y, forwarded, choose) =>
-      y.command(spec.name, spec.describe, spec.options, (argv) => choose(spec.run(argv, forwarded))),
-  };
-}
-
-// Data commands print a table (or their text) by default; JSON with --json or --format json, as Compose and
-// Docker spell it.
-const json = {
-  json: { type: 'boolean', default: false, describe: 'print JSON (for scripts)' },
-  format: { type: 'string', choices: ['table', 'json'] as const, describe: 'table (the default) or json' },
-} as const;
-const asJson = (a: { json: boolean; format?: string }) => a.json || a.format === 'json';
-const named = (y: Argv, describe?: string) => y.positional('name', { type: 'string', demandOption: true, describe });
-
-/** `--shared-network a --shared-network b,c` → [a, b, c] */
-const list = (v: readonly (string | number)[] | undefined): string[] =>
-  (v ?? [])
-    .flatMap((s) => String(s).split(','))
-    .map((s) => s.trim())
-    .filter(Boolean);
+export type { CommandSpec, Leaf, Run } from './command-table.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
   command({
@@ -156,6 +95,53 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: (a) => async (c, o) => (await import('./commands/status.js')).run({ name: a.name, json: asJson(a) }, c, o),
     completes: 'environment',
   }),
+  command({
+    name: 'env <name>',
+    describe: 'where each service answers from this host (URL, host, port), for scripts, tests and agents',
+    options: (y) =>
+      named(y).option('format', {
+        type: 'string',
+        choices: ['dotenv', 'json', 'shell'] as const,
+        default: 'dotenv' as const,
+        describe: 'dotenv (KEY=value), shell (export KEY=...) or json',
+      }),
+    run: (a) => async (c, o) => (await import('./commands/env.js')).run({ name: a.name, format: a.format }, c, o),
+    completes: 'environment',
+    optionValues: { format: ['dotenv', 'json', 'shell'] },
+  }),
+  {
+    name: 'router',
+    describe: 'the router that serves http(s)://<service>.<env>.localhost',
+    demand: 'name a subcommand: status, trust or stop',
+    subcommands: [
+      command({
+        name: 'status',
+        describe: 'is it running, on which ports, with which routes (and are they current)',
+        options: (y) => y.options(json),
+        run: (a) => async (c, o) => (await import('./commands/router.js')).status({ json: asJson(a) }, c, o),
+      }),
+      command({
+        name: 'trust',
+        describe: "print the root certificate of its HTTPS names, or install it in the system's trust store",
+        options: (y) => y.option('install', { type: 'boolean', default: false, describe: 'install it (root; Debian)' }),
+        run: (a) => async (c, o) => (await import('./commands/router.js')).trust({ install: a.install }, c, o),
+      }),
+      command({
+        name: 'stop',
+        describe: 'remove the router (its certificate authority is kept); the next up starts it again',
+        options: (y) =>
+          y
+            .option('purge', {
+              type: 'boolean',
+              default: false,
+              describe: 'also remove its certificate authority and free its ports',
+            })
+            .options(json),
+        run: (a) => async (c, o) =>
+          (await import('./commands/router.js')).stop({ json: asJson(a), purge: a.purge }, c, o),
+      }),
+    ],
+  },
   {
     name: 'shared',
     describe: 'shared networks: list, inspect',

@@ -4,7 +4,17 @@ import { compareNames, envNetworkName, sharedNetworkName } from '../state/names.
 import { DEFAULT_SUFFIX } from '../dns/records.js';
 import { LOCAL_ENGINE } from '../docker/engines.js';
 import type { EngineStatus } from '../core/engines.js';
-import { engineOf, environmentsOf, networksOf, type Environment, type State } from '../state/schema.js';
+import { hostPortsOf } from '../core/environment/ports.js';
+import {
+  engineOf,
+  environmentsOf,
+  networksOf,
+  type AccessMode,
+  type Environment,
+  type RouterRecord,
+  type ServiceRecord,
+  type State,
+} from '../state/schema.js';
 
 export interface EnvironmentView {
   key: string;
@@ -27,15 +37,61 @@ export interface EnvironmentView {
   networks: { key: string; name: string; subnet: string }[];
   /** Volumes whose pinned `name:` was renamed for this environment. */
   volumes: { key: string; name: string; pinned: string }[];
-  services: {
-    name: string;
-    dns_name: string;
-    ip: string | null;
-    shared_ip: string | null;
-    addresses: string[];
-    shared_addresses: string[];
-    replicas: number;
-  }[];
+  /** How this host reaches its services: their addresses (`routed`) or host ports (`published`). */
+  access: AccessMode;
+  /** The router of its engine on this host (its HTTP and HTTPS ports), once it has one. */
+  router: { http_port: number; https_port: number } | null;
+  services: ServiceView[];
+}
+
+export interface ServiceView {
+  name: string;
+  dns_name: string;
+  ip: string | null;
+  shared_ip: string | null;
+  addresses: string[];
+  shared_addresses: string[];
+  replicas: number;
+  /** Its files' ports; `host_port` (and `host_ports`, one per replica) where they are published on the host. */
+  ports: { target: number; protocol: string; host_ip: string | null; host_port: number | null; host_ports: number[] }[];
+  /** Where a browser on this host reaches it: the router's name for it, else its address and HTTP port. */
+  url: string | null;
+}
+
+/** The URL of a service's HTTP port on this host: through the router when there is one, else directly. */
+function urlOf(env: Environment, s: ServiceRecord, router: RouterRecord | undefined): string | null {
+  if (s.http_port === undefined) return null;
+  const suffix = `.${env.dns_suffix ?? DEFAULT_SUFFIX}`;
+  if (router) {
+    const port = router.http_port === 80 ? '' : `:${router.http_port}`;
+    return `http://${s.dns_name.slice(0, -suffix.length)}.localhost${port}/`;
+  }
+  const published = (env.ports ?? []).find((p) => p.service === s.name && p.target === s.http_port);
+  if (published?.host_port !== undefined) return `http://${published.host_ip ?? '127.0.0.1'}:${published.host_port}/`;
+  const address = s.ip ?? s.addresses[0];
+  return address && env.access !== 'published' ? `http://${address}:${s.http_port}/` : null;
+}
+
+function serviceView(env: Environment, s: ServiceRecord, router: RouterRecord | undefined): ServiceView {
+  return {
+    name: s.name,
+    dns_name: s.dns_name,
+    ip: s.ip ?? null,
+    shared_ip: s.shared_ip ?? null,
+    addresses: s.addresses,
+    shared_addresses: s.shared_addresses ?? [],
+    replicas: s.replicas,
+    ports: (env.ports ?? [])
+      .filter((p) => p.service === s.name)
+      .map((p) => ({
+        target: p.target,
+        protocol: p.protocol,
+        host_ip: p.host_ip ?? null,
+        host_port: p.host_port ?? null,
+        host_ports: hostPortsOf(p),
+      })),
+    url: urlOf(env, s, router),
+  };
 }
 
 export function environmentView(
@@ -46,6 +102,7 @@ export function environmentView(
 ): EnvironmentView {
   const published = env.shared_subnet ? state.shared_networks[sharedNetworkName(env.name)] : undefined;
   const engine = engineOf(state, key) ?? LOCAL_ENGINE;
+  const router = state.hosts[engine]?.router;
   return {
     key,
     name: env.name,
@@ -66,24 +123,18 @@ export function environmentView(
           used_by: (published?.referenced_by ?? []).filter((k) => k !== key),
         }
       : null,
-    names_resolve: { in_containers: true, on_host: engine === LOCAL_ENGINE },
+    names_resolve: { in_containers: true, on_host: engine === LOCAL_ENGINE || env.access === 'published' },
     shared_networks: env.shared_networks.map((n) => ({
       name: n,
       broken: env.broken_shared_networks?.includes(n) ?? false,
     })),
     networks: Object.entries(networksOf(env)).map(([k, n]) => ({ key: k, name: n.name, subnet: n.subnet })),
     volumes: Object.entries(env.volumes ?? {}).map(([k, v]) => ({ key: k, name: v.name, pinned: v.pinned })),
+    access: env.access ?? 'routed',
+    router: router ? { http_port: router.http_port, https_port: router.https_port } : null,
     services: Object.values(env.services)
       .sort((a, b) => compareNames(a.name, b.name))
-      .map((s) => ({
-        name: s.name,
-        dns_name: s.dns_name,
-        ip: s.ip ?? null,
-        shared_ip: s.shared_ip ?? null,
-        addresses: s.addresses,
-        shared_addresses: s.shared_addresses ?? [],
-        replicas: s.replicas,
-      })),
+      .map((s) => serviceView(env, s, router)),
   };
 }
 
@@ -129,4 +180,41 @@ export function sharedNetworkView(state: State, name: string, exists: boolean | 
     exists,
     references: record.referenced_by.map(reference),
   };
+}
+
+/** What a program on this host needs to reach an environment's services: the same shape on every engine. */
+export interface ConnectionView {
+  environment: string;
+  access: AccessMode;
+  services: { name: string; host: string | null; port: number | null; url: string | null }[];
+  /** `<SERVICE>_HOST`, `_PORT`, `_PORT_<container port>` (when it has several), `_URL`. */
+  variables: Record<string, string>;
+}
+
+const variablePrefix = (service: string) =>
+  service
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '') || 'SERVICE';
+
+/** Where each service answers from this host: its published port (`published`), or its address (`routed`). */
+export function connectionView(v: EnvironmentView): ConnectionView {
+  const variables: Record<string, string> = {};
+  const services = v.services.map((s) => {
+    const first = s.ports[0];
+    const published = v.access === 'published';
+    // Published: a service without a published port cannot be reached from this host at all.
+    const host = published ? (first?.host_ip ?? null) : (s.ip ?? s.addresses[0] ?? s.dns_name);
+    const port = first ? (published ? first.host_port : first.target) : null;
+    const p = variablePrefix(s.name);
+    if (host !== null) variables[`${p}_HOST`] = host;
+    if (port !== null) variables[`${p}_PORT`] = String(port);
+    if (s.ports.length > 1)
+      for (const x of s.ports)
+        if ((published ? x.host_port : x.target) !== null)
+          variables[`${p}_PORT_${x.target}`] = String(published ? x.host_port : x.target);
+    if (s.url) variables[`${p}_URL`] = s.url;
+    return { name: s.name, host, port, url: s.url };
+  });
+  return { environment: v.key, access: v.access, services, variables };
 }

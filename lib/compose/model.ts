@@ -19,6 +19,16 @@ export interface ServiceModel {
   ipv6On: string[];
   replicas: number;
   hasContainerName: boolean;
+  /** What its `ports:` publish, one entry per container port (ranges expanded). */
+  ports: PortModel[];
+}
+
+/** One container port a service publishes: cilo chooses the host port (in `published` access). */
+export interface PortModel {
+  target: number;
+  protocol: string;
+  /** The host address the files publish it on, when they name one. */
+  hostIp?: string;
 }
 
 export interface IpamConfig {
@@ -77,6 +87,44 @@ const strMap = (v: unknown): Record<string, string> | undefined => {
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 };
 
+/** `a` or `a-b` as the ports it names (a range expanded); [] for anything else. */
+function portRange(text: string): number[] {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(text);
+  if (!m) return [];
+  const [first, last] = [Number(m[1]), Number(m[2] ?? m[1])];
+  return last >= first && last - first < 1024 ? Array.from({ length: last - first + 1 }, (_, i) => first + i) : [];
+}
+
+/**
+ * A `ports:` entry in Compose's short syntax: `[[HOST_IP:][HOST[-RANGE]]:]CONTAINER[-RANGE][/PROTOCOL]`, the host
+ * address possibly in brackets (IPv6).
+ */
+function shortPorts(entry: string): PortModel[] {
+  const [spec = '', protocol = 'tcp'] = entry.split('/');
+  let hostIp: string | undefined;
+  let rest = spec;
+  const bracket = /^\[([^\]]+)\]:(.*)$/.exec(spec);
+  if (bracket) [hostIp, rest] = [bracket[1], bracket[2]!];
+  const parts = rest.split(':');
+  if (!bracket && parts.length === 3) hostIp = parts[0];
+  const target = parts[parts.length - 1]!;
+  return portRange(target).map((t) => ({ target: t, protocol, ...(hostIp ? { hostIp } : {}) }));
+}
+
+/** A service's `ports:`, short or long syntax, as the container ports it publishes. */
+export function normalizePorts(ports: unknown): PortModel[] {
+  if (!Array.isArray(ports)) return [];
+  return ports.flatMap((p): PortModel[] => {
+    if (typeof p === 'number') return [{ target: p, protocol: 'tcp' }];
+    if (typeof p === 'string') return shortPorts(p);
+    if (!isMap(p)) return [];
+    const target = typeof p.target === 'number' ? [p.target] : typeof p.target === 'string' ? portRange(p.target) : [];
+    const protocol = str(p.protocol) ?? 'tcp';
+    const hostIp = str(p.host_ip);
+    return target.map((t) => ({ target: t, protocol, ...(hostIp ? { hostIp } : {}) }));
+  });
+}
+
 /** A service's networks as Compose reads them: a list of keys, or a map of key → settings. */
 export function normalizeService(name: string, s: Raw): ServiceModel {
   const networkMode = str(s.network_mode);
@@ -101,6 +149,7 @@ export function normalizeService(name: string, s: Raw): ServiceModel {
     ipv6On: entries.filter(([, v]) => str(v.ipv6_address)).map(([k]) => k),
     replicas,
     hasContainerName: str(s.container_name) !== undefined,
+    ports: networkMode ? [] : normalizePorts(s.ports),
   };
 }
 

@@ -10,8 +10,19 @@ export interface OverrideNetworkEntry {
   aliases?: string[];
 }
 
+/** A port published on the host in place of the files' ones (access `published`). */
+export interface OverridePort {
+  target: number;
+  /** The host port, or a range (`24001-24002`) for a scaled service's replicas. */
+  published: string;
+  hostIp: string;
+  protocol: string;
+}
+
 export interface OverrideService {
   name: string;
+  /** The ports it publishes instead of the files' (none: every published port removed). */
+  ports?: OverridePort[];
   /** Every network the service is on in the environment (listing them all keeps Compose from dropping `default`). */
   networks: OverrideNetworkEntry[];
   renameContainer: boolean;
@@ -49,9 +60,25 @@ const CREATION_KEYS = [
   'labels: !reset {}',
 ];
 
+/**
+ * `ports: []` would be appended to the base list by Compose's merge: `!reset` removes them, `!override`
+ * replaces them with cilo's (Compose 2.24+).
+ */
+function portLines(ports: readonly OverridePort[] | undefined): string[] {
+  if (!ports?.length) return ['    ports: !reset []'];
+  return [
+    '    ports: !override',
+    ...ports.flatMap((p) => [
+      `      - target: ${p.target}`,
+      `        published: ${q(p.published)}`,
+      `        host_ip: ${q(p.hostIp)}`,
+      `        protocol: ${q(p.protocol)}`,
+    ]),
+  ];
+}
+
 function serviceLines(o: OverrideInput, s: OverrideService): string[] {
-  // `ports: []` would be appended to the base list by Compose's merge; `!reset` removes it (Compose 2.24+).
-  const lines = [`  ${q(s.name)}:`, '    ports: !reset []'];
+  const lines = [`  ${q(s.name)}:`, ...portLines(s.ports)];
   if (s.renameContainer) lines.push(`    container_name: ${q(`${o.envName}-${s.name}`)}`);
   lines.push(
     '    labels:',

@@ -14,7 +14,10 @@ const unsure = (v: unknown) => v !== undefined && /[$!]/.test(JSON.stringify(v))
 /** The service keys cilo reads, merged: a later file's keys replace, its networks join the earlier ones. */
 function mergeService(into: Raw, svc: Raw): Raw | undefined {
   const deploy = isMap(svc.deploy) ? svc.deploy : undefined;
-  if ([svc.network_mode, svc.networks, svc.container_name, svc.scale, deploy?.replicas].some(unsure)) return undefined;
+  if ([svc.network_mode, svc.networks, svc.container_name, svc.scale, deploy?.replicas, svc.ports].some(unsure))
+    return undefined;
+  // Two files that both publish ports for a service: how Compose merges them is Compose's to say.
+  if (svc.ports !== undefined && into.ports !== undefined) return undefined;
   if (svc.networks !== undefined && svc.networks !== null && !Array.isArray(svc.networks) && !isMap(svc.networks))
     return undefined;
   const replicas = deploy?.replicas ?? svc.scale;
@@ -22,7 +25,8 @@ function mergeService(into: Raw, svc: Raw): Raw | undefined {
   const asMap = (n: unknown): Raw =>
     Array.isArray(n) ? Object.fromEntries(n.map((k) => [String(k), {}])) : isMap(n) ? n : {};
   const out: Raw = { ...into };
-  for (const k of ['network_mode', 'container_name', 'scale'] as const) if (svc[k] !== undefined) out[k] = svc[k];
+  for (const k of ['network_mode', 'container_name', 'scale', 'ports'] as const)
+    if (svc[k] !== undefined) out[k] = svc[k];
   if (deploy?.replicas !== undefined) out.deploy = { replicas: deploy.replicas };
   if (svc.networks !== undefined && svc.networks !== null) {
     const merged: Raw = { ...asMap(into.networks) };

@@ -12,6 +12,10 @@ export interface XCilo {
   sharedNetworks?: string[];
   dnsSuffix?: string;
   sharedScope?: 'local' | 'swarm';
+  /** How the host reaches the services (overrides what cilo decides for the engine). */
+  access?: 'routed' | 'published';
+  /** The router's port per service: a container port, or false for none (default: its first `ports:` entry). */
+  http?: Record<string, number | false>;
 }
 
 /** Docker's own rule for network names. */
@@ -84,6 +88,31 @@ const READERS: Record<string, (v: Value) => Partial<XCilo>> = {
     return { sharedNetworks: nets };
   },
   'dns-suffix': (v) => ({ dnsSuffix: validString(v, 'dns-suffix: test', validateSuffix) }),
+  access: (v) => {
+    if (v.scalar === 'routed' || v.scalar === 'published') return { access: v.scalar };
+    return v.fail(
+      `must be routed or published, not ${JSON.stringify(v.scalar ?? null)}`,
+      'for example: access: published  (every service on a host port of its own; leave it out to let cilo decide)',
+    );
+  },
+  http: (v) => {
+    const example = 'for example:\nhttp:\n  web: 3000\n  worker: false';
+    if (!v.y.isMap(v.node)) v.fail('must be a mapping of service names to a port or false', example);
+    const out: Record<string, number | false> = {};
+    for (const item of (v.node as YAMLMap).items) {
+      const service = v.y.isScalar(item.key) ? item.key.value : undefined;
+      const port = v.y.isScalar(item.value) ? item.value.value : undefined;
+      if (typeof service !== 'string') v.fail('must have service names as keys', example, item.key);
+      if (port !== false && !(Number.isInteger(port) && (port as number) >= 1 && (port as number) <= 65535))
+        v.fail(
+          `${JSON.stringify(service)} must be a container port (1-65535) or false, not ${JSON.stringify(port ?? null)}`,
+          example,
+          item.value,
+        );
+      out[service as string] = port as number | false;
+    }
+    return { http: out };
+  },
 };
 
 /** The `x-cilo` mapping of one file (undefined when the file has none, or an empty one). */

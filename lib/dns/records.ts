@@ -1,6 +1,7 @@
 // DNS names and the records cilo serves, derived from state. Pure functions.
 import { compareNames, isDnsLabel, toDnsLabel } from '../state/names.js';
-import { localEnvironments, type State } from '../state/schema.js';
+import { LOCAL_ENGINE } from '../docker/engines.js';
+import type { Environment, State } from '../state/schema.js';
 
 /**
  * DNS labels for a project's services. A service name that is not a DNS label is normalized
@@ -30,17 +31,30 @@ export interface DnsRecord {
 }
 
 /**
- * Records per environment name. Running environments only; a publisher's exported services answer with
- * their shared-network addresses (reachable from consumers), others with their env-network addresses.
+ * The environments this host's DNS serves: the local engine's, and the `published` ones of any engine this
+ * host reaches by a local socket (their ports are this host's: a rootless engine, say).
+ */
+function servedEnvironments(state: State): Environment[] {
+  return Object.entries(state.hosts).flatMap(([engine, host]) =>
+    Object.values(host.environments).filter(
+      (e) => engine === LOCAL_ENGINE || (e.access === 'published' && host.engine?.docker_host?.startsWith('unix://')),
+    ),
+  );
+}
+
+/**
+ * Records per environment name. Running environments only. `routed`: a publisher's exported services answer
+ * with their shared-network addresses (reachable from consumers), others with their env-network addresses;
+ * `published`: every service with 127.0.0.1, where its ports and the router are.
  */
 export function recordsByEnvironment(state: State): Map<string, DnsRecord[]> {
   const out = new Map<string, DnsRecord[]>();
-  for (const env of Object.values(localEnvironments(state))) {
+  for (const env of servedEnvironments(state)) {
     if (env.status !== 'running') continue;
     const records: DnsRecord[] = [];
     for (const svc of Object.values(env.services)) {
       const shared = svc.shared_addresses ?? [];
-      const addresses = shared.length > 0 ? shared : svc.addresses;
+      const addresses = env.access === 'published' ? ['127.0.0.1'] : shared.length > 0 ? shared : svc.addresses;
       if (addresses.length > 0) records.push({ name: svc.dns_name, addresses: [...addresses].sort() });
     }
     out.set(
@@ -57,6 +71,6 @@ export const DEFAULT_SUFFIX = 'test';
 /** Every suffix cilo's dnsmasq answers for: those of the environments in state, and the default one. */
 export function servedSuffixes(state: State, defaultSuffix: string): string[] {
   const set = new Set<string>([defaultSuffix]);
-  for (const e of Object.values(localEnvironments(state))) set.add(e.dns_suffix ?? DEFAULT_SUFFIX);
+  for (const e of servedEnvironments(state)) set.add(e.dns_suffix ?? DEFAULT_SUFFIX);
   return [...set].sort();
 }

@@ -1,7 +1,8 @@
-// The engine's own API, for the one question cilo asks on almost every command: who is this engine
-// (`GET /info`). Over a local Unix socket that is one HTTP request (a few ms); the docker CLI would be a Go
-// process of its own (~60 ms, seconds under load). Any other endpoint (tcp, ssh, a context cilo cannot read)
-// is left to the docker CLI (docker.ts), which knows them all.
+// The engine's own API, for the questions cilo asks on almost every command: who is this engine (`GET
+// /info`), which containers it runs (`GET /containers/json`). Over a local Unix socket each is one HTTP
+// request (a few ms); the docker CLI would be a Go process of its own (~60-100 ms, seconds under load). Any
+// other endpoint (tcp, ssh, a context cilo cannot read) is left to the docker CLI (docker.ts), which knows
+// them all.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,8 +10,10 @@ import { currentContext, dockerConfigDir } from './engines.js';
 
 /** What asking the engine's API needs: where the docker CLI's configuration is (contexts). */
 export interface EngineApi {
-  /** The engine's `/info`; undefined when the engine is not reached through a local socket (ask the CLI). */
-  info(env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<unknown>;
+  /** `GET path` of the engine's API; undefined when the engine is not reached through a local socket (ask the CLI). */
+  get(env: NodeJS.ProcessEnv, path: string, timeoutMs?: number): Promise<unknown>;
+  /** The local socket this environment reaches the engine through, if it is one. */
+  socket(env: NodeJS.ProcessEnv): string | undefined;
 }
 
 /** The failure of a request to the socket: the engine does not answer there. */
@@ -42,6 +45,14 @@ export function socketOf(env: NodeJS.ProcessEnv, userHome: string): string | und
   return host?.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
 }
 
+/** The docker CLI's own words for a socket that does not answer, and the reason in plain terms. */
+function describe(e: NodeJS.ErrnoException): string {
+  if (e.code === 'ENOENT') return 'no such socket: is the docker daemon running?';
+  if (e.code === 'ECONNREFUSED') return 'connection refused: is the docker daemon running?';
+  if (e.code === 'EACCES') return 'permission denied: is this user allowed to use Docker?';
+  return e.code ?? e.message;
+}
+
 async function get(socketPath: string, path: string, timeoutMs: number | undefined): Promise<unknown> {
   // Loaded when an engine is asked (node:http costs ~10 ms to load), not with every command.
   const { request } = await import('node:http');
@@ -63,7 +74,11 @@ async function get(socketPath: string, path: string, timeoutMs: number | undefin
     });
     req.on('timeout', () => req.destroy(new SocketError(`no answer within ${(timeoutMs ?? 0) / 1000} s`)));
     req.on('error', (e: NodeJS.ErrnoException) =>
-      reject(e instanceof SocketError ? e : new SocketError(`${socketPath}: ${e.code ?? e.message}`)),
+      reject(
+        e instanceof SocketError
+          ? e
+          : new SocketError(`Cannot connect to the Docker daemon at unix://${socketPath} (${describe(e)})`),
+      ),
     );
     req.end();
   });
@@ -72,9 +87,10 @@ async function get(socketPath: string, path: string, timeoutMs: number | undefin
 /** The API of engines on local Unix sockets; `userHome`: where the docker CLI's contexts are. */
 export function socketApi(userHome: string): EngineApi {
   return {
-    async info(env, timeoutMs) {
+    async get(env, path, timeoutMs) {
       const socket = socketOf(env, userHome);
-      return socket === undefined ? undefined : get(socket, '/info', timeoutMs);
+      return socket === undefined ? undefined : get(socket, path, timeoutMs);
     },
+    socket: (env) => socketOf(env, userHome),
   };
 }

@@ -3,14 +3,16 @@
 import { EngineUnreachableError, UserError } from '../errors/index.js';
 import {
   COMPOSE_ONEOFF_LABEL,
-  COMPOSE_PROJECT_LABEL,
   COMPOSE_SERVICE_LABEL,
   MIN_COMPOSE,
   parseComposeVersion,
   parseContainer,
   parseEngineInfo,
+  parseHostPorts,
   parseNetwork,
   versionAtLeast,
+  containerFromList,
+  type ApiContainer,
   type ContainerInfo,
   type CreateNetwork,
   type EngineInfo,
@@ -40,6 +42,14 @@ export class Docker {
     private readonly versions?: ComposeVersionCache,
     private readonly api?: EngineApi,
   ) {}
+
+  /**
+   * Whether the engine is on this machine (reached through a local socket): the ports it publishes are this
+   * host's. Without the API (tests' fake engines): unless DOCKER_HOST names another machine.
+   */
+  isLocal(): boolean {
+    return this.api ? this.api.socket(this.env) !== undefined : !/^(tcp|ssh|npipe):/.test(this.env.DOCKER_HOST ?? '');
+  }
 
   /** The same client pointed at another engine (`env` reaches it, `engine` names it). */
   forEngine(env: NodeJS.ProcessEnv, engine: string): Docker {
@@ -77,13 +87,8 @@ export class Docker {
    * socket (api.ts), else `docker info`. `timeoutMs` bounds an engine that does not answer.
    */
   async engineInfo(timeoutMs?: number): Promise<EngineInfo> {
-    try {
-      const raw = await this.api?.info(this.env, timeoutMs);
-      if (raw !== undefined) return parseEngineInfo(raw);
-    } catch (e) {
-      if (e instanceof SocketError) throw new EngineUnreachableError(this.engine, this.where(), e.message);
-      throw e;
-    }
+    const raw = await this.viaApi('/info', timeoutMs);
+    if (raw !== undefined) return parseEngineInfo(raw);
     const out = await this.check(
       ['info', '--format', '{{json .}}'],
       `asking engine ${this.engine} who it is (docker info)`,
@@ -92,6 +97,22 @@ export class Docker {
       },
     );
     return parseEngineInfo(JSON.parse(out));
+  }
+
+  /** `GET path` of the engine's API when it is on a local socket (undefined: ask the CLI). */
+  private async viaApi(path: string, timeoutMs?: number): Promise<unknown> {
+    try {
+      return await this.api?.get(this.env, path, timeoutMs);
+    } catch (e) {
+      if (e instanceof SocketError) throw new EngineUnreachableError(this.engine, this.where(), e.message);
+      throw e;
+    }
+  }
+
+  /** The API's container list (`all`: stopped ones too) of these label filters; undefined: ask the CLI. */
+  private async apiContainers(labels: readonly string[], all: boolean): Promise<ApiContainer[] | undefined> {
+    const filters = labels.length > 0 ? `&filters=${encodeURIComponent(JSON.stringify({ label: labels }))}` : '';
+    return (await this.viaApi(`/containers/json?all=${all ? 1 : 0}${filters}`)) as ApiContainer[] | undefined;
   }
 
   /** Like run, but a non-zero exit becomes a UserError quoting Docker's message. */
@@ -197,6 +218,8 @@ export class Docker {
 
   /** Containers (running or not) matching every `key=value` label filter. */
   async listContainers(labelFilters: readonly string[]): Promise<ContainerInfo[]> {
+    const listed = await this.apiContainers(labelFilters, true);
+    if (listed) return listed.map(containerFromList);
     const args = ['ps', '-a', '-q', '--no-trunc'];
     for (const f of labelFilters) args.push('--filter', `label=${f}`);
     const ids = (await this.check(args, 'listing containers')).split('\n').filter(Boolean);
@@ -212,6 +235,14 @@ export class Docker {
   async containerStates(
     labelFilter: string,
   ): Promise<{ id: string; running: boolean; service: string; oneOff: boolean }[]> {
+    const listed = await this.apiContainers([labelFilter], true);
+    if (listed)
+      return listed.map((c) => ({
+        id: c.Id,
+        running: c.State === 'running',
+        service: c.Labels?.[COMPOSE_SERVICE_LABEL] ?? '',
+        oneOff: c.Labels?.[COMPOSE_ONEOFF_LABEL] === 'True',
+      }));
     const format = `{{.ID}}\t{{.State}}\t{{.Label "${COMPOSE_SERVICE_LABEL}"}}\t{{.Label "${COMPOSE_ONEOFF_LABEL}"}}`;
     const out = await this.check(
       ['ps', '-a', '--no-trunc', '--filter', `label=${labelFilter}`, '--format', format],
@@ -224,6 +255,21 @@ export class Docker {
         const [id, state, service, oneOff] = line.split('\t');
         return { id: id!, running: state === 'running', service: service ?? '', oneOff: oneOff === 'True' };
       });
+  }
+
+  /** Host ports the running containers publish, each container's with its value of label `label`. */
+  async publishedPorts(label: string): Promise<{ label: string; ports: number[] }[]> {
+    const listed = await this.apiContainers([], false);
+    if (listed)
+      return listed.map((c) => ({
+        label: c.Labels?.[label] ?? '',
+        ports: (c.Ports ?? []).flatMap((p) => (p.PublicPort ? [p.PublicPort] : [])),
+      }));
+    const out = await this.check(['ps', '--format', `{{.Label "${label}"}}\t{{.Ports}}`], 'listing published ports');
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => ({ label: line.split('\t')[0] ?? '', ports: parseHostPorts(line.split('\t')[1] ?? '') }));
   }
 
   /** The networks of these names that exist (one `inspect`; missing ones are left out). */
@@ -249,26 +295,4 @@ export class Docker {
 
 function firstLine(s: string): string {
   return s.trim().split('\n')[0] ?? '';
-}
-
-/**
- * Networks (and, if asked, volumes) Compose made for a project, found by label: what `down -v` missed, or
- * what a forgotten project left. Docker refuses networks still in use; that refusal is left as is.
- */
-export async function removeComposeLeftovers(
-  docker: Docker,
-  project: string,
-  opts: { volumes: boolean },
-): Promise<void> {
-  const filter = `label=${COMPOSE_PROJECT_LABEL}=${project}`;
-  if (opts.volumes) {
-    const vols = (await docker.check(['volume', 'ls', '-q', '--filter', filter], 'listing volumes'))
-      .split('\n')
-      .filter(Boolean);
-    if (vols.length > 0) await docker.check(['volume', 'rm', '-f', ...vols], 'removing volumes');
-  }
-  const nets = (await docker.check(['network', 'ls', '-q', '--filter', filter], 'listing networks'))
-    .split('\n')
-    .filter(Boolean);
-  for (const n of nets) await docker.removeNetwork(n);
 }

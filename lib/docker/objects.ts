@@ -119,6 +119,28 @@ export function parseContainer(line: string): ContainerInfo {
   };
 }
 
+/** A container as the API's list (`GET /containers/json`) gives it: its networks and labels, no inspect. */
+export interface ApiContainer {
+  Id: string;
+  Names?: string[];
+  State?: string;
+  Labels?: Record<string, string> | null;
+  Ports?: { PublicPort?: number }[] | null;
+  NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> | null };
+}
+
+export function containerFromList(c: ApiContainer): ContainerInfo {
+  const networks: Record<string, string> = {};
+  for (const [name, n] of Object.entries(c.NetworkSettings?.Networks ?? {})) networks[name] = n.IPAddress ?? '';
+  return {
+    id: c.Id,
+    name: (c.Names?.[0] ?? '').replace(/^\//, ''),
+    running: c.State === 'running',
+    labels: c.Labels ?? {},
+    networks,
+  };
+}
+
 interface RawInfo {
   ID?: string;
   Architecture?: string;
@@ -152,4 +174,12 @@ export function parseEngineInfo(json: unknown): EngineInfo {
       managers: (swarm.RemoteManagers ?? []).map((m) => m.NodeID ?? '').filter(Boolean),
     },
   };
+}
+
+/** The host ports in `docker ps`'s Ports column (`127.0.0.1:24000->80/tcp, 0.0.0.0:9000-9001->90-91/udp`). */
+export function parseHostPorts(text: string): number[] {
+  const out: number[] = [];
+  for (const m of text.matchAll(/:(\d+)(?:-(\d+))?->/g))
+    for (let p = Number(m[1]); p <= Number(m[2] ?? m[1]); p++) out.push(p);
+  return out;
 }

@@ -3,7 +3,8 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { emptyState, parseState, type State } from './schema.js';
+import { parseState } from './migrate.js';
+import { emptyState, type State } from './schema.js';
 import { stateFile, stateLockFile } from './paths.js';
 import { withFileLock, type LockOptions } from './lock.js';
 import { fsError } from './fs-errors.js';

@@ -16,6 +16,8 @@ test('the first word: the commands (and only top-level flags after a dash)', () 
     'list',
     'ls',
     'status',
+    'env',
+    'router',
     'shared',
     'dns',
     'doctor',

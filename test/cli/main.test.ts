@@ -174,8 +174,8 @@ describe('cilo', { concurrency: 4 }, () => {
     assert.equal(views[0].dns_suffix, 'test');
     assert.equal(views[0].engine, 'local', 'a state file without engines keeps its environments on the local engine');
     assert.deepEqual(views[0].names_resolve, { in_containers: true, on_host: true });
-    assert.match(table.stdout, /^NAME\s+PROJECT\s+ENGINE\s+STATUS\s+SUBNET/m);
-    assert.match(table.stdout, /^dev\s+shop\s+local\S*\s+stopped\s+10\.224\.0\.0\/24\s+2\s/m);
+    assert.match(table.stdout, /^NAME\s+PROJECT\s+ENGINE\s+ACCESS\s+STATUS\s+SUBNET/m);
+    assert.match(table.stdout, /^dev\s+shop\s+local\S*\s+routed\s+stopped\s+10\.224\.0\.0\/24\s+2\s/m);
     assert.equal(status.exitCode, 0, status.stderr);
     const v = JSON.parse(status.stdout);
     assert.deepEqual(

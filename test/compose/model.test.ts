@@ -2,9 +2,16 @@
 // `docker compose config`; no engine needed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadProject, normalizeNetwork, normalizeService, normalizeVolume } from '../../lib/compose/model.ts';
+import {
+  loadProject,
+  normalizeNetwork,
+  normalizePorts,
+  normalizeService,
+  normalizeVolume,
+} from '../../lib/compose/model.ts';
 import { Docker } from '../../lib/docker/docker.ts';
 import { ExitCodeError } from '../../lib/errors/index.ts';
 import { requireCompose, tempDir } from '../helpers.ts';
@@ -18,6 +25,7 @@ test('normalizeService: networks as a list or a map, pinned addresses, IPv6, rep
     ipv6On: [],
     replicas: 2,
     hasContainerName: false,
+    ports: [],
   });
   const b = normalizeService('b', {
     networks: { x: { ipv4_address: '172.28.5.10' }, y: null, z: { ipv6_address: 'fd00::2' } },
@@ -136,6 +144,7 @@ test('loadProject reads every service, in every profile, sorted, with networks, 
     ipv6On: [],
     replicas: 1,
     hasContainerName: false,
+    ports: [{ target: 80, protocol: 'tcp' }],
   });
   assert.deepEqual(
     networks.map((n) => n.key),
@@ -166,4 +175,46 @@ test("loadProject: Compose's own error is shown as is and its exit code propagat
     (e: unknown) => e instanceof ExitCodeError && e.exitCode !== 0,
   );
   assert.match(stderr.join(''), /bogus_key/);
+});
+
+const PORT_SPECS: unknown[] = [
+  '80',
+  '8080:80',
+  '127.0.0.2:8081:81',
+  '127.0.0.1::82',
+  '9000-9001:90-91/udp',
+  '[::1]:8443:443',
+  '3000-3002',
+  5432,
+  { target: 6379, published: '16379', host_ip: '127.0.0.3', protocol: 'tcp' },
+  { target: 53, protocol: 'udp' },
+];
+
+test('normalizePorts: short and long syntax, ranges expanded, protocol and host address kept', () => {
+  assert.deepEqual(normalizePorts(PORT_SPECS), [
+    { target: 80, protocol: 'tcp' },
+    { target: 80, protocol: 'tcp' },
+    { target: 81, protocol: 'tcp', hostIp: '127.0.0.2' },
+    { target: 82, protocol: 'tcp', hostIp: '127.0.0.1' },
+    { target: 90, protocol: 'udp' },
+    { target: 91, protocol: 'udp' },
+    { target: 443, protocol: 'tcp', hostIp: '::1' },
+    { target: 3000, protocol: 'tcp' },
+    { target: 3001, protocol: 'tcp' },
+    { target: 3002, protocol: 'tcp' },
+    { target: 5432, protocol: 'tcp' },
+    { target: 6379, protocol: 'tcp', hostIp: '127.0.0.3' },
+    { target: 53, protocol: 'udp' },
+  ]);
+  assert.deepEqual(normalizePorts(undefined), []);
+});
+
+test('normalizePorts reads the files as docker compose config does', (t) => {
+  if (!requireCompose(t)) return;
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'compose.yaml'), JSON.stringify({ services: { web: { image: 'x', ports: PORT_SPECS } } }));
+  const config = JSON.parse(
+    execFileSync('docker', ['compose', 'config', '--format', 'json'], { cwd: dir, encoding: 'utf8' }),
+  );
+  assert.deepEqual(normalizePorts(config.services.web.ports), normalizePorts(PORT_SPECS));
 });

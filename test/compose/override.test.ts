@@ -230,3 +230,40 @@ test('Compose merges it over a base file: ports removed, container_name replaced
   );
   assert.equal(m.volumes.data.name, 'dev_pgdata');
 });
+
+test("published ports: `!override` with the long syntax replaces the files' ports; Compose merges it so", (t) => {
+  const ports = [
+    { target: 80, published: '24010-24011', hostIp: '127.0.0.1', protocol: 'tcp' },
+    { target: 53, published: '24012', hostIp: '127.0.0.2', protocol: 'udp' },
+  ];
+  const text = renderOverride(
+    input({ services: [{ name: 'web', ports, networks: [{ key: 'default' }], renameContainer: false }] }),
+  );
+  const { doc, js } = parse(text);
+  assert.equal((doc.getIn(['services', 'web', 'ports'], true) as { tag?: string }).tag, '!override');
+  assert.deepEqual(js.services.web!.ports, [
+    { target: 80, published: '24010-24011', host_ip: '127.0.0.1', protocol: 'tcp' },
+    { target: 53, published: '24012', host_ip: '127.0.0.2', protocol: 'udp' },
+  ]);
+  if (!requireCompose(t)) return;
+  const dir = tempDir(t);
+  writeFileSync(
+    join(dir, 'compose.yaml'),
+    'services:\n  web:\n    image: busybox\n    ports: ["8080:80", "53:53/udp", "9000:9000"]\n',
+  );
+  writeFileSync(join(dir, 'override.yml'), text);
+  const out = execFileSync(
+    'docker',
+    ['compose', '-p', 'dev', '-f', 'compose.yaml', '-f', 'override.yml', 'config', '--format', 'json'],
+    { cwd: dir, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root' }, encoding: 'utf8' },
+  );
+  const web = (JSON.parse(out) as { services: Record<string, { ports: object[] }> }).services.web!;
+  assert.deepEqual(
+    web.ports.map((p) => ({ ...p })),
+    [
+      { mode: 'ingress', host_ip: '127.0.0.1', target: 80, published: '24010-24011', protocol: 'tcp' },
+      { mode: 'ingress', host_ip: '127.0.0.2', target: 53, published: '24012', protocol: 'udp' },
+    ],
+    "only cilo's ports, none of the files'",
+  );
+});

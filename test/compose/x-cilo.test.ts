@@ -158,3 +158,23 @@ test('a compose file written in JSON yields its x-cilo, errors with positions', 
   const e = await xciloError('{"services": {},\n "x-cilo": {"shared-scope": "global"}}\n');
   assert.match(e.message, /^\/p\/f1\.yml:2:29: x-cilo\.shared-scope must be local or swarm, not "global"$/);
 });
+
+test('access: routed or published; anything else is an error at the value with an example', async () => {
+  assert.deepEqual(await xcilo(SERVICES + 'x-cilo:\n  access: published\n'), { access: 'published' });
+  const e = await xciloError(SERVICES + 'x-cilo:\n  access: bridged\n');
+  assert.match(e.message, /^\/p\/f1\.yml:5:11: x-cilo\.access must be routed or published, not "bridged"$/);
+  assert.match(e.hint!, /access: published/);
+});
+
+test('http: a container port or false per service; a port out of range names the service at its value', async () => {
+  assert.deepEqual(await xcilo(SERVICES + 'x-cilo:\n  http:\n    web: 3000\n    worker: false\n'), {
+    http: { web: 3000, worker: false },
+  });
+  const e = await xciloError(SERVICES + 'x-cilo:\n  http:\n    web: 70000\n');
+  assert.match(
+    e.message,
+    /^\/p\/f1\.yml:6:10: x-cilo\.http "web" must be a container port \(1-65535\) or false, not 70000$/,
+  );
+  assert.match(e.hint!, /web: 3000/);
+  assert.match((await xciloError(SERVICES + 'x-cilo:\n  http: 3000\n')).message, /x-cilo\.http must be a mapping/);
+});

@@ -137,3 +137,36 @@ test('servedSuffixes: every environment’s suffix and the default one, sorted a
   );
   assert.deepEqual(servedSuffixes(s, 'internal'), ['dev', 'internal', 'test']);
 });
+
+test('recordsByEnvironment: a published environment answers 127.0.0.1 (its ports and the router are there)', () => {
+  const s = stateWith([{ name: 'pub', status: 'running', services: [svc('web', ['172.18.0.2']), svc('db', [])] }]);
+  localEnvironments(s)['p/pub']!.access = 'published';
+  assert.deepEqual(recordsByEnvironment(s).get('pub'), [
+    { name: 'db.pub.test', addresses: ['127.0.0.1'] },
+    { name: 'web.pub.test', addresses: ['127.0.0.1'] },
+  ]);
+});
+
+test("recordsByEnvironment: another engine's environments only when published and that engine's socket is here", () => {
+  const s = emptyState();
+  const env = (name: string, access?: 'published'): Environment => ({
+    name,
+    project: 'p',
+    created_at: 'now',
+    subnet: '10.224.0.0/24',
+    status: 'running',
+    source: '/src',
+    services: { web: { ...svc('web', ['10.0.0.2']), dns_name: `web.${name}.test` } },
+    shared_networks: [],
+    ...(access ? { access } : {}),
+  });
+  s.hosts['unix:///run/rootless.sock'] = {
+    engine: { docker_host: 'unix:///run/rootless.sock' },
+    environments: { 'p/rl': env('rl', 'published'), 'p/rl-routed': env('rl-routed') },
+  };
+  s.hosts['tcp://far:2376'] = {
+    engine: { docker_host: 'tcp://far:2376' },
+    environments: { 'p/far': env('far', 'published') },
+  };
+  assert.deepEqual([...recordsByEnvironment(s).keys()], ['rl']);
+});

@@ -43,15 +43,19 @@ test('info over the socket; a refused socket, an error status or no answer in ti
   await new Promise<void>((r) => server.listen(sock, r));
   t.after(() => server.close());
   const api = socketApi(dir);
-  assert.deepEqual(await api.info({ DOCKER_HOST: `unix://${sock}` }), { ID: 'SOCK:ID' });
-  assert.equal(await api.info({ DOCKER_HOST: 'tcp://h:2375' }), undefined);
+  assert.deepEqual(await api.get({ DOCKER_HOST: `unix://${sock}` }, '/info'), { ID: 'SOCK:ID' });
+  assert.equal(await api.get({ DOCKER_HOST: 'tcp://h:2375' }, '/info'), undefined);
   await assert.rejects(
-    api.info({ DOCKER_HOST: `unix://${join(dir, 'none.sock')}` }),
-    (e) => e instanceof SocketError && /ENOENT/.test(e.message),
+    api.get({ DOCKER_HOST: `unix://${join(dir, 'none.sock')}` }, '/info'),
+    (e) =>
+      e instanceof SocketError &&
+      /^Cannot connect to the Docker daemon at unix:\/\/.*none\.sock \(no such socket: is the docker daemon running\?\)$/.test(
+        e.message,
+      ),
   );
   delay = 2000;
   await assert.rejects(
-    api.info({ DOCKER_HOST: `unix://${sock}` }, 200),
+    api.get({ DOCKER_HOST: `unix://${sock}` }, '/info', 200),
     (e) => e instanceof SocketError && /no answer within 0\.2 s/.test(e.message),
   );
 });

@@ -123,21 +123,60 @@ test("engineInfo from the CLI: the ID, platform, rootless and swarm role, from d
 
 test('engineInfo through the API when one is given: no docker process; its failure is an unreachable engine', async () => {
   const { runner, calls } = fakeRunner(() => assert.fail('no docker process'));
-  const api = { info: async () => ({ ID: 'API:ID', Swarm: {} }) };
+  const api = { get: async () => ({ ID: 'API:ID', Swarm: {} }), socket: () => '/s.sock' };
   assert.equal((await new Docker({}, runner, 'local', undefined, api).engineInfo()).id, 'API:ID');
   assert.deepEqual(calls, []);
-  const down = { info: async () => Promise.reject(new SocketError('/var/run/docker.sock: ECONNREFUSED')) };
+  const down = {
+    get: async () => Promise.reject(new SocketError('/var/run/docker.sock: ECONNREFUSED')),
+    socket: () => '/s.sock',
+  };
   await assert.rejects(
     new Docker({}, runner, 'local', undefined, down).engineInfo(),
     (e: unknown) => e instanceof EngineUnreachableError && /ECONNREFUSED/.test(e.message),
   );
   const cli = fakeRunner(() => ({ stdout: '{"ID":"CLI"}' }));
-  const elsewhere = { info: async () => undefined };
+  const elsewhere = { get: async () => undefined, socket: () => undefined };
   assert.equal(
     (await new Docker({}, cli.runner, 'local', undefined, elsewhere).engineInfo()).id,
     'CLI',
     'not a local socket: the CLI',
   );
+});
+
+test('containers through the API: a list with networks and labels, states, published ports; no docker process', async () => {
+  const { runner, calls } = fakeRunner(() => assert.fail('no docker process'));
+  const asked: string[] = [];
+  const list = [
+    {
+      Id: 'c1',
+      Names: ['/shop-web-1'],
+      State: 'running',
+      Labels: { 'com.docker.compose.service': 'web', 'cilo.home': 'h1' },
+      Ports: [{ PrivatePort: 80, PublicPort: 24001 }, { PrivatePort: 81 }],
+      NetworkSettings: { Networks: { 'cilo-shop': { IPAddress: '10.224.0.2' } } },
+    },
+    { Id: 'c2', Names: ['/other'], State: 'exited', Labels: null, Ports: [], NetworkSettings: { Networks: null } },
+  ];
+  const api = {
+    get: async (_env: NodeJS.ProcessEnv, path: string) => (asked.push(path), list),
+    socket: () => '/s.sock',
+  };
+  const docker = new Docker({}, runner, 'local', undefined, api);
+  assert.deepEqual(await docker.listContainers(['cilo.env=shop']), [
+    { id: 'c1', name: 'shop-web-1', running: true, labels: list[0]!.Labels, networks: { 'cilo-shop': '10.224.0.2' } },
+    { id: 'c2', name: 'other', running: false, labels: {}, networks: {} },
+  ]);
+  assert.equal(asked[0], `/containers/json?all=1&filters=${encodeURIComponent('{"label":["cilo.env=shop"]}')}`);
+  assert.deepEqual(await docker.containerStates('cilo.env=shop'), [
+    { id: 'c1', running: true, service: 'web', oneOff: false },
+    { id: 'c2', running: false, service: '', oneOff: false },
+  ]);
+  assert.deepEqual(await docker.publishedPorts('cilo.home'), [
+    { label: 'h1', ports: [24001] },
+    { label: '', ports: [] },
+  ]);
+  assert.equal(asked[2], '/containers/json?all=0', 'published ports: running containers only');
+  assert.deepEqual(calls, []);
 });
 
 test('inspectNetwork: undefined for a missing network, parsed fields otherwise', async () => {

@@ -495,7 +495,7 @@ test('dns setup --print matches the files it would write and honours CILO_DNS_PO
     for (const kind of ['macos', 'systemd-resolved']) {
       const r = await execa(
         'setpriv',
-        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN_CILO, 'dns', 'setup', '--for', kind],
+        ['--reuid=65534', '--regid=65534', '--clear-groups', BIN_CILO, 'dns', 'setup', '--for', kind],
         {
           reject: false,
           env: { ...env, CILO_HOME: home, HOME: dir },

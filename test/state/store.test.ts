@@ -8,14 +8,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { ensureHome, readState, updateState, writeFileAtomic } from '../../lib/state/store.ts';
-import {
-  emptyState,
-  localEnvironments,
-  parseState,
-  StateFileError,
-  type Environment,
-  type State,
-} from '../../lib/state/schema.ts';
+import { parseState, StateFileError } from '../../lib/state/migrate.ts';
+import { emptyState, localEnvironments, type Environment, type State } from '../../lib/state/schema.ts';
 import { stateFile } from '../../lib/state/paths.ts';
 import { ROOT, tempDir, rejection } from '../helpers.ts';
 

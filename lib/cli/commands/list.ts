@@ -15,6 +15,7 @@ export async function run(o: { json: boolean }, ctx: Context, out: Output): Prom
     v.name,
     v.project,
     engineColumn(v),
+    v.access,
     v.status,
     v.subnet,
     String(v.services.length),
@@ -27,6 +28,10 @@ export async function run(o: { json: boolean }, ctx: Context, out: Output): Prom
     v.source,
   ]);
   out.out(
-    table(['NAME', 'PROJECT', 'ENGINE', 'STATUS', 'SUBNET', 'SERVICES', 'SHARED', 'SOURCE'], rows, out.paint.bold),
+    table(
+      ['NAME', 'PROJECT', 'ENGINE', 'ACCESS', 'STATUS', 'SUBNET', 'SERVICES', 'SHARED', 'SOURCE'],
+      rows,
+      out.paint.bold,
+    ),
   );
 }

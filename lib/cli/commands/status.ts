@@ -2,7 +2,7 @@ import type { Context } from '../../context.js';
 import { engineStatuses } from '../../core/engines.js';
 import { loadEnvironment } from '../../core/environment/load.js';
 import { engineOf } from '../../state/schema.js';
-import { environmentView, type EnvironmentView } from '../views.js';
+import { environmentView, type EnvironmentView, type ServiceView } from '../views.js';
 import { table, type Output } from '../output.js';
 
 export function printServices(v: EnvironmentView, out: Output): void {
@@ -18,14 +18,33 @@ export function printServices(v: EnvironmentView, out: Output): void {
   for (const vol of v.volumes) out.out(`volume ${vol.key}: ${vol.name} (named ${vol.pinned} in the files)\n`);
   for (const n of v.shared_networks)
     out.out(`joins ${n.name}${n.broken ? ' (BROKEN: its publisher was destroyed)' : ''}\n`);
+  out.out(
+    v.access === 'published'
+      ? 'access published: each port on this host (PORTS), names through the router (URL)\n'
+      : 'access routed: each service at its address from this host\n',
+  );
   const rows = v.services.map((s) => [
     s.name,
     s.dns_name,
     s.addresses.join(',') || s.ip || '-',
     s.shared_addresses.join(',') || s.shared_ip || '-',
+    portsText(s, v.access) || '-',
+    s.url ?? '-',
     s.addresses.length > 0 ? `running (${s.addresses.length})` : 'stopped',
   ]);
-  out.out(table(['SERVICE', 'DNS NAME', 'ADDRESS', 'SHARED ADDRESS', 'STATE'], rows, out.paint.bold));
+  out.out(table(['SERVICE', 'DNS NAME', 'ADDRESS', 'SHARED ADDRESS', 'PORTS', 'URL', 'STATE'], rows, out.paint.bold));
+}
+
+/** `5432/tcp → 127.0.0.1:24017` for each published port (a scaled service: its range); the port alone when routed. */
+function portsText(s: ServiceView, access: EnvironmentView['access']): string {
+  return s.ports
+    .map((p) => {
+      const at = p.host_ports.length > 1 ? `${p.host_ports[0]}-${p.host_ports.at(-1)}` : String(p.host_port);
+      return access === 'published' && p.host_port !== null
+        ? `${p.target}/${p.protocol} → ${p.host_ip}:${at}`
+        : `${p.target}/${p.protocol}`;
+    })
+    .join(', ');
 }
 
 export async function run(o: { name: string; json: boolean }, ctx: Context, out: Output): Promise<void> {

@@ -15,7 +15,9 @@ export type FindingKind =
   | 'duplicate-network'
   | 'dns-down'
   | 'dns-stale'
-  | 'engine-unreachable';
+  | 'engine-unreachable'
+  | 'router-down'
+  | 'router-stale';
 
 export interface Finding {
   kind: FindingKind;

@@ -3,7 +3,7 @@
 // publisher. Labels are the truth for what cilo made (cilo.managed on networks, cilo.env on containers,
 // com.docker.compose.project for a project's containers); a repair touches only objects labelled with this
 // CILO_HOME (docs/DESIGN.md §10).
-import { removeComposeLeftovers } from '../../docker/docker.js';
+import { removeComposeLeftovers } from '../../docker/leftovers.js';
 import { COMPOSE_PROJECT_LABEL, type ContainerInfo } from '../../docker/objects.js';
 import { LABEL_ENV, LABEL_HOME, LABEL_MANAGED, LABEL_SHARED } from '../../network/labels.js';
 import { removeOwnedNetwork } from '../../network/networks.js';

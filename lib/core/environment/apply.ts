@@ -3,18 +3,33 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import type { NetworkInfo } from '../../docker/objects.js';
 import { renderOverride } from '../../compose/override.js';
+import { portFree, PortTakenError } from '../../network/host-ports.js';
 import { ensureNetwork, removeOwnedNetwork } from '../../network/networks.js';
 import { envDir, overrideFile } from '../../state/paths.js';
 import { deleteEnvironment } from '../../state/references.js';
 import { writeFileAtomic } from '../../state/store.js';
 import type { Context } from '../../context.js';
 import type { EnvironmentPlan } from './plan.js';
+import { hostPortsOf } from './ports.js';
 
 /** What applying a plan did, for an undo. */
 export interface Applied {
   /** Networks this application created (an undo removes them). */
   createdNetworks: string[];
   overridePath: string;
+}
+
+/**
+ * The plan's published ports that this environment's own containers do not hold already (`held`): each must
+ * be free on the host, or a PortTakenError names it (prepare then plans again without it).
+ */
+export async function checkHostPorts(plan: EnvironmentPlan, held: ReadonlySet<number>): Promise<void> {
+  for (const p of plan.record.ports ?? []) {
+    const host = p.host_ip ?? '127.0.0.1';
+    for (const port of hostPortsOf(p))
+      if (!held.has(port) && !(await portFree(host, port, p.protocol)))
+        throw new PortTakenError(port, host, p.protocol);
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { EngineUnreachableError, UserError } from '../../errors/index.js';
 import { LOCAL_ENGINE } from '../../docker/engines.js';
 import { composeArgs, selectorOf } from '../../compose/command.js';
-import { removeComposeLeftovers } from '../../docker/docker.js';
+import { removeComposeLeftovers } from '../../docker/leftovers.js';
 import { COMPOSE_PROJECT_LABEL } from '../../docker/objects.js';
 import { LABEL_ENV } from '../../network/labels.js';
 import { removeOwnedNetwork } from '../../network/networks.js';
@@ -16,6 +16,7 @@ import { engineOf, findEnvByName, networksOf, type Environment, type State } fro
 import { refreshRecords } from '../../dns/hostsdir.js';
 import { onEngine, type Context } from '../../context.js';
 import { bindToEnvironment, checkIdentity } from '../engines.js';
+import { syncRouter } from '../router/router.js';
 import { projectAt } from './load.js';
 
 export interface DestroyDecision {
@@ -135,8 +136,9 @@ export async function destroyEnvironment(ctxGiven: Context, name: string, force:
     return { ...decision, state, others: otherEngines(ctx, state, decision.consumers, sharedNetworkName(name)) };
   });
   const { key, record, consumers, others } = decided;
-  // Its names stop resolving before its containers go.
+  // Its names stop resolving before its containers go, and the router leaves its networks.
   await refreshRecords(ctx, decided.state);
+  await syncRouter(ctx).catch((e: unknown) => ctx.log.warn(`the router was not updated: ${(e as Error).message}`));
   for (const [net, keys] of Object.entries(consumers))
     ctx.log.warn(`destroying ${net} breaks ${keys.join(', ')}: disconnecting them; they keep running without it`);
   await removeContainersAndVolumes(ctx, record);

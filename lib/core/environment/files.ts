@@ -19,9 +19,10 @@ const keyOf = (project: ResolvedProject) =>
 /**
  * x-cilo and, when the files alone say it exactly, the project model (saves a `docker compose config`,
  * ~80 ms). Every file is parsed once; a file that is not there or not readable is left to Compose to report.
- * Files with an error are never cached: the error is reported each time.
+ * Files with an error are never cached: the error is reported each time. `remember: false` for a command that
+ * must write nothing (a preview: `config`); it still reads what an earlier command remembered.
  */
-export async function readProjectFiles(project: ResolvedProject, home: string): Promise<ProjectFiles> {
+export async function readProjectFiles(project: ResolvedProject, home: string, remember = true): Promise<ProjectFiles> {
   const key = keyOf(project);
   const cached = readCache<{ xcilo: XCilo; model: ProjectModel | null }>(home, 'projects', key);
   if (cached) return { xcilo: cached.xcilo, model: cached.model ?? undefined };
@@ -29,6 +30,6 @@ export async function readProjectFiles(project: ResolvedProject, home: string): 
   const xcilo = await readXCilo(parsed);
   const complete = parsed.length === project.files.length;
   const model = complete ? projectFromFiles(parsed, project.name) : undefined;
-  writeCache(home, 'projects', key, { xcilo, model: model ?? null });
+  if (remember) writeCache(home, 'projects', key, { xcilo, model: model ?? null });
   return { xcilo, model };
 }

@@ -12,6 +12,7 @@ import {
   environmentsOf,
   findEnvByName,
   networksOf,
+  type AccessMode,
   type Environment,
   type SharedScope,
   type State,
@@ -22,6 +23,8 @@ import { describeMissingNetwork } from '../shared/networks.js';
 import { checkCanPublish, checkSwarmJoin, subnetsOnOtherEngines } from '../shared/swarm.js';
 import { validateModel } from './layout.js';
 import { alreadyExists, publishes, type CreateShared, type PlanInputs } from './register.js';
+import { accessOf, engineAccess } from '../access.js';
+import { portsHeldByOthers } from '../host-ports.js';
 
 export interface PrepareRequest {
   selector: ProjectSelector;
@@ -66,6 +69,7 @@ export function requested(ctx: Context, req: PrepareRequest, known: Environment 
     createShared,
     sharedScope: req.cli?.sharedScope ?? req.xcilo.sharedScope,
     project,
+    http: req.xcilo.http,
   };
 }
 
@@ -91,6 +95,22 @@ export interface DockerInputs {
   info: EngineInfo;
   /** Swarm networks this engine does not see yet, which Compose needs an anchor to join (shared/swarm.ts). */
   anchors: string[];
+  access: Access;
+  /** Host ports the engine's containers of other homes publish (access `published`). */
+  foreignPorts: number[];
+}
+
+/** The access the engine gives (as state recorded it, or decided now), and the environment's own. */
+export interface Access {
+  engine: AccessMode;
+  mode: AccessMode;
+}
+
+/** The engine's access as state recorded it, else decided from `info`; the environment's from it and the asks. */
+export function accessFor(ctx: Context, req: PrepareRequest, info: EngineInfo | undefined): Access {
+  const recorded = req.snapshot.hosts[ctx.engine.name]?.engine?.access;
+  const engine = recorded ?? (info ? engineAccess(info, ctx.docker.isLocal()).mode : 'routed');
+  return { engine, mode: accessOf(ctx.settings, req.xcilo.access, engine) };
 }
 
 /**
@@ -119,7 +139,9 @@ export async function dockerInputs(ctx: Context, req: PrepareRequest, w: Request
       ctx.log.warn(
         `service ${s.name} uses network_mode ${JSON.stringify(s.networkMode)}: cilo leaves it alone (not isolated, published ports kept, no DNS name)`,
       );
-  return { model, info, anchors };
+  const access = accessFor(ctx, req, info);
+  const foreignPorts = access.mode === 'published' ? await portsHeldByOthers(ctx) : [];
+  return { model, info, anchors, access, foreignPorts };
 }
 
 /** A network published with shared-scope swarm on another engine, or any network a swarm worker cannot see. */
@@ -134,11 +156,10 @@ export function planInputs(
   ctx: Context,
   req: PrepareRequest,
   w: Requested,
-  model: ProjectModel,
-  foreignSubnets: string[],
-  id?: string,
+  known: { model: ProjectModel; access: Access; foreignSubnets: string[]; foreignPorts: number[]; id?: string },
 ): PlanInputs {
-  const { pool, networkPrefix } = ctx.settings;
+  const { pool, networkPrefix, ports } = ctx.settings;
+  const { model, access, foreignSubnets, foreignPorts, id } = known;
   return {
     ...w,
     home: ctx.home,
@@ -150,7 +171,10 @@ export function planInputs(
     pool,
     networkPrefix,
     foreignSubnets,
-    engine: { ...ctx.engine, id },
+    engine: { ...ctx.engine, id, access: access.engine },
+    access: access.mode,
+    ports,
+    foreignPorts,
     now: new Date().toISOString(),
   };
 }

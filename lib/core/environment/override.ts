@@ -3,12 +3,24 @@
 // and volumes cilo puts in place of Compose's; and the two variants Compose is given besides, derived from
 // the same value (a preview, a one-off `run`). renderOverride (compose/override.ts) writes one as text.
 import type { ProjectModel } from '../../compose/model.js';
-import type { OverrideInput, OverrideNetwork, OverrideNetworkEntry } from '../../compose/override.js';
+import type { OverrideInput, OverrideNetwork, OverrideNetworkEntry, OverridePort } from '../../compose/override.js';
 import { envNetworkName, sharedNetworkName } from '../../state/names.js';
 import { homeId } from '../../state/paths.js';
 import { networksOf, type Environment } from '../../state/schema.js';
 import { defaultIsManaged, managedNetworks, movedAddress } from './layout.js';
 import { isExported } from './register.js';
+
+/** The ports a service publishes in place of the files' (access `published`); none in `routed`. */
+function portsOf(env: Environment, service: string): OverridePort[] {
+  return (env.ports ?? [])
+    .filter((p) => p.service === service && p.host_port !== undefined)
+    .map((p) => ({
+      target: p.target,
+      published: (p.replicas ?? 1) > 1 ? `${p.host_port}-${p.host_port! + p.replicas! - 1}` : String(p.host_port),
+      hostIp: p.host_ip ?? '127.0.0.1',
+      protocol: p.protocol,
+    }));
+}
 
 export function overrideFor(
   home: string,
@@ -44,7 +56,7 @@ export function overrideFor(
       if (published && isExported(env.create_shared, s.name))
         entries.push({ key: published, ipv4: rec.shared_ip, aliases: alias });
       for (const n of others) entries.push({ key: n });
-      return { name: s.name, networks: entries, renameContainer: s.hasContainerName };
+      return { name: s.name, networks: entries, renameContainer: s.hasContainerName, ports: portsOf(env, s.name) };
     });
   return {
     envName: env.name,

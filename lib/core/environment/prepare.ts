@@ -1,18 +1,28 @@
 // Making an environment ready for a Compose command, in three steps: read what Docker must tell (inputs.ts,
 // outside the lock), decide the plan under the state lock on a fresh read (plan.ts: the only decision),
 // apply it (apply.ts: networks, override). A failed first registration is rolled back; a subnet another
-// network took meanwhile is given back and the plan decided again.
+// network took meanwhile, or a host port something else holds, is given back and the plan decided again.
 import { UserError } from '../../errors/index.js';
 import type { EngineInfo } from '../../docker/objects.js';
 import type { ProjectModel } from '../../compose/model.js';
+import { PortTakenError } from '../../network/host-ports.js';
 import { SubnetTakenError } from '../../network/networks.js';
 import { envNetworkName } from '../../state/names.js';
 import { releaseSubnet } from '../../state/references.js';
-import { findEnvByName } from '../../state/schema.js';
+import { findEnvByName, type Environment } from '../../state/schema.js';
 import type { Context } from '../../context.js';
-import { applyPlan, nothingApplied, rollbackRegistration, type Applied } from './apply.js';
-import { dockerInputs, planInputs, projectModel, requested, subnetsToAvoid, type PrepareRequest } from './inputs.js';
+import { applyPlan, checkHostPorts, nothingApplied, rollbackRegistration, type Applied } from './apply.js';
+import {
+  accessFor,
+  dockerInputs,
+  planInputs,
+  projectModel,
+  requested,
+  subnetsToAvoid,
+  type PrepareRequest,
+} from './inputs.js';
 import { planEnvironment, previewPlan, type EnvironmentPlan } from './plan.js';
+import { hostPortsOf } from './ports.js';
 
 export type { PrepareRequest } from './inputs.js';
 
@@ -30,13 +40,18 @@ export interface Prepared {
 export const rollback = (ctx: Context, p: Prepared) =>
   rollbackRegistration(ctx, p.plan.key, p.plan.record.name, p.applied);
 
+/** The host ports this environment's own containers hold now: its recorded ones, while it runs. */
+const portsHeld = (known: Environment | undefined) =>
+  new Set(known?.status === 'running' ? (known.ports ?? []).flatMap(hostPortsOf) : []);
+
 export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Promise<Prepared> {
   const known = findEnvByName(req.snapshot, req.selector.name)?.[1];
   const w = requested(ctx, req, known);
-  const { model, info, anchors } = await dockerInputs(ctx, req, w);
+  const { model, info, anchors, access, foreignPorts } = await dockerInputs(ctx, req, w);
   // An unreachable engine fails here, before anything is written.
   const envNetwork = req.materialize ? await req.envNetwork : undefined;
-  const inputs = planInputs(ctx, req, w, model, await subnetsToAvoid(ctx, req, w, model, known), info.id);
+  const foreignSubnets = await subnetsToAvoid(ctx, req, w, model, known);
+  const inputs = planInputs(ctx, req, w, { model, access, foreignSubnets, foreignPorts, id: info.id });
   for (let attempt = 0; ; attempt++) {
     const plan = await ctx.store.update((state) =>
       planEnvironment(state, { ...inputs, now: new Date().toISOString() }),
@@ -44,12 +59,18 @@ export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Pro
     const prepared: Prepared = { plan, model, applied: nothingApplied(ctx.home, w.name), anchors, engineInfo: info };
     if (!req.materialize) return prepared;
     try {
+      await checkHostPorts(plan, portsHeld(known));
       await applyPlan(ctx, plan, prepared.applied, attempt === 0 ? envNetwork : undefined);
       return prepared;
     } catch (e) {
+      if (plan.registeredNow) await rollback(ctx, prepared);
+      if (e instanceof PortTakenError && attempt < 20) {
+        ctx.log.info(`${e.message}: skipped, another one is taken instead`);
+        inputs.foreignPorts = [...inputs.foreignPorts, e.port];
+        continue;
+      }
       const retry =
         e instanceof SubnetTakenError && attempt < 5 && (plan.registeredNow || e.subnet !== plan.record.subnet);
-      if (plan.registeredNow) await rollback(ctx, prepared);
       if (!retry) throw subnetError(e, w.name, plan.registeredNow ? undefined : plan.record.subnet);
       // A network outside cilo took the subnet since we looked: give it back and plan again past it.
       inputs.foreignSubnets = [...inputs.foreignSubnets, e.subnet];
@@ -65,8 +86,11 @@ export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Pro
 export async function previewEnvironment(ctx: Context, req: PrepareRequest): Promise<EnvironmentPlan> {
   const known = findEnvByName(req.snapshot, req.selector.name)?.[1];
   const w = requested(ctx, req, known);
-  const model = await projectModel(ctx, req, w);
-  return previewPlan(req.snapshot, planInputs(ctx, req, w, model, []));
+  // Who the engine is matters only when state has not recorded how the host reaches it, and nothing says.
+  const asked = ctx.settings.access ?? req.xcilo.access ?? req.snapshot.hosts[ctx.engine.name]?.engine?.access;
+  const [model, info] = await Promise.all([projectModel(ctx, req, w), asked ? undefined : ctx.docker.engineInfo()]);
+  const access = accessFor(ctx, req, info);
+  return previewPlan(req.snapshot, planInputs(ctx, req, w, { model, access, foreignSubnets: [], foreignPorts: [] }));
 }
 
 /**

@@ -14,12 +14,15 @@ import {
   findEnvByName,
   networksOf,
   type Environment,
+  type AccessMode,
   type ServiceRecord,
   type SharedScope,
   type State,
 } from '../../state/schema.js';
 import { dnsLabelsForServices } from '../../dns/records.js';
 import type { Engine } from '../../docker/engines.js';
+import type { PortRange } from '../../settings.js';
+import { publishedPorts, routedPorts } from './ports.js';
 import {
   defaultIsManaged,
   envSubnetPrefix,
@@ -57,10 +60,20 @@ export interface PlanInputs {
   networkPrefix: number;
   /** Subnets of Docker networks cilo does not track. */
   foreignSubnets: readonly string[];
-  /** The engine the environment is on (a new one is registered there), with the ID it answered with. */
-  engine: Engine & { id?: string };
+  /**
+   * The engine the environment is on (a new one is registered there), with the ID it answered with and how
+   * the host reaches its containers (decided from what it said about itself: core/access.ts).
+   */
+  engine: Engine & { id?: string; access?: AccessMode };
   /** Where the published network reaches (x-cilo.shared-scope, --shared-scope). */
   sharedScope?: SharedScope;
+  /** How the host reaches this environment's services: CILO_ACCESS, x-cilo.access, or the engine's. */
+  access: AccessMode;
+  /** Where published ports come from (CILO_PORT_RANGE), and the ports the host or the engine holds. */
+  ports: PortRange;
+  foreignPorts: readonly number[];
+  /** x-cilo.http: the router's port per service, or false for none. */
+  http?: Readonly<Record<string, number | false>>;
   now: string;
 }
 
@@ -139,6 +152,22 @@ function recordEngine(state: State, engine: PlanInputs['engine']): void {
       : { context: engine.endpoint.context }),
   };
   if (engine.id && !host.engine.id) host.engine.id = engine.id;
+  if (engine.access) host.engine.access = engine.access;
+}
+
+/** The container port the router sends a service's names to: x-cilo.http, else its first TCP `ports:` entry. */
+function httpPort(s: ServiceModel, http: PlanInputs['http']): number | undefined {
+  const asked = http?.[s.name];
+  if (asked !== undefined) return asked === false ? undefined : asked;
+  return s.ports.find((p) => p.protocol === 'tcp')?.target;
+}
+
+/** The environment's published ports (access `published`), decided without counting its own earlier ones. */
+function recordPorts(state: State, env: Environment, i: PlanInputs): void {
+  const previous = env.ports;
+  delete env.ports;
+  const ports = i.access === 'published' ? publishedPorts(state, { ...env, ports: previous }, i) : routedPorts(i.model);
+  if (ports.length > 0) env.ports = ports;
 }
 
 /**
@@ -205,7 +234,7 @@ export function recordJoins(state: State, key: string, env: Environment, joined:
  */
 export function serviceRecords(
   env: Environment,
-  i: Pick<PlanInputs, 'model' | 'scale' | 'suffix' | 'createShared'>,
+  i: Pick<PlanInputs, 'model' | 'scale' | 'suffix' | 'createShared' | 'http'>,
 ): Record<string, ServiceRecord> {
   const isolated = i.model.services.filter((s) => !s.networkMode);
   const replicas = (s: ServiceModel) => i.scale?.[s.name] ?? s.replicas;
@@ -242,6 +271,7 @@ export function serviceRecords(
       ...(old?.shared_addresses ? { shared_addresses: old.shared_addresses } : {}),
       ...(network ? { network } : {}),
       replicas: replicas(s),
+      ...(httpPort(s, i.http) !== undefined ? { http_port: httpPort(s, i.http) } : {}),
     };
   }
   return out;
@@ -261,6 +291,8 @@ export function register(state: State, i: PlanInputs): Registered {
   if (publishes(i.createShared)) publish(state, key, env, i);
   recordJoins(state, key, env, i.joined, i.now);
   env.services = serviceRecords(env, i);
+  env.access = i.access;
+  recordPorts(state, env, i);
   if (!found || JSON.stringify(env) !== before) env.updated_at = i.now;
   return { key, record: structuredClone(env), registeredNow: !found, state };
 }

@@ -29,6 +29,7 @@ import { findEnvByName, type Environment, type SharedScope, type State } from '.
 import { writeFileAtomic } from '../../state/store.js';
 import type { Context } from '../../context.js';
 import { bindToEnvironment } from '../engines.js';
+import { syncRouter } from '../router/router.js';
 import { consumerWarnings } from '../shared/networks.js';
 import { readProjectFiles } from './files.js';
 import { observeEnvironment } from './observe.js';
@@ -60,7 +61,7 @@ export interface ManagedResult {
 }
 
 async function request(ctx: Context, cmd: ManagedCommand, snapshot: State): Promise<PrepareRequest> {
-  const { xcilo, model } = await readProjectFiles(cmd.project, ctx.home);
+  const { xcilo, model } = await readProjectFiles(cmd.project, ctx.home, !SHOWS_MODEL.has(cmd.subcommand));
   return {
     selector: cmd.selector,
     source: cmd.project.projectDir,
@@ -177,6 +178,7 @@ export async function runManaged(ctxGiven: Context, cmd: ManagedCommand): Promis
     if (o?.record.status === 'running') await startDnsAfterCommand(ctx, o.state);
     return o;
   });
+  await afterCompose(ctx, 'updating the router', () => syncRouter(ctx, prepared?.engineInfo.rootless));
   return { result, key: found[0], record: observed?.record ?? found[1], state: observed?.state ?? state };
 }
 

@@ -1,7 +1,7 @@
 // lib/core/environment/files.ts: x-cilo and the model read from the files, and reused for the same bytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveProject } from '../../../lib/compose/resolve.ts';
 import { readProjectFiles } from '../../../lib/core/environment/files.ts';
@@ -31,4 +31,13 @@ test('the same bytes are read from the cache; other bytes are parsed again; an e
   writeFileSync(file, 'x-cilo:\n  bogus: 1\n');
   await assert.rejects(readProjectFiles(project(), home), /x-cilo\.bogus is not a known key/);
   await assert.rejects(readProjectFiles(project(), home), /x-cilo\.bogus is not a known key/, 'reported every time');
+});
+
+test('a command that must write nothing (a preview) reads the cache but never writes it', async (t) => {
+  const dir = tempDir(t);
+  const home = join(dir, 'home');
+  writeFileSync(join(dir, 'compose.yaml'), 'x-cilo: {}\nservices: {}\n');
+  const project = resolveProject({ files: [], envFiles: [], profiles: [] }, dir, {})!;
+  assert.deepEqual((await readProjectFiles(project, home, false)).xcilo, {});
+  assert.equal(existsSync(home), false, 'not even the home');
 });

@@ -31,6 +31,7 @@ const svc = (name: string, over: Partial<ServiceModel> = {}): ServiceModel => ({
   ipv6On: [],
   replicas: 1,
   hasContainerName: false,
+  ports: [],
   ...over,
 });
 /** A project of these services on the implicit default network (and `networks`). */
@@ -51,6 +52,9 @@ function input(over: Partial<PlanInputs> = {}): PlanInputs {
     pool: parsePool({}),
     networkPrefix: 26,
     foreignSubnets: [],
+    access: 'routed',
+    ports: { first: 24000, last: 27999 },
+    foreignPorts: [],
     home: '/home/tester/.cilo',
     engine: LOCAL,
     now: '2026-12-01T00:00:00.000Z',

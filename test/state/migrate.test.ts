@@ -1,14 +1,9 @@
-// lib/state/schema.ts: parsing, v1 migration and the errors that protect a state file we cannot read.
+// lib/state/migrate.ts (and the helpers of lib/state/schema.ts): parsing, v1 migration and the errors that
+// protect a state file we cannot read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  emptyState,
-  envKey,
-  findEnvByName,
-  localEnvironments,
-  parseState,
-  StateFileError,
-} from '../../lib/state/schema.ts';
+import { parseState, StateFileError } from '../../lib/state/migrate.ts';
+import { emptyState, envKey, findEnvByName, localEnvironments } from '../../lib/state/schema.ts';
 import { UserError } from '../../lib/errors/index.ts';
 
 const FILE = '/home/u/.cilo/state.json';

@@ -1,0 +1,30 @@
+// Whether a port of this host is free: the only way to know is to try to take it (a listener on TCP, a bound
+// socket on UDP), then let it go at once. Loopback traffic only; no process started.
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+
+/** True when nothing holds `host:port` for `protocol` here. */
+export function portFree(host: string, port: number, protocol: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (protocol === 'udp') {
+      const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+      s.once('error', () => resolve(false));
+      s.bind(port, host, () => s.close(() => resolve(true)));
+      return;
+    }
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** Thrown when a port cilo chose is held on the host by something that is not cilo's. */
+export class PortTakenError extends Error {
+  constructor(
+    readonly port: number,
+    readonly host: string,
+    readonly protocol: string,
+  ) {
+    super(`port ${port}/${protocol} on ${host} is in use on this host by a program that is not cilo's`);
+  }
+}

@@ -1,0 +1,158 @@
+// The router on the rootful engine of this machine (access `routed`): the same names as on any engine, over
+// HTTP and HTTPS (its root from `cilo router trust`); and a router image that cannot be had.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request as httpsRequest } from 'node:https';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import {
+  cilo,
+  ciloCompose,
+  ciloEnv,
+  dockerLines,
+  holdPort,
+  FIXTURES,
+  requireDocker,
+  uniqueName,
+  waitFor,
+  type RunResult,
+} from '../helpers.ts';
+import type { EnvironmentView } from '../../lib/cli/views.ts';
+import { homeId } from '../../lib/state/paths.ts';
+
+const WEBAPP = join(FIXTURES, 'webapp');
+const ok = (r: RunResult, what: string) => {
+  assert.equal(r.exitCode, 0, `${what}: ${r.stderr}`);
+  return r;
+};
+
+/** GET `url` at 127.0.0.1 (its port), with its host name as Host and, for https, as the TLS name. */
+function get(url: string, ca?: string): Promise<string> {
+  const u = new URL(url);
+  const https = u.protocol === 'https:';
+  const port = Number(u.port || (https ? 443 : 80));
+  const options = {
+    host: '127.0.0.1',
+    port,
+    path: u.pathname,
+    headers: { Host: u.host },
+    timeout: 5000,
+    servername: u.hostname,
+    ca,
+  };
+  return new Promise((resolve, reject) => {
+    const req = (https ? httpsRequest : request)(options, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve(body) : reject(new Error(`${url}: ${res.statusCode} ${body}`)),
+      );
+    });
+    req.on('timeout', () => req.destroy(new Error(`${url}: no answer within 5 s`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test(
+  'routed access: the router serves <service>.<env>.localhost over HTTP and HTTPS, trusted through cilo router trust',
+  { timeout: 300_000 },
+  async (t) => {
+    if (!requireDocker(t)) return;
+    const ce = await ciloEnv(t, { CILO_DNS: 'off', CILO_ROUTER: 'on', CILO_PORT_RANGE: '35000-35099' });
+    const n = uniqueName('rt');
+    ok(await ciloCompose(['-p', n, 'up', '-d'], { cwd: WEBAPP, env: ce.env }), 'up');
+    const v = JSON.parse(ok(await cilo(['status', n, '--json'], { env: ce.env }), 'status').stdout) as EnvironmentView;
+    assert.equal(v.access, 'routed');
+    const web = v.services.find((s) => s.name === 'web')!;
+    assert.equal(web.ports[0]!.host_port, null, 'routed: nothing published');
+    const body = await waitFor(`${web.url} through the router`, () => get(web.url!).catch(() => undefined), 30_000);
+    assert.equal(body, `web of ${n}\n`);
+    const ca = ok(await cilo(['router', 'trust'], { env: ce.env }), 'router trust').stdout;
+    assert.match(ca, /^-----BEGIN CERTIFICATE-----\n/);
+    const https = web
+      .url!.replace('http://', 'https://')
+      .replace(`:${v.router!.http_port}/`, `:${v.router!.https_port}/`)
+      .replace(/localhost\/$/, `localhost:${v.router!.https_port}/`);
+    assert.equal(
+      await waitFor(https, () => get(https, ca).catch(() => undefined), 30_000),
+      `web of ${n}\n`,
+      'HTTPS, by the trusted root',
+    );
+
+    const stopped = ok(await cilo(['router', 'stop'], { env: ce.env }), 'router stop');
+    assert.match(stopped.stderr, /route\(s\) of running environments no longer answer/);
+    const after = JSON.parse(ok(await cilo(['router', 'status', '--json'], { env: ce.env }), 'status').stdout) as {
+      container: string;
+    };
+    assert.equal(after.container, 'absent');
+    ok(await ciloCompose(['-p', n, 'up', '-d'], { cwd: WEBAPP, env: ce.env }), 'up again');
+    assert.equal(
+      await waitFor(`${https} after the router came back`, () => get(https, ca).catch(() => undefined), 30_000),
+      `web of ${n}\n`,
+      'the next up starts it again, with the same root (its volume was kept)',
+    );
+    ok(await cilo(['router', 'stop', '--purge'], { env: ce.env }), 'router stop --purge');
+    const volume = `cilo-router-${homeId(ce.home)}-data`;
+    assert.ok(!dockerLines(['volume', 'ls', '-q']).includes(volume), `${volume} is gone`);
+    const purged = JSON.parse(ok(await cilo(['router', 'status', '--json'], { env: ce.env }), 'status').stdout) as {
+      ports: unknown;
+    };
+    assert.equal(purged.ports, null, 'its ports are free again');
+  },
+);
+
+test(
+  'a router image that cannot be had: up succeeds, says so once and names the fix',
+  { timeout: 300_000 },
+  async (t) => {
+    if (!requireDocker(t)) return;
+    // A registry on a closed port of this machine: the pull fails at once, and nothing leaves it.
+    const ce = await ciloEnv(t, { CILO_DNS: 'off', CILO_ROUTER: 'on', CILO_ROUTER_IMAGE: '127.0.0.1:9/none/router:1' });
+    const [a, b] = [uniqueName('ni'), uniqueName('nj')];
+    const first = ok(await ciloCompose(['-p', a, 'up', '-d'], { cwd: WEBAPP, env: ce.env }), 'first up');
+    assert.match(first.stderr, /the router image 127\.0\.0\.1:9\/none\/router:1 cannot be had/);
+    assert.match(first.stderr, /set CILO_ROUTER_IMAGE to an image of Caddy 2 you have/);
+    const second = ok(await ciloCompose(['-p', b, 'up', '-d'], { cwd: WEBAPP, env: ce.env }), 'second up');
+    assert.doesNotMatch(second.stderr, /cannot be had/, 'said once');
+    const v = JSON.parse(ok(await cilo(['status', b, '--json'], { env: ce.env }), 'status').stdout) as EnvironmentView;
+    assert.equal(v.status, 'running');
+  },
+);
+
+test(
+  "the router's ports: never one a program of the host holds; ports taken while it was stopped move, and it says so",
+  { timeout: 300_000 },
+  async (t) => {
+    if (!requireDocker(t)) return;
+    // The wanted HTTP port and the range's first are held by programs that are not cilo's.
+    await holdPort(t, 35200);
+    await holdPort(t, 35210);
+    const ce = await ciloEnv(t, {
+      CILO_DNS: 'off',
+      CILO_ROUTER: 'on',
+      CILO_ROUTER_PORT: '35200',
+      CILO_ROUTER_HTTPS_PORT: '35201',
+      CILO_PORT_RANGE: '35210-35229',
+    });
+    const n = uniqueName('rp');
+    ok(await ciloCompose(['-p', n, 'up', '-d'], { cwd: WEBAPP, env: ce.env }), 'up');
+    const routerStatus = async () =>
+      JSON.parse(ok(await cilo(['router', 'status', '--json'], { env: ce.env }), 'router status').stdout) as {
+        ports: { http: number; https: number; admin: number };
+      };
+    const first = (await routerStatus()).ports;
+    assert.deepEqual(first, { http: 35211, https: 35201, admin: 35212 }, 'held ports skipped, the free HTTPS one kept');
+    const url = `http://web.${n}.localhost:${first.http}/`;
+    assert.equal(await waitFor(url, () => get(url).catch(() => undefined), 30_000), `web of ${n}\n`);
+
+    ok(await cilo(['router', 'stop'], { env: ce.env }), 'router stop');
+    await holdPort(t, first.http);
+    const again = ok(await cilo(['up', n], { env: ce.env }), 'cilo up');
+    assert.match(again.stderr, /the router's ports 35211, 35201, 35212 are taken on this host: it moves to/);
+    const moved = (await routerStatus()).ports;
+    assert.notEqual(moved.http, first.http);
+    const movedUrl = `http://web.${n}.localhost:${moved.http}/`;
+    assert.equal(await waitFor(movedUrl, () => get(movedUrl).catch(() => undefined), 30_000), `web of ${n}\n`);
+  },
+);
