@@ -436,6 +436,19 @@ export async function dig(name: string, port: number): Promise<DigAnswer> {
   return { status, addresses };
 }
 
+/**
+ * dig NAME until it answers NXDOMAIN (or `timeoutMs` passes) and returns the last answer: dnsmasq reads a
+ * changed hostsdir through inotify, a moment after the command that changed it returned (docs/DESIGN.md §6).
+ */
+export async function digUntilGone(name: string, port: number, timeoutMs = 10_000): Promise<DigAnswer> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const d = await dig(name, port);
+    if (d.status === 'NXDOMAIN' || Date.now() > deadline) return d;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** An HTTP GET of http://ADDRESS/ sent with `Host: HOSTNAME` (a name resolved by the test itself). */
 export function httpGetVia(
   address: string,

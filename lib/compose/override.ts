@@ -8,6 +8,11 @@ export interface OverrideNetworkEntry {
   /** Its static address; null resets an address the files pin (`!reset null`). */
   ipv4?: string | null;
   aliases?: string[];
+  /**
+   * A network the environment joins, not one of its own: Compose attaches it last and it never holds the
+   * default route, so the container's main network stays its environment's (docs/DESIGN.md §6).
+   */
+  joined?: boolean;
 }
 
 /** A port published on the host in place of the files' ones (access `published`). */
@@ -88,13 +93,17 @@ function serviceLines(o: OverrideInput, s: OverrideService): string[] {
   );
   lines.push('    networks:');
   for (const n of s.networks) {
-    if (n.ipv4 === undefined && !n.aliases?.length) {
+    if (n.ipv4 === undefined && !n.aliases?.length && !n.joined) {
       lines.push(`      ${q(n.key)}: {}`);
       continue;
     }
     lines.push(`      ${q(n.key)}:`);
     if (n.ipv4 !== undefined) lines.push(`        ipv4_address: ${n.ipv4 === null ? '!reset null' : q(n.ipv4)}`);
     if (n.aliases?.length) lines.push(`        aliases: [${n.aliases.map(q).join(', ')}]`);
+    // Compose connects networks by priority, the first becoming the main one; gw_priority (Compose 2.33+
+    // with engine 28+; older ones ignore it) keeps the default route off it. Engine 20.10 picks the
+    // default route by network name whatever Compose says (docs/TEST-RIG.md).
+    if (n.joined) lines.push('        priority: -1', '        gw_priority: -1');
   }
   return lines;
 }

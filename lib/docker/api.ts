@@ -57,7 +57,9 @@ async function get(socketPath: string, path: string, timeoutMs: number | undefin
   // Loaded when an engine is asked (node:http costs ~10 ms to load), not with every command.
   const { request } = await import('node:http');
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, timeout: timeoutMs, headers: { Host: 'docker' } }, (res) => {
+    // `agent: false`: Node's global agent drops a socket idle for 5 s, which turned a busy engine's slow
+    // answer into "no answer" under 60 parallel `up`s; without `timeoutMs` we wait as the docker CLI does.
+    const req = request({ socketPath, path, timeout: timeoutMs, agent: false, headers: { Host: 'docker' } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', (e) => reject(new SocketError(e.message)));

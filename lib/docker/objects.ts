@@ -19,6 +19,20 @@ export interface ContainerInfo {
   labels: Record<string, string>;
   /** network name → IPv4 address (empty string when none) */
   networks: Record<string, string>;
+  /**
+   * Its main network (HostConfig.NetworkMode) is gone: a forced removal disconnected it. Newer engines then
+   * refuse to connect it to any network ("could not find a network matching network mode").
+   */
+  lostMainNetwork: boolean;
+}
+
+/** NetworkMode values that name no network of the container's own. */
+const NOT_A_NETWORK = new Set(['', 'default', 'bridge', 'host', 'none']);
+
+/** Whether `mode` (HostConfig.NetworkMode) names none of the networks the container is on, by name or ID. */
+export function lostMainNetwork(mode: string | undefined, networks: Record<string, { NetworkID?: string }>): boolean {
+  if (mode === undefined || NOT_A_NETWORK.has(mode) || /^(container|service|ns):/.test(mode)) return false;
+  return !Object.entries(networks).some(([name, n]) => name === mode || n.NetworkID === mode);
 }
 
 /** What `docker network create` is given. */
@@ -103,7 +117,8 @@ interface RawContainer {
   Name: string;
   State: { Running: boolean };
   Config: { Labels: Record<string, string> | null };
-  NetworkSettings: { Networks: Record<string, { IPAddress: string }> | null };
+  HostConfig?: { NetworkMode?: string };
+  NetworkSettings: { Networks: Record<string, { IPAddress: string; NetworkID?: string }> | null };
 }
 
 export function parseContainer(line: string): ContainerInfo {
@@ -116,6 +131,7 @@ export function parseContainer(line: string): ContainerInfo {
     running: c.State.Running,
     labels: c.Config.Labels ?? {},
     networks,
+    lostMainNetwork: lostMainNetwork(c.HostConfig?.NetworkMode, c.NetworkSettings.Networks ?? {}),
   };
 }
 
@@ -126,7 +142,8 @@ export interface ApiContainer {
   State?: string;
   Labels?: Record<string, string> | null;
   Ports?: { PublicPort?: number }[] | null;
-  NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> | null };
+  HostConfig?: { NetworkMode?: string };
+  NetworkSettings?: { Networks?: Record<string, { IPAddress?: string; NetworkID?: string }> | null };
 }
 
 export function containerFromList(c: ApiContainer): ContainerInfo {
@@ -138,6 +155,7 @@ export function containerFromList(c: ApiContainer): ContainerInfo {
     running: c.State === 'running',
     labels: c.Labels ?? {},
     networks,
+    lostMainNetwork: lostMainNetwork(c.HostConfig?.NetworkMode, c.NetworkSettings?.Networks ?? {}),
   };
 }
 

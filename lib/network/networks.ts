@@ -31,6 +31,10 @@ export type NetworkSpec = CreateNetwork;
  * Docker's own address pools hold ~30 networks on a default engine; cilo gives every network a subnet of
  * its pool, but a network the engine must address itself can still find them used up.
  */
+/** Docker's words for its default pools used up: engine 20.10's, engine 28's (docs/TEST-RIG.md). */
+export const POOLS_EXHAUSTED =
+  /could not find an available, non-overlapping IPv4 address pool|all predefined address pools have been fully subnetted/i;
+
 function poolsExhausted(name: string): UserError {
   return new UserError(
     `Docker has no address pool left for network ${name}: its default pools are used up by networks cilo did not create`,
@@ -58,8 +62,9 @@ export async function ensureNetwork(deps: NetworkDeps, spec: NetworkSpec, seen?:
       }
       const r = await deps.docker.createNetwork(spec);
       if (r.code !== 0) {
+        // Pools first: their message says "non-overlapping", which is no overlap.
+        if (POOLS_EXHAUSTED.test(r.stderr)) throw poolsExhausted(spec.name);
         if (/overlap/i.test(r.stderr)) throw new SubnetTakenError(spec.subnet);
-        if (/non-overlapping IPv4 address pool/i.test(r.stderr)) throw poolsExhausted(spec.name);
         throw new UserError(`creating Docker network ${spec.name} failed: ${r.stderr.trim()}`);
       }
       return true;

@@ -39,9 +39,6 @@ shim() {
     export __CILO_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"
     unset NODE_EXTRA_CA_CERTS
   fi
-  if ! env_intact && [ -r "/proc/$$/environ" ]; then
-    __CILO_ENVIRON=$(mktemp "${TMPDIR:-/tmp}/cilo-environ.XXXXXX") && cat "/proc/$$/environ" > "$__CILO_ENVIRON" && export __CILO_ENVIRON
-  fi
   if [ -r "/proc/$$/status" ]; then
     while read -r key value; do
       case $key in SigIgn:) [ "$value" = 0000000000000000 ] || export __CILO_SIGIGN="$value" ;; esac
@@ -57,6 +54,17 @@ shim() {
     [ -n "$flags" ] && [ $((0$flags & 02000000)) -eq 0 ] && fds="$fds $n"
   done
   [ -n "$fds" ] && export __CILO_FDS="${fds# }"
+  # The environment as received goes to Node on a descriptor of a file deleted at once: nothing is left
+  # behind, whatever becomes of Node. The first of 9..3 that is not open (a shell names fds up to 9).
+  if ! env_intact && [ -r "/proc/$$/environ" ]; then
+    for n in 9 8 7 6 5 4 3; do
+      [ -e "/proc/$$/fd/$n" ] && continue
+      f=$(mktemp "${TMPDIR:-/tmp}/cilo-environ.XXXXXX") || break
+      cat "/proc/$$/environ" > "$f" && eval "exec $n< \"\$f\"" && export __CILO_ENVIRON_FD=$n
+      rm -f "$f"
+      break
+    done
+  fi
   self=$(readlink -f -- "$0" 2>/dev/null) || self=$0
   command -v node > /dev/null 2>&1 || { printf 'cilo: error: node was not found on PATH\nhint: install Node.js 20 or newer\n' >&2; exit 1; }
   exec node -- "${self%/*}/bundle/cilo-compose.cjs" "$@"

@@ -2,10 +2,10 @@
 // gives the programs it runs what a plain `exec docker compose` would have given them (docs/ARCHITECTURE.md,
 // "The front"): the environment as the front received it, the signals ignored at start (Node resets
 // them), and the inherited descriptors (Node does not pass them on).
-import { readFileSync, rmSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 import { CA_CERTS_ASIDE, withCaCertsBack } from '../context.js';
 
-const MARKERS = ['__CILO_ENVIRON', CA_CERTS_ASIDE, '__CILO_SIGIGN', '__CILO_FDS'] as const;
+const MARKERS = ['__CILO_ENVIRON_FD', CA_CERTS_ASIDE, '__CILO_SIGIGN', '__CILO_FDS'] as const;
 
 export interface Handover {
   env: NodeJS.ProcessEnv;
@@ -34,16 +34,17 @@ export function signalsOf(mask: string): number[] {
 }
 
 /**
- * Reads the front's markers out of `env` (and the environment file it wrote, which it deletes). Without a
+ * Reads the front's markers out of `env` (and the environment it gave on a descriptor, which it closes). Without a
  * front (the shim started directly) this is the environment as it is.
  */
 export function takeHandover(env: NodeJS.ProcessEnv): Handover {
   let out: NodeJS.ProcessEnv = { ...env };
-  if (env.__CILO_ENVIRON) {
+  const fd = Number(env.__CILO_ENVIRON_FD);
+  if (env.__CILO_ENVIRON_FD && Number.isInteger(fd) && fd > 2) {
     try {
-      out = parseEnviron(readFileSync(env.__CILO_ENVIRON, 'utf8'));
+      out = parseEnviron(readFileSync(`/proc/self/fd/${fd}`, 'utf8'));
     } finally {
-      rmSync(env.__CILO_ENVIRON, { force: true });
+      closeSync(fd);
     }
   } else {
     out = withCaCertsBack(out);

@@ -8,7 +8,11 @@ import { UserError } from '../errors/index.js';
 import { fsError } from './fs-errors.js';
 
 export interface LockOptions {
-  /** Give up after this long (default 30 s; commands pass settings.lockTimeoutMs, from CILO_LOCK_TIMEOUT). */
+  /**
+   * Give up when the lock has had the same holder this long (default 30 s; commands pass
+   * settings.lockTimeoutMs, from CILO_LOCK_TIMEOUT). A wait while holders come and go is progress, not a
+   * timeout: on a slow machine with many commands at once, each waits its turn.
+   */
   timeoutMs?: number;
   /** Called once when the lock is not free at once, with the pid recorded by the holder if any. */
   onWait?: (lockFile: string, holderPid: string | undefined) => void;
@@ -37,33 +41,7 @@ export async function withFileLock<T>(lockFile: string, fn: () => Promise<T> | T
     throw fsError(e, 'lock', lockFile, 'nothing was changed') ?? e;
   }
   try {
-    const timeoutMs = opts.timeoutMs ?? 30_000;
-    const started = Date.now();
-    let delay = 2;
-    let told = false;
-    for (;;) {
-      try {
-        tryLock(fd);
-        break;
-      } catch (e) {
-        if (!isBusy(e)) throw e;
-      }
-      const waited = Date.now() - started;
-      if (waited >= timeoutMs) {
-        const holder = readHolder(lockFile);
-        throw new UserError(
-          `timed out after ${waited < 10_000 ? (waited / 1000).toFixed(1) : Math.round(waited / 1000)} s waiting for the lock ${lockFile}` +
-            (holder ? ` (held by pid ${holder})` : ''),
-          `another cilo command is still running; wait for it, or raise CILO_LOCK_TIMEOUT (seconds). A crashed holder frees the lock by itself`,
-        );
-      }
-      if (!told && waited >= 1000 && opts.onWait) {
-        told = true;
-        opts.onWait(lockFile, readHolder(lockFile));
-      }
-      await sleep(delay);
-      delay = Math.min(delay * 2, 20);
-    }
+    await acquire(fd, lockFile, opts);
     // Record who holds it, for the waiting message of others. The lock file's content has no other use, so
     // a full disk does not stop the command here (its writes report that).
     try {
@@ -75,6 +53,39 @@ export async function withFileLock<T>(lockFile: string, fn: () => Promise<T> | T
     return await fn();
   } finally {
     closeSync(fd); // closing the descriptor releases the flock
+  }
+}
+
+const seconds = (ms: number) => (ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000)));
+
+/** Polls for the lock; the clock of the timeout starts again whenever another process holds it. */
+async function acquire(fd: number, lockFile: string, opts: LockOptions): Promise<void> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const started = Date.now();
+  let holder = readHolder(lockFile);
+  let since = started;
+  let delay = 2;
+  let told = false;
+  for (;;) {
+    try {
+      return tryLock(fd);
+    } catch (e) {
+      if (!isBusy(e)) throw e;
+    }
+    const now = Date.now();
+    const current = readHolder(lockFile);
+    if (current !== holder) [holder, since] = [current, now];
+    if (now - since >= timeoutMs)
+      throw new UserError(
+        `timed out waiting for the lock ${lockFile}: held by ${holder ? `pid ${holder}` : 'another process'} for ${seconds(now - since)} s without a change (waited ${seconds(now - started)} s in all)`,
+        `another cilo command is still running; wait for it, or raise CILO_LOCK_TIMEOUT (seconds). A crashed holder frees the lock by itself`,
+      );
+    if (!told && now - started >= 1000 && opts.onWait) {
+      told = true;
+      opts.onWait(lockFile, holder);
+    }
+    await sleep(delay);
+    delay = Math.min(delay * 2, 20);
   }
 }
 

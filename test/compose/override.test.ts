@@ -152,6 +152,43 @@ test('an address of null is written `!reset null` (it resets an address the file
   assert.match(text, /^ {8}ipv4_address: !reset null$/m);
 });
 
+test('a joined network comes last and never holds the default route: priority and gw_priority -1; Compose takes both', (t) => {
+  const joined = input({
+    services: [
+      {
+        name: 'web',
+        networks: [
+          { key: 'default', ipv4: '10.224.0.2', aliases: ['web.dev.test'] },
+          { key: 'aa-shared', joined: true },
+        ],
+        renameContainer: false,
+      },
+    ],
+    networks: [
+      { key: 'default', name: 'cilo-dev', replaces: true },
+      { key: 'aa-shared', name: 'aa-shared', replaces: false },
+    ],
+  });
+  const text = renderOverride(joined);
+  const web = parse(text).js.services.web!;
+  assert.deepEqual(web.networks['aa-shared'], { priority: -1, gw_priority: -1 });
+  assert.equal(web.networks.default.priority, undefined, 'its own network keeps the default priority');
+  if (!requireCompose(t)) return;
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'compose.yaml'), 'services:\n  web:\n    image: busybox\n');
+  writeFileSync(join(dir, 'override.yml'), text);
+  const out = execFileSync(
+    'docker',
+    ['compose', '-f', 'compose.yaml', '-f', 'override.yml', '-p', 'dev', 'config', '--format', 'json'],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+    },
+  );
+  const m = JSON.parse(out) as { services: Record<string, any> };
+  assert.equal(m.services.web.networks['aa-shared'].priority, -1, 'Compose connects it after the own network');
+});
+
 test('Compose accepts the override of a project whose every service has a network_mode (awesome-compose plex)', (t) => {
   if (!requireCompose(t)) return;
   const dir = tempDir(t);

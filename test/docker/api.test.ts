@@ -58,4 +58,10 @@ test('info over the socket; a refused socket, an error status or no answer in ti
     api.get({ DOCKER_HOST: `unix://${sock}` }, '/info', 200),
     (e) => e instanceof SocketError && /no answer within 0\.2 s/.test(e.message),
   );
+  delay = 5_500;
+  assert.deepEqual(
+    await api.get({ DOCKER_HOST: `unix://${sock}` }, '/info'),
+    { ID: 'SOCK:ID' },
+    "without a timeout a slow engine is waited for (Node's global agent would give up after 5 s)",
+  );
 });

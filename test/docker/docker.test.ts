@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SocketError } from '../../lib/docker/api.ts';
 import { Docker } from '../../lib/docker/docker.ts';
-import { parseComposeVersion, versionAtLeast, MIN_COMPOSE } from '../../lib/docker/objects.ts';
+import { lostMainNetwork, parseComposeVersion, versionAtLeast, MIN_COMPOSE } from '../../lib/docker/objects.ts';
 import { EngineUnreachableError, UserError } from '../../lib/errors/index.ts';
 import { fakeRunner } from '../fakes.ts';
 
@@ -153,9 +153,18 @@ test('containers through the API: a list with networks and labels, states, publi
       State: 'running',
       Labels: { 'com.docker.compose.service': 'web', 'cilo.home': 'h1' },
       Ports: [{ PrivatePort: 80, PublicPort: 24001 }, { PrivatePort: 81 }],
-      NetworkSettings: { Networks: { 'cilo-shop': { IPAddress: '10.224.0.2' } } },
+      HostConfig: { NetworkMode: 'cilo-shop' },
+      NetworkSettings: { Networks: { 'cilo-shop': { IPAddress: '10.224.0.2', NetworkID: 'n1' } } },
     },
-    { Id: 'c2', Names: ['/other'], State: 'exited', Labels: null, Ports: [], NetworkSettings: { Networks: null } },
+    {
+      Id: 'c2',
+      Names: ['/other'],
+      State: 'exited',
+      Labels: null,
+      Ports: [],
+      HostConfig: { NetworkMode: 'cilo-shared-db' },
+      NetworkSettings: { Networks: null },
+    },
   ];
   const api = {
     get: async (_env: NodeJS.ProcessEnv, path: string) => (asked.push(path), list),
@@ -163,8 +172,15 @@ test('containers through the API: a list with networks and labels, states, publi
   };
   const docker = new Docker({}, runner, 'local', undefined, api);
   assert.deepEqual(await docker.listContainers(['cilo.env=shop']), [
-    { id: 'c1', name: 'shop-web-1', running: true, labels: list[0]!.Labels, networks: { 'cilo-shop': '10.224.0.2' } },
-    { id: 'c2', name: 'other', running: false, labels: {}, networks: {} },
+    {
+      id: 'c1',
+      name: 'shop-web-1',
+      running: true,
+      labels: list[0]!.Labels,
+      networks: { 'cilo-shop': '10.224.0.2' },
+      lostMainNetwork: false,
+    },
+    { id: 'c2', name: 'other', running: false, labels: {}, networks: {}, lostMainNetwork: true },
   ]);
   assert.equal(asked[0], `/containers/json?all=1&filters=${encodeURIComponent('{"label":["cilo.env=shop"]}')}`);
   assert.deepEqual(await docker.containerStates('cilo.env=shop'), [
@@ -177,6 +193,16 @@ test('containers through the API: a list with networks and labels, states, publi
   ]);
   assert.equal(asked[2], '/containers/json?all=0', 'published ports: running containers only');
   assert.deepEqual(calls, []);
+});
+
+test('lostMainNetwork: a NetworkMode that names none of the networks the container is on, by name or ID', () => {
+  const on = { 'cilo-shop': { NetworkID: 'abc123' } };
+  assert.equal(lostMainNetwork('cilo-shop', on), false);
+  assert.equal(lostMainNetwork('abc123', on), false, 'Compose may record the network by its ID');
+  assert.equal(lostMainNetwork('cilo-shared-db', on), true, 'removed with --force: the container still names it');
+  assert.equal(lostMainNetwork('cilo-shared-db', {}), true);
+  for (const mode of [undefined, '', 'default', 'bridge', 'host', 'none', 'container:abc', 'service:db'])
+    assert.equal(lostMainNetwork(mode, {}), false, `${mode}: no network of the container's own`);
 });
 
 test('inspectNetwork: undefined for a missing network, parsed fields otherwise', async () => {

@@ -3,6 +3,7 @@
 // up, network_mode services and scaled services.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -464,5 +465,34 @@ ${HTTP_SERVICE('db')}${HTTP_SERVICE('app', '    depends_on: [db]\n')}`,
   assert.equal(app.addresses.length, 2);
   for (const ip of app.addresses) assert.equal(await httpBody(`http://${ip}/`), `app of ${n}\n`);
   assert.deepEqual(service(scaled, 'db'), service(before, 'db'));
+  await destroyOk(ce, n);
+});
+
+test('a container whose main network is gone (removed with --force) is created again by the next up', async (t) => {
+  if (!requireDocker(t)) return;
+  const ce = await ciloEnv(t);
+  const [n] = names(t, 'lost') as [string];
+  const dir = project(t, `x-cilo:\n  project: lost\nservices:\n${HTTP_SERVICE('web')}${HTTP_SERVICE('api')}`);
+  await upOk(ce, dir, n);
+  const [web] = containers(n, 'web');
+  const [api] = containers(n, 'api');
+  // What a forced removal of the main network leaves: the container still names it (HostConfig.NetworkMode,
+  // by ID with Compose 2.26, by name with 2.40).
+  const netId = execFileSync('docker', ['network', 'inspect', '--format', '{{.Id}}', `cilo-${n}`], {
+    encoding: 'utf8',
+  });
+  execFileSync('docker', ['network', 'disconnect', '--force', `cilo-${n}`, web!]);
+  const mode = execFileSync('docker', ['inspect', '--format', '{{.HostConfig.NetworkMode}}', web!], {
+    encoding: 'utf8',
+  });
+  assert.ok([`cilo-${n}`, netId.trim()].includes(mode.trim()), `web's main network is cilo-${n}: ${mode}`);
+
+  const r = await upOk(ce, dir, n);
+  assert.match(r.stderr, new RegExp(`the main network of web in ${n} is gone .*Compose creates its container again`));
+  const [web2] = containers(n, 'web');
+  assert.notEqual(web2, web, 'web has a new container');
+  assert.deepEqual(containers(n, 'api'), [api], 'api keeps its container');
+  const v = await status(ce, n);
+  assert.equal(await httpBody(`http://${service(v, 'web').ip}/`), `web of ${n}\n`, 'web answers at its address');
   await destroyOk(ce, n);
 });

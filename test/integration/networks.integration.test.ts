@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import type { EnvironmentView } from '../../lib/cli/views.ts';
 import { contains, overlaps, parseCidr, parseIPv4 } from '../../lib/network/subnet.ts';
+import { POOLS_EXHAUSTED } from '../../lib/network/networks.ts';
 import { parseSettings } from '../../lib/settings.ts';
 import {
   cilo,
@@ -237,11 +238,7 @@ test(
       const r = await execa('docker', ['network', 'create', '--label', label, uniqueName('fill')], { reject: false });
       if (r.exitCode !== 0) exhausted = String(r.stderr);
     }
-    assert.match(
-      exhausted,
-      /could not find an available, non-overlapping IPv4 address pool/,
-      'the default pools are used up',
-    );
+    assert.match(exhausted, POOLS_EXHAUSTED, 'the default pools are used up');
     const ce = await ciloEnv(t, { CILO_DNS: 'off' });
     const [n] = names(t, 'full', 1) as [string];
     const r = await ciloCompose(['-p', n, 'up', '-d'], { cwd: BACKEND, env: ce.env });

@@ -193,7 +193,7 @@ test('a missing docker is a clear error, exit 1', async (t) => {
   const emptyBin = join(root, 'bin');
   mkdirSync(emptyBin);
   // Everything the front and the shim use but docker.
-  for (const tool of ['grep', 'readlink', 'mktemp', 'cat', 'node'])
+  for (const tool of ['grep', 'readlink', 'mktemp', 'cat', 'rm', 'node'])
     symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(emptyBin, tool));
   const env = { PATH: emptyBin, HOME: root, CILO_HOME: join(root, 'home'), NO_COLOR: '1' };
   // Passthrough (no compose file) and a cilo project (x-cilo) both need docker.

@@ -1,7 +1,7 @@
 // lib/shim/handover.ts: what the shell front hands the shim, read back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { fstatSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnviron, rawArguments, signalsOf, takeHandover } from '../../lib/shim/handover.ts';
 import { tempDir } from '../helpers.ts';
@@ -31,17 +31,18 @@ test('takeHandover: NODE_EXTRA_CA_CERTS back, the markers gone, signals and desc
   );
 });
 
-test('takeHandover: the environment from the file, which is deleted', (t) => {
+test('takeHandover: the environment from the descriptor the front gave, which is closed', (t) => {
   const file = join(tempDir(t), 'environ');
   writeFileSync(file, 'A.B=1\0PATH=/bin\0NODE_EXTRA_CA_CERTS=/ca\0');
+  const fd = openSync(file, 'r');
   const h = takeHandover({
     PATH: '/other',
     PWD: '/dash/set/it',
-    __CILO_ENVIRON: file,
+    __CILO_ENVIRON_FD: String(fd),
     __CILO_NODE_EXTRA_CA_CERTS: '/ca',
   });
   assert.deepEqual(h.env, { 'A.B': '1', PATH: '/bin', NODE_EXTRA_CA_CERTS: '/ca' });
-  assert.ok(!existsSync(file));
+  assert.throws(() => fstatSync(fd), /EBADF/, 'closed');
 });
 
 test('rawArguments: the bytes of the command line where Node decoded them otherwise, else the strings', () => {

@@ -5,13 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { mkdirSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { withFileLock } from '../../lib/state/lock.ts';
 import { updateState, readState } from '../../lib/state/store.ts';
 import { stateLockFile } from '../../lib/state/paths.ts';
 import { UserError } from '../../lib/errors/index.ts';
-import { flockHolder, ROOT, tempDir, rejection, waitForLine } from '../helpers.ts';
+import { flockHolder, ROOT, tempDir, rejection, waitFor, waitForLine } from '../helpers.ts';
 
 const WORKER = join(import.meta.dirname, 'fixtures', 'state-worker.mjs');
 
@@ -79,6 +79,39 @@ test('lock timeout names the pid of a cilo holder', async (t) => {
   assert.match(err.message, new RegExp(`held by pid ${child.pid}\\b`));
   child.kill('SIGKILL');
   await exited(child);
+});
+
+test('a wait while holders come and go is progress: it outlasts the timeout without failing', async (t) => {
+  const h = home(t);
+  const lock = stateLockFile(h);
+  writeFileSync(lock, '');
+  // Five holders in turn, 0.5 s each (2.5 s in all), each writing its pid as a cilo holder does; the
+  // waiter's timeout is 1 s: longer than any one holder, shorter than all of them.
+  const relay = spawn(
+    'sh',
+    ['-c', `for i in 1 2 3 4 5; do flock -x "$1" sh -c 'echo $$ > "$1"; sleep 0.5' sh "$1" & done; wait`, 'sh', lock],
+    { detached: true, stdio: 'ignore' },
+  );
+  t.after(() => {
+    try {
+      process.kill(-relay.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+  await waitFor('the first holder', () => (readFileSync(lock, 'utf8').trim() ? true : undefined), 10_000);
+  const started = Date.now();
+  await updateState(h, (s) => void (s.subnet_counter += 1), { timeoutMs: 1000 });
+  assert.equal(readState(h).subnet_counter, 1);
+  // The waiter may slip in between two holders; when it did not, it waited past its timeout.
+  t.diagnostic(`waited ${Date.now() - started} ms behind holders of 0.5 s each`);
+});
+
+test('one holder past the timeout: the error names it and how long it held the lock', async (t) => {
+  const h = home(t);
+  await flockHolder(t, stateLockFile(h), 10);
+  const err = await rejection(updateState(h, () => undefined, { timeoutMs: 400 }));
+  assert.match(err.message, /held by another process for 0\.\d s without a change \(waited 0\.\d s in all\)/);
 });
 
 test('onWait is called once, after about 1 s of waiting, and the update then succeeds', async (t) => {

@@ -54,8 +54,8 @@ export function overrideFor(
       });
       if (extraEnvNet) entries.push({ key: extraEnvNet, ipv4: rec.ip, aliases: alias });
       if (published && isExported(env.create_shared, s.name))
-        entries.push({ key: published, ipv4: rec.shared_ip, aliases: alias });
-      for (const n of others) entries.push({ key: n });
+        entries.push({ key: published, ipv4: rec.shared_ip, aliases: alias, joined: true });
+      for (const n of others) entries.push({ key: n, joined: true });
       return { name: s.name, networks: entries, renameContainer: s.hasContainerName, ports: portsOf(env, s.name) };
     });
   return {

@@ -32,6 +32,7 @@ import { bindToEnvironment } from '../engines.js';
 import { syncRouter } from '../router/router.js';
 import { consumerWarnings } from '../shared/networks.js';
 import { readProjectFiles } from './files.js';
+import { recreateWithoutMainNetwork } from './main-network.js';
 import { observeEnvironment } from './observe.js';
 import { withoutStaticAddresses } from './override.js';
 import { prepareEnvironment, previewEnvironment, rollback, type Prepared, type PrepareRequest } from './prepare.js';
@@ -166,6 +167,8 @@ export async function runManaged(ctxGiven: Context, cmd: ManagedCommand): Promis
   if (cmd.subcommand === 'down' && found)
     for (const w of consumerWarnings(consumersOf(state, found[0]), found[1].name)) ctx.log.warn(w);
 
+  if (prepared && !prepared.plan.registeredNow)
+    await recreateWithoutMainNetwork(ctx, cmd.selector, prepared.applied.overridePath);
   const result = await withAnchors(ctx, cmd, prepared, () => composeOnTerminal(ctx, cmd, found?.[1], prepared));
   if (failedFirst(cmd, prepared, result)) {
     await afterCompose(ctx, `undoing the registration of ${cmd.selector.name}`, () => undoFirst(ctx, cmd, prepared!));

@@ -108,8 +108,14 @@ test('published and joined networks: exported services join the published one wi
       ['cilo-shared-tools', false],
     ],
   );
-  assert.deepEqual(svc('pg')['cilo-shared-dev'], { key: undefined, ipv4: '10.224.1.2', aliases: ['pg.dev.test'] });
-  assert.deepEqual(svc('pg')['cilo-shared-tools'], { key: undefined });
+  assert.deepEqual(svc('pg')['cilo-shared-dev'], {
+    key: undefined,
+    ipv4: '10.224.1.2',
+    aliases: ['pg.dev.test'],
+    joined: true,
+  });
+  assert.deepEqual(svc('pg')['cilo-shared-tools'], { key: undefined, joined: true }, 'never the main network');
+  assert.equal(svc('pg').default?.joined, undefined, 'its own network is');
 });
 
 test('withoutAddresses (the preview of an environment not registered yet): every address reset, nothing else', () => {
