@@ -14,7 +14,7 @@ import { updateState } from '../lib/state/store.js';
 import { syncHostsDir } from '../lib/dns/hostsdir.js';
 import { emptyState, type State } from '../lib/state/schema.js';
 import { access } from './access.js';
-import { scale } from './scale.js';
+import { parallelUps, scale } from './scale.js';
 import { compare as compareRuns, fmt, median, time as timeProcess, upThenDown as upDown } from './measure.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -208,7 +208,9 @@ async function main() {
     else record(['published / router figures', '', '', '', 'left out: the rootless engine needs root']);
 
     const total = Number(process.env.BENCH_SCALE || 200);
-    if (total > 0) await scale({ shim: SHIM, cilo: CILO, root: ROOT, env, total, wave: 25, row: record });
+    const scaleOptions = { shim: SHIM, cilo: CILO, root: ROOT, env, total, wave: 25, row: record };
+    if (total > 0) await parallelUps(scaleOptions, Math.min(60, total));
+    if (total > 0) await scale(scaleOptions);
   } finally {
     spawnSync(CILO, ['destroy', ciloName], { env, stdio: 'ignore' });
     spawnSync(CILO, ['dns', 'stop'], { env, stdio: 'ignore' });

@@ -95,7 +95,7 @@ docker28_up() {
 }
 
 podman_up() {
-  mkdir -p "$run_dir" "$dir/data" "$dir/runroot"
+  mkdir -p "$run_dir/tmp" "$dir/data" "$dir/runroot"
   # root here lacks CAP_SYS_RESOURCE: the default ulimits must fit what it may set (docs/TEST-RIG.md).
   cat > "$run_dir/containers.conf" << CONF
 [containers]
@@ -109,6 +109,7 @@ conmon_path = ["$files/usr/bin/conmon"]
 helper_binaries_dir = ["$files/usr/libexec/podman", "$files/usr/lib/podman"]
 network_cmd_path = ""
 runtime = "runc"
+tmp_dir = "$run_dir/tmp"
 [engine.runtimes]
 runc = ["/usr/sbin/runc"]
 [network]
@@ -124,6 +125,8 @@ CONF
   # Its policy and registries are read from /etc/containers only, and the compat API looks for the init of
   # `init: true` at /usr/libexec/podman whatever containers.conf says: the packages' copies are mounted there,
   # in a mount namespace of its own (a directory the host lacks is made for the mount, and removed by down).
+  # Its catatonit there is a relative link to ../../bin, which the host's /usr/bin lacks: a copy in its place.
+  cp --remove-destination "$files/usr/bin/catatonit" "$files/usr/libexec/podman/catatonit"
   local d
   for d in /etc/containers /usr/libexec/podman; do
     [ -d "$d" ] || { mkdir "$d" && echo "$d" >> "$run_dir/made-dirs"; }
@@ -182,7 +185,7 @@ down() {
   if [ -f "$run_dir/docker.pid" ] || [ -f "$run_dir/podman.pid" ]; then
     answers && docker -H "unix://$sock" ps -aq | xargs -r docker -H "unix://$sock" rm -f > /dev/null 2>&1 || true
     local pid
-    pid=$(cat "$run_dir/docker.pid" "$run_dir/podman.pid" 2> /dev/null | head -1)
+    pid=$(cat "$run_dir/docker.pid" "$run_dir/podman.pid" 2> /dev/null | head -1 || true)
     [ -n "$pid" ] && kill "$pid" 2> /dev/null || true
     for _ in $(seq 1 80); do kill -0 "$pid" 2> /dev/null || break; sleep 0.25; done
   fi

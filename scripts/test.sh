@@ -34,4 +34,11 @@ else
 fi
 [ ${#files[@]} -gt 0 ] || { echo "test: no test files found" >&2; exit 1; }
 # Files run one at a time: integration tests share one Docker engine and two cores.
-exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+suite() { node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@"; }
+$unit_only && exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+
+failed=()
+echo "test: the host's engine: every test" >&2
+suite "${files[@]}" || failed+=("host engine")
+bash scripts/test-matrix.sh || failed+=("engine matrix")
+[ ${#failed[@]} -eq 0 ] || { echo "test: failed: ${failed[*]}" >&2; exit 1; }

@@ -284,6 +284,17 @@ export function requireDocker(t: TestContext): boolean {
   );
 }
 
+let podman: boolean | undefined;
+/** The default engine is Podman behind its Docker socket (the engine matrix: scripts/test-matrix.sh). */
+export function engineIsPodman(): boolean {
+  podman ??= /Podman Engine/.test(
+    execFileSync('docker', ['version', '--format', '{{range .Server.Components}}{{.Name}};{{end}}'], {
+      encoding: 'utf8',
+    }),
+  );
+  return podman;
+}
+
 export function docker(args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8' });
 }

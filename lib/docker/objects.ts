@@ -52,6 +52,8 @@ export interface CreateNetwork {
 /** What `docker info` says about an engine: who it is, and its place in a swarm. */
 export interface EngineInfo {
   id: string;
+  /** Podman behind its Docker-compatible socket. */
+  podman: boolean;
   architecture: string;
   /** `OperatingSystem`: "Docker Desktop" for Docker Desktop, the host's distribution otherwise. */
   operatingSystem: string;
@@ -161,6 +163,12 @@ export function containerFromList(c: ApiContainer): ContainerInfo {
 
 interface RawInfo {
   ID?: string;
+  Name?: string;
+  DockerRootDir?: string;
+  /** Only Podman's compat API has it. */
+  BuildahVersion?: string;
+  /** Podman's word for a rootless engine. */
+  Rootless?: boolean;
   Architecture?: string;
   OperatingSystem?: string;
   ServerVersion?: string;
@@ -179,12 +187,15 @@ export function parseEngineInfo(json: unknown): EngineInfo {
   const security = raw.SecurityOptions ?? [];
   const os = raw.OperatingSystem ?? '';
   const swarm = raw.Swarm ?? {};
+  const podman = raw.BuildahVersion !== undefined;
   return {
-    id: raw.ID ?? '',
+    // Podman 4's compat API answers a new random ID on every `/info`: its host name and storage root name it.
+    id: podman ? `podman:${raw.Name ?? ''}:${raw.DockerRootDir ?? ''}` : (raw.ID ?? ''),
+    podman,
     architecture: raw.Architecture ?? '',
     operatingSystem: os,
     serverVersion: raw.ServerVersion ?? '',
-    rootless: security.some((o) => /(^|,)name=rootless(,|$)/.test(o)),
+    rootless: security.some((o) => /(^|,)name=rootless(,|$)/.test(o)) || raw.Rootless === true,
     swarm: {
       state: swarm.LocalNodeState ?? '',
       nodeId: swarm.NodeID ?? '',

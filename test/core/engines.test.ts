@@ -54,6 +54,7 @@ test('checkIdentity and probeEngine: ok, unreachable, or answering as another en
   assert.doesNotThrow(() =>
     checkIdentity(s, E2, {
       id: 'ID:TWO',
+      podman: false,
       architecture: 'x86_64',
       operatingSystem: 'Debian',
       serverVersion: '20.10.24',
@@ -65,6 +66,7 @@ test('checkIdentity and probeEngine: ok, unreachable, or answering as another en
     () =>
       checkIdentity(s, 'local', {
         id: 'ANY',
+        podman: false,
         architecture: 'x86_64',
         operatingSystem: 'Debian',
         serverVersion: '20.10.24',
@@ -77,6 +79,7 @@ test('checkIdentity and probeEngine: ok, unreachable, or answering as another en
     () =>
       checkIdentity(s, E2, {
         id: 'ID:OTHER',
+        podman: false,
         architecture: 'x86_64',
         operatingSystem: 'Debian',
         serverVersion: '20.10.24',

@@ -100,6 +100,7 @@ test("engineInfo from the CLI: the ID, platform, rootless and swarm role, from d
   const worker = fakeRunner(() => ({ stdout: JSON.stringify(raw) + '\n' }));
   assert.deepEqual(await new Docker({}, worker.runner).engineInfo(), {
     id: 'AAAA:BBBB',
+    podman: false,
     architecture: 'x86_64',
     operatingSystem: 'Docker Desktop',
     serverVersion: '28.5.2',

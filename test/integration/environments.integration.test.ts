@@ -16,6 +16,7 @@ import {
   ciloCompose,
   ciloEnv,
   dockerLines,
+  engineIsPodman,
   httpBody,
   readJson,
   removeDockerObjects,
@@ -200,7 +201,8 @@ test('two copies of one project run side by side, isolated', async (t) => {
     }
     const look = await dockerExec(worker, ['nslookup', `web.${b}.test`]);
     assert.notEqual(look.exitCode, 0, `web.${b}.test must not resolve in ${a}: ${look.stdout}`);
-    assert.match(look.stdout + look.stderr, /NXDOMAIN|can't find/);
+    // Podman's aardvark-dns sends a name it does not know upstream, and the matrix's namespace has none.
+    assert.match(look.stdout + look.stderr, engineIsPodman() ? /no servers could be reached/ : /NXDOMAIN|can't find/);
     const get = await dockerExec(worker, ['wget', '-qO-', '-T', '3', `http://web.${b}.test`]);
     assert.notEqual(get.exitCode, 0);
     assert.equal(get.stdout, '');
@@ -226,7 +228,8 @@ test('two copies of one project run side by side, isolated', async (t) => {
   await t.test('up -d again is a no-op success with the same addresses', async () => {
     const before = containers(a);
     await upOk(ce, WEBAPP, a);
-    assert.deepEqual(containers(a), before, 'no container was recreated');
+    // Compose 2.40 on Podman 4.3 recreates every container on each up, plain Compose as well (docs/TEST-RIG.md).
+    if (!engineIsPodman()) assert.deepEqual(containers(a), before, 'no container was recreated');
     const again = await status(ce, a);
     assert.deepEqual(again.services, va.services);
     assert.equal(again.subnet, va.subnet);
@@ -431,6 +434,8 @@ ${HTTP_SERVICE('echo', '    deploy:\n      replicas: 2\n')}${HTTP_SERVICE('singl
 
 test('one-off `run` and the `scale` command work while the services run', async (t) => {
   if (!requireDocker(t)) return;
+  // Plain Compose 2.40 on Podman 4.3 never returns from `run --rm` and recreates containers on every command.
+  if (engineIsPodman()) return t.skip('Compose on Podman: `run --rm` hangs (docs/TEST-RIG.md)');
   const ce = await ciloEnv(t);
   const [n] = names(t, 'eo') as [string];
   const dir = project(
@@ -470,6 +475,8 @@ ${HTTP_SERVICE('db')}${HTTP_SERVICE('app', '    depends_on: [db]\n')}`,
 
 test('a container whose main network is gone (removed with --force) is created again by the next up', async (t) => {
   if (!requireDocker(t)) return;
+  // Podman names no main network (NetworkMode "bridge" for every container) and connects containers anew.
+  if (engineIsPodman()) return t.skip('Podman has no main network to lose');
   const ce = await ciloEnv(t);
   const [n] = names(t, 'lost') as [string];
   const dir = project(t, `x-cilo:\n  project: lost\nservices:\n${HTTP_SERVICE('web')}${HTTP_SERVICE('api')}`);

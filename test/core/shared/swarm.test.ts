@@ -14,6 +14,7 @@ const NET = 'cilo-shared-db';
 const env = (name: string, over: Partial<Environment> = {}) => envRecord(name, over);
 const worker = (managers = ['m1']): EngineInfo => ({
   id: 'W',
+  podman: false,
   architecture: 'x86_64',
   operatingSystem: 'Debian',
   serverVersion: '20.10.24',
