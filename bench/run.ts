@@ -214,6 +214,8 @@ async function main() {
   } finally {
     spawnSync(CILO, ['destroy', ciloName], { env, stdio: 'ignore' });
     spawnSync(CILO, ['dns', 'stop'], { env, stdio: 'ignore' });
+    // The routed environments started the home's router: it goes with the home, and its data volume too.
+    spawnSync(CILO, ['router', 'stop', '--purge'], { env, stdio: 'ignore' });
     spawnSync('docker', ['compose', '-p', plainName, 'down'], { cwd: webapp, env, stdio: 'ignore' });
   }
 

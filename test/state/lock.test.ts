@@ -86,7 +86,7 @@ test('a wait while holders come and go is progress: it outlasts the timeout with
   const lock = stateLockFile(h);
   writeFileSync(lock, '');
   // Five holders in turn, 0.5 s each (2.5 s in all), each writing its pid as a cilo holder does; the
-  // waiter's timeout is 1 s: longer than any one holder, shorter than all of them.
+  // waiter's timeout is 1.5 s: longer than any one holder with room for a slow hand-over, shorter than all.
   const relay = spawn(
     'sh',
     ['-c', `for i in 1 2 3 4 5; do flock -x "$1" sh -c 'echo $$ > "$1"; sleep 0.5' sh "$1" & done; wait`, 'sh', lock],
@@ -101,7 +101,7 @@ test('a wait while holders come and go is progress: it outlasts the timeout with
   });
   await waitFor('the first holder', () => (readFileSync(lock, 'utf8').trim() ? true : undefined), 10_000);
   const started = Date.now();
-  await updateState(h, (s) => void (s.subnet_counter += 1), { timeoutMs: 1000 });
+  await updateState(h, (s) => void (s.subnet_counter += 1), { timeoutMs: 1500 });
   assert.equal(readState(h).subnet_counter, 1);
   // The waiter may slip in between two holders; when it did not, it waited past its timeout.
   t.diagnostic(`waited ${Date.now() - started} ms behind holders of 0.5 s each`);
