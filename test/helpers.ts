@@ -486,16 +486,16 @@ export function httpGetVia(
   });
 }
 
+/** Container ids of a compose project (of one service if named): running ones, or all with `all`. */
+export function composeContainers(project: string, service?: string, all = false): string[] {
+  const args = ['ps', '-q', ...(all ? ['-a'] : []), '--filter', `label=com.docker.compose.project=${project}`];
+  if (service) args.push('--filter', `label=com.docker.compose.service=${service}`);
+  return dockerLines(args);
+}
+
 /** The id of the (first) container of a compose project's service, or throws. */
 export function containerOf(project: string, service: string): string {
-  const ids = dockerLines([
-    'ps',
-    '-aq',
-    '--filter',
-    `label=com.docker.compose.project=${project}`,
-    '--filter',
-    `label=com.docker.compose.service=${service}`,
-  ]);
+  const ids = composeContainers(project, service, true);
   if (ids.length === 0) throw new Error(`no container for service ${service} of project ${project}`);
   return ids[0]!;
 }

@@ -13,6 +13,7 @@ import {
   cilo,
   ciloCompose,
   ciloEnv,
+  composeContainers,
   containerOf,
   dig,
   digUntilGone,
@@ -612,18 +613,10 @@ test('an attached up (no -d) serves its names while Compose runs in the foregrou
   await child;
   // A SIGTERM that reaches Compose while it still starts a service cancels the start and leaves the service
   // running; then its name rightly stays. Either way the names follow what runs once Compose has returned.
-  const running = docker(['ps', '-q', '--filter', `label=com.docker.compose.project=${name}`]).trim();
-  if (running === '') return assertNxdomain(port, `web.${name}.test`);
+  if (composeContainers(name).length === 0) return assertNxdomain(port, `web.${name}.test`);
   t.diagnostic('Compose was still starting when it got SIGTERM: it left services running');
   for (const svc of ['web', 'api', 'worker']) {
-    const up = docker([
-      'ps',
-      '-q',
-      '--filter',
-      `label=com.docker.compose.project=${name}`,
-      '--filter',
-      `label=com.docker.compose.service=${svc}`,
-    ]);
+    const up = composeContainers(name, svc).join('');
     const d =
       up.trim() === '' ? await digUntilGone(`${svc}.${name}.test`, port) : await dig(`${svc}.${name}.test`, port);
     assert.equal(d.status, up.trim() === '' ? 'NXDOMAIN' : 'NOERROR', `${svc}.${name}.test follows what runs`);
