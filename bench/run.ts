@@ -2,7 +2,8 @@
 // this one run (absolute times vary from run to run; the ratios are what we track).
 // Targets (README, "Performance"): managed `up -d` <= 1.15x plain Compose (published access too); DNS and
 // router answers within 1 s of `up` returning; the router at >= 0.8x of a published port's requests per
-// second; the passthrough as close to plain Compose as Node's own start allows.
+// second; the passthrough as close to plain Compose as Node's own start allows; a fork of a 100 MB volume
+// <= 1.5x `docker cp` of the data alone; one MCP `status` call <= 0.5x `cilo status --json` as a process.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { updateState } from '../lib/state/store.js';
 import { syncHostsDir } from '../lib/dns/hostsdir.js';
 import { emptyState, type State } from '../lib/state/schema.js';
 import { access } from './access.js';
+import { agents } from './agents.js';
 import { parallelUps, scale } from './scale.js';
 import { compare as compareRuns, fmt, median, time as timeProcess, upThenDown as upDown } from './measure.js';
 
@@ -202,6 +204,9 @@ async function main() {
       time(SHIM, ['-p', ciloName, 'down'], webapp);
     }
     record(['dns: up returned → first answer', '', fmt(median(lags)), '', 'target < 1000 ms']);
+
+    // A fork with its data, and a tool call to the MCP server (docs/DESIGN.md §12).
+    await agents({ cilo: CILO, root: ROOT, env, runs: RUNS, row: record });
 
     // Published access and the router, on the rig's rootless engine (it needs root to start one).
     if (process.getuid?.() === 0) await access({ shim: SHIM, cilo: CILO, root: ROOT, env, runs: RUNS, row: record });

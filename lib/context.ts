@@ -127,6 +127,11 @@ export function onEngine(ctx: Context, name: string, endpoint: Endpoint | undefi
   };
 }
 
+/** The same context running its processes with `runner` and reporting through `log` (cilo mcp's tools). */
+export function withRunner(ctx: Context, runner: ProcessRunner, log: Logger): Context {
+  return { ...ctx, runner, log, docker: ctx.docker.withRunner(runner) };
+}
+
 function userName(env: NodeJS.ProcessEnv): string {
   try {
     return userInfo().username;

@@ -42,7 +42,15 @@ function writeFront() {
 }
 
 rmSync('dist/bundle', { recursive: true, force: true });
-const common = { bundle: true, platform: 'node', target: 'node20', external: ['fs-ext'], logLevel: 'warning' };
+// The MCP SDK and zod (`cilo mcp` alone uses them) are required from node_modules when that command runs, so
+// no other command reads them.
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  external: ['fs-ext', '@modelcontextprotocol/sdk', 'zod'],
+  logLevel: 'warning',
+};
 
 // yaml is most of the shim's bytes, and the managed path needs it only when a project's files are not in
 // cilo's cache (lib/core/environment/files.ts): a file of its own beside the shim, required when first used,

@@ -37,6 +37,9 @@ export function fakeRunner(
       if (!exec) throw new Error(`exec not expected: ${strings.join(' ')}`);
       return exec(strings);
     },
+    async pipe(from, to) {
+      throw new Error(`pipe not expected: ${from.args.join(' ')} | ${to.args.join(' ')}`);
+    },
   };
   return { runner, calls };
 }

@@ -2,6 +2,8 @@
 // the typed options of one command module, which is imported only when the command runs. Adding a command
 // is adding a row here and a module under commands/ (docs/ARCHITECTURE.md, "Adding a command").
 import { asJson, command, json, list, named, type CommandSpec } from './command-table.js';
+import { HOST_COMMANDS } from './commands-host.js';
+import { UsageError } from '../errors/index.js';
 
 export type { CommandSpec, Leaf, Run } from './command-table.js';
 
@@ -11,8 +13,19 @@ export const COMMANDS: readonly CommandSpec[] = [
     describe: 'register an environment for the compose project in DIR',
     options: (y) =>
       named(y, 'environment name (a DNS label)')
-        .option('from', { type: 'string', demandOption: true, describe: 'directory of the compose project' })
+        .option('from', {
+          type: 'string',
+          describe: 'directory of the compose project (with --worktree: inside the repository; default: here)',
+        })
+        .option('worktree', {
+          type: 'string',
+          describe: 'add a git worktree of this branch (new or existing) and register the environment from it',
+        })
         .option('project', { type: 'string', describe: 'grouping label (default: the directory name)' })
+        .check((a) => {
+          if (a.from !== undefined || a.worktree !== undefined) return true;
+          throw new UsageError('give --from DIR, or --worktree BRANCH', "see 'cilo create --help'");
+        })
         .option('shared-network', {
           type: 'string',
           array: true,
@@ -24,6 +37,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         {
           name: a.name,
           from: a.from,
+          worktree: a.worktree,
           project: a.project,
           sharedNetworks: list(a.sharedNetwork),
           json: asJson(a),
@@ -76,11 +90,51 @@ export const COMMANDS: readonly CommandSpec[] = [
     describe: 'remove containers, volumes, networks, DNS records and state',
     options: (y) =>
       named(y)
-        .option('force', { type: 'boolean', default: false, describe: 'even if others use its shared network' })
+        .option('force', {
+          type: 'boolean',
+          default: false,
+          describe: 'even if others use its shared network, or its worktree has uncommitted changes',
+        })
+        .option('keep-worktree', {
+          type: 'boolean',
+          default: false,
+          describe: 'keep the git worktree it was created with',
+        })
         .options(json),
     run: (a) => async (c, o) =>
-      (await import('./commands/destroy.js')).run({ name: a.name, force: a.force, json: asJson(a) }, c, o),
+      (await import('./commands/destroy.js')).run(
+        { name: a.name, force: a.force, keepWorktree: a.keepWorktree, json: asJson(a) },
+        c,
+        o,
+      ),
     completes: 'environment',
+  }),
+  command({
+    name: 'fork <source> <name>',
+    describe: "a new environment from SOURCE's project, with copies of its named volumes' data",
+    options: (y) =>
+      y
+        .positional('source', { type: 'string', demandOption: true, describe: 'the environment to copy' })
+        .positional('name', { type: 'string', demandOption: true, describe: 'the new environment' })
+        .option('live', {
+          type: 'boolean',
+          default: false,
+          describe: 'copy while SOURCE runs (default: its containers are paused for the copy)',
+        })
+        .option('uncopied', {
+          type: 'string',
+          choices: ['share', 'skip'] as const,
+          describe: 'bind mounts and external volumes: use the same ones (share) or empty volumes (skip)',
+        })
+        .options(json),
+    run: (a) => async (c, o) =>
+      (await import('./commands/fork.js')).run(
+        { source: a.source, name: a.name, live: a.live, uncopied: a.uncopied, json: asJson(a) },
+        c,
+        o,
+      ),
+    completes: 'environment',
+    optionValues: { uncopied: ['share', 'skip'] },
   }),
   command({
     name: ['list', 'ls'],
@@ -110,39 +164,6 @@ export const COMMANDS: readonly CommandSpec[] = [
     optionValues: { format: ['dotenv', 'json', 'shell'] },
   }),
   {
-    name: 'router',
-    describe: 'the router that serves http(s)://<service>.<env>.localhost',
-    demand: 'name a subcommand: status, trust or stop',
-    subcommands: [
-      command({
-        name: 'status',
-        describe: 'is it running, on which ports, with which routes (and are they current)',
-        options: (y) => y.options(json),
-        run: (a) => async (c, o) => (await import('./commands/router.js')).status({ json: asJson(a) }, c, o),
-      }),
-      command({
-        name: 'trust',
-        describe: "print the root certificate of its HTTPS names, or install it in the system's trust store",
-        options: (y) => y.option('install', { type: 'boolean', default: false, describe: 'install it (root; Debian)' }),
-        run: (a) => async (c, o) => (await import('./commands/router.js')).trust({ install: a.install }, c, o),
-      }),
-      command({
-        name: 'stop',
-        describe: 'remove the router (its certificate authority is kept); the next up starts it again',
-        options: (y) =>
-          y
-            .option('purge', {
-              type: 'boolean',
-              default: false,
-              describe: 'also remove its certificate authority and free its ports',
-            })
-            .options(json),
-        run: (a) => async (c, o) =>
-          (await import('./commands/router.js')).stop({ json: asJson(a), purge: a.purge }, c, o),
-      }),
-    ],
-  },
-  {
     name: 'shared',
     describe: 'shared networks: list, inspect',
     demand: 'name a subcommand: list or inspect',
@@ -163,56 +184,22 @@ export const COMMANDS: readonly CommandSpec[] = [
       }),
     ],
   },
-  {
-    name: 'dns',
-    describe: 'the DNS server for <service>.<env>.<suffix> names on the host',
-    demand: 'name a subcommand: start, stop, status, render or setup',
-    subcommands: [
-      command({
-        name: 'start',
-        describe: "start cilo's dnsmasq (harmless if running)",
-        options: (y) => y.options(json),
-        run: (a) => async (c, o) => (await import('./commands/dns.js')).start({ json: asJson(a) }, c, o),
-      }),
-      command({
-        name: 'stop',
-        describe: "stop cilo's dnsmasq",
-        options: (y) => y,
-        run: () => async (c, o) => (await import('./commands/dns.js')).stop(c, o),
-      }),
-      command({
-        name: 'status',
-        describe: 'is it running, answering, on which port, how many records',
-        options: (y) => y.options(json),
-        run: (a) => async (c, o) => (await import('./commands/dns.js')).status({ json: asJson(a) }, c, o),
-      }),
-      command({
-        name: 'render',
-        describe: 'print the records cilo serves (hosts format, or JSON)',
-        options: (y) => y.options(json),
-        run: (a) => async (c, o) => (await import('./commands/dns.js')).render({ json: asJson(a) }, c, o),
-      }),
-      command({
-        name: 'setup',
-        describe: "route the suffixes to cilo's dnsmasq in the host resolver (needs root unless --print)",
-        options: (y) =>
-          y
-            .option('print', {
-              type: 'boolean',
-              default: false,
-              describe: 'print what would be written, write nothing',
-            })
-            .option('for', {
-              type: 'string',
-              choices: ['systemd-resolved', 'macos', 'manual'] as const,
-              describe: 'resolver to configure (default: detected)',
-            })
-            .options(json),
-        run: (a) => async (c, o) =>
-          (await import('./commands/dns.js')).setup({ print: a.print, for: a.for, json: asJson(a) }, c, o),
-      }),
-    ],
-  },
+  command({
+    name: 'gc',
+    describe: 'destroy environments no cilo command has used for a while and nothing depends on',
+    options: (y) =>
+      y
+        .option('older-than', {
+          type: 'string',
+          default: '24h',
+          describe: 'unused for at least this long: 90m, 12h, 7d (or seconds)',
+        })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'list what would go, change nothing' })
+        .options(json),
+    run: (a) => async (c, o) =>
+      (await import('./commands/gc.js')).run({ olderThan: a.olderThan, dryRun: a.dryRun, json: asJson(a) }, c, o),
+    optionValues: { 'older-than': ['1h', '24h', '7d'] },
+  }),
   command({
     name: 'doctor',
     describe: 'compare state with Docker: orphans, missing networks, stale references, DNS',
@@ -227,38 +214,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: (a) => async (c, o) => (await import('./commands/doctor.js')).run({ fix: a.fix, json: asJson(a) }, c, o),
   }),
   command({
-    name: 'shell-init <shell>',
-    describe: 'print shell code that sends `docker compose` and `docker-compose` through cilo-compose',
-    options: (y) =>
-      y.positional('shell', { type: 'string', choices: ['bash', 'zsh', 'fish'] as const, demandOption: true }),
-    run: (a) => async (_c, o) => (await import('./commands/shell.js')).init({ shell: a.shell }, o),
-    completes: ['bash', 'zsh', 'fish'],
+    name: 'mcp',
+    describe: 'serve the Model Context Protocol on stdio: the commands as tools for an agent',
+    options: (y) => y,
+    run: () => async (c, o) => (await import('./commands/mcp.js')).run(c, o),
   }),
-  command({
-    name: 'completion <shell>',
-    describe: 'print the completion of cilo and cilo-compose for a shell',
-    options: (y) =>
-      y.positional('shell', { type: 'string', choices: ['bash', 'zsh', 'fish'] as const, demandOption: true }),
-    run: (a) => async (_c, o) => (await import('./commands/shell.js')).completion({ shell: a.shell }, o),
-    completes: ['bash', 'zsh', 'fish'],
-  }),
-  {
-    name: 'plugin',
-    describe: 'the Docker CLI plugin: `docker cilo <command>`',
-    demand: 'name a subcommand: install or uninstall',
-    subcommands: [
-      command({
-        name: 'install',
-        describe: 'link docker-cilo into the Docker CLI plugin directory',
-        options: (y) => y,
-        run: () => async (c, o) => (await import('./commands/plugin.js')).install(c, o),
-      }),
-      command({
-        name: 'uninstall',
-        describe: 'remove the link',
-        options: (y) => y,
-        run: () => async (c, o) => (await import('./commands/plugin.js')).uninstall(c, o),
-      }),
-    ],
-  },
+  ...HOST_COMMANDS,
 ];

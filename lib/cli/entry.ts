@@ -20,6 +20,7 @@ const output = {
   err: write,
   json: (v: unknown) => void process.stdout.write(JSON.stringify(v, null, 2) + '\n'),
   paint: palette(colorEnabled(process.stdout, env)),
+  stdio: { stdin: process.stdin, stdout: process.stdout },
 };
 const log = stderrLogger('cilo', write, errPaint.yellow);
 const argv = process.argv.slice(2);

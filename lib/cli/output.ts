@@ -1,5 +1,6 @@
 // Output conventions: data to stdout (tables, or JSON with --json), logs to stderr; colour only on a TTY,
 // never with NO_COLOR set (non-empty), forced by FORCE_COLOR. Decided per stream.
+import type { Readable, Writable } from 'node:stream';
 import kleur from 'kleur';
 
 export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
@@ -37,6 +38,8 @@ export interface Output {
   json(value: unknown): void;
   /** Colours for stdout. */
   paint: Palette;
+  /** The streams themselves, for a command that speaks a protocol on them (cilo mcp). */
+  stdio?: { stdin: Readable; stdout: Writable };
 }
 
 /** Header line and row lines, columns padded to their widest cell. */

@@ -31,6 +31,8 @@ export interface OverrideService {
   /** Every network the service is on in the environment (listing them all keeps Compose from dropping `default`). */
   networks: OverrideNetworkEntry[];
   renameContainer: boolean;
+  /** Mount points given an empty volume of the environment's (by key) in place of the files' source. */
+  emptyMounts?: { target: string; volume: string }[];
 }
 
 export interface OverrideNetwork {
@@ -91,6 +93,10 @@ function serviceLines(o: OverrideInput, s: OverrideService): string[] {
     `      "cilo.project": ${q(o.project)}`,
     `      "cilo.home": ${q(o.homeId)}`,
   );
+  // Compose merges a service's volumes by their target: these take the place of the files' mounts there.
+  if (s.emptyMounts?.length) lines.push('    volumes:');
+  for (const m of s.emptyMounts ?? [])
+    lines.push('      - type: volume', `        source: ${q(m.volume)}`, `        target: ${q(m.target)}`);
   lines.push('    networks:');
   for (const n of s.networks) {
     if (n.ipv4 === undefined && !n.aliases?.length && !n.joined) {

@@ -2,6 +2,7 @@
 // read by objects.ts.
 import { EngineUnreachableError, UserError } from '../errors/index.js';
 import {
+  ENGINE_UNREACHABLE,
   COMPOSE_ONEOFF_LABEL,
   COMPOSE_SERVICE_LABEL,
   MIN_COMPOSE,
@@ -56,18 +57,23 @@ export class Docker {
     return new Docker(env, this.runner, engine, this.versions, this.api);
   }
 
+  /** The same client running its processes with `runner` (cilo mcp: nothing on the terminal). */
+  withRunner(runner: ProcessRunner): Docker {
+    return new Docker(this.env, runner, this.engine, this.versions, this.api);
+  }
+
+  /** `docker FROM | docker TO`, e.g. a `docker cp` out of one container into another (no file between). */
+  pipe(from: readonly string[], to: readonly string[]) {
+    return this.runner.pipe({ cmd: 'docker', args: from }, { cmd: 'docker', args: to }, { env: this.env });
+  }
+
   /** Runs `docker ARGS` captured; turns "daemon unreachable" into an EngineUnreachableError. */
   async run(
     args: readonly string[],
     opts: { cwd?: string; input?: string | Buffer; timeoutMs?: number } = {},
   ): Promise<RunResult> {
     const r = await this.runner.run('docker', args, { env: this.env, ...opts });
-    if (
-      r.code !== 0 &&
-      /Cannot connect to the Docker daemon|error during connect|connect: no such file|dial unix .*: connect|context deadline exceeded/i.test(
-        r.stderr,
-      )
-    )
+    if (r.code !== 0 && ENGINE_UNREACHABLE.test(r.stderr))
       throw new EngineUnreachableError(this.engine, this.where(), firstLine(r.stderr));
     if (r.signal && opts.timeoutMs !== undefined)
       throw new EngineUnreachableError(this.engine, this.where(), `no answer within ${opts.timeoutMs / 1000} s`);
@@ -75,11 +81,8 @@ export class Docker {
   }
 
   private where(): string {
-    return this.env.DOCKER_HOST
-      ? `DOCKER_HOST=${this.env.DOCKER_HOST}`
-      : this.env.DOCKER_CONTEXT
-        ? `context ${this.env.DOCKER_CONTEXT}`
-        : 'the default socket';
+    const { DOCKER_HOST: host, DOCKER_CONTEXT: context } = this.env;
+    return host ? `DOCKER_HOST=${host}` : context ? `context ${context}` : 'the default socket';
   }
 
   /**
@@ -116,11 +119,7 @@ export class Docker {
   }
 
   /** Like run, but a non-zero exit becomes a UserError quoting Docker's message. */
-  async check(
-    args: readonly string[],
-    what: string,
-    opts: { cwd?: string; input?: string | Buffer; timeoutMs?: number } = {},
-  ): Promise<string> {
+  async check(args: readonly string[], what: string, opts: Parameters<Docker['run']>[1] = {}): Promise<string> {
     const r = await this.run(args, opts);
     if (r.code !== 0) throw new UserError(`${what} failed: ${r.stderr.trim() || `docker exited with ${r.code}`}`);
     return r.stdout;

@@ -73,6 +73,10 @@ export interface EngineInfo {
 export const MIN_COMPOSE = [2, 24, 0] as const;
 
 /** Labels Compose puts on what it creates. */
+/** What the docker CLI says when it cannot reach the engine (as opposed to the engine refusing). */
+export const ENGINE_UNREACHABLE =
+  /Cannot connect to the Docker daemon|error during connect|connect: no such file|dial unix .*: connect|context deadline exceeded/i;
+
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
 export const COMPOSE_ONEOFF_LABEL = 'com.docker.compose.oneoff';
 export const COMPOSE_SERVICE_LABEL = 'com.docker.compose.service';

@@ -1,7 +1,7 @@
 // The only place where cilo starts (and signals) processes. Everything else asks a ProcessRunner, so unit
 // tests can inject a fake one. Built on node:child_process only: the shim's hot path cannot afford execa's
 // ~70 ms import (docs/ARCHITECTURE.md, "Start-up cost").
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,13 @@ export interface ProcessRunner {
    * An argument given as bytes reaches the command as those bytes (see execBytes).
    */
   exec(cmd: string, args: readonly (string | Buffer)[], opts?: RunOptions): Promise<ExecResult>;
+  /** Runs `from | to`: the first's output is the second's input; each one's stderr captured. */
+  pipe(from: Command, to: Command, opts?: RunOptions): Promise<{ from: RunResult; to: RunResult }>;
+}
+
+export interface Command {
+  cmd: string;
+  args: readonly string[];
 }
 
 function notFound(cmd: string): UserError {
@@ -49,29 +56,15 @@ function notFound(cmd: string): UserError {
 }
 
 function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: opts.cwd,
-      env: opts.env,
-      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      timeout: opts.timeoutMs,
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout!.on('data', (b: Buffer) => out.push(b));
-    child.stderr!.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? notFound(cmd) : e));
-    child.on('close', (code, signal) =>
-      resolve({
-        code: code ?? 128,
-        signal,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    );
-    // A child that exits without reading its input must not crash us with EPIPE.
-    if (opts.input !== undefined) child.stdin!.on('error', () => undefined).end(opts.input);
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    timeout: opts.timeoutMs,
   });
+  // A child that exits without reading its input must not crash us with EPIPE.
+  if (opts.input !== undefined) child.stdin!.on('error', () => undefined).end(opts.input);
+  return finished(child, cmd);
 }
 
 // Node 20 has no execve, so we spawn and wait. On a terminal, Ctrl-C / Ctrl-\ / hang-up reach the child
@@ -159,11 +152,62 @@ function exec(
   });
 }
 
-export const processRunner: ProcessRunner = { run, exec };
+/** Collects a child's stream; resolves on its close with the child's exit. */
+function finished(child: ChildProcess, cmd: string): Promise<RunResult> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout?.on('data', (b: Buffer) => out.push(b));
+  child.stderr!.on('data', (b: Buffer) => err.push(b));
+  return new Promise((resolve, reject) => {
+    child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? notFound(cmd) : e));
+    child.on('close', (code, signal) =>
+      resolve({
+        code: code ?? 128,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
+  });
+}
+
+/**
+ * `from | to`: the second reads the first's output directly (its pipe is handed over, so the data never passes
+ * through Node, which would cost ~15 ms a MB); the first stops when the second exits before reading it all.
+ */
+async function pipe(from: Command, to: Command, opts: RunOptions = {}) {
+  const a = spawn(from.cmd, from.args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const b = spawn(to.cmd, to.args, { cwd: opts.cwd, env: opts.env, stdio: [a.stdout, 'ignore', 'pipe'] });
+  a.stdout.destroy(); // the second has its own copy; ours would compete for the data
+  b.on('close', () => a.kill());
+  const [x, y] = await Promise.all([finished(a, from.cmd), finished(b, to.cmd)]);
+  return { from: x, to: y };
+}
+
+export const processRunner: ProcessRunner = { run, exec, pipe };
 
 /** A runner whose terminal runs pass on what the process inherited (see Inheritance). */
 export function processRunnerWith(inherit: Inheritance): ProcessRunner {
-  return { run, exec: (cmd, args, opts) => exec(cmd, args, opts, inherit) };
+  return { run, exec: (cmd, args, opts) => exec(cmd, args, opts, inherit), pipe };
+}
+
+/**
+ * A runner for a process whose stdout is not a terminal but a protocol (`cilo mcp`): what would run on the
+ * terminal runs with its output captured and handed, as it comes, to `onOutput`.
+ */
+export function processRunnerReporting(onOutput: (text: string) => void): ProcessRunner {
+  const reporting = async (cmd: string, args: readonly (string | Buffer)[], opts: RunOptions = {}) => {
+    const child = spawn(cmd, args.map(String), {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    if (opts.input !== undefined) child.stdin!.on('error', () => undefined).end(opts.input);
+    for (const s of [child.stdout!, child.stderr!]) s.on('data', (b: Buffer) => onOutput(b.toString('utf8')));
+    const r = await finished(child, cmd);
+    return { code: r.code, signal: r.signal };
+  };
+  return { run, exec: reporting, pipe };
 }
 
 /** True while a process of that pid exists (also one we may not signal). */

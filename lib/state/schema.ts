@@ -90,6 +90,26 @@ export interface Environment {
   access?: AccessMode;
   /** The ports its services publish in their files, with the host port of each in access `published`. */
   ports?: PortRecord[];
+  /** The git worktree cilo added for it (`cilo create --worktree`): `destroy` removes it when it is clean. */
+  worktree?: WorktreeRecord;
+  /** The environment it was forked from (`cilo fork`), by key, with its named volumes' data. */
+  forked_from?: string;
+  /** Mounts of its files it has an empty volume of its own at instead (`cilo fork --uncopied skip`). */
+  empty_mounts?: EmptyMount[];
+}
+
+export interface WorktreeRecord {
+  /** The worktree's directory. */
+  path: string;
+  branch: string;
+  /** The repository it belongs to (its main working tree). */
+  repo: string;
+}
+
+/** A mount point of a service whose files' source (a host path, an external volume) a fork does not use. */
+export interface EmptyMount {
+  service: string;
+  target: string;
 }
 
 /** How the host reaches an environment: its services' addresses (`routed`), or host ports (`published`). */

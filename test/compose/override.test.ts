@@ -304,3 +304,42 @@ test("published ports: `!override` with the long syntax replaces the files' port
     "only cilo's ports, none of the files'",
   );
 });
+
+test("an empty mount takes the place of the files' mount at its target when Compose merges them", (t) => {
+  const text = renderOverride(
+    input({
+      services: [
+        {
+          name: 'web',
+          networks: [{ key: 'default' }],
+          renameContainer: false,
+          emptyMounts: [{ target: '/host', volume: 'cilo-empty-0' }],
+        },
+      ],
+      volumes: [{ key: 'cilo-empty-0', name: 'dev_cilo-empty-0' }],
+    }),
+  );
+  assert.deepEqual(parse(text).js.services.web!.volumes, [{ type: 'volume', source: 'cilo-empty-0', target: '/host' }]);
+  if (!requireCompose(t)) return;
+  const dir = tempDir(t);
+  writeFileSync(
+    join(dir, 'compose.yaml'),
+    'services:\n  web:\n    image: busybox\n    volumes: ["./host:/host", "data:/data"]\nvolumes:\n  data: {}\n',
+  );
+  writeFileSync(join(dir, 'override.yml'), text);
+  const out = execFileSync(
+    'docker',
+    ['compose', '-f', 'compose.yaml', '-f', 'override.yml', '-p', 'dev', 'config', '--format', 'json'],
+    { cwd: dir, encoding: 'utf8' },
+  );
+  const m = JSON.parse(out) as {
+    services: Record<string, { volumes: { type: string; source: string; target: string }[] }>;
+  };
+  assert.deepEqual(
+    m.services.web!.volumes.map((v) => [v.type, v.source, v.target]),
+    [
+      ['volume', 'cilo-empty-0', '/host'],
+      ['volume', 'data', '/data'],
+    ],
+  );
+});

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, openSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { processRunner, processRunnerWith } from '../../lib/docker/process.ts';
+import { processRunner, processRunnerReporting, processRunnerWith } from '../../lib/docker/process.ts';
 import { UserError } from '../../lib/errors/index.ts';
 import { tempDir } from '../helpers.ts';
 
@@ -92,4 +92,31 @@ test('processRunnerWith: descriptors passed on at their numbers, ignored signals
   const bytes = Buffer.from([0x78, 0xff, 0x79]);
   await processRunner.exec('sh', ['-c', `printf '%s' "$1" > '${out}'`, 'sh', bytes], { env });
   assert.deepEqual(readFileSync(out), bytes);
+});
+
+test('pipe streams the first command into the second and captures both ends', async () => {
+  const r = await processRunner.pipe(
+    { cmd: 'sh', args: ['-c', 'head -c 3000000 /dev/zero; echo from-a >&2'] },
+    { cmd: 'sh', args: ['-c', 'wc -c >&2; exit 4'] },
+    { env },
+  );
+  assert.deepEqual([r.from.code, r.from.stderr, r.to.code, r.to.stderr.trim()], [0, 'from-a\n', 4, '3000000']);
+});
+
+test('pipe stops the first command when the second ends without reading it all', async () => {
+  const r = await processRunner.pipe(
+    { cmd: 'yes', args: [] },
+    { cmd: 'sh', args: ['-c', 'head -c 10 >/dev/null'] },
+    { env },
+  );
+  assert.equal(r.to.code, 0);
+  assert.ok(r.from.signal !== null || r.from.code !== 0, `yes was stopped: ${JSON.stringify(r.from)}`);
+});
+
+test('a reporting runner runs what would take the terminal with its output handed over instead', async () => {
+  const seen: string[] = [];
+  const runner = processRunnerReporting((text) => seen.push(text));
+  const r = await runner.exec('sh', ['-c', 'echo to-out; echo to-err >&2; exit 5'], { env });
+  assert.deepEqual(r, { code: 5, signal: null });
+  assert.deepEqual(seen.join('').split('\n').filter(Boolean).sort(), ['to-err', 'to-out']);
 });

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type { EnvironmentView } from '../../lib/cli/views.ts';
+import type { EnvironmentView } from '../../lib/views/views.ts';
 import { parseCidr, contains, parseIPv4 } from '../../lib/network/subnet.ts';
 import {
   FIXTURES,

@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { join } from 'node:path';
-import type { EnvironmentView } from '../../lib/cli/views.ts';
+import type { EnvironmentView } from '../../lib/views/views.ts';
 import { contains, overlaps, parseCidr, parseIPv4 } from '../../lib/network/subnet.ts';
 import { POOLS_EXHAUSTED } from '../../lib/network/networks.ts';
 import { parseSettings } from '../../lib/settings.ts';

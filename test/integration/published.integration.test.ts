@@ -20,7 +20,7 @@ import {
   type CiloEnv,
   type RunResult,
 } from '../helpers.ts';
-import type { ConnectionView, EnvironmentView } from '../../lib/cli/views.ts';
+import type { ConnectionView, EnvironmentView } from '../../lib/views/views.ts';
 
 const RL = 'unix:///run/cilo-rootless/docker.sock';
 const WEBAPP = join(FIXTURES, 'webapp');

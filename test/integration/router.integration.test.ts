@@ -17,7 +17,7 @@ import {
   waitFor,
   type RunResult,
 } from '../helpers.ts';
-import type { EnvironmentView } from '../../lib/cli/views.ts';
+import type { EnvironmentView } from '../../lib/views/views.ts';
 import { homeId } from '../../lib/state/paths.ts';
 
 const WEBAPP = join(FIXTURES, 'webapp');

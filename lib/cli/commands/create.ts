@@ -1,16 +1,18 @@
 import type { Context } from '../../context.js';
 import { createEnvironment } from '../../core/environment/lifecycle.js';
-import { environmentView } from '../views.js';
+import { environmentView } from '../../views/views.js';
 import type { Output } from '../output.js';
 
 export async function run(
-  o: { name: string; from: string; project?: string; sharedNetworks: string[]; json: boolean },
+  o: { name: string; from?: string; worktree?: string; project?: string; sharedNetworks: string[]; json: boolean },
   ctx: Context,
   out: Output,
 ): Promise<void> {
   const { key, record, state } = await createEnvironment(ctx, o);
   if (o.json) return out.json(environmentView(state, key, record));
+  const joins = record.shared_networks.length ? `, joins ${record.shared_networks.join(', ')}` : '';
+  const worktree = record.worktree ? `\nworktree of branch ${record.worktree.branch}: ${record.worktree.path}` : '';
   out.err(
-    `created ${key} from ${record.source} (subnet ${record.subnet}${record.shared_networks.length ? `, joins ${record.shared_networks.join(', ')}` : ''})\nstart it: cilo up ${record.name}\n`,
+    `created ${key} from ${record.source} (subnet ${record.subnet}${joins})${worktree}\nstart it: cilo up ${record.name}\n`,
   );
 }

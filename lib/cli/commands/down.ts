@@ -1,6 +1,6 @@
 import type { Context } from '../../context.js';
 import { downEnvironment } from '../../core/environment/lifecycle.js';
-import { environmentView } from '../views.js';
+import { environmentView } from '../../views/views.js';
 import type { Output } from '../output.js';
 
 export async function run(o: { name: string; json: boolean }, ctx: Context, out: Output): Promise<void> {

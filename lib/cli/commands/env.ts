@@ -1,6 +1,5 @@
 import type { Context } from '../../context.js';
-import { loadEnvironment } from '../../core/environment/load.js';
-import { connectionView, environmentView } from '../views.js';
+import { connectionReport } from '../../views/reports.js';
 import type { Output } from '../output.js';
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -12,8 +11,7 @@ export async function run(
   ctx: Context,
   out: Output,
 ): Promise<void> {
-  const { key, record, state } = loadEnvironment(ctx, o.name);
-  const c = connectionView(environmentView(state, key, record));
+  const c = connectionReport(ctx, o.name);
   if (o.format === 'json') return out.json(c);
   const line =
     o.format === 'shell'

@@ -1,19 +1,14 @@
 import type { Context } from '../../context.js';
-import { sharedNetworks } from '../../core/shared/networks.js';
-import { sharedNetworkView, type SharedNetworkView } from '../views.js';
+import { sharedReport } from '../../views/reports.js';
+import type { SharedNetworkView } from '../../views/views.js';
 import { alignRows, type Output } from '../output.js';
-
-async function views(ctx: Context, name?: string): Promise<SharedNetworkView[]> {
-  const { state, names, exists } = await sharedNetworks(ctx, name);
-  return names.map((n, i) => sharedNetworkView(state, n, exists[i] ?? null)!);
-}
 
 const presence = (v: SharedNetworkView) =>
   v.exists === null ? `engine ${v.engine} does not answer` : v.exists ? 'exists' : 'MISSING';
 const where = (engine: string | null) => (engine && engine !== 'local' ? ` on ${engine}` : '');
 
 export async function list(o: { json: boolean }, ctx: Context, out: Output): Promise<void> {
-  const all = await views(ctx);
+  const all = await sharedReport(ctx);
   if (o.json) return out.json({ shared_networks: all });
   if (all.length === 0) return out.err('no shared networks; publish one: cilo up <name> --create-shared\n');
   const [header, ...lines] = alignRows(
@@ -36,7 +31,7 @@ export async function list(o: { json: boolean }, ctx: Context, out: Output): Pro
 }
 
 export async function inspect(o: { network: string; json: boolean }, ctx: Context, out: Output): Promise<void> {
-  const [v] = await views(ctx, o.network);
+  const [v] = await sharedReport(ctx, o.network);
   if (o.json) return out.json(v);
   out.out(
     `Network: ${v!.name}\nScope: ${v!.scope}\nCreated By: ${v!.created_by}${where(v!.engine)}\nCreated At: ${v!.created_at}\nSubnet: ${v!.subnet ?? '-'}\nDocker network: ${presence(v!)}\nReferences (${v!.references.length}):\n` +

@@ -1,8 +1,6 @@
 import type { Context } from '../../context.js';
-import { engineStatuses } from '../../core/engines.js';
-import { loadEnvironment } from '../../core/environment/load.js';
-import { engineOf } from '../../state/schema.js';
-import { environmentView, type EnvironmentView, type ServiceView } from '../views.js';
+import { statusReport } from '../../views/reports.js';
+import type { EnvironmentView, ServiceView } from '../../views/views.js';
 import { table, type Output } from '../output.js';
 
 export function printServices(v: EnvironmentView, out: Output): void {
@@ -48,8 +46,7 @@ function portsText(s: ServiceView, access: EnvironmentView['access']): string {
 }
 
 export async function run(o: { name: string; json: boolean }, ctx: Context, out: Output): Promise<void> {
-  const { key, record, state } = loadEnvironment(ctx, o.name);
-  const view = environmentView(state, key, record, await engineStatuses(ctx, state, [engineOf(state, key)!]));
+  const view = await statusReport(ctx, o.name);
   if (o.json) return out.json(view);
   printServices(view, out);
 }

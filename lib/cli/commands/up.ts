@@ -1,6 +1,6 @@
 import type { Context } from '../../context.js';
 import { upEnvironment } from '../../core/environment/lifecycle.js';
-import { environmentView } from '../views.js';
+import { environmentView } from '../../views/views.js';
 import type { Output } from '../output.js';
 import { printServices } from './status.js';
 

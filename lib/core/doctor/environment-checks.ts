@@ -30,7 +30,7 @@ const stuckDestroying: Check = {
       })),
   async repair(ctx, f) {
     const env = liveRecord(ctx, f.subject);
-    if (env) await destroyEnvironment(ctx, env.name, true);
+    if (env) await destroyEnvironment(ctx, env.name, { force: true, keepWorktree: true });
   },
 };
 

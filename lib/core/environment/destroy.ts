@@ -18,6 +18,7 @@ import { onEngine, type Context } from '../../context.js';
 import { bindToEnvironment, checkIdentity } from '../engines.js';
 import { syncRouter } from '../router/router.js';
 import { projectAt } from './load.js';
+import { checkWorktreeRemovable, removeWorktree } from './worktree.js';
 
 export interface DestroyDecision {
   key: string;
@@ -58,6 +59,8 @@ function withEngines(state: State, keys: readonly string[]): string[] {
 export interface DestroyReport {
   key: string;
   brokeConsumers: Record<string, string[]>;
+  /** The worktree removed with it (cilo create --worktree). */
+  worktreeRemoved?: string;
   /** The state as written. */
   state: State;
 }
@@ -126,10 +129,16 @@ async function removeNetworks(ctx: Context, record: Environment, others: Context
  * Destroys environment `name` on its engine, which must answer as the one state recorded: an engine that
  * does not answer stops the destroy before anything changes.
  */
-export async function destroyEnvironment(ctxGiven: Context, name: string, force: boolean): Promise<DestroyReport> {
+export async function destroyEnvironment(
+  ctxGiven: Context,
+  name: string,
+  { force, keepWorktree = false }: { force: boolean; keepWorktree?: boolean },
+): Promise<DestroyReport> {
   validateName(name, 'environment name');
   const snapshot = ctxGiven.store.read();
   const ctx = bindToEnvironment(ctxGiven, snapshot, name);
+  const worktree = keepWorktree ? undefined : findEnvByName(snapshot, name)?.[1].worktree;
+  if (worktree) await checkWorktreeRemovable(ctx, name, worktree, force);
   if (findEnvByName(snapshot, name)) checkIdentity(snapshot, ctx.engine.name, await ctx.docker.engineInfo());
   const decided = await ctx.store.update((state) => {
     const decision = decideDestroy(state, name, force, new Date().toISOString());
@@ -149,5 +158,6 @@ export async function destroyEnvironment(ctxGiven: Context, name: string, force:
   });
   await refreshRecords(ctx, state);
   rmSync(envDir(ctx.home, name), { recursive: true, force: true });
-  return { key, brokeConsumers: consumers, state };
+  const removed = worktree && (await removeWorktree(ctx, worktree)) ? worktree.path : undefined;
+  return { key, brokeConsumers: consumers, state, worktreeRemoved: removed };
 }

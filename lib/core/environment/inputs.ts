@@ -45,6 +45,8 @@ export interface PrepareRequest {
   scale?: Record<string, number>;
   /** `cilo create`: the name must be new. Otherwise an unknown environment is registered on first use. */
   mustBeNew?: boolean;
+  /** What the new record starts with besides (cilo create --worktree, cilo fork). */
+  additions?: PlanInputs['additions'];
   /** Create networks and write the override (false for `cilo create`, which only registers). */
   materialize: boolean;
 }
@@ -168,6 +170,7 @@ export function planInputs(
     model,
     scale: req.scale,
     mustBeNew: req.mustBeNew,
+    additions: req.additions,
     pool,
     networkPrefix,
     foreignSubnets,

@@ -6,12 +6,15 @@ import { UserError, ExitCodeError } from '../../errors/index.js';
 import { selectorOf } from '../../compose/command.js';
 import { resolveProject, BASE_NAMES } from '../../compose/resolve.js';
 import { validateName } from '../../state/names.js';
-import type { Environment, SharedScope, State } from '../../state/schema.js';
+import { markUsed } from '../../state/usage.js';
+import { findEnvByName, type Environment, type SharedScope, type State } from '../../state/schema.js';
 import type { Context } from '../../context.js';
 import { loadEnvironment, rememberedQuery, requireProject } from './load.js';
 import { prepareEnvironment } from './prepare.js';
 import { readProjectFiles } from './files.js';
 import { runManaged, type ManagedResult } from './run.js';
+import { alreadyExists, type PlanInputs } from './register.js';
+import { addWorktree, undoWorktree } from './worktree.js';
 
 export interface EnvironmentOutcome {
   key: string;
@@ -21,21 +24,53 @@ export interface EnvironmentOutcome {
 
 export interface CreateOptions {
   name: string;
-  from: string;
+  /** The project's directory; with `worktree`, a directory inside the repository (default: the cwd). */
+  from?: string;
   project?: string;
   sharedNetworks: string[];
+  /** Add a git worktree of this branch and register the environment from it (docs/DESIGN.md §12). */
+  worktree?: string;
+  /** The compose files, when the source's are not the discovered ones (a fork: its source's). */
+  files?: string[];
+  additions?: PlanInputs['additions'];
+}
+
+function existingDirectory(ctx: Context, from: string): string {
+  const dir = resolve(ctx.cwd, from);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new UserError(
+      `--from ${from}: no such directory (${dir})`,
+      'give the directory that holds the compose project',
+    );
+  return dir;
 }
 
 export async function createEnvironment(ctx: Context, o: CreateOptions): Promise<EnvironmentOutcome> {
-  const name = validateName(o.name, 'environment name');
+  validateName(o.name, 'environment name');
   if (o.project !== undefined) validateName(o.project, 'project name');
-  const dir = resolve(ctx.cwd, o.from);
-  if (!existsSync(dir) || !statSync(dir).isDirectory())
-    throw new UserError(
-      `--from ${o.from}: no such directory (${dir})`,
-      'give the directory that holds the compose project',
-    );
-  const project = resolveProject(rememberedQuery({ name }), dir, ctx.processEnv);
+  if (o.from === undefined && o.worktree === undefined)
+    throw new UserError('no project directory given', `cilo create ${o.name} --from <dir> (or --worktree <branch>)`);
+  const dir = existingDirectory(ctx, o.from ?? '.');
+  if (!o.worktree) return registerFrom(ctx, o, dir, o.additions);
+  const known = findEnvByName(ctx.store.read(), o.name);
+  if (known) throw alreadyExists(o.name, known[1]); // before a worktree is added for nothing
+  const added = await addWorktree(ctx, dir, o.name, o.worktree);
+  try {
+    return await registerFrom(ctx, o, added.projectDir, { ...o.additions, worktree: added.record });
+  } catch (e) {
+    await undoWorktree(ctx, added);
+    throw e;
+  }
+}
+
+/** Registers environment `o.name` for the compose project in `dir` (nothing is created in Docker yet). */
+async function registerFrom(
+  ctx: Context,
+  o: CreateOptions,
+  dir: string,
+  additions: PlanInputs['additions'] | undefined,
+): Promise<EnvironmentOutcome> {
+  const project = resolveProject(rememberedQuery({ name: o.name, compose_files: o.files }), dir, ctx.processEnv);
   if (!project || (project.discovered && project.projectDir !== dir))
     throw new UserError(
       `no compose file in ${dir}`,
@@ -53,9 +88,11 @@ export async function createEnvironment(ctx: Context, o: CreateOptions): Promise
       snapshot: ctx.store.read(),
       cli: { project: o.project, sharedNetworks: o.sharedNetworks },
       mustBeNew: true,
+      additions,
       materialize: false,
     },
   );
+  markUsed(ctx.home, o.name);
   return { key: prepared.plan.key, record: prepared.plan.record, state: prepared.plan.state };
 }
 

@@ -56,7 +56,13 @@ export function overrideFor(
       if (published && isExported(env.create_shared, s.name))
         entries.push({ key: published, ipv4: rec.shared_ip, aliases: alias, joined: true });
       for (const n of others) entries.push({ key: n, joined: true });
-      return { name: s.name, networks: entries, renameContainer: s.hasContainerName, ports: portsOf(env, s.name) };
+      return {
+        name: s.name,
+        networks: entries,
+        renameContainer: s.hasContainerName,
+        ports: portsOf(env, s.name),
+        emptyMounts: emptyMountsOf(env, s.name),
+      };
     });
   return {
     envName: env.name,
@@ -64,8 +70,20 @@ export function overrideFor(
     homeId: homeId(home),
     services,
     networks,
-    volumes: Object.entries(env.volumes ?? {}).map(([key, v]) => ({ key, name: v.name })),
+    volumes: [
+      ...Object.entries(env.volumes ?? {}).map(([key, v]) => ({ key, name: v.name })),
+      ...(env.empty_mounts ?? []).map((_, i) => ({ key: emptyVolumeKey(i), name: `${env.name}_${emptyVolumeKey(i)}` })),
+    ],
   };
+}
+
+const emptyVolumeKey = (i: number) => `cilo-empty-${i}`;
+
+/** The mounts of `service` a fork has an empty volume at (docs/DESIGN.md §12), each its own. */
+function emptyMountsOf(env: Environment, service: string): { target: string; volume: string }[] {
+  return (env.empty_mounts ?? []).flatMap((m, i) =>
+    m.service === service ? [{ target: m.target, volume: emptyVolumeKey(i) }] : [],
+  );
 }
 
 /** Every address of the override reset (`!reset null`): a preview of an environment not registered yet, whose

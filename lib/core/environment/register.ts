@@ -55,6 +55,8 @@ export interface PlanInputs {
   scale?: Readonly<Record<string, number>>;
   /** `cilo create`: the name must be new. */
   mustBeNew?: boolean;
+  /** What a new record starts with besides (a worktree, a fork's origin); ignored for a registered one. */
+  additions?: Pick<Environment, 'worktree' | 'forked_from' | 'empty_mounts'>;
   pool: PoolConfig;
   /** The size of the project's networks other than `default` (CILO_NETWORK_PREFIX). */
   networkPrefix: number;
@@ -138,6 +140,7 @@ export function addRecord(state: State, i: PlanInputs): [string, Environment] {
     source: i.source,
     services: {},
     shared_networks: [],
+    ...structuredClone(i.additions ?? {}),
   };
   addEnvironment(state, i.engine.name, key, record);
   return [key, record];
@@ -170,10 +173,8 @@ function recordPorts(state: State, env: Environment, i: PlanInputs): void {
   if (ports.length > 0) env.ports = ports;
 }
 
-/**
- * The published network: its own subnet (docs/DESIGN.md §11, flaw 1), registered once, creator listed first.
- * A record left by a destroyed publisher of the same name is taken over, with its consumers.
- */
+/** The published network: its own subnet (docs/DESIGN.md §11, flaw 1), registered once, creator listed first.
+ * A record left by a destroyed publisher of the same name is taken over, with its consumers. */
 export function publish(state: State, key: string, env: Environment, i: PlanInputs): void {
   const net = sharedNetworkName(env.name);
   const scope = i.sharedScope ?? env.shared_scope ?? 'local';

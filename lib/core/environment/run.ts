@@ -27,6 +27,7 @@ import { envDir, homeId, overrideFile } from '../../state/paths.js';
 import { consumersOf } from '../../state/references.js';
 import { findEnvByName, type Environment, type SharedScope, type State } from '../../state/schema.js';
 import { writeFileAtomic } from '../../state/store.js';
+import { markUsed } from '../../state/usage.js';
 import type { Context } from '../../context.js';
 import { bindToEnvironment } from '../engines.js';
 import { syncRouter } from '../router/router.js';
@@ -164,6 +165,7 @@ export async function runManaged(ctxGiven: Context, cmd: ManagedCommand): Promis
     ? ([prepared.plan.key, prepared.plan.record] as const)
     : findEnvByName(snapshot, cmd.selector.name);
   const state = prepared?.plan.state ?? snapshot;
+  if (found) markUsed(ctx.home, found[1].name);
   if (cmd.subcommand === 'down' && found)
     for (const w of consumerWarnings(consumersOf(state, found[0]), found[1].name)) ctx.log.warn(w);
 

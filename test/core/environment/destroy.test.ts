@@ -79,7 +79,7 @@ test('destroy over the engine: containers and both networks removed, state entry
     { 'com.docker.compose.project': 'a', 'cilo.env': 'a' },
     { 'cilo-a': '10.224.2.2', 'cilo-shared-db': '10.224.1.9' },
   );
-  const report = await destroyEnvironment(ctx, 'db', true);
+  const report = await destroyEnvironment(ctx, 'db', { force: true });
   assert.equal(report.key, 'p/db');
   assert.deepEqual(
     engine.networks.map((n) => n.Name),

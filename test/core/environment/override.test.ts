@@ -154,3 +154,44 @@ test("withoutStaticAddresses (a one-off run): only that service's addresses go, 
   assert.deepEqual(withoutStaticAddresses(out, 'nope'), out, 'an unknown service changes nothing');
   assert.match(renderOverride(withoutStaticAddresses(out, 'app')), /ports: !reset \[\]/);
 });
+
+test('a fork with mounts it skips: each gets an empty volume of its own at that target, declared with the env name', () => {
+  const model = project({ web: {}, db: {} });
+  const r = register(emptyState(), {
+    name: 'dev',
+    source: '/src/dev',
+    suffix: 'test',
+    model,
+    joined: [],
+    createShared: undefined,
+    pool: settings.pool,
+    networkPrefix: 26,
+    foreignSubnets: [],
+    access: 'routed',
+    ports: { first: 24000, last: 27999 },
+    foreignPorts: [],
+    home: '/h',
+    engine: LOCAL,
+    now: 'n',
+    additions: {
+      empty_mounts: [
+        { service: 'db', target: '/var/lib/db' },
+        { service: 'db', target: '/seed' },
+      ],
+    },
+  });
+  assert.deepEqual(r.record.empty_mounts, [
+    { service: 'db', target: '/var/lib/db' },
+    { service: 'db', target: '/seed' },
+  ]);
+  const out = overrideFor('/h', r.record, model, []);
+  assert.deepEqual(out.services.find((s) => s.name === 'db')!.emptyMounts, [
+    { target: '/var/lib/db', volume: 'cilo-empty-0' },
+    { target: '/seed', volume: 'cilo-empty-1' },
+  ]);
+  assert.deepEqual(out.services.find((s) => s.name === 'web')!.emptyMounts, []);
+  assert.deepEqual(out.volumes, [
+    { key: 'cilo-empty-0', name: 'dev_cilo-empty-0' },
+    { key: 'cilo-empty-1', name: 'dev_cilo-empty-1' },
+  ]);
+});

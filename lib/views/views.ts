@@ -41,6 +41,10 @@ export interface EnvironmentView {
   access: AccessMode;
   /** The router of its engine on this host (its HTTP and HTTPS ports), once it has one. */
   router: { http_port: number; https_port: number } | null;
+  /** The git worktree it was created in (`cilo create --worktree`): its directory and branch. */
+  worktree: { path: string; branch: string } | null;
+  /** The environment it was forked from, with its volumes' data (`cilo fork`). */
+  forked_from: string | null;
   services: ServiceView[];
 }
 
@@ -132,6 +136,8 @@ export function environmentView(
     volumes: Object.entries(env.volumes ?? {}).map(([k, v]) => ({ key: k, name: v.name, pinned: v.pinned })),
     access: env.access ?? 'routed',
     router: router ? { http_port: router.http_port, https_port: router.https_port } : null,
+    worktree: env.worktree ? { path: env.worktree.path, branch: env.worktree.branch } : null,
+    forked_from: env.forked_from ?? null,
     services: Object.values(env.services)
       .sort((a, b) => compareNames(a.name, b.name))
       .map((s) => serviceView(env, s, router)),

@@ -1,8 +1,8 @@
-// lib/cli/views.ts: what status, list and `cilo env` show of an environment — its access, ports and URLs, and
+// lib/views/views.ts: what status, list and `cilo env` show of an environment — its access, ports and URLs, and
 // the variables a program on this host connects with, the same shape whichever way the engine is reached.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectionView, environmentView } from '../../lib/cli/views.ts';
+import { connectionView, environmentView } from '../../lib/views/views.ts';
 import { emptyState, localEnvironments, type Environment, type State } from '../../lib/state/schema.ts';
 import { envRecord } from '../fakes.ts';
 

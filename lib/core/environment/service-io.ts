@@ -1,0 +1,88 @@
+// A service's logs and a command run in it, captured and bounded, for a caller that is not a terminal (the MCP
+// server's tools: docs/DESIGN.md §12). On a terminal, `cilo-compose logs` and `exec` are Compose's own.
+import { existsSync } from 'node:fs';
+import { UserError } from '../../errors/index.js';
+import { composeArgs } from '../../compose/command.js';
+import { overrideFile } from '../../state/paths.js';
+import type { Context } from '../../context.js';
+import { bindToEnvironment } from '../engines.js';
+import { loadEnvironment, requireProject } from './load.js';
+
+/** At most `max` bytes of `text`: its end, where a failure's message is. */
+export function lastBytes(text: string, max: number): { text: string; truncated: boolean } {
+  const b = Buffer.from(text, 'utf8');
+  if (b.length <= max) return { text, truncated: false };
+  return {
+    text: b
+      .subarray(b.length - max)
+      .toString('utf8')
+      .replace(/^\uFFFD+/, ''),
+    truncated: true,
+  };
+}
+
+/** `docker compose … ARGS` of environment `name`, with its override, captured, on its engine. */
+async function composeOf(ctxGiven: Context, name: string, subcommand: string, args: string[]) {
+  const loaded = loadEnvironment(ctxGiven, name);
+  const { selector, project } = requireProject(loaded);
+  const ctx = bindToEnvironment(ctxGiven, loaded.state, name);
+  const override = overrideFile(ctx.home, name);
+  const argv = composeArgs(selector, { override: existsSync(override) ? override : undefined, subcommand, args });
+  return ctx.docker.compose(argv, { cwd: project.projectDir });
+}
+
+/** Compose's refusal (no such service, not running) as an error the caller can act on. */
+function refused(name: string, stderr: string): UserError | undefined {
+  const line = stderr.trim().split('\n').pop() ?? '';
+  if (/no such service|is not running|not found|no container found/i.test(line))
+    return new UserError(
+      `${name}: ${line}`,
+      `see the services and their state: cilo status ${name}; start them: cilo up ${name}`,
+    );
+  return undefined;
+}
+
+export interface LogsOptions {
+  name: string;
+  service: string;
+  /** Lines from the end (default: all). */
+  tail?: number;
+  /** Only lines since: a timestamp (2026-12-06T10:00:00Z) or a duration (10m). */
+  since?: string;
+  maxBytes: number;
+}
+
+export async function serviceLogs(ctx: Context, o: LogsOptions) {
+  const args = ['--no-color', '--no-log-prefix', ...(o.tail !== undefined ? ['--tail', String(o.tail)] : [])];
+  if (o.since) args.push('--since', o.since);
+  const r = await composeOf(ctx, o.name, 'logs', [...args, o.service]);
+  if (r.code !== 0) throw refused(o.name, r.stderr) ?? new UserError(`docker compose logs failed: ${r.stderr.trim()}`);
+  const { text, truncated } = lastBytes(r.stdout + r.stderr, o.maxBytes);
+  return { environment: o.name, service: o.service, logs: text, truncated };
+}
+
+export interface ExecOptions {
+  name: string;
+  service: string;
+  command: string[];
+  maxBytes: number;
+}
+
+/** Runs a command in a running service (`docker compose exec -T`); its exit code and output, each bounded. */
+export async function execInService(ctx: Context, o: ExecOptions) {
+  if (o.command.length === 0)
+    throw new UserError('no command given', 'give the command as a list: ["sh", "-c", "echo hi"]');
+  const r = await composeOf(ctx, o.name, 'exec', ['-T', o.service, ...o.command]);
+  // Compose's own refusal exits 1 with its message and nothing from the command; the command's exit is its own.
+  const error = r.code !== 0 && r.stdout === '' ? refused(o.name, r.stderr) : undefined;
+  if (error) throw error;
+  const [stdout, stderr] = [lastBytes(r.stdout, o.maxBytes), lastBytes(r.stderr, o.maxBytes)];
+  return {
+    environment: o.name,
+    service: o.service,
+    exit_code: r.code,
+    stdout: stdout.text,
+    stderr: stderr.text,
+    truncated: stdout.truncated || stderr.truncated,
+  };
+}

@@ -1,0 +1,77 @@
+// `cilo mcp`: a Model Context Protocol server on stdio (docs/DESIGN.md §12), built on the official SDK. Its
+// stdout is the protocol, so nothing a tool runs may write there: every process runs captured, and what
+// Compose prints while it works becomes progress notifications of the call (and lines on stderr).
+import type { Readable, Writable } from 'node:stream';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { withRunner, type Context } from '../context.js';
+import { processRunnerReporting } from '../docker/process.js';
+import { UserError } from '../errors/index.js';
+import { TOOLS, type Tool } from './tools.js';
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** Sends each line as a progress notification of the call, when the client asked for them (a token). */
+function progressOf(extra: Extra, log: Context['log']): (text: string) => void {
+  const token = extra._meta?.progressToken;
+  let progress = 0;
+  return (text) => {
+    for (const line of text.split(/\r?\n/).map((l) => l.trim())) {
+      if (!line) continue;
+      log.info(line);
+      if (token !== undefined)
+        void extra
+          .sendNotification({
+            method: 'notifications/progress',
+            params: { progressToken: token, progress: ++progress, message: line },
+          })
+          .catch(() => undefined);
+    }
+  };
+}
+
+const text = (value: unknown) => JSON.stringify(value, null, 2);
+
+/** A UserError is the tool's error, with cilo's message and hint; anything else is a bug and says so. */
+function failure(e: unknown): CallToolResult {
+  const error =
+    e instanceof UserError
+      ? { error: e.message, ...(e.hint ? { hint: e.hint } : {}) }
+      : { error: `cilo bug: ${(e as Error).stack ?? String(e)}` };
+  return { isError: true, content: [{ type: 'text', text: text(error) }], structuredContent: error };
+}
+
+async function call(ctx: Context, t: Tool, args: unknown, extra: Extra): Promise<CallToolResult> {
+  const report = progressOf(extra, ctx.log);
+  const log = { info: report, warn: (m: string) => report(`warning: ${m}`) };
+  try {
+    const value = await t.run(withRunner(ctx, processRunnerReporting(report), log), args as never);
+    return { content: [{ type: 'text', text: text(value) }], structuredContent: value as Record<string, unknown> };
+  } catch (e) {
+    return failure(e);
+  }
+}
+
+/** Serves the tools on these streams until the client closes its end. */
+export async function serveMcp(
+  ctx: Context,
+  io: { stdin: Readable; stdout: Writable },
+  version: string,
+): Promise<void> {
+  const server = new McpServer({ name: 'cilo', version });
+  for (const t of TOOLS)
+    server.registerTool(
+      t.name,
+      { description: t.description, inputSchema: t.input, annotations: { readOnlyHint: t.readOnly ?? false } },
+      (args: unknown, extra: Extra) => call(ctx, t, args, extra),
+    );
+  const closed = new Promise<void>((resolve) => {
+    io.stdin.once('end', resolve);
+    server.server.onclose = resolve;
+  });
+  await server.connect(new StdioServerTransport(io.stdin, io.stdout));
+  await closed;
+  await server.close();
+}

@@ -1,0 +1,161 @@
+// `cilo mcp` driven by a real MCP client (the SDK's, over stdio) on the real engine: two environments created
+// and started through it, a command run in each, logs, a fork with its data, destroy; every answer held
+// against the CLI's --json for the same environment, and a bad argument that changes nothing.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import {
+  BIN_CILO,
+  FIXTURES,
+  PROCESS_BOUND_MS,
+  cilo,
+  ciloEnv,
+  requireDocker,
+  uniqueName,
+  type CiloEnv,
+} from '../helpers.ts';
+
+const DATA = join(FIXTURES, 'data');
+
+async function connect(t: TestContext, ce: CiloEnv): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: BIN_CILO,
+    args: ['mcp'],
+    env: ce.env as Record<string, string>,
+    stderr: 'ignore',
+  });
+  const client = new Client({ name: 'cilo-test', version: '1.0.0' });
+  await client.connect(transport);
+  t.after(() => client.close());
+  return client;
+}
+
+interface Answer {
+  isError: boolean;
+  value: Record<string, unknown>;
+  progress: string[];
+}
+
+/** One tool call; its structured answer, whether it is an error, and the progress messages it sent. */
+async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<Answer> {
+  const progress: string[] = [];
+  const r = await client.callTool({ name, arguments: args }, undefined, {
+    timeout: PROCESS_BOUND_MS,
+    resetTimeoutOnProgress: true,
+    onprogress: (p) => void progress.push(p.message ?? ''),
+  });
+  const text = (r.content as { type: string; text: string }[])[0]!.text;
+  assert.deepEqual(r.structuredContent, JSON.parse(text), `${name}: its text is its structured answer`);
+  return { isError: r.isError === true, value: r.structuredContent as Record<string, unknown>, progress };
+}
+
+async function ok(client: Client, name: string, args: Record<string, unknown> = {}): Promise<Answer> {
+  const a = await call(client, name, args);
+  assert.equal(a.isError, false, `${name} ${JSON.stringify(args)}: ${JSON.stringify(a.value)}`);
+  return a;
+}
+
+async function cliJson(ce: CiloEnv, args: string[]): Promise<unknown> {
+  const r = await cilo(args, { env: ce.env });
+  assert.equal(r.exitCode, 0, `cilo ${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+const stateBytes = (ce: CiloEnv) => readFileSync(join(ce.home, 'state.json'));
+
+test('an MCP client creates, starts, runs commands in, forks and destroys environments', async (t) => {
+  if (!requireDocker(t)) return;
+  const ce = await ciloEnv(t, { CILO_DNS: 'off' });
+  const client = await connect(t, ce);
+  const names = (await client.listTools()).tools.map((x) => x.name);
+  for (const n of [
+    'create',
+    'up',
+    'down',
+    'destroy',
+    'list',
+    'status',
+    'connection',
+    'logs',
+    'exec',
+    'fork',
+    'shared_list',
+  ])
+    assert.ok(names.includes(n), `the server offers ${n} (offers ${names.join(', ')})`);
+
+  const [a, b, c] = [uniqueName('ma'), uniqueName('mb'), uniqueName('mc')];
+  for (const n of [a, b]) {
+    const created = await ok(client, 'create', { name: n, from: DATA });
+    assert.deepEqual(created.value, await cliJson(ce, ['status', n, '--json']), `create ${n} answers its status`);
+  }
+  for (const n of [a, b]) {
+    const up = await ok(client, 'up', { name: n });
+    assert.ok(
+      up.progress.some((m) => m.includes(`${n}-store-1`)),
+      `up ${n} sent Compose's progress as notifications: ${JSON.stringify(up.progress)}`,
+    );
+    assert.deepEqual(up.value, await cliJson(ce, ['status', n, '--json']), `up ${n} answers its status`);
+    assert.equal(up.value.status, 'running');
+  }
+
+  // A command in each: its own output, and a file written into its volume.
+  for (const n of [a, b]) {
+    const run = await ok(client, 'exec', {
+      name: n,
+      service: 'store',
+      command: ['sh', '-c', 'echo "data of $ENV_NAME" > /data/who && cat /data/who && echo to-stderr >&2'],
+    });
+    assert.deepEqual(
+      { code: run.value.exit_code, out: run.value.stdout, err: run.value.stderr },
+      { code: 0, out: `data of ${n}\n`, err: 'to-stderr\n' },
+    );
+  }
+  const failing = await ok(client, 'exec', { name: a, service: 'store', command: ['sh', '-c', 'exit 3'] });
+  assert.equal(failing.value.exit_code, 3, "a command's own failure is its exit code, not a tool error");
+  const logs = await ok(client, 'logs', { name: a, service: 'store', tail: 10 });
+  assert.match(String(logs.value.logs), new RegExp(`store of ${a} starts with`));
+
+  assert.deepEqual((await ok(client, 'status', { name: a })).value, await cliJson(ce, ['status', a, '--json']));
+  assert.deepEqual((await ok(client, 'list')).value, await cliJson(ce, ['list', '--json']));
+  assert.deepEqual(
+    (await ok(client, 'connection', { name: b })).value,
+    await cliJson(ce, ['env', b, '--format', 'json']),
+  );
+  assert.deepEqual((await ok(client, 'shared_list')).value, await cliJson(ce, ['shared', 'list', '--json']));
+
+  // A fork of a running environment carries its data.
+  const fork = await ok(client, 'fork', { source: a, name: c });
+  const { copied_volumes, uncopied, source_paused, ...view } = fork.value;
+  assert.deepEqual(view, await cliJson(ce, ['status', c, '--json']), 'fork answers the new environment');
+  assert.deepEqual(
+    [copied_volumes, uncopied, source_paused],
+    [[{ key: 'data', from: `${a}_data`, to: `${c}_data` }], [], true],
+  );
+  await ok(client, 'up', { name: c });
+  const copied = await ok(client, 'exec', { name: c, service: 'store', command: ['cat', '/data/who'] });
+  assert.equal(copied.value.stdout, `data of ${a}\n`);
+
+  // Bad arguments: tool errors with cilo's message and hint, and nothing changed.
+  const before = stateBytes(ce);
+  for (const [tool, args, re] of [
+    ['create', { name: 'Bad_Name', from: DATA }, /invalid environment name/],
+    ['fork', { source: uniqueName('none'), name: uniqueName('x') }, /no environment named/],
+    ['exec', { name: a, service: 'nosuch', command: ['true'] }, /nosuch/],
+    ['create', { name: a, from: DATA }, /already exists/],
+  ] as const) {
+    const bad = await call(client, tool, args);
+    assert.equal(bad.isError, true, `${tool} ${JSON.stringify(args)} is a tool error`);
+    assert.match(String(bad.value.error), re);
+    assert.ok(bad.value.hint, `${tool}: the error says what to do: ${JSON.stringify(bad.value)}`);
+  }
+  assert.deepEqual(stateBytes(ce), before, 'the bad calls left the state file byte for byte');
+
+  for (const n of [c, a, b]) {
+    const gone = await ok(client, 'destroy', { name: n });
+    assert.match(String(gone.value.destroyed), new RegExp(`/${n}$`));
+  }
+  assert.deepEqual((await ok(client, 'list')).value, { environments: [] });
+});
