@@ -7,6 +7,7 @@ import type { DestroyReport } from '../core/environment/destroy.js';
 import type { ForkOutcome } from '../core/environment/fork.js';
 import { sharedNetworks } from '../core/shared/networks.js';
 import { engineOf } from '../state/schema.js';
+import { markUsed } from '../state/usage.js';
 import {
   connectionView,
   environmentView,
@@ -26,12 +27,15 @@ export async function listReport(ctx: Context): Promise<{ environments: Environm
 /** `cilo status NAME --json`: one environment, its engine asked whether it answers. */
 export async function statusReport(ctx: Context, name: string): Promise<EnvironmentView> {
   const { key, record, state } = loadEnvironment(ctx, name);
-  return environmentView(state, key, record, await engineStatuses(ctx, state, [engineOf(state, key)!]));
+  const view = environmentView(state, key, record, await engineStatuses(ctx, state, [engineOf(state, key)!]));
+  markUsed(ctx.home, name);
+  return view;
 }
 
 /** `cilo env NAME --format json`: where each service answers from this host. */
 export function connectionReport(ctx: Context, name: string): ConnectionView {
   const { key, record, state } = loadEnvironment(ctx, name);
+  markUsed(ctx.home, name);
   return connectionView(environmentView(state, key, record));
 }
 

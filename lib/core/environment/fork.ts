@@ -8,6 +8,7 @@ import { createVolume, projectMounts, projectVolumes, type ContainerMounts } fro
 import { ANCHOR_IMAGE, ensureAnchorImage } from '../../network/anchor.js';
 import { LABEL_ENV, LABEL_HOME, LABEL_MANAGED } from '../../network/labels.js';
 import { homeId } from '../../state/paths.js';
+import { markUsed } from '../../state/usage.js';
 import { validateName } from '../../state/names.js';
 import { findEnvByName } from '../../state/schema.js';
 import type { Context } from '../../context.js';
@@ -81,6 +82,7 @@ export async function forkEnvironment(ctxGiven: Context, o: ForkOptions): Promis
     );
     throw e;
   }
+  markUsed(ctx.home, src.record.name);
   return { ...created, copied: copies, uncopied, paused: pause.length > 0 };
 }
 

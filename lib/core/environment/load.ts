@@ -6,7 +6,6 @@ import { selectorOf, type ProjectSelector } from '../../compose/command.js';
 import { resolveProject, type ProjectQuery, type ResolvedProject } from '../../compose/resolve.js';
 import { validateName } from '../../state/names.js';
 import { findEnvByName, environmentsOf, type Environment, type State } from '../../state/schema.js';
-import { markUsed } from '../../state/usage.js';
 import type { Context } from '../../context.js';
 
 export interface LoadedEnvironment {
@@ -38,7 +37,6 @@ export function loadEnvironment(ctx: Context, name: string): LoadedEnvironment {
       `see 'cilo list', or create it: cilo create ${name} --from <dir>`,
     );
   const [key, record] = found;
-  markUsed(ctx.home, name);
   const project = projectAt(ctx, record);
   return { key, record, state, project, selector: project && selectorOf(project) };
 }

@@ -165,7 +165,6 @@ export async function runManaged(ctxGiven: Context, cmd: ManagedCommand): Promis
     ? ([prepared.plan.key, prepared.plan.record] as const)
     : findEnvByName(snapshot, cmd.selector.name);
   const state = prepared?.plan.state ?? snapshot;
-  if (found) markUsed(ctx.home, found[1].name);
   if (cmd.subcommand === 'down' && found)
     for (const w of consumerWarnings(consumersOf(state, found[0]), found[1].name)) ctx.log.warn(w);
 
@@ -177,6 +176,8 @@ export async function runManaged(ctxGiven: Context, cmd: ManagedCommand): Promis
     return { result };
   }
   if (!found) return { result, state };
+  // A use, for `cilo gc`, once it worked: a command that failed leaves cilo's files as they were.
+  if (result.code === 0) markUsed(ctx.home, found[1].name);
   if (!CHANGES.has(cmd.subcommand)) return { result, key: found[0], record: found[1], state };
   const observed = await afterCompose(ctx, `recording what ${cmd.selector.name} runs`, async () => {
     const o = await observeEnvironment(ctx, cmd.selector.name, found[1]);

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { UserError } from '../../errors/index.js';
 import { composeArgs } from '../../compose/command.js';
 import { overrideFile } from '../../state/paths.js';
+import { markUsed } from '../../state/usage.js';
 import type { Context } from '../../context.js';
 import { bindToEnvironment } from '../engines.js';
 import { loadEnvironment, requireProject } from './load.js';
@@ -28,7 +29,9 @@ async function composeOf(ctxGiven: Context, name: string, subcommand: string, ar
   const ctx = bindToEnvironment(ctxGiven, loaded.state, name);
   const override = overrideFile(ctx.home, name);
   const argv = composeArgs(selector, { override: existsSync(override) ? override : undefined, subcommand, args });
-  return ctx.docker.compose(argv, { cwd: project.projectDir });
+  const r = await ctx.docker.compose(argv, { cwd: project.projectDir });
+  markUsed(ctx.home, name);
+  return r;
 }
 
 /** Compose's refusal (no such service, not running) as an error the caller can act on. */
