@@ -32,25 +32,27 @@ export interface ContainerMounts {
   mounts: MountInfo[];
 }
 
-/** The volumes Compose created for project `project` (by its label; external ones are not). */
-export async function projectVolumes(docker: Docker, project: string): Promise<VolumeInfo[]> {
-  const names = (
-    await docker.check(
-      ['volume', 'ls', '-q', '--filter', `label=${COMPOSE_PROJECT_LABEL}=${project}`],
-      `listing the volumes of ${project}`,
-    )
-  )
-    .split('\n')
-    .filter(Boolean);
-  if (names.length === 0) return [];
-  const out = await docker.check(['volume', 'inspect', '--format', '{{json .}}', ...names], 'inspecting volumes');
+/** The objects one `docker … ls -q` lists, inspected at once: each as parsed JSON (none: no inspect). */
+async function listInspected<T>(docker: Docker, list: string[], inspect: string[], what: string): Promise<T[]> {
+  const ids = (await docker.check(list, `listing ${what}`)).split('\n').filter(Boolean);
+  if (ids.length === 0) return [];
+  const out = await docker.check([...inspect, '--format', '{{json .}}', ...ids], `inspecting ${what}`);
   return out
     .split('\n')
     .filter(Boolean)
-    .map((line) => {
-      const v = JSON.parse(line) as { Name: string; Driver: string; Options?: Raw; Labels?: Raw };
-      return { name: v.Name, driver: v.Driver, options: v.Options ?? {}, labels: v.Labels ?? {} };
-    });
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** The volumes Compose created for project `project` (by its label; external ones are not). */
+export async function projectVolumes(docker: Docker, project: string): Promise<VolumeInfo[]> {
+  const filter = `label=${COMPOSE_PROJECT_LABEL}=${project}`;
+  const raw = await listInspected<{ Name: string; Driver: string; Options?: Raw; Labels?: Raw }>(
+    docker,
+    ['volume', 'ls', '-q', '--filter', filter],
+    ['volume', 'inspect'],
+    `the volumes of ${project}`,
+  );
+  return raw.map((v) => ({ name: v.Name, driver: v.Driver, options: v.Options ?? {}, labels: v.Labels ?? {} }));
 }
 
 interface RawMounted {
@@ -62,35 +64,26 @@ interface RawMounted {
 
 /** The containers of project `project` (one-off ones too) with what each mounts. */
 export async function projectMounts(docker: Docker, project: string): Promise<ContainerMounts[]> {
-  const ids = (
-    await docker.check(
-      ['ps', '-a', '-q', '--no-trunc', '--filter', `label=${COMPOSE_PROJECT_LABEL}=${project}`],
-      `listing the containers of ${project}`,
-    )
-  )
-    .split('\n')
-    .filter(Boolean);
-  if (ids.length === 0) return [];
-  const out = await docker.check(['inspect', '--format', '{{json .}}', ...ids], 'inspecting containers');
-  return out
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const c = JSON.parse(line) as RawMounted;
-      return {
-        id: c.Id,
-        service: c.Config.Labels?.[COMPOSE_SERVICE_LABEL] ?? '',
-        image: c.Config.Image,
-        running: c.State.Running,
-        paused: c.State.Paused,
-        mounts: (c.Mounts ?? []).map((m) => ({
-          type: m.Type,
-          ...(m.Name ? { name: m.Name } : {}),
-          source: m.Source,
-          target: m.Destination,
-        })),
-      };
-    });
+  const filter = `label=${COMPOSE_PROJECT_LABEL}=${project}`;
+  const raw = await listInspected<RawMounted>(
+    docker,
+    ['ps', '-a', '-q', '--no-trunc', '--filter', filter],
+    ['inspect'],
+    `the containers of ${project}`,
+  );
+  return raw.map((c) => ({
+    id: c.Id,
+    service: c.Config.Labels?.[COMPOSE_SERVICE_LABEL] ?? '',
+    image: c.Config.Image,
+    running: c.State.Running,
+    paused: c.State.Paused,
+    mounts: (c.Mounts ?? []).map((m) => ({
+      type: m.Type,
+      ...(m.Name ? { name: m.Name } : {}),
+      source: m.Source,
+      target: m.Destination,
+    })),
+  }));
 }
 
 /** Creates volume `v` as described (driver, options, labels). */

@@ -1,7 +1,7 @@
 // `cilo destroy`: removes an environment's containers, volumes, networks, DNS records, state entry and
 // subnets. The reference check and the "destroying" mark are one locked decision (decideDestroy), so a
 // consumer that joins meanwhile either blocks the destroy or fails cleanly (docs/DESIGN.md §8).
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { EngineUnreachableError, UserError } from '../../errors/index.js';
 import { LOCAL_ENGINE } from '../../docker/engines.js';
 import { composeArgs, selectorOf } from '../../compose/command.js';
@@ -10,14 +10,14 @@ import { COMPOSE_PROJECT_LABEL } from '../../docker/objects.js';
 import { LABEL_ENV } from '../../network/labels.js';
 import { removeOwnedNetwork } from '../../network/networks.js';
 import { sharedNetworkName, validateName } from '../../state/names.js';
-import { envDir, networkLockFile, overrideFile } from '../../state/paths.js';
+import { envDir, networkLockFile } from '../../state/paths.js';
 import { consumersOf, deleteEnvironment, markBroken } from '../../state/references.js';
 import { engineOf, findEnvByName, networksOf, type Environment, type State } from '../../state/schema.js';
 import { refreshRecords } from '../../dns/hostsdir.js';
 import { onEngine, type Context } from '../../context.js';
 import { bindToEnvironment, checkIdentity } from '../engines.js';
 import { syncRouter } from '../router/router.js';
-import { projectAt } from './load.js';
+import { projectAt, writtenOverride } from './load.js';
 import { checkWorktreeRemovable, removeWorktree } from './worktree.js';
 
 export interface DestroyDecision {
@@ -69,9 +69,8 @@ export interface DestroyReport {
 async function removeContainersAndVolumes(ctx: Context, record: Environment): Promise<void> {
   const project = projectAt(ctx, record);
   if (project) {
-    const override = overrideFile(ctx.home, record.name);
     const args = composeArgs(selectorOf(project), {
-      override: existsSync(override) ? override : undefined,
+      override: writtenOverride(ctx.home, record.name),
       subcommand: 'down',
       args: ['--volumes', '--remove-orphans'],
     });

@@ -5,6 +5,7 @@ import { UserError } from '../../errors/index.js';
 import { selectorOf, type ProjectSelector } from '../../compose/command.js';
 import { resolveProject, type ProjectQuery, type ResolvedProject } from '../../compose/resolve.js';
 import { validateName } from '../../state/names.js';
+import { overrideFile } from '../../state/paths.js';
 import { findEnvByName, environmentsOf, type Environment, type State } from '../../state/schema.js';
 import type { Context } from '../../context.js';
 
@@ -39,6 +40,12 @@ export function loadEnvironment(ctx: Context, name: string): LoadedEnvironment {
   const [key, record] = found;
   const project = projectAt(ctx, record);
   return { key, record, state, project, selector: project && selectorOf(project) };
+}
+
+/** The override the environment's last `up` wrote, when there is one: Compose is given it after the files. */
+export function writtenOverride(home: string, name: string): string | undefined {
+  const path = overrideFile(home, name);
+  return existsSync(path) ? path : undefined;
 }
 
 /** The project of a loaded environment, for commands that run Compose on it. */

@@ -2,7 +2,7 @@
 // and `cilo up/down`. It prepares the environment when the command may start containers (its plan, applied),
 // runs Compose on the terminal with the plan's override, and records what Docker then runs. What Compose
 // does decides the exit code: cilo's own bookkeeping afterwards never turns Compose's success into a failure.
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors/index.js';
 import { composeArgs, type ProjectSelector } from '../../compose/command.js';
@@ -23,7 +23,7 @@ import type { ExecResult } from '../../docker/process.js';
 import { startDnsAfterCommand } from '../../dns/server.js';
 import { removeAnchors, startAnchor } from '../../network/anchor.js';
 import { envNetworkName } from '../../state/names.js';
-import { envDir, homeId, overrideFile } from '../../state/paths.js';
+import { envDir, homeId } from '../../state/paths.js';
 import { consumersOf } from '../../state/references.js';
 import { findEnvByName, type Environment, type SharedScope, type State } from '../../state/schema.js';
 import { writeFileAtomic } from '../../state/store.js';
@@ -33,6 +33,7 @@ import { bindToEnvironment } from '../engines.js';
 import { syncRouter } from '../router/router.js';
 import { consumerWarnings } from '../shared/networks.js';
 import { readProjectFiles } from './files.js';
+import { writtenOverride } from './load.js';
 import { recreateWithoutMainNetwork } from './main-network.js';
 import { observeEnvironment } from './observe.js';
 import { withoutStaticAddresses } from './override.js';
@@ -205,8 +206,8 @@ function overrideOf(
     writeFileAtomic(path, renderOverride(withoutStaticAddresses(p.plan.override, oneOff)));
     return { path, temporary: path };
   }
-  const path = overrideFile(ctx.home, cmd.selector.name);
-  return record !== undefined && existsSync(path) ? { path } : {};
+  const path = record !== undefined ? writtenOverride(ctx.home, cmd.selector.name) : undefined;
+  return path ? { path } : {};
 }
 
 /** Runs the user's Compose command with cilo's override (when the environment has one) on the terminal. */

@@ -1,13 +1,11 @@
 // A service's logs and a command run in it, captured and bounded, for a caller that is not a terminal (the MCP
 // server's tools: docs/DESIGN.md §12). On a terminal, `cilo-compose logs` and `exec` are Compose's own.
-import { existsSync } from 'node:fs';
 import { UserError } from '../../errors/index.js';
 import { composeArgs } from '../../compose/command.js';
-import { overrideFile } from '../../state/paths.js';
 import { markUsed } from '../../state/usage.js';
 import type { Context } from '../../context.js';
 import { bindToEnvironment } from '../engines.js';
-import { loadEnvironment, requireProject } from './load.js';
+import { loadEnvironment, requireProject, writtenOverride } from './load.js';
 
 /** At most `max` bytes of `text`: its end, where a failure's message is. */
 export function lastBytes(text: string, max: number): { text: string; truncated: boolean } {
@@ -27,8 +25,7 @@ async function composeOf(ctxGiven: Context, name: string, subcommand: string, ar
   const loaded = loadEnvironment(ctxGiven, name);
   const { selector, project } = requireProject(loaded);
   const ctx = bindToEnvironment(ctxGiven, loaded.state, name);
-  const override = overrideFile(ctx.home, name);
-  const argv = composeArgs(selector, { override: existsSync(override) ? override : undefined, subcommand, args });
+  const argv = composeArgs(selector, { override: writtenOverride(ctx.home, name), subcommand, args });
   const r = await ctx.docker.compose(argv, { cwd: project.projectDir });
   markUsed(ctx.home, name);
   return r;

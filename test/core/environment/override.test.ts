@@ -16,7 +16,10 @@ const LOCAL = { name: 'local', endpoint: { context: 'default' } };
 
 const settings = parseSettings({});
 
-function plan(model: ProjectModel, o: { joined?: string[]; createShared?: boolean } = {}) {
+function plan(
+  model: ProjectModel,
+  o: { joined?: string[]; createShared?: boolean; additions?: Parameters<typeof register>[1]['additions'] } = {},
+) {
   const r = register(emptyState(), {
     name: 'dev',
     source: '/src/dev',
@@ -33,6 +36,7 @@ function plan(model: ProjectModel, o: { joined?: string[]; createShared?: boolea
     home: '/h',
     engine: LOCAL,
     now: 'n',
+    additions: o.additions,
   });
   const out = overrideFor('/h', r.record, model, o.joined ?? []);
   const svc = (name: string) =>
@@ -156,23 +160,7 @@ test("withoutStaticAddresses (a one-off run): only that service's addresses go, 
 });
 
 test('a fork with mounts it skips: each gets an empty volume of its own at that target, declared with the env name', () => {
-  const model = project({ web: {}, db: {} });
-  const r = register(emptyState(), {
-    name: 'dev',
-    source: '/src/dev',
-    suffix: 'test',
-    model,
-    joined: [],
-    createShared: undefined,
-    pool: settings.pool,
-    networkPrefix: 26,
-    foreignSubnets: [],
-    access: 'routed',
-    ports: { first: 24000, last: 27999 },
-    foreignPorts: [],
-    home: '/h',
-    engine: LOCAL,
-    now: 'n',
+  const { out, record } = plan(project({ web: {}, db: {} }), {
     additions: {
       empty_mounts: [
         { service: 'db', target: '/var/lib/db' },
@@ -180,11 +168,10 @@ test('a fork with mounts it skips: each gets an empty volume of its own at that 
       ],
     },
   });
-  assert.deepEqual(r.record.empty_mounts, [
+  assert.deepEqual(record.empty_mounts, [
     { service: 'db', target: '/var/lib/db' },
     { service: 'db', target: '/seed' },
   ]);
-  const out = overrideFor('/h', r.record, model, []);
   assert.deepEqual(out.services.find((s) => s.name === 'db')!.emptyMounts, [
     { target: '/var/lib/db', volume: 'cilo-empty-0' },
     { target: '/seed', volume: 'cilo-empty-1' },
