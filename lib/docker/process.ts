@@ -25,6 +25,12 @@ export interface RunResult {
 export interface ExecResult {
   code: number;
   signal: NodeJS.Signals | null;
+  /**
+   * The first signal this process got while the command ran (a Ctrl-C on the terminal, a SIGTERM it
+   * forwarded). The command may then end in any way, even a crash: Compose 2.26 can panic (exit 2) on a
+   * SIGTERM during an attached `up`; it was still the user who stopped it.
+   */
+  interrupted?: NodeJS.Signals;
 }
 
 export interface ProcessRunner {
@@ -133,8 +139,12 @@ function exec(
     const how = inherited(cmd, args as string[], opts.input === undefined ? 'inherit' : 'pipe', inherit);
     const child = spawn(how.cmd, how.args, { cwd: opts.cwd, env: opts.env, stdio: how.stdio });
     if (opts.input !== undefined) child.stdin!.on('error', () => undefined).end(opts.input);
-    const ignore = () => {};
-    const forward = () => child.kill('SIGTERM');
+    let interrupted: NodeJS.Signals | undefined;
+    const ignore = (s: NodeJS.Signals) => void (interrupted ??= s);
+    const forward = () => {
+      interrupted ??= 'SIGTERM';
+      child.kill('SIGTERM');
+    };
     for (const s of IGNORED) process.on(s, ignore);
     process.on('SIGTERM', forward);
     const cleanup = () => {
@@ -147,7 +157,7 @@ function exec(
     });
     child.on('exit', (code, signal) => {
       cleanup();
-      resolve({ code: code ?? 128, signal });
+      resolve({ code: code ?? 128, signal, ...(interrupted && { interrupted }) });
     });
   });
 }

@@ -75,6 +75,16 @@ test('exec resolves with the exit code, and leaves no signal handlers behind', a
   );
 });
 
+test('exec reports a SIGTERM it forwarded as the interruption, however the command then ends', async () => {
+  // The command exits 2 on SIGTERM, as Compose 2.26 can when it panics on one during an attached `up`.
+  const ready = 'trap "exit 2" TERM; echo ready; while :; do sleep 0.05; done';
+  const pending = processRunner.exec('sh', ['-c', ready], { env });
+  // The handlers are installed synchronously by exec: the signal reaches our forwarder, not the default.
+  process.kill(process.pid, 'SIGTERM');
+  assert.deepEqual(await pending, { code: 2, signal: null, interrupted: 'SIGTERM' });
+  assert.deepEqual(await processRunner.exec('sh', ['-c', 'exit 0'], { env }), { code: 0, signal: null });
+});
+
 test('processRunnerWith: descriptors passed on at their numbers, ignored signals kept ignored, bytes kept', async (t) => {
   const dir = tempDir(t);
   const fd = openSync(join(dir, 'passed'), 'w');

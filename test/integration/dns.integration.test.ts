@@ -584,7 +584,10 @@ test('an attached up (no -d) serves its names while Compose runs in the foregrou
     stdin: 'ignore',
     all: true,
   });
-  t.after(() => child.kill('SIGKILL'));
+  t.after(() => {
+    child.kill('SIGKILL');
+    sweepEnvironments([name]);
+  });
   // Stop it only once Compose is attached: a SIGTERM during start-up cancels the start and leaves the
   // containers running (and then their names rightly stay).
   let output = '';
@@ -610,7 +613,10 @@ test('an attached up (no -d) serves its names while Compose runs in the foregrou
   await Promise.race([attached, new Promise((r) => setTimeout(r, 20_000))]);
   assert.match(output, /Attaching to/, 'Compose attached');
   child.kill('SIGTERM'); // forwarded to Compose, which stops the services
-  await child;
+  // Compose 2.26 sometimes panics on it (exit 2) instead: the user stopped it all the same, so cilo keeps
+  // the environment (no undo) and its names follow what Compose left running.
+  const { exitCode } = await child;
+  t.diagnostic(`cilo-compose up exited ${exitCode}`);
   // A SIGTERM that reaches Compose while it still starts a service cancels the start and leaves the service
   // running; then its name rightly stays. Either way the names follow what runs once Compose has returned.
   if (composeContainers(name).length === 0) return assertNxdomain(port, `web.${name}.test`);

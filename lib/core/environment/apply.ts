@@ -3,6 +3,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import type { NetworkInfo } from '../../docker/objects.js';
 import { renderOverride } from '../../compose/override.js';
+import { refreshRecords } from '../../dns/hostsdir.js';
 import { portFree, PortTakenError } from '../../network/host-ports.js';
 import { ensureNetwork, removeOwnedNetwork } from '../../network/networks.js';
 import { envDir, overrideFile } from '../../state/paths.js';
@@ -65,6 +66,11 @@ export async function rollbackRegistration(ctx: Context, key: string, name: stri
       ctx.log.warn(`could not remove ${net} while undoing the failed registration: ${(e as Error).message}`);
     }
   }
-  await ctx.store.update((state) => deleteEnvironment(state, key));
+  const state = await ctx.store.update((s) => {
+    deleteEnvironment(s, key);
+    return s;
+  });
   rmSync(envDir(ctx.home, name), { recursive: true, force: true });
+  // An attached `up` serves names while Compose runs (watch.ts): they go with the record.
+  await refreshRecords(ctx, state);
 }

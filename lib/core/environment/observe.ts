@@ -85,9 +85,8 @@ export function recordObservation(state: State, name: string, seen: Seen, anyRun
     else delete svc.shared_addresses;
   }
   env.status = observedStatus(anyRunning, env.status);
-  const changed = JSON.stringify([env.status, env.services]) !== before;
-  if (changed) env.updated_at = now;
-  return { record: structuredClone(env), state, changed };
+  if (JSON.stringify([env.status, env.services]) !== before) env.updated_at = now;
+  return { record: structuredClone(env), state };
 }
 
 /**
@@ -117,7 +116,9 @@ export async function observeEnvironment(
   const observed = await ctx.store.update((state) =>
     recordObservation(state, name, seen, anyRunning, new Date().toISOString()),
   );
-  // Observe also runs every second during an attached `up`: the records are rendered only when they may differ.
-  if (observed?.changed) await refreshRecords(ctx, observed.state);
+  // Rendered whenever the state is newer than the records, not only when this observation changed it: a
+  // render that failed before (a watcher's tick during an attached `up`) is made good by the next one.
+  // refreshRecords skips a revision already rendered, so the watcher's look every second costs no write.
+  if (observed) await refreshRecords(ctx, observed.state);
   return observed && { record: observed.record, state: observed.state };
 }

@@ -141,9 +141,17 @@ async function afterCompose<T>(ctx: Context, what: string, fn: () => Promise<T>)
   }
 }
 
-/** A first `up`/`create` that failed on its own (not interrupted) is undone; the rest of Compose's failures stand. */
+/**
+ * A first `up`/`create` that failed on its own is undone; the rest of Compose's failures stand. One the user
+ * stopped is not undone, however Compose ended: what it left running stays known, and `destroy` removes it.
+ */
 const failedFirst = (cmd: ManagedCommand, p: Prepared | undefined, r: ExecResult) =>
-  p?.plan.registeredNow && REGISTERS.has(cmd.subcommand) && r.code !== 0 && !r.signal && r.code !== 130;
+  p?.plan.registeredNow &&
+  REGISTERS.has(cmd.subcommand) &&
+  r.code !== 0 &&
+  !r.signal &&
+  !r.interrupted &&
+  r.code !== 130;
 
 async function undoFirst(ctx: Context, cmd: ManagedCommand, p: Prepared): Promise<void> {
   ctx.log.warn(`the first '${cmd.subcommand}' of ${cmd.selector.name} failed: removing what cilo registered for it`);

@@ -4,12 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { selectorOf } from '../../../lib/compose/command.ts';
 import { resolveProject } from '../../../lib/compose/resolve.ts';
 import { runManaged } from '../../../lib/core/environment/run.ts';
+import { hostsDir, refreshRecords } from '../../../lib/dns/hostsdir.ts';
+import { localEnvironments, type State } from '../../../lib/state/schema.ts';
 import { stateLockFile } from '../../../lib/state/paths.ts';
 import { FakeEngine, fakeContext } from '../../fakes.ts';
 import { flockHolder, tempDir } from '../../helpers.ts';
@@ -62,4 +64,65 @@ test("Compose's own failure is Compose's exit code, and a first up that failed i
   assert.equal(r.result.code, 17);
   assert.deepEqual(Object.keys(ctx.store.read().hosts.local!.environments), [], 'the registration was undone');
   assert.deepEqual(engine.networks, [], 'and its network removed');
+});
+
+/** As the watcher of an attached `up` records it: `shop` running, web at 10.224.0.3 (and, if `render`, served). */
+async function servedWhileComposeRuns(ctx: ReturnType<typeof setup>['ctx'], render: boolean): Promise<void> {
+  const state = await ctx.store.update((s: State) => {
+    const env = Object.values(localEnvironments(s)).find((e) => e.name === 'shop')!;
+    env.status = 'running';
+    env.services.web!.addresses = ['10.224.0.3'];
+    return s;
+  });
+  if (render) await refreshRecords(ctx, state);
+}
+
+const served = (home: string) => readdirSync(hostsDir(home));
+
+test('a first up undone after its names were served (the watcher of an attached up): the names go with it', async (t) => {
+  const { engine, ctx, cmd } = setup(t);
+  engine.onCompose = async (args) => {
+    if (!args.includes('up')) return { code: 0, signal: null };
+    await servedWhileComposeRuns(ctx, true);
+    assert.deepEqual(served(ctx.home), ['shop'], 'served while Compose ran');
+    return { code: 17, signal: null };
+  };
+  const r = await runManaged(ctx, { ...cmd, args: [] });
+  assert.equal(r.result.code, 17);
+  assert.deepEqual(Object.keys(ctx.store.read().hosts.local!.environments), [], 'the registration was undone');
+  assert.deepEqual(served(ctx.home), [], 'and its names are no longer served');
+});
+
+test('a first up the user stopped is not undone, even when Compose crashed on the signal (exit 2)', async (t) => {
+  const { engine, ctx, cmd } = setup(t);
+  engine.onCompose = (args) =>
+    args.includes('up') ? { code: 2, signal: null, interrupted: 'SIGTERM' } : { code: 0, signal: null };
+  const r = await runManaged(ctx, { ...cmd, args: [] });
+  assert.equal(r.result.code, 2, "Compose's exit code");
+  assert.ok(!engine.calls.some((c) => c.includes('down')), 'no undo ran');
+  assert.deepEqual(
+    Object.values(ctx.store.read().hosts.local!.environments).map((e) => e.name),
+    ['shop'],
+    'the environment stays known: destroy removes what Compose left',
+  );
+});
+
+test('the observation after Compose renders the records a failed render of the watcher left behind', async (t) => {
+  const { engine, ctx, cmd } = setup(t);
+  engine.onCompose = async (args) => {
+    if (!args.includes('up')) return { code: 0, signal: null };
+    // The watcher recorded web running, and its render failed (a lock, a full disk): nothing is served.
+    await servedWhileComposeRuns(ctx, false);
+    const net = engine.networks.find((n) => n.Name.startsWith('cilo-shop'))!.Name;
+    engine.addContainer(
+      'shop-web-1',
+      { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'web' },
+      {
+        [net]: '10.224.0.3',
+      },
+    );
+    return { code: 0, signal: null };
+  };
+  await runManaged(ctx, cmd);
+  assert.deepEqual(served(ctx.home), ['shop'], 'the state did not change, and still the names are served');
 });
