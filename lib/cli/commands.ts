@@ -22,6 +22,10 @@ export const COMMANDS: readonly CommandSpec[] = [
           describe: 'add a git worktree of this branch (new or existing) and register the environment from it',
         })
         .option('project', { type: 'string', describe: 'grouping label (default: the directory name)' })
+        .option('adopt', {
+          type: 'boolean',
+          describe: 'take over the containers and volumes the project has already (cilo never removes them)',
+        })
         .check((a) => {
           if (a.from !== undefined || a.worktree !== undefined) return true;
           throw new UsageError('give --from DIR, or --worktree BRANCH', "see 'cilo create --help'");
@@ -40,6 +44,7 @@ export const COMMANDS: readonly CommandSpec[] = [
           worktree: a.worktree,
           project: a.project,
           sharedNetworks: list(a.sharedNetwork),
+          adopt: a.adopt === true,
           json: asJson(a),
         },
         c,

@@ -49,9 +49,20 @@ export interface OverrideInput {
   /** See homeId(): lets `doctor` tell this CILO_HOME's containers from others'. */
   homeId: string;
   services: OverrideService[];
+  /** Services with a `network_mode`: cilo leaves their networks alone, and only labels their containers. */
+  labelledOnly?: string[];
   networks: OverrideNetwork[];
-  /** Volumes renamed for the environment (a pinned `name:`). */
-  volumes: { key: string; name: string }[];
+  volumes: OverrideVolume[];
+}
+
+/** A volume of the project as the environment has it: renamed (a pinned `name:`), labelled, or adopted. */
+export interface OverrideVolume {
+  key: string;
+  name?: string;
+  /** Labels that say whose it is (the home's): what cilo removes it by. */
+  labels?: Record<string, string>;
+  /** A volume the project had before cilo (adopted): used as it is, never created or removed by Compose. */
+  external?: boolean;
 }
 
 const q = (s: string) => JSON.stringify(s.replace(/\$/g, '$$$$'));
@@ -84,15 +95,18 @@ function portLines(ports: readonly OverridePort[] | undefined): string[] {
   ];
 }
 
+/** Every container cilo has Compose make says whose it is (core/environment/ownership.ts). */
+const labelLines = (o: OverrideInput) => [
+  '    labels:',
+  `      "cilo.env": ${q(o.envName)}`,
+  `      "cilo.project": ${q(o.project)}`,
+  `      "cilo.home": ${q(o.homeId)}`,
+];
+
 function serviceLines(o: OverrideInput, s: OverrideService): string[] {
   const lines = [`  ${q(s.name)}:`, ...portLines(s.ports)];
   if (s.renameContainer) lines.push(`    container_name: ${q(`${o.envName}-${s.name}`)}`);
-  lines.push(
-    '    labels:',
-    `      "cilo.env": ${q(o.envName)}`,
-    `      "cilo.project": ${q(o.project)}`,
-    `      "cilo.home": ${q(o.homeId)}`,
-  );
+  lines.push(...labelLines(o));
   // Compose merges a service's volumes by their target: these take the place of the files' mounts there.
   if (s.emptyMounts?.length) lines.push('    volumes:');
   for (const m of s.emptyMounts ?? [])
@@ -120,16 +134,26 @@ export function renderOverride(o: OverrideInput): string {
   ];
   // A project whose every service has a network_mode has nothing here: `services:` alone would be null, which
   // Compose refuses ("services must be a mapping"); so is `networks:`.
-  lines.push(o.services.length > 0 ? 'services:' : 'services: {}');
+  const labelledOnly = o.labelledOnly ?? [];
+  lines.push(o.services.length + labelledOnly.length > 0 ? 'services:' : 'services: {}');
   for (const s of o.services) lines.push(...serviceLines(o, s));
+  for (const name of labelledOnly) lines.push(`  ${q(name)}:`, ...labelLines(o));
   lines.push(o.networks.length > 0 ? 'networks:' : 'networks: {}');
   for (const n of o.networks) {
     lines.push(`  ${q(n.key)}:`, `    name: ${q(n.name)}`, '    external: true');
     if (n.replaces) lines.push(...CREATION_KEYS.map((k) => `    ${k}`));
   }
-  if (o.volumes.length > 0) {
-    lines.push('volumes:');
-    for (const v of o.volumes) lines.push(`  ${q(v.key)}:`, `    name: ${q(v.name)}`);
-  }
+  if (o.volumes.length > 0) lines.push('volumes:', ...o.volumes.flatMap(volumeLines));
   return lines.join('\n') + '\n';
+}
+
+/** An adopted volume is external: the files' keys that say how to create one would conflict with that. */
+const VOLUME_CREATION_KEYS = ['driver: !reset null', 'driver_opts: !reset {}', 'labels: !reset {}'];
+
+function volumeLines(v: OverrideVolume): string[] {
+  const lines = [`  ${q(v.key)}:`];
+  if (v.name !== undefined) lines.push(`    name: ${q(v.name)}`);
+  if (v.external) return [...lines, '    external: true', ...VOLUME_CREATION_KEYS.map((k) => `    ${k}`)];
+  if (v.labels) lines.push('    labels:', ...Object.entries(v.labels).map(([k, x]) => `      ${q(k)}: ${q(x)}`));
+  return lines;
 }

@@ -162,12 +162,13 @@ export class Docker {
   }
 
   /**
-   * All networks, or those `keep` accepts by name (`inspect` costs ~4 ms a network: with hundreds of
+   * All networks (with `label`, those that carry it), or those `keep` accepts by name (`inspect` costs ~4 ms a network: with hundreds of
    * networks, inspecting only the ones needed keeps a command's cost flat). One `ls` plus one `inspect`.
    */
-  async listNetworks(keep: (name: string) => boolean = () => true): Promise<NetworkInfo[]> {
+  async listNetworks(keep: (name: string) => boolean = () => true, label?: string): Promise<NetworkInfo[]> {
+    const filter = label ? ['--filter', `label=${label}`] : [];
     const ls = await this.check(
-      ['network', 'ls', '--no-trunc', '--format', '{{.ID}}\t{{.Name}}'],
+      ['network', 'ls', '--no-trunc', ...filter, '--format', '{{.ID}}\t{{.Name}}'],
       'listing Docker networks',
     );
     const ids = ls

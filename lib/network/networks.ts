@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { withFileLock, type LockOptions } from '../state/lock.js';
-import { networkLockFile } from '../state/paths.js';
+import { homeId, networkLockFile } from '../state/paths.js';
 import { LABEL_ENV, LABEL_HOME, LABEL_MANAGED } from './labels.js';
 import { ensureHome } from '../state/store.js';
 import { UserError } from '../errors/index.js';
@@ -100,12 +100,18 @@ function isOurs(n: NetworkInfo, spec: NetworkSpec): boolean {
   );
 }
 
-/** Removes a network cilo created. Missing is fine; still-connected containers are an error. */
+/** Removes a network cilo created for this home. Missing is fine; still-connected containers are an error. */
 export async function removeOwnedNetwork(deps: NetworkDeps, name: string): Promise<void> {
   const existing = await deps.docker.inspectNetwork(name);
   if (!existing) return;
   if (existing.labels[LABEL_MANAGED] !== 'true') {
     deps.log.warn(`left Docker network ${name} in place: cilo did not create it`);
+    return;
+  }
+  // A home's environment of the same name (docs/DESIGN.md §13): not this home's to remove.
+  const owner = existing.labels[LABEL_HOME];
+  if (owner && owner !== homeId(deps.home)) {
+    deps.log.warn(`left Docker network ${name} in place: another CILO_HOME created it`);
     return;
   }
   const r = await deps.docker.removeNetwork(existing.id);

@@ -96,6 +96,13 @@ export interface Environment {
   forked_from?: string;
   /** Mounts of its files it has an empty volume of its own at instead (`cilo fork --uncopied skip`). */
   empty_mounts?: EmptyMount[];
+  /**
+   * Its containers and volumes carry this home's label, and are removed by it (core/environment/ownership.ts).
+   * Records from before are removed by their Compose project, as then.
+   */
+  labelled?: boolean;
+  /** Volumes the project had before cilo ran it (`cilo create --adopt`): external to it, never removed. */
+  adopted_volumes?: string[];
 }
 
 export interface WorktreeRecord {

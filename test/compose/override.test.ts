@@ -343,3 +343,44 @@ test("an empty mount takes the place of the files' mount at its target when Comp
     ],
   );
 });
+
+test('volumes say whose they are (labels), an adopted one is external; network_mode services get the labels only', (t) => {
+  if (!requireCompose(t)) return;
+  const dir = tempDir(t);
+  writeFileSync(
+    join(dir, 'compose.yaml'),
+    [
+      'services:',
+      '  db:',
+      '    image: busybox',
+      '    volumes: [data:/data, old:/old]',
+      '  sidecar:',
+      '    image: busybox',
+      '    network_mode: "service:db"',
+      'volumes:',
+      '  data: {}',
+      '  old: {driver: local, labels: {mine: "yes"}}',
+      '',
+    ].join('\n'),
+  );
+  const labels = { 'cilo.home': 'abc123def456', 'cilo.env': 'dev' };
+  const o = input({
+    services: [input().services[1]!],
+    labelledOnly: ['sidecar'],
+    volumes: [
+      { key: 'data', labels },
+      { key: 'old', name: 'dev_old', external: true },
+    ],
+  });
+  writeFileSync(join(dir, 'override.yml'), renderOverride(o));
+  const out = execFileSync(
+    'docker',
+    ['compose', '-p', 'dev', '-f', 'compose.yaml', '-f', 'override.yml', 'config', '--format', 'json'],
+    { cwd: dir, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root' }, encoding: 'utf8' },
+  );
+  const m = JSON.parse(out) as { services: Record<string, any>; volumes: Record<string, any> };
+  assert.deepEqual(m.volumes.data.labels, labels);
+  assert.deepEqual(m.volumes.old, { name: 'dev_old', external: true }, "the files' driver and labels are gone");
+  assert.equal(m.services.sidecar.labels['cilo.home'], 'abc123def456');
+  assert.equal(m.services.sidecar.network_mode, 'service:db', 'its network_mode untouched');
+});

@@ -4,7 +4,15 @@ import { environmentView } from '../../views/views.js';
 import type { Output } from '../output.js';
 
 export async function run(
-  o: { name: string; from?: string; worktree?: string; project?: string; sharedNetworks: string[]; json: boolean },
+  o: {
+    name: string;
+    from?: string;
+    worktree?: string;
+    project?: string;
+    sharedNetworks: string[];
+    adopt: boolean;
+    json: boolean;
+  },
   ctx: Context,
   out: Output,
 ): Promise<void> {
@@ -12,7 +20,10 @@ export async function run(
   if (o.json) return out.json(environmentView(state, key, record));
   const joins = record.shared_networks.length ? `, joins ${record.shared_networks.join(', ')}` : '';
   const worktree = record.worktree ? `\nworktree of branch ${record.worktree.branch}: ${record.worktree.path}` : '';
+  const adopted = record.adopted_volumes?.length
+    ? `\nadopted volumes (kept by destroy): ${record.adopted_volumes.join(', ')}`
+    : '';
   out.err(
-    `created ${key} from ${record.source} (subnet ${record.subnet}${joins})${worktree}\nstart it: cilo up ${record.name}\n`,
+    `created ${key} from ${record.source} (subnet ${record.subnet}${joins})${worktree}${adopted}\nstart it: cilo up ${record.name}\n`,
   );
 }

@@ -18,6 +18,7 @@ import { onEngine, type Context } from '../../context.js';
 import { bindToEnvironment, checkIdentity } from '../engines.js';
 import { syncRouter } from '../router/router.js';
 import { projectAt, writtenOverride } from './load.js';
+import { removeOwned } from './ownership.js';
 import { checkWorktreeRemovable, removeWorktree } from './worktree.js';
 
 export interface DestroyDecision {
@@ -65,8 +66,12 @@ export interface DestroyReport {
   state: State;
 }
 
-/** Compose first (it knows the project's volumes and networks), then labels catch what it missed. */
+/**
+ * What this home made for it, by its labels (ownership.ts). A record from before those labels: Compose first
+ * (it knows the project's volumes and networks), then the project's labels catch what it missed.
+ */
 async function removeContainersAndVolumes(ctx: Context, record: Environment): Promise<void> {
+  if (record.labelled) return removeOwned(ctx, record);
   const project = projectAt(ctx, record);
   if (project) {
     const args = composeArgs(selectorOf(project), {

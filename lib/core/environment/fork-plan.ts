@@ -4,6 +4,7 @@
 import { UserError } from '../../errors/index.js';
 import { COMPOSE_PROJECT_LABEL } from '../../docker/objects.js';
 import { COMPOSE_VOLUME_LABEL, type ContainerMounts, type VolumeInfo } from '../../docker/volumes.js';
+import { LABEL_ENV, LABEL_HOME } from '../../network/labels.js';
 import type { EmptyMount, Environment } from '../../state/schema.js';
 
 export type UncopiedChoice = 'share' | 'skip';
@@ -77,16 +78,26 @@ export function chooseUncopied(
   return { uncopied, emptyMounts };
 }
 
-/** Each volume of SRC's project as the fork's: the name its files give it in the fork, its labels the fork's. */
+/**
+ * Each volume of SRC's project as the fork's: the name its files give it in the fork, its labels the fork's
+ * (its project, and the home `homeId` that made it: what destroy removes it by).
+ */
 export function volumeCopies(
   volumes: readonly VolumeInfo[],
   fork: Pick<Environment, 'name' | 'volumes'>,
+  homeId: string,
 ): VolumeCopy[] {
   return volumes
     .filter((v) => v.labels[COMPOSE_VOLUME_LABEL])
     .map((from) => {
       const key = from.labels[COMPOSE_VOLUME_LABEL]!;
       const name = fork.volumes?.[key]?.name ?? `${fork.name}_${key}`;
-      return { key, from, to: { ...from, name, labels: { ...from.labels, [COMPOSE_PROJECT_LABEL]: fork.name } } };
+      const labels = {
+        ...from.labels,
+        [COMPOSE_PROJECT_LABEL]: fork.name,
+        [LABEL_ENV]: fork.name,
+        [LABEL_HOME]: homeId,
+      };
+      return { key, from, to: { ...from, name, labels } };
     });
 }

@@ -69,7 +69,7 @@ export async function forkEnvironment(ctxGiven: Context, o: ForkOptions): Promis
     sharedNetworks: src.record.shared_networks.filter((n) => !src.record.broken_shared_networks?.includes(n)),
     additions: { forked_from: src.key, ...(emptyMounts.length > 0 ? { empty_mounts: emptyMounts } : {}) },
   });
-  const copies = volumeCopies(volumes, created.record);
+  const copies = volumeCopies(volumes, created.record, homeId(ctx.home));
   const pause = o.live ? [] : containers.filter((c) => c.running && !c.paused).map((c) => c.id);
   try {
     ctx.log.info(

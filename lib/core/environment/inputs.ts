@@ -49,6 +49,8 @@ export interface PrepareRequest {
   additions?: PlanInputs['additions'];
   /** Create networks and write the override (false for `cilo create`, which only registers). */
   materialize: boolean;
+  /** `cilo create --adopt`: objects the project has already are taken over, never removed. */
+  adopt?: boolean;
 }
 
 const union = (...lists: (readonly string[] | undefined)[]) => [...new Set(lists.flatMap((l) => l ?? []))];

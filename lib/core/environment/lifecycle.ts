@@ -33,6 +33,8 @@ export interface CreateOptions {
   /** The compose files, when the source's are not the discovered ones (a fork: its source's). */
   files?: string[];
   additions?: PlanInputs['additions'];
+  /** Take over the objects the project has already (they are never removed by cilo). */
+  adopt?: boolean;
 }
 
 function existingDirectory(ctx: Context, from: string): string {
@@ -90,6 +92,7 @@ async function registerFrom(
       mustBeNew: true,
       additions,
       materialize: false,
+      adopt: o.adopt,
     },
   );
   markUsed(ctx.home, o.name);

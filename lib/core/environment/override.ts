@@ -3,7 +3,13 @@
 // and volumes cilo puts in place of Compose's; and the two variants Compose is given besides, derived from
 // the same value (a preview, a one-off `run`). renderOverride (compose/override.ts) writes one as text.
 import type { ProjectModel } from '../../compose/model.js';
-import type { OverrideInput, OverrideNetwork, OverrideNetworkEntry, OverridePort } from '../../compose/override.js';
+import type {
+  OverrideInput,
+  OverrideNetwork,
+  OverrideNetworkEntry,
+  OverridePort,
+  OverrideVolume,
+} from '../../compose/override.js';
 import { envNetworkName, sharedNetworkName } from '../../state/names.js';
 import { homeId } from '../../state/paths.js';
 import { networksOf, type Environment } from '../../state/schema.js';
@@ -70,11 +76,33 @@ export function overrideFor(
     homeId: homeId(home),
     services,
     networks,
-    volumes: [
-      ...Object.entries(env.volumes ?? {}).map(([key, v]) => ({ key, name: v.name })),
-      ...(env.empty_mounts ?? []).map((_, i) => ({ key: emptyVolumeKey(i), name: `${env.name}_${emptyVolumeKey(i)}` })),
-    ],
+    labelledOnly: env.labelled ? model.services.filter((s) => s.networkMode).map((s) => s.name) : [],
+    volumes: volumesOf(home, env, model),
   };
+}
+
+/**
+ * The project's volumes as the environment has them: renamed when the files pin a name, labelled with the home
+ * (a record since ownership labels), external when adopted; and the empty ones of a fork.
+ */
+function volumesOf(home: string, env: Environment, model: ProjectModel): OverrideVolume[] {
+  const labels = env.labelled ? { 'cilo.home': homeId(home), 'cilo.env': env.name } : undefined;
+  const keys = [
+    ...new Set([...Object.keys(env.volumes ?? {}), ...model.volumes.filter((v) => !v.external).map((v) => v.key)]),
+  ];
+  const own = keys.flatMap((key): OverrideVolume[] => {
+    const renamed = env.volumes?.[key]?.name;
+    const name = renamed ?? model.volumes.find((v) => v.key === key)?.name ?? `${env.name}_${key}`;
+    if (env.adopted_volumes?.includes(name)) return [{ key, name, external: true }];
+    if (!renamed && !labels) return [];
+    return [{ key, ...(renamed && { name: renamed }), ...(labels && { labels }) }];
+  });
+  const empty = (env.empty_mounts ?? []).map((_, i) => ({
+    key: emptyVolumeKey(i),
+    name: `${env.name}_${emptyVolumeKey(i)}`,
+    ...(labels && { labels }),
+  }));
+  return [...own, ...empty];
 }
 
 const emptyVolumeKey = (i: number) => `cilo-empty-${i}`;

@@ -21,6 +21,7 @@ import {
   subnetsToAvoid,
   type PrepareRequest,
 } from './inputs.js';
+import { ownershipFor, projectObjects } from './ownership.js';
 import { planEnvironment, previewPlan, type EnvironmentPlan } from './plan.js';
 import { hostPortsOf } from './ports.js';
 
@@ -51,7 +52,15 @@ export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Pro
   // An unreachable engine fails here, before anything is written.
   const envNetwork = req.materialize ? await req.envNetwork : undefined;
   const foreignSubnets = await subnetsToAvoid(ctx, req, w, model, known);
-  const inputs = planInputs(ctx, req, w, { model, access, foreignSubnets, foreignPorts, id: info.id });
+  // A first registration: the project's objects on the engine must be none, or this home's, or adopted.
+  const ownership = known ? {} : ownershipFor(ctx.home, w.name, await projectObjects(ctx, w.name), req.adopt ?? false);
+  const inputs = planInputs(ctx, { ...req, additions: { ...req.additions, ...ownership } }, w, {
+    model,
+    access,
+    foreignSubnets,
+    foreignPorts,
+    id: info.id,
+  });
   for (let attempt = 0; ; attempt++) {
     const plan = await ctx.store.update((state) =>
       planEnvironment(state, { ...inputs, now: new Date().toISOString() }),

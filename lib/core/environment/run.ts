@@ -36,6 +36,7 @@ import { readProjectFiles } from './files.js';
 import { writtenOverride } from './load.js';
 import { recreateWithoutMainNetwork } from './main-network.js';
 import { observeEnvironment } from './observe.js';
+import { removeOwned } from './ownership.js';
 import { withoutStaticAddresses } from './override.js';
 import { prepareEnvironment, previewEnvironment, rollback, type Prepared, type PrepareRequest } from './prepare.js';
 import { watchWhileRunning } from './watch.js';
@@ -153,14 +154,10 @@ const failedFirst = (cmd: ManagedCommand, p: Prepared | undefined, r: ExecResult
   !r.interrupted &&
   r.code !== 130;
 
+/** Removes what this command made: the containers and volumes with this home's label, never adopted ones. */
 async function undoFirst(ctx: Context, cmd: ManagedCommand, p: Prepared): Promise<void> {
   ctx.log.warn(`the first '${cmd.subcommand}' of ${cmd.selector.name} failed: removing what cilo registered for it`);
-  const args = composeArgs(cmd.selector, {
-    override: p.applied.overridePath,
-    subcommand: 'down',
-    args: ['--remove-orphans', '--volumes'],
-  });
-  await ctx.docker.compose(args, { cwd: ctx.cwd });
+  await removeOwned(ctx, p.plan.record);
   await rollback(ctx, p);
 }
 

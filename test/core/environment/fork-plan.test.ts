@@ -67,7 +67,7 @@ test('share keeps the sources; skip gives each an empty volume, recorded for the
   ]);
 });
 
-test("each volume becomes the fork's: its name in the fork (a pinned one renamed), its project label, the rest kept", () => {
+test("each volume becomes the fork's: its name in the fork (a pinned one renamed), its project and home labels, the rest kept", () => {
   const vol = (name: string, key: string): VolumeInfo => ({
     name,
     driver: 'local',
@@ -80,6 +80,7 @@ test("each volume becomes the fork's: its name in the fork (a pinned one renamed
       name: 'fork',
       volumes: { pinned: { name: 'fork_pinned', pinned: 'pinned' } },
     },
+    'home-1',
   );
   assert.deepEqual(
     copies.map((c) => [c.key, c.from.name, c.to.name, c.to.labels['com.docker.compose.project'], c.to.options]),
@@ -89,4 +90,7 @@ test("each volume becomes the fork's: its name in the fork (a pinned one renamed
     ],
   );
   assert.equal(copies[0]!.to.labels.other, 'x');
+  // Whose it is: the fork's, made by this home (destroy removes it by these).
+  assert.equal(copies[0]!.to.labels['cilo.home'], 'home-1');
+  assert.equal(copies[0]!.to.labels['cilo.env'], 'fork');
 });
