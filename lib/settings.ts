@@ -24,6 +24,8 @@ export interface Settings {
     port: number;
     /** CILO_DNS_SUFFIX: the suffix of environments whose files set no x-cilo.dns-suffix. */
     suffix: string;
+    /** CILO_DNS_SUFFIXES_ALLOWED: suffixes besides the reserved ones that x-cilo.dns-suffix may name. */
+    allowedSuffixes: string[];
   };
   /** CILO_ACCESS: how the host reaches copies, when set (else decided per engine: core/access.ts). */
   access?: AccessMode;
@@ -155,17 +157,12 @@ function parseSwitch(vars: Vars, name: string, hint: string): boolean {
   throw bad(name, text, 'is neither on nor off', hint);
 }
 
-function parseSuffix(vars: Vars): string {
-  const text = value(vars, 'CILO_DNS_SUFFIX') ?? DEFAULTS.dnsSuffix;
+function parseSuffix(vars: Vars, name: 'CILO_DNS_SUFFIX' | 'CILO_DNS_SUFFIXES_ALLOWED'): string {
+  const text = value(vars, name) ?? DEFAULTS.dnsSuffix;
   try {
     return validateSuffix(text);
   } catch (e) {
-    throw bad(
-      'CILO_DNS_SUFFIX',
-      text,
-      'is not a DNS suffix',
-      (e as UserError).hint ?? `use e.g. ${DEFAULTS.dnsSuffix}`,
-    );
+    throw bad(name, text, 'is not a DNS suffix', (e as UserError).hint ?? `use e.g. ${DEFAULTS.dnsSuffix}`);
   }
 }
 
@@ -179,7 +176,12 @@ export function parseSettings(vars: Vars): Settings {
     dns: {
       enabled: parseSwitch(vars, 'CILO_DNS', 'use CILO_DNS=off to run without host DNS; leave it unset otherwise'),
       port: parsePort(vars, 'CILO_DNS_PORT', DEFAULTS.dnsPort),
-      suffix: parseSuffix(vars),
+      suffix: parseSuffix(vars, 'CILO_DNS_SUFFIX'),
+      allowedSuffixes: (value(vars, 'CILO_DNS_SUFFIXES_ALLOWED') ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+        .map((x) => parseSuffix({ CILO_DNS_SUFFIXES_ALLOWED: x }, 'CILO_DNS_SUFFIXES_ALLOWED')),
     },
     access: parseAccess(vars),
     ports: parsePortRange(vars),

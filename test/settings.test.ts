@@ -19,7 +19,7 @@ test('defaults', () => {
     pool: { pool: cidr('10.224.0.0/14'), prefix: 24 },
     networkPrefix: 26,
     lockTimeoutMs: 30_000,
-    dns: { enabled: true, port: 5354, suffix: 'test' },
+    dns: { enabled: true, port: 5354, suffix: 'test', allowedSuffixes: [] },
     access: undefined,
     ports: { first: 24000, last: 27999 },
     router: { enabled: true, image: 'caddy:2', httpPort: 80, httpsPort: 443 },
@@ -143,4 +143,12 @@ test('access, the port range and the router: valid values, and errors naming the
     [{ CILO_ROUTER_PORT: '70000' }, /^CILO_ROUTER_PORT="70000" is not a port number$/],
   ] as const)
     throwsUserError(() => parseSettings(vars), re);
+});
+
+test('CILO_DNS_SUFFIXES_ALLOWED: the suffixes the user allows x-cilo.dns-suffix to name, each checked', () => {
+  assert.deepEqual(parseSettings({ CILO_DNS_SUFFIXES_ALLOWED: 'dev, corp.example' }).dns.allowedSuffixes, [
+    'dev',
+    'corp.example',
+  ]);
+  assert.throws(() => parseSettings({ CILO_DNS_SUFFIXES_ALLOWED: 'dev,Bad_One' }), /CILO_DNS_SUFFIXES_ALLOWED/);
 });

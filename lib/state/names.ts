@@ -48,6 +48,38 @@ export function validateName(name: string, what: 'environment name' | 'project n
   );
 }
 
+/**
+ * Docker's rule for the names of containers and volumes (networks accept more, and a name with `/` then cannot
+ * be removed through the API): a letter or digit, then letters, digits, `_`, `.` and `-`. Bounded at 128.
+ */
+const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+
+/**
+ * Checks a name from the compose files that becomes a Docker name (a network's or volume's `name:`, a key):
+ * the error names where it was written (`where`, e.g. `compose.yaml: networks.backend.name`) and an example.
+ */
+export function validateDockerName(name: string, what: string, where: string, example: string): string {
+  if (DOCKER_NAME.test(name) && !name.includes('..')) return name;
+  const problem =
+    name.length > 128
+      ? `is ${name.length} characters long (at most 128)`
+      : 'must start with a letter or digit and hold only letters, digits, _ . and - (no "..")';
+  throw new UsageError(
+    `invalid ${what} ${describe(name.length > 80 ? name.slice(0, 77) + '...' : name)} (${where}): it ${problem}`,
+    `use e.g. ${describe(example)}`,
+  );
+}
+
+/**
+ * Suffixes reserved for local use (RFC 6761, RFC 8375, ICANN's `internal`): names under them never exist on
+ * the internet, so serving them on this host hides nothing real. Any other suffix needs the user's own word
+ * (CILO_DNS_SUFFIXES_ALLOWED): a cloned repository's x-cilo could otherwise claim `.com` for this host.
+ */
+export const SPECIAL_USE_SUFFIXES = ['test', 'localhost', 'internal', 'home.arpa'] as const;
+
+export const isSpecialUse = (suffix: string) =>
+  SPECIAL_USE_SUFFIXES.some((s) => suffix === s || suffix.endsWith(`.${s}`));
+
 /** A DNS suffix is one or more labels separated by dots (`test`, `dev.internal`). */
 export function validateSuffix(suffix: string): string {
   const labels = suffix.split('.');

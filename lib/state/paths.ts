@@ -10,9 +10,11 @@ export const stateFile = (home: string) => join(home, 'state.json');
 export const stateLockFile = (home: string) => join(home, 'state.lock');
 /**
  * One lock per network name: parallel `docker network create X` calls can produce several networks named X
- * (engine 20.10), while creating networks of different names at once is safe.
+ * (engine 20.10), while creating networks of different names at once is safe. Named by a hash: a name from
+ * the compose files never becomes a path.
  */
-export const networkLockFile = (home: string, network: string) => join(home, 'locks', `network-${network}.lock`);
+export const networkLockFile = (home: string, network: string) =>
+  join(home, 'locks', `network-${createHash('sha256').update(network).digest('hex').slice(0, 24)}.lock`);
 export const envDir = (home: string, name: string) => join(home, 'envs', name);
 export const overrideFile = (home: string, name: string) => join(home, 'envs', name, 'override.yml');
 export const dnsDir = (home: string) => join(home, 'dns');

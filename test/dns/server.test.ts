@@ -32,7 +32,7 @@ test('the config: loopback only, nothing forwarded or read from the host, one lo
 test('status with no server: not running, not answering; a stale pid file does not count', async (t) => {
   const port = await freePort();
   const ctx = fakeContext(t, fakeRunner(() => ({})).runner, {
-    settings: { dns: { enabled: true, port, suffix: 'test' } },
+    settings: { dns: { enabled: true, port, suffix: 'test', allowedSuffixes: [] } },
   });
   mkdirSync(join(ctx.home, 'dns', 'hosts'), { recursive: true });
   writeFileSync(join(ctx.home, 'dns', 'hosts', 'dev'), '10.224.0.2 web.dev.test\n10.224.0.3 db.dev.test\n');

@@ -50,6 +50,9 @@ function envInState(home: string, name: string): Environment {
   return env;
 }
 
+const envInStateOrNone = (home: string, name: string) =>
+  Object.values(localEnvironments(readJson<State>(join(home, 'state.json')))).some((e) => e.name === name);
+
 /** The address Docker gave a service's container on a network. */
 function addressOn(project: string, service: string, network: string): string {
   const id = containerOf(project, service);
@@ -548,12 +551,20 @@ test('a service name that is not a DNS label gets a normalized name; CILO_DNS=of
   await assertNxdomain(port, dnsName);
 });
 
-test('x-cilo dns-suffix: dev serves names under .dev, NXDOMAIN for unknown ones', async (t) => {
+test('x-cilo dns-suffix: dev is refused until the user allows it; then it serves names under .dev, NXDOMAIN for unknown ones', async (t) => {
   requireDocker(t);
   const { home, env } = await ciloEnv(t);
   const port = Number(env.CILO_DNS_PORT);
   const name = uniqueName('sfx');
   t.after(() => sweepEnvironments([name]));
+  // `.dev` is a real top-level domain: a repository's files alone cannot have this host answer for it.
+  const refused = await ciloCompose(['-p', name, 'up', '-d'], { env, cwd: DEV_SUFFIX });
+  assert.equal(refused.exitCode, 2, refused.stderr);
+  assert.match(refused.stderr, /x-cilo.dns-suffix "dev" \(compose.yaml\) is not reserved for local use/);
+  assert.match(refused.stderr, /export CILO_DNS_SUFFIXES_ALLOWED=dev/);
+  assert.equal(existsSync(join(home, 'state.json')) && envInStateOrNone(home, name), false, 'nothing registered');
+  assert.equal(docker(['network', 'ls', '-q', '--filter', `name=cilo-${name}`]).trim(), '', 'no network created');
+  env.CILO_DNS_SUFFIXES_ALLOWED = 'dev';
 
   ok(await ciloCompose(['-p', name, 'up', '-d'], { env, cwd: DEV_SUFFIX }), 'cilo-compose up -d');
   const address = addressOn(name, 'web', `cilo-${name}`);

@@ -3,9 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   envNetworkName,
+  isSpecialUse,
   isDnsLabel,
   sharedNetworkName,
   toDnsLabel,
+  validateDockerName,
   validateName,
   validateSuffix,
 } from '../../lib/state/names.ts';
@@ -137,4 +139,28 @@ test('network names: cilo-<env> and cilo-shared-<env>, valid Docker network name
   const longest = 'a'.repeat(63);
   for (const n of [envNetworkName(longest), sharedNetworkName(longest), envNetworkName('0'), sharedNetworkName('a-b')])
     assert.ok(NETWORK_NAME.test(n), n);
+});
+
+test("validateDockerName: Docker's rule with a bound, and an error that says where and gives an example", () => {
+  for (const ok of ['db', 'shop_data', 'a.b-c', 'X9', 'x'.repeat(128)])
+    assert.equal(validateDockerName(ok, 'network name', 'compose.yaml: networks.n.name', 'shop_n'), ok);
+  for (const bad of ['../../x', 'a/b', '-flag', '.hidden', 'café', 'a..b', '', 'x'.repeat(129), 'sp ace'])
+    assert.throws(
+      () => validateDockerName(bad, 'volume name', 'compose.yaml: volumes.data.name', 'shop_data'),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.message.includes('(compose.yaml: volumes.data.name)') &&
+        e.hint === 'use e.g. "shop_data"',
+      bad,
+    );
+  assert.throws(
+    () => validateDockerName('x'.repeat(300), 'network name', 'here', 'n'),
+    /is 300 characters long \(at most 128\)/,
+  );
+});
+
+test('special-use suffixes: test, localhost, internal, home.arpa and names under them; nothing else', () => {
+  for (const s of ['test', 'localhost', 'internal', 'home.arpa', 'dev.internal', 'a.test'])
+    assert.ok(isSpecialUse(s), s);
+  for (const s of ['com', 'dev', 'arpa', 'testing', 'mytest', 'internal.com']) assert.ok(!isSpecialUse(s), s);
 });

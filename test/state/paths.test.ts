@@ -24,7 +24,10 @@ test('file layout under $CILO_HOME', () => {
   const h = '/h';
   assert.equal(stateFile(h), '/h/state.json');
   assert.equal(stateLockFile(h), '/h/state.lock');
-  assert.equal(networkLockFile(h, 'cilo-dev'), '/h/locks/network-cilo-dev.lock');
+  assert.match(networkLockFile(h, 'cilo-dev'), /^\/h\/locks\/network-[0-9a-f]{24}\.lock$/);
+  // A name from the compose files never becomes a path: one per name, always inside the home.
+  assert.notEqual(networkLockFile(h, 'cilo-dev'), networkLockFile(h, 'cilo-dev2'));
+  assert.match(networkLockFile(h, '../../../etc/passwd'), /^\/h\/locks\/network-[0-9a-f]{24}\.lock$/);
   assert.notEqual(stateLockFile(h), stateFile(h), 'the lock is never the renamed state file');
   assert.equal(envDir(h, 'dev'), '/h/envs/dev');
   assert.equal(overrideFile(h, 'dev'), '/h/envs/dev/override.yml');

@@ -1,12 +1,20 @@
 // The inputs of an environment's plan that Docker has to tell: the project model, who the engine is, the
 // joined networks, and the subnets a new network must not overlap. Read before the state lock is taken,
 // in parallel; the plan itself (plan.ts) is then decided under the lock without another Docker call.
-import { UserError } from '../../errors/index.js';
+import { basename } from 'node:path';
+import { UsageError, UserError } from '../../errors/index.js';
 import type { EngineInfo, NetworkInfo } from '../../docker/objects.js';
 import type { ProjectSelector } from '../../compose/command.js';
 import { loadProject, type ProjectModel } from '../../compose/model.js';
 import type { XCilo } from '../../compose/x-cilo.js';
-import { sharedNetworkName, validateName, validateSuffix } from '../../state/names.js';
+import {
+  isSpecialUse,
+  sharedNetworkName,
+  SPECIAL_USE_SUFFIXES,
+  validateDockerName,
+  validateName,
+  validateSuffix,
+} from '../../state/names.js';
 import { publisherOf } from '../../state/references.js';
 import {
   environmentsOf,
@@ -21,7 +29,7 @@ import type { Context } from '../../context.js';
 import { checkIdentity } from '../engines.js';
 import { describeMissingNetwork } from '../shared/networks.js';
 import { checkCanPublish, checkSwarmJoin, subnetsOnOtherEngines } from '../shared/swarm.js';
-import { validateModel } from './layout.js';
+import { checkModelNames, validateModel } from './layout.js';
 import { alreadyExists, publishes, type CreateShared, type PlanInputs } from './register.js';
 import { accessOf, engineAccess } from '../access.js';
 import { portsHeldByOthers } from '../host-ports.js';
@@ -58,6 +66,8 @@ const union = (...lists: (readonly string[] | undefined)[]) => [...new Set(lists
 /** What the files and flags ask for, given what the environment already has (before any Docker work). */
 export function requested(ctx: Context, req: PrepareRequest, known: Environment | undefined) {
   const name = validateName(req.selector.name, 'environment name');
+  for (const n of req.cli?.sharedNetworks ?? [])
+    validateDockerName(n, 'network name', '--shared-network', 'cilo-shared-db');
   // Fails fast before any Docker work; the plan decides again on a fresh read under the lock.
   if (req.mustBeNew && known) throw alreadyExists(name, known);
   const createShared: CreateShared = req.cli?.createShared ? true : (req.xcilo.createShared ?? known?.create_shared);
@@ -68,7 +78,7 @@ export function requested(ctx: Context, req: PrepareRequest, known: Environment 
       : undefined;
   return {
     name,
-    suffix: validateSuffix(req.xcilo.dnsSuffix ?? ctx.settings.dns.suffix),
+    suffix: allowedSuffix(ctx, req),
     joined: union(known?.shared_networks, req.xcilo.sharedNetworks, req.cli?.sharedNetworks),
     createShared,
     sharedScope: req.cli?.sharedScope ?? req.xcilo.sharedScope,
@@ -79,9 +89,27 @@ export function requested(ctx: Context, req: PrepareRequest, known: Environment 
 
 export type Requested = ReturnType<typeof requested>;
 
+/**
+ * The DNS suffix of the environment: the user's own (CILO_DNS_SUFFIX), or the files' when it is reserved for
+ * local use or the user allowed it (docs/DESIGN.md §13: a cloned repository must not claim `.com` here).
+ */
+function allowedSuffix(ctx: Context, req: PrepareRequest): string {
+  const asked = req.xcilo.dnsSuffix;
+  if (asked === undefined) return ctx.settings.dns.suffix;
+  validateSuffix(asked);
+  const { suffix, allowedSuffixes } = ctx.settings.dns;
+  if (isSpecialUse(asked) || asked === suffix || allowedSuffixes.includes(asked)) return asked;
+  const files = req.selector.files.map((f) => basename(f)).join(', ');
+  throw new UsageError(
+    `x-cilo.dns-suffix ${JSON.stringify(asked)} (${files}) is not reserved for local use: cilo would answer every name under .${asked} on this host`,
+    `use one of ${SPECIAL_USE_SUFFIXES.join(', ')} (e.g. dns-suffix: test); to serve .${asked} all the same, allow it yourself: export CILO_DNS_SUFFIXES_ALLOWED=${asked}`,
+  );
+}
+
 /** The project model, checked for what cilo cannot isolate; `createShared` naming real services. */
 export async function projectModel(ctx: Context, req: PrepareRequest, w: Requested): Promise<ProjectModel> {
   const model = await loadProject(ctx.docker, req.selector, ctx.cwd, (s) => ctx.writeStderr(s), req.model);
+  checkModelNames(model, req.selector.files);
   validateModel(model);
   if (Array.isArray(w.createShared)) {
     const unknown = w.createShared.filter((s) => !model.services.some((m) => m.name === s));

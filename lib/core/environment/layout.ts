@@ -2,6 +2,7 @@
 // `default` network is the environment network `cilo-<env>`; every other network it declares (not external)
 // is `<env>_<name>` with a subnet from cilo's pool, of the size its files pin if they pin one, with pinned
 // addresses moved into it; volumes with a pinned `name:` are renamed for the environment. Pure functions.
+import { basename } from 'node:path';
 import { UserError } from '../../errors/index.js';
 import type { IpamConfig, NetworkModel, ProjectModel, ServiceModel } from '../../compose/model.js';
 import { LABEL_SHARED, networkLabels } from '../../network/labels.js';
@@ -15,7 +16,7 @@ import {
   translateRange,
   type PoolConfig,
 } from '../../network/subnet.js';
-import { envNetworkName, sharedNetworkName } from '../../state/names.js';
+import { envNetworkName, sharedNetworkName, validateDockerName } from '../../state/names.js';
 import { subnetsInUse } from '../../state/references.js';
 import { networksOf, type Environment, type NetworkRecord, type State } from '../../state/schema.js';
 
@@ -34,6 +35,24 @@ export function pinnedIpam(n: NetworkModel | undefined): IpamConfig | undefined 
  * What cilo cannot give each copy of its own, as errors naming the network and service: IPv6, several
  * subnets, an address pinned on a network whose subnet is not pinned (there is nothing to move it along).
  */
+/**
+ * Every name of the files that becomes a Docker name (network and volume keys and `name:`s, services) is one
+ * Docker takes and cilo can remove again (state/names.ts); the error says in which files and at which key.
+ */
+export function checkModelNames(model: ProjectModel, files: readonly string[]): void {
+  const where = (key: string) => `${files.map((f) => basename(f)).join(', ') || 'the compose files'}: ${key}`;
+  for (const s of model.services) validateDockerName(s.name, 'service name', where(`services.${s.name}`), 'web');
+  for (const [kind, list] of [
+    ['network', model.networks],
+    ['volume', model.volumes],
+  ] as const)
+    for (const n of list) {
+      validateDockerName(n.key, `${kind} key`, where(`${kind}s.${n.key}`), 'backend');
+      if (n.name !== undefined)
+        validateDockerName(n.name, `${kind} name`, where(`${kind}s.${n.key}.name`), `shop_${n.key}`);
+    }
+}
+
 export function validateModel(model: ProjectModel): void {
   for (const n of managedNetworks(model)) {
     const what = `network ${n.key}`;
