@@ -1,5 +1,6 @@
 // Whether a port of this host is free: the only way to know is to try to take it (a listener on TCP, a bound
 // socket on UDP), then let it go at once. Loopback traffic only; no process started.
+import { UserError } from '../errors/index.js';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 
@@ -19,12 +20,15 @@ export function portFree(host: string, port: number, protocol: string): Promise<
 }
 
 /** Thrown when a port cilo chose is held on the host by something that is not cilo's. */
-export class PortTakenError extends Error {
+export class PortTakenError extends UserError {
   constructor(
     readonly port: number,
     readonly host: string,
     readonly protocol: string,
   ) {
-    super(`port ${port}/${protocol} on ${host} is in use on this host by a program that is not cilo's`);
+    super(
+      `port ${port}/${protocol} on ${host} is in use on this host by a program that is not cilo's`,
+      'stop what holds it, or give cilo a range with free ports (CILO_PORT_RANGE=first-last)',
+    );
   }
 }

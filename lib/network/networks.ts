@@ -18,9 +18,12 @@ export interface NetworkDeps {
 }
 
 /** Thrown when Docker refuses a subnet because another network overlaps it. */
-export class SubnetTakenError extends Error {
+export class SubnetTakenError extends UserError {
   constructor(readonly subnet: string) {
-    super(`subnet ${subnet} overlaps an existing Docker network`);
+    super(
+      `subnet ${subnet} overlaps an existing Docker network`,
+      'see `docker network ls` for networks in CILO_SUBNET_POOL, or give cilo another pool (CILO_SUBNET_POOL)',
+    );
   }
 }
 

@@ -21,8 +21,20 @@ export interface LockOptions {
 // Loaded on first use: the shim's passthrough path never locks and should not load a native addon.
 let flockSync: ((fd: number, flags: 'exnb') => void) | undefined;
 function tryLock(fd: number): void {
-  flockSync ??= (createRequire(import.meta.url)('fs-ext') as typeof FsExt).flockSync;
+  flockSync ??= loadFlock();
   flockSync(fd, 'exnb');
+}
+
+/** fs-ext is a native addon built at install for the Node that ran `npm ci`: another Node cannot load it. */
+function loadFlock(): (fd: number, flags: 'exnb') => void {
+  try {
+    return (createRequire(import.meta.url)('fs-ext') as typeof FsExt).flockSync;
+  } catch (e) {
+    throw new UserError(
+      `cannot load fs-ext, the native module cilo locks its files with: ${(e as Error).message.split('\n')[0]}`,
+      `rebuild it for this Node (${process.version}): npm rebuild fs-ext, which needs python3, make and a C++ compiler`,
+    );
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

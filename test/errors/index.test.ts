@@ -2,6 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExitCodeError, reportError, UsageError, UserError } from '../../lib/errors/index.ts';
+import { PortTakenError } from '../../lib/network/host-ports.ts';
+import { SubnetTakenError } from '../../lib/network/networks.ts';
 
 function report(err: unknown, debug = false) {
   let text = '';
@@ -69,4 +71,13 @@ test("asked for JSON: the error also as {error, hint}; a bug as an internal erro
       hint: 'please report it with the command you ran and its output',
     },
   ]);
+});
+
+test('expected failures are user errors with a hint, never "internal error" (exit 70)', () => {
+  for (const err of [new PortTakenError(24000, '127.0.0.1', 'tcp'), new SubnetTakenError('10.224.0.0/24')]) {
+    const r = report(err);
+    assert.equal(r.code, 1, err.message);
+    assert.doesNotMatch(r.text, /internal error/);
+    assert.match(r.text, /\nhint: \S/);
+  }
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { decideDestroy, destroyEnvironment } from '../../../lib/core/environment/destroy.ts';
 import { emptyState, localEnvironments, type Environment, type State } from '../../../lib/state/schema.ts';
 import { UserError } from '../../../lib/errors/index.ts';
+import { homeId } from '../../../lib/state/paths.ts';
 import { envRecord, FakeEngine, fakeContext } from '../../fakes.ts';
 
 const env = (name: string, over: Partial<Environment> = {}) => envRecord(name, { source: '/nonexistent/src', ...over });
@@ -66,7 +67,7 @@ test('destroy over the engine: containers and both networks removed, state entry
   const engine = new FakeEngine();
   const ctx = fakeContext(t, engine.fake.runner);
   await ctx.store.update((s) => Object.assign(s, world()));
-  const labels = { 'cilo.managed': 'true', 'cilo.env': 'db', 'cilo.home': 'x' };
+  const labels = { 'cilo.managed': 'true', 'cilo.env': 'db', 'cilo.home': homeId(ctx.home) };
   engine.addNetwork('cilo-db', '10.224.0.0/24', labels);
   engine.addNetwork('cilo-shared-db', '10.224.1.0/24', { ...labels, 'cilo.shared': 'true' });
   engine.addContainer(
