@@ -20,7 +20,7 @@ import {
   type NetworkInfo,
 } from './objects.js';
 import { SocketError, type EngineApi } from './api.js';
-import { processRunner, type ProcessRunner, type RunResult } from './process.js';
+import { processRunner, type ProcessRunner, type RunOptions, type RunResult } from './process.js';
 
 /**
  * Where Compose's answer about itself is kept between commands (context.ts gives one backed by
@@ -68,15 +68,21 @@ export class Docker {
   }
 
   /** Runs `docker ARGS` captured; turns "daemon unreachable" into an EngineUnreachableError. */
+  /** A docker command; one that runs past `timeoutMs` is an engine that does not answer. */
   async run(
     args: readonly string[],
     opts: { cwd?: string; input?: string | Buffer; timeoutMs?: number } = {},
   ): Promise<RunResult> {
+    const r = await this.runChecked(args, opts);
+    if (r.timedOut)
+      throw new EngineUnreachableError(this.engine, this.where(), `no answer within ${(opts.timeoutMs ?? 0) / 1000} s`);
+    return r;
+  }
+
+  private async runChecked(args: readonly string[], opts: RunOptions): Promise<RunResult> {
     const r = await this.runner.run('docker', args, { env: this.env, ...opts });
     if (r.code !== 0 && ENGINE_UNREACHABLE.test(r.stderr))
       throw new EngineUnreachableError(this.engine, this.where(), firstLine(r.stderr));
-    if (r.signal && opts.timeoutMs !== undefined)
-      throw new EngineUnreachableError(this.engine, this.where(), `no answer within ${opts.timeoutMs / 1000} s`);
     return r;
   }
 
@@ -283,8 +289,9 @@ export class Docker {
   }
 
   /** `docker compose ARGS` with captured output. */
-  compose(args: readonly string[], opts: { cwd?: string; input?: string } = {}): Promise<RunResult> {
-    return this.run(['compose', ...args], opts);
+  /** `timeoutMs` here bounds the command (a service's `exec`), not the engine: past it, the result says `timedOut`. */
+  compose(args: readonly string[], opts: Omit<RunOptions, 'env'> = {}): Promise<RunResult> {
+    return this.runChecked(['compose', ...args], opts);
   }
 
   /** `docker compose ARGS` on the terminal, exec-like (see process.ts); `input`: its stdin instead. */

@@ -12,7 +12,10 @@ export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   input?: string | Buffer;
+  /** Sent SIGTERM past this; the result then says `timedOut`. */
   timeoutMs?: number;
+  /** Keep only the last this many bytes of each stream while it is produced (a command that prints 50 MB). */
+  keepLastBytes?: number;
 }
 
 export interface RunResult {
@@ -20,6 +23,8 @@ export interface RunResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** It ran past `timeoutMs` and was sent SIGTERM (it may still have exited with a code of its own). */
+  timedOut?: boolean;
 }
 
 export interface ExecResult {
@@ -61,16 +66,29 @@ function notFound(cmd: string): UserError {
   );
 }
 
-function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+async function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const child = spawn(cmd, args, {
     cwd: opts.cwd,
     env: opts.env,
     stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    timeout: opts.timeoutMs,
   });
   // A child that exits without reading its input must not crash us with EPIPE.
   if (opts.input !== undefined) child.stdin!.on('error', () => undefined).end(opts.input);
-  return finished(child, cmd);
+  // Our own timer, not spawn's: a child that handles SIGTERM exits with a code, and that is a timeout too.
+  let timedOut = false;
+  const timer =
+    opts.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGTERM');
+        }, opts.timeoutMs);
+  try {
+    const r = await finished(child, cmd, opts.keepLastBytes);
+    return timedOut ? { ...r, timedOut } : r;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 // Node 20 has no execve, so we spawn and wait. On a terminal, Ctrl-C / Ctrl-\ / hang-up reach the child
@@ -162,12 +180,27 @@ function exec(
   });
 }
 
-/** Collects a child's stream; resolves on its close with the child's exit. */
-function finished(child: ChildProcess, cmd: string): Promise<RunResult> {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout?.on('data', (b: Buffer) => out.push(b));
-  child.stderr!.on('data', (b: Buffer) => err.push(b));
+/** The chunks of a stream, with at most `keep` bytes held beyond the newest chunk (undefined: all). */
+function collector(keep: number | undefined): { chunks: Buffer[]; add(b: Buffer): void } {
+  const chunks: Buffer[] = [];
+  let held = 0;
+  return {
+    chunks,
+    add(b: Buffer) {
+      chunks.push(b);
+      held += b.length;
+      if (keep === undefined) return;
+      while (chunks.length > 1 && held - chunks[0]!.length >= keep) held -= chunks.shift()!.length;
+    },
+  };
+}
+
+/** Collects a child's streams (their ends only, with `keep`); resolves on its close with the child's exit. */
+function finished(child: ChildProcess, cmd: string, keep?: number): Promise<RunResult> {
+  const { chunks: out, add: addOut } = collector(keep);
+  const { chunks: err, add: addErr } = collector(keep);
+  child.stdout?.on('data', addOut);
+  child.stderr!.on('data', addErr);
   return new Promise((resolve, reject) => {
     child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? notFound(cmd) : e));
     child.on('close', (code, signal) =>

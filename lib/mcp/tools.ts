@@ -32,6 +32,17 @@ const maxBytes = z
   .max(4_000_000)
   .default(65_536)
   .describe('keep at most this many bytes (the end)');
+/** How long a log or a command may take: past it the call answers an error and the command is stopped. */
+const timeoutSeconds = z
+  .number()
+  .min(1)
+  .max(3600)
+  .default(120)
+  .describe('give up after this many seconds (the call then answers an error)');
+const bounds = (a: { max_bytes: number; timeout_seconds: number }) => ({
+  maxBytes: a.max_bytes,
+  timeoutMs: a.timeout_seconds * 1000,
+});
 const outcome = (o: Awaited<ReturnType<typeof upEnvironment>>) => environmentView(o.state, o.key, o.record);
 
 export const TOOLS: readonly Tool[] = [
@@ -108,9 +119,10 @@ export const TOOLS: readonly Tool[] = [
       tail: z.number().int().min(0).optional().describe('lines from the end (default: all)'),
       since: z.string().optional().describe('only since: a timestamp, or a duration such as 10m'),
       max_bytes: maxBytes,
+      timeout_seconds: timeoutSeconds,
     },
     readOnly: true,
-    run: (ctx, a) => serviceLogs(ctx, { ...a, maxBytes: a.max_bytes }),
+    run: (ctx, a) => serviceLogs(ctx, { ...a, ...bounds(a) }),
   }),
   tool({
     name: 'exec',
@@ -121,8 +133,9 @@ export const TOOLS: readonly Tool[] = [
       service,
       command: z.array(z.string()).min(1).describe('the command and its arguments, e.g. ["sh", "-c", "echo hi"]'),
       max_bytes: maxBytes,
+      timeout_seconds: timeoutSeconds,
     },
-    run: (ctx, a) => execInService(ctx, { ...a, maxBytes: a.max_bytes }),
+    run: (ctx, a) => execInService(ctx, { ...a, ...bounds(a) }),
   }),
   tool({
     name: 'fork',

@@ -76,7 +76,7 @@ test('an engine that does not answer becomes one clear error naming the engine a
     new Docker({ DOCKER_CONTEXT: 'build-box' }, down.runner, 'build-box').inspectNetwork('x'),
     /^EngineUnreachableError: the Docker engine build-box does not answer \(context build-box\)/,
   );
-  const slow = fakeRunner(() => ({ code: 128, signal: 'SIGTERM' }));
+  const slow = fakeRunner(() => ({ code: 128, signal: 'SIGTERM', timedOut: true }));
   await assert.rejects(
     new Docker({}, slow.runner).engineInfo(3000),
     /of this machine does not answer \(the default socket\): no answer within 3 s/,

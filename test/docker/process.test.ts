@@ -130,3 +130,19 @@ test('a reporting runner runs what would take the terminal with its output hande
   assert.deepEqual(r, { code: 5, signal: null });
   assert.deepEqual(seen.join('').split('\n').filter(Boolean).sort(), ['to-err', 'to-out']);
 });
+
+test('run keeps only the end of a long output while it is produced, and stops a command at its timeout', async () => {
+  // 50 MB through a 64 KiB bound: what is held stays near the bound, and the end is the command's last bytes.
+  const r = await processRunner.run('sh', ['-c', 'head -c 52428800 /dev/zero | tr "\\0" a; echo END'], {
+    env,
+    keepLastBytes: 65_536,
+  });
+  assert.equal(r.code, 0);
+  assert.ok(r.stdout.length >= 65_536 && r.stdout.length < 65_536 + 1_048_576, `held ${r.stdout.length} bytes`);
+  assert.ok(r.stdout.endsWith('aaaEND\n'), 'its end');
+  const started = Date.now();
+  const t = await processRunner.run('sh', ['-c', 'exec sleep 600'], { env, timeoutMs: 500 });
+  assert.equal(t.timedOut, true);
+  assert.equal(t.signal, 'SIGTERM');
+  assert.ok(Date.now() - started < 60_000, 'stopped at its timeout, not when it ended');
+});

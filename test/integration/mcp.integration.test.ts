@@ -118,6 +118,30 @@ test('an MCP client creates, starts, runs commands in, forks and destroys enviro
   const logs = await ok(client, 'logs', { name: a, service: 'store', tail: 10 });
   assert.match(String(logs.value.logs), new RegExp(`store of ${a} starts with`));
 
+  // What an agent passes stays inside its call: a service is one of the environment's (never a flag of
+  // Compose's), output is held bounded while it is produced, and a command that never ends is stopped.
+  const flag = await call(client, 'exec', { name: a, service: '--privileged', command: ['id'] });
+  assert.equal(flag.isError, true, 'a flag as the service is a tool error');
+  assert.match(String(flag.value.error), /has no service "--privileged"/);
+  const big = await ok(client, 'exec', {
+    name: a,
+    service: 'store',
+    command: ['sh', '-c', 'head -c 52428800 /dev/zero | tr "\\0" a; echo END'],
+    max_bytes: 65_536,
+  });
+  assert.equal(big.value.truncated, true);
+  assert.ok(String(big.value.stdout).length <= 65_536 && String(big.value.stdout).endsWith('aEND\n'), '50 MB, its end');
+  const started = Date.now();
+  const hang = await call(client, 'exec', {
+    name: a,
+    service: 'store',
+    command: ['sleep', '100000'],
+    timeout_seconds: 2,
+  });
+  assert.equal(hang.isError, true);
+  assert.match(String(hang.value.error), /did not end within 2 s/);
+  assert.ok(Date.now() - started < PROCESS_BOUND_MS, 'answered at its timeout');
+
   assert.deepEqual((await ok(client, 'status', { name: a })).value, await cliJson(ce, ['status', a, '--json']));
   assert.deepEqual((await ok(client, 'list')).value, await cliJson(ce, ['list', '--json']));
   assert.deepEqual(

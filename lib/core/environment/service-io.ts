@@ -20,14 +20,44 @@ export function lastBytes(text: string, max: number): { text: string; truncated:
   };
 }
 
-/** `docker compose … ARGS` of environment `name`, with its override, captured, on its engine. */
-async function composeOf(ctxGiven: Context, name: string, subcommand: string, args: string[]) {
-  const loaded = loadEnvironment(ctxGiven, name);
+/** How a caller bounds a command: its time, and the bytes of each stream kept while it runs. */
+export interface Bounds {
+  maxBytes: number;
+  timeoutMs: number;
+}
+
+/**
+ * `docker compose SUBCOMMAND FLAGS -- SERVICE REST` of environment `name`, with its override, captured, on its
+ * engine. The service must be one of the environment's: a caller's text never becomes a flag of Compose's.
+ */
+async function composeOf(
+  ctxGiven: Context,
+  o: { name: string; service: string },
+  subcommand: string,
+  [flags, rest]: [string[], string[]],
+  bounds: Bounds,
+) {
+  const loaded = loadEnvironment(ctxGiven, o.name);
+  if (!loaded.record.services[o.service])
+    throw new UserError(
+      `${o.name} has no service ${JSON.stringify(o.service)}`,
+      `its services: ${Object.keys(loaded.record.services).join(', ') || 'none recorded yet (cilo up ' + o.name + ')'}`,
+    );
   const { selector, project } = requireProject(loaded);
-  const ctx = bindToEnvironment(ctxGiven, loaded.state, name);
-  const argv = composeArgs(selector, { override: writtenOverride(ctx.home, name), subcommand, args });
-  const r = await ctx.docker.compose(argv, { cwd: project.projectDir });
-  markUsed(ctx.home, name);
+  const ctx = bindToEnvironment(ctxGiven, loaded.state, o.name);
+  const args = [...flags, '--', o.service, ...rest];
+  const argv = composeArgs(selector, { override: writtenOverride(ctx.home, o.name), subcommand, args });
+  const r = await ctx.docker.compose(argv, {
+    cwd: project.projectDir,
+    timeoutMs: bounds.timeoutMs,
+    keepLastBytes: bounds.maxBytes,
+  });
+  if (r.timedOut)
+    throw new UserError(
+      `docker compose ${subcommand} of ${o.name}/${o.service} did not end within ${bounds.timeoutMs / 1000} s: stopped`,
+      'give it more time (timeout_seconds), or a command that ends; a process it started in the container may still run there',
+    );
+  markUsed(ctx.home, o.name);
   return r;
 }
 
@@ -42,37 +72,35 @@ function refused(name: string, stderr: string): UserError | undefined {
   return undefined;
 }
 
-export interface LogsOptions {
+export interface LogsOptions extends Bounds {
   name: string;
   service: string;
   /** Lines from the end (default: all). */
   tail?: number;
   /** Only lines since: a timestamp (2026-12-06T10:00:00Z) or a duration (10m). */
   since?: string;
-  maxBytes: number;
 }
 
 export async function serviceLogs(ctx: Context, o: LogsOptions) {
-  const args = ['--no-color', '--no-log-prefix', ...(o.tail !== undefined ? ['--tail', String(o.tail)] : [])];
-  if (o.since) args.push('--since', o.since);
-  const r = await composeOf(ctx, o.name, 'logs', [...args, o.service]);
+  const args = ['--no-color', '--no-log-prefix', ...(o.tail !== undefined ? [`--tail=${o.tail}`] : [])];
+  if (o.since) args.push(`--since=${o.since}`);
+  const r = await composeOf(ctx, o, 'logs', [args, []], o);
   if (r.code !== 0) throw refused(o.name, r.stderr) ?? new UserError(`docker compose logs failed: ${r.stderr.trim()}`);
   const { text, truncated } = lastBytes(r.stdout + r.stderr, o.maxBytes);
   return { environment: o.name, service: o.service, logs: text, truncated };
 }
 
-export interface ExecOptions {
+export interface ExecOptions extends Bounds {
   name: string;
   service: string;
   command: string[];
-  maxBytes: number;
 }
 
 /** Runs a command in a running service (`docker compose exec -T`); its exit code and output, each bounded. */
 export async function execInService(ctx: Context, o: ExecOptions) {
   if (o.command.length === 0)
     throw new UserError('no command given', 'give the command as a list: ["sh", "-c", "echo hi"]');
-  const r = await composeOf(ctx, o.name, 'exec', ['-T', o.service, ...o.command]);
+  const r = await composeOf(ctx, o, 'exec', [['-T'], o.command], o);
   // Compose's own refusal exits 1 with its message and nothing from the command; the command's exit is its own.
   const error = r.code !== 0 && r.stdout === '' ? refused(o.name, r.stderr) : undefined;
   if (error) throw error;
