@@ -181,12 +181,12 @@ function exec(
 }
 
 /** The chunks of a stream, with at most `keep` bytes held beyond the newest chunk (undefined: all). */
-function collector(keep: number | undefined): { chunks: Buffer[]; add(b: Buffer): void } {
+function collector(keep: number | undefined): { chunks: Buffer[]; add: (b: Buffer) => void } {
   const chunks: Buffer[] = [];
   let held = 0;
   return {
     chunks,
-    add(b: Buffer) {
+    add: (b: Buffer) => {
       chunks.push(b);
       held += b.length;
       if (keep === undefined) return;
