@@ -26,6 +26,7 @@ export const COMMANDS: readonly CommandSpec[] = [
           type: 'boolean',
           describe: 'take over the containers and volumes the project has already (cilo never removes them)',
         })
+        .option('keep', { type: 'boolean', describe: 'cilo gc never removes it' })
         .check((a) => {
           if (a.from !== undefined || a.worktree !== undefined) return true;
           throw new UsageError('give --from DIR, or --worktree BRANCH', "see 'cilo create --help'");
@@ -45,6 +46,7 @@ export const COMMANDS: readonly CommandSpec[] = [
           project: a.project,
           sharedNetworks: list(a.sharedNetwork),
           adopt: a.adopt === true,
+          keep: a.keep === true,
           json: asJson(a),
         },
         c,
@@ -200,9 +202,18 @@ export const COMMANDS: readonly CommandSpec[] = [
           describe: 'unused for at least this long: 90m, 12h, 7d (or seconds)',
         })
         .option('dry-run', { type: 'boolean', default: false, describe: 'list what would go, change nothing' })
+        .option('include-running', {
+          type: 'boolean',
+          default: false,
+          describe: 'remove idle environments that still run too (by default they are kept)',
+        })
         .options(json),
     run: (a) => async (c, o) =>
-      (await import('./commands/gc.js')).run({ olderThan: a.olderThan, dryRun: a.dryRun, json: asJson(a) }, c, o),
+      (await import('./commands/gc.js')).run(
+        { olderThan: a.olderThan, dryRun: a.dryRun, includeRunning: a.includeRunning, json: asJson(a) },
+        c,
+        o,
+      ),
     optionValues: { 'older-than': ['1h', '24h', '7d'] },
   }),
   command({

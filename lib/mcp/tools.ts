@@ -163,7 +163,13 @@ export const TOOLS: readonly Tool[] = [
     input: {
       older_than: z.string().default('24h').describe('unused for at least: 90m, 12h, 7d'),
       dry_run: z.boolean().default(false).describe('list what would go, change nothing'),
+      include_running: z.boolean().default(false).describe('remove idle environments that still run too'),
     },
-    run: (ctx, a) => collectGarbage(ctx, { olderThanMs: parseDuration(a.older_than), dryRun: a.dry_run }),
+    run: (ctx, a) =>
+      collectGarbage(ctx, {
+        olderThanMs: parseDuration(a.older_than),
+        dryRun: a.dry_run,
+        includeRunning: a.include_running,
+      }),
   }),
 ];

@@ -103,6 +103,8 @@ export interface Environment {
   labelled?: boolean;
   /** Volumes the project had before cilo ran it (`cilo create --adopt`): external to it, never removed. */
   adopted_volumes?: string[];
+  /** `cilo create --keep`: `cilo gc` never removes it (nor, so, its volumes). */
+  keep?: boolean;
 }
 
 export interface WorktreeRecord {

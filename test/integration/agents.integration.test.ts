@@ -166,53 +166,60 @@ test('worktree: create adds one, list shows the branch, destroy removes a clean 
   assert.equal(existsSync(wt(two).worktree!.path), true, '--keep-worktree keeps it');
 });
 
-test('gc: --dry-run lists and changes nothing; gc removes exactly that, a publisher still used stays', async (t) => {
+test('gc: a running copy stays unless asked; --dry-run lists and changes nothing; gc removes exactly that, a publisher still used stays, one marked keep stays', async (t) => {
   if (!requireDocker(t)) return;
   const ce = await ciloEnv(t, { CILO_DNS: 'off' });
-  const [lone, pub, user] = [uniqueName('lone'), uniqueName('pub'), uniqueName('user')];
+  const [lone, pub, user, kept] = [uniqueName('lone'), uniqueName('pub'), uniqueName('user'), uniqueName('kept')];
   await ok(ce, ['create', lone, '--from', TINY]);
   await ok(ce, ['up', lone]);
   await ok(ce, ['create', pub, '--from', TINY]);
   await ok(ce, ['up', pub, '--create-shared']);
   await ok(ce, ['create', user, '--from', TINY, '--shared-network', `cilo-shared-${pub}`]);
-  // `user` was used "in an hour": not idle for any --older-than; `lone` and `pub` are idle for 0 s.
+  await ok(ce, ['create', kept, '--from', TINY, '--keep']);
+  // `user` was used "in an hour": not idle for any --older-than; the others are idle for 0 s.
   const later = new Date(Date.now() + 3_600_000);
   utimesSync(join(ce.home, 'envs', user, 'used'), later, later);
+  type Gc = { removed: { name: string }[]; kept: { name: string; reason: string }[] };
+  const gc = async (...args: string[]) =>
+    JSON.parse(await ok(ce, ['gc', '--older-than', '0s', ...args, '--json'])) as Gc;
+  const keptAs = (r: Gc) => Object.fromEntries(r.kept.map((e) => [e.name, e.reason]));
 
+  // Both running copies stay, whatever their idle time: what runs all weekend is in use.
   const before = stateBytes(ce);
-  const dry = JSON.parse(await ok(ce, ['gc', '--older-than', '0s', '--dry-run', '--json'])) as {
-    removed: { name: string }[];
-    kept: { name: string; reason: string }[];
-  };
+  const running = await gc('--dry-run');
+  assert.deepEqual(running.removed, []);
+  assert.match(keptAs(running)[lone] ?? '', /1 of its containers run \(--include-running removes it too\)/);
+  assert.match(keptAs(running)[pub] ?? '', /1 of its containers run/);
+  assert.match(keptAs(running)[kept] ?? '', /marked keep/);
+  assert.deepEqual(stateBytes(ce), before, '--dry-run changed nothing');
+
+  await ok(ce, ['down', lone]);
+  const downed = stateBytes(ce);
+  const dry = await gc('--dry-run');
   assert.deepEqual(
     dry.removed.map((e) => e.name),
     [lone],
   );
-  assert.deepEqual(
-    dry.kept.map((e) => [e.name, e.reason]),
-    [[pub, `its shared network is used by tiny/${user}`]],
-  );
-  assert.deepEqual(stateBytes(ce), before, '--dry-run changed nothing');
-  assert.equal(composeContainers(lone).length, 1);
-
-  const done = JSON.parse(await ok(ce, ['gc', '--older-than', '0s', '--json'])) as typeof dry;
+  assert.deepEqual(stateBytes(ce), downed, 'still there after --dry-run');
+  const done = await gc();
   assert.deepEqual(
     done.removed.map((e) => e.name),
     dry.removed.map((e) => e.name),
     'gc removed what --dry-run listed',
   );
-  assert.deepEqual(composeContainers(lone, undefined, true), [], "lone's containers are gone");
+  assert.equal((await cilo(['status', lone], { env: ce.env })).exitCode, 1, 'lone is gone');
   const names = (JSON.parse(await ok(ce, ['list', '--json'])) as { environments: EnvironmentView[] }).environments.map(
     (e) => e.name,
   );
-  assert.deepEqual(names.sort(), [pub, user].sort());
+  assert.deepEqual(names.sort(), [kept, pub, user].sort());
 
-  // Once its consumer is idle too, both go: the consumer first.
+  // Once its consumer is idle too, both go with --include-running: the consumer first. `kept` stays.
   const past = new Date(Date.now() - 1000);
   utimesSync(join(ce.home, 'envs', user, 'used'), past, past);
-  const all = JSON.parse(await ok(ce, ['gc', '--older-than', '0s', '--json'])) as typeof dry;
+  const all = await gc('--include-running');
   assert.deepEqual(
     all.removed.map((e) => e.name),
     [user, pub],
   );
+  assert.match(keptAs(all)[kept] ?? '', /marked keep/);
 });

@@ -11,6 +11,7 @@ export async function run(
     project?: string;
     sharedNetworks: string[];
     adopt: boolean;
+    keep: boolean;
     json: boolean;
   },
   ctx: Context,

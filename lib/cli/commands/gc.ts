@@ -13,11 +13,15 @@ const ago = (seconds: number) =>
         : `${seconds}s`;
 
 export async function run(
-  o: { olderThan: string; dryRun: boolean; json: boolean },
+  o: { olderThan: string; dryRun: boolean; includeRunning: boolean; json: boolean },
   ctx: Context,
   out: Output,
 ): Promise<void> {
-  const report = await collectGarbage(ctx, { olderThanMs: parseDuration(o.olderThan), dryRun: o.dryRun });
+  const report = await collectGarbage(ctx, {
+    olderThanMs: parseDuration(o.olderThan),
+    dryRun: o.dryRun,
+    includeRunning: o.includeRunning,
+  });
   if (o.json) out.json(report);
   else print(report, o, out);
   // What could not be destroyed was said (in `failed`, or on stderr): the exit code says it too.

@@ -3,12 +3,14 @@
 // stay is kept (one whose consumers all go, goes after them), and so is a worktree with uncommitted changes.
 // The list is decided first (`--dry-run` shows it); each removal is then an ordinary destroy, which checks
 // the references again under the lock.
-import { UserError } from '../../errors/index.js';
+import { EngineUnreachableError, UserError } from '../../errors/index.js';
 import { LOCAL_ENGINE } from '../../docker/engines.js';
+import { COMPOSE_PROJECT_LABEL } from '../../docker/objects.js';
 import { consumersOf } from '../../state/references.js';
 import { engineOf, environmentsOf, type Environment, type State } from '../../state/schema.js';
 import { lastUsed } from '../../state/usage.js';
 import type { Context } from '../../context.js';
+import { bindToEnvironment } from '../engines.js';
 import { destroyEnvironment } from './destroy.js';
 import { uncommitted } from './worktree.js';
 
@@ -38,9 +40,16 @@ export interface GcPlan {
 
 /**
  * The environments idle for at least `olderThanMs`, split into those that go (consumers before the
- * publishers they use) and those kept because an environment that stays depends on them.
+ * publishers they use) and those kept: `pinned` ones (it runs, it is marked keep: with the reason), and those
+ * an environment that stays depends on.
  */
-export function planGc(state: State, lastUsedOf: (env: Environment) => Date, now: Date, olderThanMs: number): GcPlan {
+export function planGc(
+  state: State,
+  lastUsedOf: (env: Environment) => Date,
+  now: Date,
+  olderThanMs: number,
+  pinned: ReadonlyMap<string, string> = new Map(),
+): GcPlan {
   const idle = new Map<string, GcEntry>();
   for (const [key, env] of Object.entries(environmentsOf(state))) {
     const used = lastUsedOf(env);
@@ -62,7 +71,7 @@ export function planGc(state: State, lastUsedOf: (env: Environment) => Date, now
   for (let changed = true; changed;) {
     changed = false;
     for (const [key, entry] of idle) {
-      if (gone.has(key)) continue;
+      if (gone.has(key) || pinned.has(key)) continue;
       const users = [...consumersOf(state, key).values()].flat();
       if (!users.every((u) => gone.has(u))) continue;
       gone.add(key);
@@ -74,7 +83,7 @@ export function planGc(state: State, lastUsedOf: (env: Environment) => Date, now
     .filter((e) => !gone.has(e.key))
     .map((e) => {
       const users = [...consumersOf(state, e.key).values()].flat().filter((u) => !gone.has(u));
-      return { ...e, reason: `its shared network is used by ${users.join(', ')}` };
+      return { ...e, reason: pinned.get(e.key) ?? `its shared network is used by ${users.join(', ')}` };
     });
   return { remove, kept };
 }
@@ -89,18 +98,45 @@ export interface GcReport {
   failed: { key: string; error: string }[];
 }
 
-/** Decides what goes, keeps worktrees with uncommitted work, then (unless a dry run) destroys them in order. */
-export async function collectGarbage(ctx: Context, o: { olderThanMs: number; dryRun: boolean }): Promise<GcReport> {
-  const state = ctx.store.read();
-  const plan = planGc(state, (env) => lastUsed(ctx.home, env), new Date(), o.olderThanMs);
-  const envs = environmentsOf(state);
-  const remove: GcEntry[] = [];
-  for (const e of plan.remove) {
-    const wt = envs[e.key]?.worktree;
-    if (wt && (await uncommitted(ctx, wt)).length > 0)
-      plan.kept.push({ ...e, reason: `its worktree ${wt.path} has uncommitted changes` });
-    else remove.push(e);
+/**
+ * Why an idle environment stays all the same, if it does: it is marked keep, its worktree has uncommitted
+ * work, or (unless `includeRunning`) something of it runs — asked of its engine, where an engine that does
+ * not answer keeps it too (never taken for "nothing runs").
+ */
+async function pinOf(ctx: Context, state: State, env: Environment, includeRunning: boolean) {
+  if (env.keep) return 'it is marked keep (cilo create --keep)';
+  if (env.worktree && (await uncommitted(ctx, env.worktree)).length > 0)
+    return `its worktree ${env.worktree.path} has uncommitted changes`;
+  if (includeRunning) return undefined;
+  try {
+    const states = await bindToEnvironment(ctx, state, env.name).docker.containerStates(
+      `${COMPOSE_PROJECT_LABEL}=${env.name}`,
+    );
+    const running = states.filter((c) => c.running && !c.oneOff).length;
+    return running > 0 ? `${running} of its containers run (--include-running removes it too)` : undefined;
+  } catch (e) {
+    if (!(e instanceof EngineUnreachableError)) throw e;
+    return `its engine does not answer (${e.reason}): whether it runs is unknown`;
   }
+}
+
+/** Decides what goes (idle, nothing running, nothing pinned), then (unless a dry run) destroys them in order. */
+export async function collectGarbage(
+  ctx: Context,
+  o: { olderThanMs: number; dryRun: boolean; includeRunning?: boolean },
+): Promise<GcReport> {
+  const state = ctx.store.read();
+  const lastUsedOf = (env: Environment) => lastUsed(ctx.home, env);
+  const now = new Date();
+  const idle = planGc(state, lastUsedOf, now, o.olderThanMs);
+  const envs = environmentsOf(state);
+  const pinned = new Map<string, string>();
+  for (const e of [...idle.remove, ...idle.kept]) {
+    const reason = await pinOf(ctx, state, envs[e.key]!, o.includeRunning === true);
+    if (reason) pinned.set(e.key, reason);
+  }
+  const plan = planGc(state, lastUsedOf, now, o.olderThanMs, pinned);
+  const remove = plan.remove;
   const report: GcReport = {
     dry_run: o.dryRun,
     older_than_seconds: o.olderThanMs / 1000,

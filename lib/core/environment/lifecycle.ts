@@ -35,6 +35,8 @@ export interface CreateOptions {
   additions?: PlanInputs['additions'];
   /** Take over the objects the project has already (they are never removed by cilo). */
   adopt?: boolean;
+  /** `cilo gc` never removes it. */
+  keep?: boolean;
 }
 
 function existingDirectory(ctx: Context, from: string): string {
@@ -53,12 +55,13 @@ export async function createEnvironment(ctx: Context, o: CreateOptions): Promise
   if (o.from === undefined && o.worktree === undefined)
     throw new UserError('no project directory given', `cilo create ${o.name} --from <dir> (or --worktree <branch>)`);
   const dir = existingDirectory(ctx, o.from ?? '.');
-  if (!o.worktree) return registerFrom(ctx, o, dir, o.additions);
+  const additions = o.keep ? { ...o.additions, keep: true } : o.additions;
+  if (!o.worktree) return registerFrom(ctx, o, dir, additions);
   const known = findEnvByName(ctx.store.read(), o.name);
   if (known) throw alreadyExists(o.name, known[1]); // before a worktree is added for nothing
   const added = await addWorktree(ctx, dir, o.name, o.worktree);
   try {
-    return await registerFrom(ctx, o, added.projectDir, { ...o.additions, worktree: added.record });
+    return await registerFrom(ctx, o, added.projectDir, { ...additions, worktree: added.record });
   } catch (e) {
     await undoWorktree(ctx, added);
     throw e;

@@ -56,7 +56,7 @@ export interface PlanInputs {
   /** `cilo create`: the name must be new. */
   mustBeNew?: boolean;
   /** What a new record starts with besides (a worktree, a fork's origin); ignored for a registered one. */
-  additions?: Pick<Environment, 'worktree' | 'forked_from' | 'empty_mounts' | 'labelled' | 'adopted_volumes'>;
+  additions?: Pick<Environment, 'worktree' | 'forked_from' | 'empty_mounts' | 'labelled' | 'adopted_volumes' | 'keep'>;
   pool: PoolConfig;
   /** The size of the project's networks other than `default` (CILO_NETWORK_PREFIX). */
   networkPrefix: number;

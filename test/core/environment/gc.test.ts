@@ -22,7 +22,11 @@ test('durations: 90m, 12h, 7d, 2w, plain seconds; anything else is an error with
 const NOW = new Date('2026-12-06T12:00:00Z');
 const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3_600_000);
 
-function state(used: Record<string, number>, shared: Record<string, string[]> = {}) {
+function state(
+  used: Record<string, number>,
+  shared: Record<string, string[]> = {},
+  pinned: ReadonlyMap<string, string> = new Map(),
+) {
   const s = emptyState();
   for (const name of Object.keys(used)) localEnvironments(s)[`p/${name}`] = envRecord(name);
   for (const [pub, users] of Object.entries(shared))
@@ -32,7 +36,7 @@ function state(used: Record<string, number>, shared: Record<string, string[]> = 
       created_at: '',
       referenced_by: [`p/${pub}`, ...users.map((u) => `p/${u}`)],
     };
-  return planGc(s, (env) => hoursAgo(used[env.name]!), NOW, 24 * 3_600_000);
+  return planGc(s, (env) => hoursAgo(used[env.name]!), NOW, 24 * 3_600_000, pinned);
 }
 
 test('only environments idle for at least the given time, with when they were last used', () => {
@@ -64,5 +68,21 @@ test('a publisher whose consumers all go, goes after them (whatever the order of
   assert.deepEqual(
     plan.remove.map((e) => e.name),
     ['b', 'a', 'pub'],
+  );
+});
+
+test('a pinned environment (it runs, it is marked keep) stays with its reason, and so does the publisher it uses', () => {
+  const pinned = new Map([['p/a', '1 of its containers run (--include-running removes it too)']]);
+  const plan = state({ pub: 48, a: 30, b: 30 }, { pub: ['a'] }, pinned);
+  assert.deepEqual(
+    plan.remove.map((e) => e.name),
+    ['b'],
+  );
+  assert.deepEqual(
+    plan.kept.map((k) => [k.name, k.reason]),
+    [
+      ['pub', 'its shared network is used by p/a'],
+      ['a', '1 of its containers run (--include-running removes it too)'],
+    ],
   );
 });
