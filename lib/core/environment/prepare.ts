@@ -11,6 +11,7 @@ import { envNetworkName } from '../../state/names.js';
 import { releaseSubnet } from '../../state/references.js';
 import { findEnvByName, type Environment } from '../../state/schema.js';
 import type { Context } from '../../context.js';
+import { describeMissingNetwork } from '../shared/networks.js';
 import { applyPlan, checkHostPorts, nothingApplied, rollbackRegistration, type Applied } from './apply.js';
 import {
   accessFor,
@@ -48,12 +49,15 @@ const portsHeld = (known: Environment | undefined) =>
 export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Promise<Prepared> {
   const known = findEnvByName(req.snapshot, req.selector.name)?.[1];
   const w = requested(ctx, req, known);
+  // A first registration: the project's objects on the engine must be none, or this home's, or adopted. Asked
+  // beside the other inputs, so the time between what Docker said and the plan stays as short as it was.
+  const objects = known ? undefined : projectObjects(ctx, w.name);
+  objects?.catch(() => undefined); // awaited below; an engine that does not answer fails in dockerInputs first
   const { model, info, anchors, access, foreignPorts } = await dockerInputs(ctx, req, w);
   // An unreachable engine fails here, before anything is written.
   const envNetwork = req.materialize ? await req.envNetwork : undefined;
   const foreignSubnets = await subnetsToAvoid(ctx, req, w, model, known);
-  // A first registration: the project's objects on the engine must be none, or this home's, or adopted.
-  const ownership = known ? {} : ownershipFor(ctx.home, w.name, await projectObjects(ctx, w.name), req.adopt ?? false);
+  const ownership = objects ? ownershipFor(ctx.home, w.name, await objects, req.adopt ?? false) : {};
   const inputs = planInputs(ctx, { ...req, additions: { ...req.additions, ...ownership } }, w, {
     model,
     access,
@@ -66,6 +70,11 @@ export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Pro
       planEnvironment(state, { ...inputs, now: new Date().toISOString() }),
     );
     const prepared: Prepared = { plan, model, applied: nothingApplied(ctx.home, w.name), anchors, engineInfo: info };
+    await checkJoinsStillThere(
+      ctx,
+      prepared,
+      w.joined.filter((n) => !anchors.includes(n)),
+    );
     if (!req.materialize) return prepared;
     try {
       await checkHostPorts(plan, portsHeld(known));
@@ -86,6 +95,22 @@ export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Pro
       if (!plan.registeredNow) await ctx.store.update((state) => releaseSubnet(state, plan.key, e.subnet));
     }
   }
+}
+
+/**
+ * The networks a new registration joined as ones cilo did not publish, asked again after the plan: Docker was
+ * asked before it, and a publisher destroyed meanwhile removes its network before its record (destroy.ts), so
+ * the plan may have taken that network for an external one. Gone now: the registration is undone.
+ */
+async function checkJoinsStillThere(ctx: Context, prepared: Prepared, joined: readonly string[]): Promise<void> {
+  const { plan } = prepared;
+  if (!plan.registeredNow) return;
+  const external = joined.filter((n) => plan.state.shared_networks[n]?.created_by === 'external');
+  const seen = await Promise.all(external.map((n) => ctx.docker.inspectNetwork(n)));
+  const gone = external.find((_, i) => !seen[i]);
+  if (gone === undefined) return;
+  await rollback(ctx, prepared);
+  throw describeMissingNetwork(ctx.store.read(), gone, ctx.engine.name);
 }
 
 /**
