@@ -67,16 +67,11 @@ export class Docker {
     return this.runner.pipe({ cmd: 'docker', args: from }, { cmd: 'docker', args: to }, { env: this.env });
   }
 
-  /** Runs `docker ARGS` captured; turns "daemon unreachable" into an EngineUnreachableError. */
-  /** A docker command; one that runs past `timeoutMs` is an engine that does not answer. */
-  async run(
-    args: readonly string[],
-    opts: { cwd?: string; input?: string | Buffer; timeoutMs?: number } = {},
-  ): Promise<RunResult> {
+  /** `docker ARGS` captured; "daemon unreachable", or no end within `timeoutMs`: an EngineUnreachableError. */
+  async run(args: readonly string[], opts: Pick<RunOptions, 'cwd' | 'input' | 'timeoutMs'> = {}): Promise<RunResult> {
     const r = await this.runChecked(args, opts);
-    if (r.timedOut)
-      throw new EngineUnreachableError(this.engine, this.where(), `no answer within ${(opts.timeoutMs ?? 0) / 1000} s`);
-    return r;
+    if (!r.timedOut) return r;
+    throw new EngineUnreachableError(this.engine, this.where(), `no answer within ${(opts.timeoutMs ?? 0) / 1000} s`);
   }
 
   private async runChecked(args: readonly string[], opts: RunOptions): Promise<RunResult> {

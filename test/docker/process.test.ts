@@ -1,7 +1,7 @@
 // lib/docker/process.ts with real child processes (sh, node): captured runs, exec-like runs, errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, openSync, readFileSync, realpathSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { processRunner, processRunnerReporting, processRunnerWith } from '../../lib/docker/process.ts';
 import { UserError } from '../../lib/errors/index.ts';
@@ -75,11 +75,14 @@ test('exec resolves with the exit code, and leaves no signal handlers behind', a
   );
 });
 
-test('exec reports a SIGTERM it forwarded as the interruption, however the command then ends', async () => {
+test('exec reports a SIGTERM it forwarded as the interruption, however the command then ends', async (t) => {
   // The command exits 2 on SIGTERM, as Compose 2.26 can when it panics on one during an attached `up`.
-  const ready = 'trap "exit 2" TERM; echo ready; while :; do sleep 0.05; done';
-  const pending = processRunner.exec('sh', ['-c', ready], { env });
-  // The handlers are installed synchronously by exec: the signal reaches our forwarder, not the default.
+  const ready = join(tempDir(t), 'ready');
+  const script = `trap "exit 2" TERM; touch '${ready}'; while :; do sleep 0.05; done`;
+  const pending = processRunner.exec('sh', ['-c', script], { env });
+  // The signal once the command handles it (as Compose does); our forwarder passes it on.
+  for (const deadline = Date.now() + 60_000; !existsSync(ready); await new Promise((r) => setTimeout(r, 20)))
+    assert.ok(Date.now() < deadline, 'the command did not start within 60 s');
   process.kill(process.pid, 'SIGTERM');
   assert.deepEqual(await pending, { code: 2, signal: null, interrupted: 'SIGTERM' });
   assert.deepEqual(await processRunner.exec('sh', ['-c', 'exit 0'], { env }), { code: 0, signal: null });

@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpsRequest } from 'node:https';
 import { request } from 'node:http';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   cilo,
@@ -139,20 +141,71 @@ test(
     ok(await ciloCompose(['-p', n, 'up', '-d'], { cwd: WEBAPP, env: ce.env }), 'up');
     const routerStatus = async () =>
       JSON.parse(ok(await cilo(['router', 'status', '--json'], { env: ce.env }), 'router status').stdout) as {
-        ports: { http: number; https: number; admin: number };
+        ports: { http: number; https: number };
       };
     const first = (await routerStatus()).ports;
-    assert.deepEqual(first, { http: 35211, https: 35201, admin: 35212 }, 'held ports skipped, the free HTTPS one kept');
+    assert.deepEqual(first, { http: 35211, https: 35201 }, 'held ports skipped, the free HTTPS one kept');
     const url = `http://web.${n}.localhost:${first.http}/`;
     assert.equal(await waitFor(url, () => get(url).catch(() => undefined), 30_000), `web of ${n}\n`);
 
     ok(await cilo(['router', 'stop'], { env: ce.env }), 'router stop');
     await holdPort(t, first.http);
     const again = ok(await cilo(['up', n], { env: ce.env }), 'cilo up');
-    assert.match(again.stderr, /the router's ports 35211, 35201, 35212 are taken on this host: it moves to/);
+    assert.match(again.stderr, /the router's ports 35211, 35201 are taken on this host: it moves to/);
     const moved = (await routerStatus()).ports;
     assert.notEqual(moved.http, first.http);
     const movedUrl = `http://web.${n}.localhost:${moved.http}/`;
     assert.equal(await waitFor(movedUrl, () => get(movedUrl).catch(() => undefined), 30_000), `web of ${n}\n`);
   },
 );
+
+/**
+ * The TCP ports listened on in the network namespace of process `pid` (/proc/PID/net/tcp{,6}, state 0A), but
+ * on its loopback (Docker's embedded DNS server listens on 127.0.0.11 there): what other containers can reach.
+ */
+function listening(pid: number): number[] {
+  const loopback = (hexAddress: string) =>
+    hexAddress.length === 8 ? hexAddress.endsWith('7F') : hexAddress === '00000000000000000000000001000000';
+  const ports = ['tcp', 'tcp6'].flatMap((f) =>
+    readFileSync(`/proc/${pid}/net/${f}`, 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/))
+      .filter((c) => c[3] === '0A' && !loopback(c[1]!.split(':')[0]!))
+      .map((c) => parseInt(c[1]!.split(':')[1]!, 16)),
+  );
+  return [...new Set(ports)].sort((a, b) => a - b);
+}
+
+test('the router is sealed: its admin API listens on no TCP port, no other account reaches it, the config is pushed through the engine', async (t) => {
+  if (!requireDocker(t)) return;
+  const ce = await ciloEnv(t, { CILO_DNS: 'off', CILO_ROUTER: 'on', CILO_PORT_RANGE: '35300-35399' });
+  const n = uniqueName('seal');
+  ok(await ciloCompose(['-p', n, 'up', '-d'], { cwd: WEBAPP, env: ce.env }), 'up');
+  const router = `cilo-router-${homeId(ce.home)}`;
+  const pid = Number(dockerLines(['inspect', '--format', '{{.State.Pid}}', router])[0]);
+  // Inside the router (the namespace every copy's containers reach it in): HTTP and HTTPS only.
+  assert.deepEqual(listening(pid), [80, 443], 'no admin listener a container of a copy could reach');
+  // On this host: the two published ports, nothing else.
+  const published = dockerLines(['port', router]).map((l) => l.split(' -> ')[0]);
+  assert.deepEqual(published.sort(), ['443/tcp', '80/tcp']);
+  // Another account (no access to the engine) cannot read the config or load one: the engine refuses it.
+  const asNobody = spawnSync('runuser', ['-u', 'nobody', '--', 'docker', 'exec', router, 'caddy', 'version'], {
+    encoding: 'utf8',
+  });
+  assert.notEqual(asNobody.status, 0);
+  assert.match(asNobody.stderr, /permission denied/i);
+  // The user's cilo still changes it: a second environment's route answers, and status reads the config back.
+  const m = uniqueName('seal');
+  ok(await ciloCompose(['-p', m, 'up', '-d'], { cwd: WEBAPP, env: ce.env }), 'up of a second');
+  const v = JSON.parse(ok(await cilo(['status', m, '--json'], { env: ce.env }), 'status').stdout) as EnvironmentView;
+  const url = v.services.find((s) => s.name === 'web')!.url!;
+  assert.equal(await waitFor(url, () => get(url).catch(() => undefined), 30_000), `web of ${m}\n`);
+  const status = JSON.parse(
+    ok(await cilo(['router', 'status', '--json'], { env: ce.env }), 'router status').stdout,
+  ) as {
+    current: boolean | null;
+  };
+  assert.equal(status.current, true, 'the config it runs, read back through the engine, is the one cilo pushed');
+  ok(await cilo(['router', 'stop', '--purge'], { env: ce.env }), 'router stop --purge');
+});

@@ -13,7 +13,7 @@ export async function status(o: { json: boolean }, ctx: Context, out: Output): P
   out.out(
     `router of engine ${s.engine}: ${s.enabled ? state : 'off (CILO_ROUTER=off)'}  image ${s.image}\n` +
       (s.ports
-        ? `listens on 127.0.0.1:${s.ports.http} (http), 127.0.0.1:${s.ports.https} (https); admin 127.0.0.1:${s.ports.admin}\n`
+        ? `listens on 127.0.0.1:${s.ports.http} (http), 127.0.0.1:${s.ports.https} (https); admin API sealed inside it\n`
         : '') +
       `routes: ${s.hosts.length ? s.hosts.join(', ') : 'none'}\n` +
       (s.current === false ? "its routes are stale: run 'cilo doctor --fix'\n" : ''),

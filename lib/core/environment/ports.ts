@@ -25,8 +25,9 @@ export function portsInUse(state: State): Set<number> {
   for (const env of Object.values(environmentsOf(state)))
     for (const p of env.ports ?? []) for (const port of hostPortsOf(p)) used.add(port);
   for (const host of Object.values(state.hosts))
-    if (host.router)
-      for (const p of [host.router.http_port, host.router.https_port, host.router.admin_port]) used.add(p);
+    // admin_port: a router of before the sealed admin API may still publish it.
+    for (const p of host.router ? [host.router.http_port, host.router.https_port, host.router.admin_port] : [])
+      if (p !== undefined) used.add(p);
   return used;
 }
 

@@ -1,69 +1,44 @@
-// Caddy's admin API, reached at the host port the router's admin listener is published on (127.0.0.1 only):
-// the whole config is read back and loaded in one request. A load is a graceful reload: requests in flight
-// finish on the old config (docs/TEST-RIG.md, "Caddy as a router").
+// Caddy's admin API, on a unix socket inside the router container (config.ts ADMIN_SOCKET), reached only
+// through the engine, which only the user may use (docs/DESIGN.md §13): a configuration is loaded whole by
+// `caddy reload` run in the container (a graceful reload: requests in flight finish on the old one), and the
+// one it runs is read back from Caddy's autosave (docs/TEST-RIG.md, "Caddy as a router").
+import type { Docker } from '../../docker/docker.js';
+import { ADMIN_SOCKET } from './config.js';
 
-/** Thrown when the admin API does not answer or refuses what it is given. */
+/** Thrown when the router does not take what it is given, or cannot be asked. */
 export class AdminError extends Error {}
 
-async function call(
-  port: number,
-  method: 'GET' | 'POST',
-  path: string,
-  body?: string,
-  timeoutMs = 5000,
-): Promise<string> {
-  const { request } = await import('node:http');
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        timeout: timeoutMs,
-        headers:
-          body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (e) => reject(new AdminError(e.message)));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode === 200) resolve(text);
-          else reject(new AdminError(`${method} ${path} answered ${res.statusCode}: ${text.trim()}`));
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new AdminError(`no answer within ${timeoutMs / 1000} s`)));
-    req.on('error', (e: NodeJS.ErrnoException) =>
-      reject(e instanceof AdminError ? e : new AdminError(`127.0.0.1:${port}: ${e.code ?? e.message}`)),
-    );
-    req.end(body);
-  });
+/** The last configuration the router loaded (Caddy saves each one), read out of the container. */
+export async function currentConfig(docker: Docker, container: string): Promise<unknown> {
+  // `docker cp` works with an image holding Caddy alone (no shell, no cat): the file comes as a tar stream.
+  const r = await docker.run(['cp', `${container}:/config/caddy/autosave.json`, '-']);
+  if (r.code !== 0) throw new AdminError(`reading the router's configuration failed: ${r.stderr.trim()}`);
+  const start = r.stdout.indexOf('{');
+  const end = r.stdout.lastIndexOf('}');
+  if (start < 0 || end < start) throw new AdminError("the router's saved configuration is empty");
+  return JSON.parse(r.stdout.slice(start, end + 1)) as unknown;
 }
 
-/** The config the router runs now. */
-export async function currentConfig(port: number): Promise<unknown> {
-  const text = await call(port, 'GET', '/config/');
-  return JSON.parse(text || 'null') as unknown;
-}
-
-/** Loads `config` whole; retried while a router that just started is not listening yet (`waitMs`). */
-export async function loadConfig(port: number, config: unknown, waitMs = 0): Promise<void> {
+/** Loads `config` whole; retried while a router that just started has no admin socket yet (`waitMs`). */
+export async function loadConfig(docker: Docker, container: string, config: unknown, waitMs = 0): Promise<void> {
   const deadline = Date.now() + waitMs;
+  const args = [
+    'exec',
+    '-i',
+    container,
+    'caddy',
+    'reload',
+    '--config',
+    '/dev/stdin',
+    '--address',
+    `unix/${ADMIN_SOCKET}`,
+  ];
   for (;;) {
-    try {
-      await call(port, 'POST', '/load', JSON.stringify(config));
-      return;
-    } catch (e) {
-      if (
-        !(e instanceof AdminError) ||
-        Date.now() >= deadline ||
-        !/ECONNREFUSED|ECONNRESET|socket hang up/.test(e.message)
-      )
-        throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const r = await docker.run(args, { input: JSON.stringify(config) });
+    if (r.code === 0) return;
+    const why = r.stderr.trim().split('\n').pop() ?? '';
+    if (Date.now() >= deadline || !/no such file|connection refused|is not running|dial unix/i.test(r.stderr))
+      throw new AdminError(`loading the router's configuration failed: ${why}`);
+    await new Promise((res) => setTimeout(res, 100));
   }
 }

@@ -2,11 +2,15 @@
 // what the router holds can be compared with what it should hold (`cilo doctor`) and pushed whole on every
 // change (docs/DESIGN.md §7, "The router"). HTTP on :80 and HTTPS on :443 inside the container, both with the
 // same routes; names no environment serves get a 404 page that lists the ones that exist (never Caddy's
-// redirect to HTTPS); the admin API listens where cilo publishes it, and every config keeps it there.
+// redirect to HTTPS); the admin API listens on a unix socket inside the container, reached only through the
+// engine (docs/DESIGN.md §13): no container of a copy and no other account can read or change the router.
 import type { Route } from '../environment/plan.js';
 
 /** Inside the container: where it listens (the host ports are the container's published ones). */
-export const ROUTER_PORTS = { http: 80, https: 443, admin: 2019 } as const;
+export const ROUTER_PORTS = { http: 80, https: 443 } as const;
+
+/** The admin API's socket in the container; every config keeps it there (a /load may move the admin). */
+export const ADMIN_SOCKET = '/config/cilo-admin.sock';
 
 type Json = Record<string, unknown>;
 
@@ -42,7 +46,7 @@ function routesOf(routes: readonly Route[], environments: readonly string[]): Js
 /** The configuration for these routes; `environments`: the names the 404 page lists. */
 export function routerConfig(routes: readonly Route[], environments: readonly string[]): Json {
   return {
-    admin: { listen: `0.0.0.0:${ROUTER_PORTS.admin}` },
+    admin: { listen: `unix/${ADMIN_SOCKET}` },
     apps: {
       http: {
         servers: {

@@ -17,9 +17,11 @@ import { plannedRoutes, type Route } from '../environment/plan.js';
 import { allocatePorts, portsInUse } from '../environment/ports.js';
 import { freeHostPorts, portsHeldByOthers } from '../host-ports.js';
 import { loadConfig } from './admin.js';
-import { routerConfig, ROUTER_PORTS } from './config.js';
+import { ADMIN_SOCKET, routerConfig, ROUTER_PORTS } from './config.js';
 
 export const LABEL_ROUTER = 'cilo.router';
+/** Where its admin API listens, inside it: a router without it is one of before the sealed admin API. */
+const LABEL_ADMIN = 'cilo.router.admin';
 const routerDir = (home: string) => join(home, 'router');
 /** The router container of this home on an engine (each engine has its own; names are per engine). */
 export const routerName = (home: string) => `cilo-router-${homeId(home)}`;
@@ -57,8 +59,8 @@ async function routerPorts(ctx: Context, state: State, rootless: boolean): Promi
   const usable = async (p: number) => !(rootless && p < 1024) && !taken.has(p) && portFree('127.0.0.1', p, 'tcp');
   const { httpPort, httpsPort } = ctx.settings.router;
   const [http, https] = [(await usable(httpPort)) && httpPort, (await usable(httpsPort)) && httpsPort];
-  const spare = await freeHostPorts(range, taken, 3);
-  const ports = [http || spare.shift()!, https || spare.shift()!, spare.shift()!];
+  const spare = await freeHostPorts(range, taken, 2);
+  const ports = [http || spare.shift()!, https || spare.shift()!];
   return ctx.store.update((fresh) => {
     const host = (fresh.hosts[ctx.engine.name] ??= { environments: {} });
     if (host.router) return host.router;
@@ -69,7 +71,7 @@ async function routerPorts(ctx: Context, state: State, rootless: boolean): Promi
       now.add(port);
       return port;
     });
-    host.router = { http_port: chosen[0]!, https_port: chosen[1]!, admin_port: chosen[2]! };
+    host.router = { http_port: chosen[0]!, https_port: chosen[1]! };
     return host.router;
   });
 }
@@ -107,11 +109,12 @@ async function startRouter(ctx: Context, ports: RouterRecord, config: unknown): 
     name,
     '--label',
     `${LABEL_ROUTER}=${homeId(ctx.home)}`,
+    '--label',
+    `${LABEL_ADMIN}=${ADMIN_SOCKET}`,
     '--restart',
     'unless-stopped',
     ...publish(ports.http_port, ROUTER_PORTS.http),
     ...publish(ports.https_port, ROUTER_PORTS.https),
-    ...publish(ports.admin_port, ROUTER_PORTS.admin),
     '-v',
     `${name}-data:/data`,
     ctx.settings.router.image,
@@ -138,7 +141,7 @@ async function startRouter(ctx: Context, ports: RouterRecord, config: unknown): 
  * (a stopped router's, after `router stop`): it is made again on new ones, and says so. Undefined: no image.
  */
 async function runningRouter(ctx: Context, state: State, rootless: boolean, config: unknown) {
-  const router = await findRouter(ctx);
+  const router = await sealedRouter(ctx);
   const ports = await routerPorts(ctx, state, rootless);
   if (router?.running) return { router, ports };
   if (!router && !(await imageReady(ctx))) return undefined;
@@ -151,7 +154,19 @@ async function runningRouter(ctx: Context, state: State, rootless: boolean, conf
   return { router: await findRouter(ctx), ports: again };
 }
 
-const portList = (r: RouterRecord | undefined) => (r ? `${r.http_port}, ${r.https_port}, ${r.admin_port}` : '-');
+const portList = (r: RouterRecord | undefined) => (r ? `${r.http_port}, ${r.https_port}` : '-');
+
+/**
+ * The router, unless it is one of before the sealed admin API (an admin port published on this host, the API
+ * open to every container it joined): such a one is removed, to be made again (its CA volume stays).
+ */
+async function sealedRouter(ctx: Context): Promise<ContainerInfo | undefined> {
+  const router = await findRouter(ctx);
+  if (!router || router.labels[LABEL_ADMIN] === ADMIN_SOCKET) return router;
+  ctx.log.info('the router is made again with its admin API sealed inside it (docs/DESIGN.md §13)');
+  await ctx.docker.check(['rm', '-f', router.id], 'removing the router');
+  return undefined;
+}
 
 /** Removes the router container and its port record (its CA volume stays); what the record held. */
 async function forgetRouter(ctx: Context): Promise<RouterRecord | undefined> {
@@ -226,13 +241,13 @@ export async function syncRouter(ctx: Context, rootless = false): Promise<void> 
       const config = routerConfig(routes, environments);
       const running = await runningRouter(ctx, state, rootless, config);
       if (!running) return;
-      const { router, ports } = running;
+      const { router } = running;
       rmSync(join(routerDir(ctx.home), 'unavailable'), { force: true });
       const ours = new Set(
         Object.values(environmentsOf(state)).flatMap((e) => Object.values(networksOf(e)).map((n) => n.name)),
       );
       if (router) await attach(ctx, router, networks, ours);
-      await loadConfig(ports.admin_port, config, 10_000);
+      if (router) await loadConfig(ctx.docker, router.id, config, 10_000);
     },
     ctx.locks,
   );

@@ -12,7 +12,7 @@ export interface RouterStatus {
   image: string;
   /** `running`, `stopped`, or `absent` (not started yet: no environment has had an HTTP service). */
   container: 'running' | 'stopped' | 'absent';
-  ports: { http: number; https: number; admin: number } | null;
+  ports: { http: number; https: number } | null;
   /** Every name it should answer for. */
   hosts: string[];
   /** What it runs is what it should run (null when it cannot be asked). */
@@ -28,7 +28,7 @@ export async function routerStatus(ctx: Context): Promise<RouterStatus> {
   let current: boolean | null = null;
   if (container?.running && record) {
     try {
-      current = sameConfig(await currentConfig(record.admin_port), routerConfig(routes, environments));
+      current = sameConfig(await currentConfig(ctx.docker, container.id), routerConfig(routes, environments));
     } catch (e) {
       if (!(e instanceof AdminError)) throw e;
     }
@@ -38,7 +38,7 @@ export async function routerStatus(ctx: Context): Promise<RouterStatus> {
     enabled: ctx.settings.router.enabled,
     image: ctx.settings.router.image,
     container: container ? (container.running ? 'running' : 'stopped') : 'absent',
-    ports: record ? { http: record.http_port, https: record.https_port, admin: record.admin_port } : null,
+    ports: record ? { http: record.http_port, https: record.https_port } : null,
     hosts: routes.flatMap((r) => r.hosts),
     current,
   };

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { plannedRoutes } from '../../../lib/core/environment/plan.ts';
-import { routerConfig, ROUTER_PORTS, sameConfig } from '../../../lib/core/router/config.ts';
+import { routerConfig, ADMIN_SOCKET, sameConfig } from '../../../lib/core/router/config.ts';
 import { envRecord } from '../../fakes.ts';
 
 const service = (name: string, over: object = {}) => ({
@@ -50,9 +50,9 @@ test('a custom DNS suffix names the routes by it, and .localhost still', () => {
   assert.deepEqual(routes[0]?.hosts, ['web.dev.localhost', 'web.dev.internal']);
 });
 
-test('the config: admin where cilo publishes it, HTTP and HTTPS with the same routes, then a 404 page', () => {
+test('the config: admin on a unix socket inside the router, HTTP and HTTPS with the same routes, then a 404 page', () => {
   const config = routerConfig(plannedRoutes(dev), ['dev', 'other']) as any;
-  assert.equal(config.admin.listen, `0.0.0.0:${ROUTER_PORTS.admin}`);
+  assert.equal(config.admin.listen, `unix/${ADMIN_SOCKET}`, 'never a TCP address a container could reach');
   const { http, https } = config.apps.http.servers;
   assert.deepEqual(http.listen, [':80']);
   assert.deepEqual(https.listen, [':443']);
