@@ -232,8 +232,19 @@ export const COMMANDS: readonly CommandSpec[] = [
   command({
     name: 'mcp',
     describe: 'serve the Model Context Protocol on stdio: the commands as tools for an agent',
-    options: (y) => y,
-    run: () => async (c, o) => (await import('./commands/mcp.js')).run(c, o),
+    options: (y) =>
+      y
+        .option('allow-destructive', {
+          type: 'boolean',
+          default: false,
+          describe: 'offer destroy and gc too (off: an agent cannot remove environments)',
+        })
+        .option('scope', {
+          type: 'string',
+          describe: 'serve only environments whose names start with this prefix (e.g. agent-7-)',
+        }),
+    run: (a) => async (c, o) =>
+      (await import('./commands/mcp.js')).run({ allowDestructive: a.allowDestructive, scope: a.scope }, c, o),
   }),
   ...HOST_COMMANDS,
 ];

@@ -43,11 +43,36 @@ function failure(e: unknown): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: text(error) }], structuredContent: error };
 }
 
-async function call(ctx: Context, t: Tool, args: unknown, extra: Extra): Promise<CallToolResult> {
+/** What a server may do: its destructive tools, and the environments it sees (a name prefix). */
+export interface McpScope {
+  allowDestructive: boolean;
+  prefix?: string;
+}
+
+/**
+ * Every environment a call names (`name`, `source`) must be in the server's scope: two agents on one home,
+ * each with a server of its own prefix, cannot touch each other's copies (docs/DESIGN.md §13).
+ */
+function checkScope(args: unknown, scope: McpScope): void {
+  const prefix = scope.prefix;
+  if (prefix === undefined) return;
+  for (const key of ['name', 'source']) {
+    const value = (args as Record<string, unknown>)[key];
+    if (typeof value === 'string' && !value.startsWith(prefix))
+      throw new UserError(
+        `${value} is outside this server's scope: it serves environments whose names start with ${prefix}`,
+        `name it ${prefix}${value}`,
+      );
+  }
+}
+
+async function call(ctx: Context, t: Tool, args: unknown, extra: Extra, scope: McpScope): Promise<CallToolResult> {
   const report = progressOf(extra, ctx.log);
   const log = { info: report, warn: (m: string) => report(`warning: ${m}`) };
   try {
-    const value = await t.run(withRunner(ctx, processRunnerReporting(report), log), args as never);
+    checkScope(args, scope);
+    const inScope = (name: string) => scope.prefix === undefined || name.startsWith(scope.prefix);
+    const value = await t.run(withRunner(ctx, processRunnerReporting(report), log), args as never, inScope);
     return { content: [{ type: 'text', text: text(value) }], structuredContent: value as Record<string, unknown> };
   } catch (e) {
     return failure(e);
@@ -59,13 +84,18 @@ export async function serveMcp(
   ctx: Context,
   io: { stdin: Readable; stdout: Writable },
   version: string,
+  scope: McpScope = { allowDestructive: false },
 ): Promise<void> {
   const server = new McpServer({ name: 'cilo', version });
-  for (const t of TOOLS)
+  for (const t of TOOLS.filter((x) => scope.allowDestructive || !x.destructive))
     server.registerTool(
       t.name,
-      { description: t.description, inputSchema: t.input, annotations: { readOnlyHint: t.readOnly ?? false } },
-      (args: unknown, extra: Extra) => call(ctx, t, args, extra),
+      {
+        description: t.description,
+        inputSchema: t.input,
+        annotations: { readOnlyHint: t.readOnly ?? false, destructiveHint: t.destructive ?? false },
+      },
+      (args: unknown, extra: Extra) => call(ctx, t, args, extra, scope),
     );
   const closed = new Promise<void>((resolve) => {
     io.stdin.once('end', resolve);

@@ -17,7 +17,10 @@ export interface Tool<S extends z.ZodRawShape = z.ZodRawShape> {
   input: S;
   /** Changes nothing: an agent may call it freely. */
   readOnly?: boolean;
-  run: (ctx: Context, a: z.infer<z.ZodObject<S>>) => Promise<object>;
+  /** Removes environments or data: offered only by a server started with --allow-destructive. */
+  destructive?: boolean;
+  /** `inScope`: the environments this server may see and touch (cilo mcp --scope). */
+  run: (ctx: Context, a: z.infer<z.ZodObject<S>>, inScope: (name: string) => boolean) => Promise<object>;
 }
 
 const tool = <S extends z.ZodRawShape>(t: Tool<S>) => t as unknown as Tool;
@@ -85,6 +88,7 @@ export const TOOLS: readonly Tool[] = [
       force: z.boolean().default(false).describe('even if others use its shared network or its worktree is dirty'),
       keep_worktree: z.boolean().default(false).describe('keep its git worktree'),
     },
+    destructive: true,
     run: async (ctx, a) =>
       destroyView(await destroyEnvironment(ctx, a.name, { force: a.force, keepWorktree: a.keep_worktree })),
   }),
@@ -93,7 +97,10 @@ export const TOOLS: readonly Tool[] = [
     description: 'Every environment: status, engine, subnet, services, shared networks, worktree branch.',
     input: {},
     readOnly: true,
-    run: (ctx) => listReport(ctx),
+    run: async (ctx, _a, inScope) => {
+      const report = await listReport(ctx);
+      return { ...report, environments: report.environments.filter((e) => inScope(e.name)) };
+    },
   }),
   tool({
     name: 'status',
@@ -165,11 +172,13 @@ export const TOOLS: readonly Tool[] = [
       dry_run: z.boolean().default(false).describe('list what would go, change nothing'),
       include_running: z.boolean().default(false).describe('remove idle environments that still run too'),
     },
-    run: (ctx, a) =>
+    destructive: true,
+    run: (ctx, a, inScope) =>
       collectGarbage(ctx, {
         olderThanMs: parseDuration(a.older_than),
         dryRun: a.dry_run,
         includeRunning: a.include_running,
+        only: inScope,
       }),
   }),
 ];

@@ -20,10 +20,10 @@ import {
 
 const DATA = join(FIXTURES, 'data');
 
-async function connect(t: TestContext, ce: CiloEnv): Promise<Client> {
+async function connect(t: TestContext, ce: CiloEnv, flags = ['--allow-destructive']): Promise<Client> {
   const transport = new StdioClientTransport({
     command: BIN_CILO,
-    args: ['mcp'],
+    args: ['mcp', ...flags],
     env: ce.env as Record<string, string>,
     stderr: 'ignore',
   });
@@ -182,4 +182,48 @@ test('an MCP client creates, starts, runs commands in, forks and destroys enviro
     assert.match(String(gone.value.destroyed), new RegExp(`/${n}$`));
   }
   assert.deepEqual((await ok(client, 'list')).value, { environments: [] });
+});
+
+test('a server offers destroy and gc only when allowed, and touches only the environments of its scope', async (t) => {
+  if (!requireDocker(t)) return;
+  const ce = await ciloEnv(t, { CILO_DNS: 'off' });
+  const plain = await connect(t, ce, []);
+  const offered = (await plain.listTools()).tools;
+  assert.deepEqual(
+    offered.filter((x) => ['destroy', 'gc'].includes(x.name)),
+    [],
+    'no destructive tool without --allow-destructive',
+  );
+  assert.equal(offered.find((x) => x.name === 'status')?.annotations?.readOnlyHint, true);
+
+  const [mine, theirs] = [`a${uniqueName('s')}`, `b${uniqueName('s')}`];
+  for (const n of [mine, theirs])
+    assert.equal((await cilo(['create', n, '--from', DATA], { env: ce.env })).exitCode, 0);
+  const scoped = await connect(t, ce, ['--allow-destructive', '--scope', 'a']);
+  assert.equal((await scoped.listTools()).tools.find((x) => x.name === 'destroy')?.annotations?.destructiveHint, true);
+  const before = stateBytes(ce);
+  for (const [tool, args] of [
+    ['status', { name: theirs }],
+    ['destroy', { name: theirs }],
+    ['fork', { source: theirs, name: `a${theirs}` }],
+  ] as const) {
+    const r = await call(scoped, tool, args);
+    assert.equal(r.isError, true, `${tool} of another scope's environment`);
+    assert.match(String(r.value.error), /outside this server's scope/);
+  }
+  assert.deepEqual(stateBytes(ce), before, 'nothing changed');
+  const listed = (await ok(scoped, 'list')).value.environments as { name: string }[];
+  assert.deepEqual(
+    listed.map((e) => e.name),
+    [mine],
+  );
+  const gc = (await ok(scoped, 'gc', { older_than: '0s', dry_run: true })).value as { removed: { name: string }[] };
+  assert.deepEqual(
+    gc.removed.map((e) => e.name),
+    [mine],
+    "gc sees only its scope's",
+  );
+  await ok(scoped, 'destroy', { name: mine });
+  assert.equal((await cilo(['status', theirs], { env: ce.env })).exitCode, 0, "the other scope's stays");
+  assert.equal((await cilo(['destroy', theirs], { env: ce.env })).exitCode, 0);
 });

@@ -123,7 +123,7 @@ async function pinOf(ctx: Context, state: State, env: Environment, includeRunnin
 /** Decides what goes (idle, nothing running, nothing pinned), then (unless a dry run) destroys them in order. */
 export async function collectGarbage(
   ctx: Context,
-  o: { olderThanMs: number; dryRun: boolean; includeRunning?: boolean },
+  o: { olderThanMs: number; dryRun: boolean; includeRunning?: boolean; only?: (name: string) => boolean },
 ): Promise<GcReport> {
   const state = ctx.store.read();
   const lastUsedOf = (env: Environment) => lastUsed(ctx.home, env);
@@ -131,8 +131,9 @@ export async function collectGarbage(
   const idle = planGc(state, lastUsedOf, now, o.olderThanMs);
   const envs = environmentsOf(state);
   const pinned = new Map<string, string>();
+  const seen = o.only ?? (() => true); // environments outside it stay, and are not reported
   for (const e of [...idle.remove, ...idle.kept]) {
-    const reason = await pinOf(ctx, state, envs[e.key]!, o.includeRunning === true);
+    const reason = seen(e.name) ? await pinOf(ctx, state, envs[e.key]!, o.includeRunning === true) : 'not seen';
     if (reason) pinned.set(e.key, reason);
   }
   const plan = planGc(state, lastUsedOf, now, o.olderThanMs, pinned);
@@ -141,7 +142,7 @@ export async function collectGarbage(
     dry_run: o.dryRun,
     older_than_seconds: o.olderThanMs / 1000,
     removed: remove,
-    kept: plan.kept,
+    kept: plan.kept.filter((e) => seen(e.name)),
     failed: [],
   };
   if (o.dryRun) return report;
