@@ -16,6 +16,8 @@ export interface ContainerInfo {
   id: string;
   name: string;
   running: boolean;
+  /** Paused (`docker pause`): a fork pauses its source for the copy. */
+  paused: boolean;
   labels: Record<string, string>;
   /** network name → IPv4 address (empty string when none) */
   networks: Record<string, string>;
@@ -121,7 +123,7 @@ export function parseNetwork(line: string): NetworkInfo {
 interface RawContainer {
   Id: string;
   Name: string;
-  State: { Running: boolean };
+  State: { Running: boolean; Paused?: boolean };
   Config: { Labels: Record<string, string> | null };
   HostConfig?: { NetworkMode?: string };
   NetworkSettings: { Networks: Record<string, { IPAddress: string; NetworkID?: string }> | null };
@@ -135,6 +137,7 @@ export function parseContainer(line: string): ContainerInfo {
     id: c.Id,
     name: c.Name.replace(/^\//, ''),
     running: c.State.Running,
+    paused: c.State.Paused === true,
     labels: c.Config.Labels ?? {},
     networks,
     lostMainNetwork: lostMainNetwork(c.HostConfig?.NetworkMode, c.NetworkSettings.Networks ?? {}),
@@ -159,6 +162,7 @@ export function containerFromList(c: ApiContainer): ContainerInfo {
     id: c.Id,
     name: (c.Names?.[0] ?? '').replace(/^\//, ''),
     running: c.State === 'running',
+    paused: c.State === 'paused',
     labels: c.Labels ?? {},
     networks,
     lostMainNetwork: lostMainNetwork(c.HostConfig?.NetworkMode, c.NetworkSettings?.Networks ?? {}),

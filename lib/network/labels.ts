@@ -7,6 +7,8 @@ export const LABEL_ENV = 'cilo.env';
 export const LABEL_PROJECT = 'cilo.project';
 export const LABEL_SHARED = 'cilo.shared';
 export const LABEL_HOME = 'cilo.home';
+/** A container `cilo fork` copies volumes through (never started, removed when the copy ends). */
+export const LABEL_FORK_HELPER = 'cilo.fork-helper';
 
 /** Labels of the networks cilo creates for an environment. */
 export function networkLabels(home: string, env: { name: string; project: string }): Record<string, string> {

@@ -160,7 +160,7 @@ test('containers through the API: a list with networks and labels, states, publi
     {
       Id: 'c2',
       Names: ['/other'],
-      State: 'exited',
+      State: 'paused',
       Labels: null,
       Ports: [],
       HostConfig: { NetworkMode: 'cilo-shared-db' },
@@ -177,11 +177,12 @@ test('containers through the API: a list with networks and labels, states, publi
       id: 'c1',
       name: 'shop-web-1',
       running: true,
+      paused: false,
       labels: list[0]!.Labels,
       networks: { 'cilo-shop': '10.224.0.2' },
       lostMainNetwork: false,
     },
-    { id: 'c2', name: 'other', running: false, labels: {}, networks: {}, lostMainNetwork: true },
+    { id: 'c2', name: 'other', running: false, paused: true, labels: {}, networks: {}, lostMainNetwork: true },
   ]);
   assert.equal(asked[0], `/containers/json?all=1&filters=${encodeURIComponent('{"label":["cilo.env=shop"]}')}`);
   assert.deepEqual(await docker.containerStates('cilo.env=shop'), [

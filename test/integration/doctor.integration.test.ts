@@ -2,9 +2,11 @@
 // touches what belongs to another CILO_HOME or what cilo did not create.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  BIN_CILO,
   cilo,
   ciloCompose,
   ciloEnv,
@@ -178,4 +180,40 @@ test('doctor: stale DNS records and an interrupted destroy are repaired', async 
   );
   const render = await cilo(['dns', 'render'], { env: c.env });
   assert.match(render.stdout, new RegExp(`app\\.${a}\\.test`));
+});
+
+test('a cilo fork killed mid-copy: doctor finds the paused source and the helpers, --fix unpauses and removes them', async (t) => {
+  if (!requireDocker(t)) return;
+  const { env } = await ciloEnv(t, { CILO_DNS: 'off' });
+  const [src, fork] = [uniqueName('src'), uniqueName('frk')];
+  t.after(() => sweepEnvironments([src, fork]));
+  assert.equal((await ciloCompose(['-p', src, 'up', '-d'], { env, cwd: join(FIXTURES, 'data') })).exitCode, 0);
+  const store = dockerLines(['ps', '-q', '--filter', `label=com.docker.compose.project=${src}`])[0]!;
+  // Enough data that the copy (the source paused) lasts a moment.
+  docker(['exec', store, 'sh', '-c', 'head -c 209715200 /dev/zero > /data/big']);
+  const child = spawn(BIN_CILO, ['fork', src, fork], { env, stdio: 'ignore' });
+  t.after(() => child.kill('SIGKILL'));
+  const paused = () => docker(['inspect', '--format', '{{.State.Paused}}', store]).trim() === 'true';
+  for (const deadline = Date.now() + 120_000; !paused(); await new Promise((r) => setTimeout(r, 20))) {
+    assert.ok(Date.now() < deadline, 'the fork paused its source within 120 s');
+    assert.equal(child.exitCode, null, 'the fork ended before it paused its source: too little data to copy');
+  }
+  child.kill('SIGKILL'); // a cilo killed outright: nothing of its own can clean up
+  await new Promise((r) => child.once('exit', r));
+  assert.ok(paused(), 'the source was left paused');
+
+  const found = await doctor(env);
+  assert.equal(found.code, 1);
+  const kinds = found.report.findings.map((f) => `${f.kind} ${f.subject}`);
+  assert.ok(kinds.includes(`paused-container ${src}-store-1`), kinds.join('\n'));
+  assert.equal(kinds.filter((k) => k.startsWith('fork-helper cilo-fork-')).length, 2, kinds.join('\n'));
+  await doctor(env, true);
+  assert.ok(!paused(), 'doctor --fix unpaused the source');
+  assert.deepEqual(
+    dockerLines(['ps', '-aq', '--filter', 'label=cilo.fork-helper', '--filter', `label=cilo.env=${fork}`]),
+    [],
+  );
+  const after = (await doctor(env)).report.findings.filter((f) => ['paused-container', 'fork-helper'].includes(f.kind));
+  assert.deepEqual(after, []);
+  for (const n of [fork, src]) assert.equal((await cilo(['destroy', n, '--force'], { env })).exitCode, 0, n);
 });

@@ -10,6 +10,8 @@ export type FindingKind =
   | 'stuck-destroying'
   | 'orphan-network'
   | 'orphan-container'
+  | 'paused-container'
+  | 'fork-helper'
   | 'stale-reference'
   | 'publisher-gone'
   | 'duplicate-network'

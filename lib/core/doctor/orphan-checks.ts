@@ -5,7 +5,7 @@
 // CILO_HOME (docs/DESIGN.md §10).
 import { removeComposeLeftovers } from '../../docker/leftovers.js';
 import { COMPOSE_PROJECT_LABEL, type ContainerInfo } from '../../docker/objects.js';
-import { LABEL_ENV, LABEL_HOME, LABEL_MANAGED, LABEL_SHARED } from '../../network/labels.js';
+import { LABEL_ENV, LABEL_FORK_HELPER, LABEL_HOME, LABEL_MANAGED, LABEL_SHARED } from '../../network/labels.js';
 import { removeOwnedNetwork } from '../../network/networks.js';
 import { homeId } from '../../state/paths.js';
 import { markBroken, publisherOf, releaseIfUnused } from '../../state/references.js';
@@ -66,7 +66,13 @@ const orphanContainer: Check = {
   kind: 'orphan-container',
   find: (s) =>
     s.containers
-      .filter((c) => c.labels[LABEL_ENV] && s.ours(c.labels) && !findEnvByName(s.state, c.labels[LABEL_ENV]))
+      .filter(
+        (c) =>
+          c.labels[LABEL_ENV] &&
+          !c.labels[LABEL_FORK_HELPER] &&
+          s.ours(c.labels) &&
+          !findEnvByName(s.state, c.labels[LABEL_ENV]),
+      )
       .map((c) => ({
         kind: 'orphan-container',
         subject: c.name,
@@ -142,5 +148,54 @@ const publisherGone: Check = {
   },
 };
 
+/** A container of this home's environments that a killed `cilo fork` left paused (it pauses the source). */
+const pausedContainer: Check = {
+  scope: 'engine',
+  kind: 'paused-container',
+  find: (s) =>
+    s.containers
+      .filter((c) => c.paused && c.labels[LABEL_ENV] && s.ours(c.labels))
+      .map((c) => ({
+        kind: 'paused-container',
+        subject: c.name,
+        problem: `container ${c.name} of ${c.labels[LABEL_ENV]} is paused: a cilo fork of it was stopped before it unpaused it`,
+        fix: 'unpause it',
+      })),
+  async repair(ctx, f) {
+    const [c] = (await ctx.docker.listContainers([`${LABEL_HOME}=${homeId(ctx.home)}`])).filter(
+      (x) => x.name === f.subject,
+    );
+    if (c?.paused) await ctx.docker.check(['unpause', c.id], `unpausing ${c.name}`);
+  },
+};
+
+/** A container a killed `cilo fork` copied volumes through: it is never needed again. */
+const forkHelper: Check = {
+  scope: 'engine',
+  kind: 'fork-helper',
+  find: (s) =>
+    s.containers
+      .filter((c) => c.labels[LABEL_FORK_HELPER] && s.ours(c.labels))
+      .map((c) => ({
+        kind: 'fork-helper',
+        subject: c.name,
+        problem: `container ${c.name} is left from a cilo fork of ${c.labels[LABEL_ENV]} that was stopped`,
+        fix: 'remove it (the fork itself is a finding of its own if it is half made)',
+      })),
+  async repair(ctx, f) {
+    const [c] = (await ctx.docker.listContainers([`${LABEL_HOME}=${homeId(ctx.home)}`, LABEL_FORK_HELPER])).filter(
+      (x) => x.name === f.subject,
+    );
+    if (c) await ctx.docker.removeContainers([c.id]);
+  },
+};
+
 /** In the order --fix repairs them. */
-export const ORPHAN_CHECKS: readonly Check[] = [orphanNetwork, orphanContainer, duplicateNetwork, publisherGone];
+export const ORPHAN_CHECKS: readonly Check[] = [
+  pausedContainer,
+  forkHelper,
+  orphanNetwork,
+  orphanContainer,
+  duplicateNetwork,
+  publisherGone,
+];

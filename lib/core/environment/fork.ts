@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { UserError } from '../../errors/index.js';
 import { createVolume, projectMounts, projectVolumes, type ContainerMounts } from '../../docker/volumes.js';
 import { ANCHOR_IMAGE, ensureAnchorImage } from '../../network/anchor.js';
-import { LABEL_ENV, LABEL_HOME, LABEL_MANAGED } from '../../network/labels.js';
+import { LABEL_ENV, LABEL_FORK_HELPER, LABEL_HOME, LABEL_MANAGED } from '../../network/labels.js';
 import { homeId } from '../../state/paths.js';
 import { markUsed } from '../../state/usage.js';
 import { validateName } from '../../state/names.js';
@@ -113,8 +113,13 @@ async function copyVolumes(ctx: Context, copies: readonly VolumeCopy[], from: Fo
   const helper = (side: 'from' | 'to', image: string) => {
     const args = ['container', 'create', '--name', names[side], '--network', 'none', '--log-driver', 'none'];
     args.push('--entrypoint', '/cilo-never-started');
-    for (const [k, v] of Object.entries({ [LABEL_MANAGED]: 'true', [LABEL_ENV]: fork, [LABEL_HOME]: homeId(ctx.home) }))
-      args.push('--label', `${k}=${v}`);
+    const labels = {
+      [LABEL_MANAGED]: 'true',
+      [LABEL_ENV]: fork,
+      [LABEL_HOME]: homeId(ctx.home),
+      [LABEL_FORK_HELPER]: side,
+    };
+    for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`);
     copies.forEach((c, i) =>
       args.push(
         '--mount',
