@@ -207,10 +207,11 @@ export const COMMANDS: readonly CommandSpec[] = [
           default: false,
           describe: 'remove idle environments that still run too (by default they are kept)',
         })
+        .option('yes', { type: 'boolean', default: false, describe: 'on a terminal: do not ask first' })
         .options(json),
     run: (a) => async (c, o) =>
       (await import('./commands/gc.js')).run(
-        { olderThan: a.olderThan, dryRun: a.dryRun, includeRunning: a.includeRunning, json: asJson(a) },
+        { olderThan: a.olderThan, dryRun: a.dryRun, includeRunning: a.includeRunning, yes: a.yes, json: asJson(a) },
         c,
         o,
       ),

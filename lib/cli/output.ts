@@ -62,3 +62,25 @@ export function jsonRequested(argv: readonly string[]): boolean {
   const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
   return own.some((a, i) => a === '--json' || a === '--format=json' || (a === '--format' && own[i + 1] === 'json'));
 }
+
+/** Whether a person is at the keyboard: stdin and stdout both a terminal. */
+export const interactive = (out: Output) =>
+  (out.stdio?.stdin as { isTTY?: boolean } | undefined)?.isTTY === true &&
+  (out.stdio?.stdout as { isTTY?: boolean } | undefined)?.isTTY === true;
+
+/** Asks a yes/no question on the terminal (the question on stderr); only "y" or "yes" is yes. */
+export async function confirm(out: Output, question: string): Promise<boolean> {
+  if (!out.stdio) return false;
+  out.err(question);
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: out.stdio.stdin, terminal: false });
+  try {
+    const line = await new Promise<string>((resolve) => {
+      rl.once('line', resolve);
+      rl.once('close', () => resolve(''));
+    });
+    return /^\s*y(es)?\s*$/i.test(line);
+  } finally {
+    rl.close();
+  }
+}

@@ -1,7 +1,8 @@
 // lib/cli/output.ts: the colour decision per stream, and table alignment.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { alignRows, colorEnabled, jsonRequested, palette, table } from '../../lib/cli/output.ts';
+import { PassThrough } from 'node:stream';
+import { alignRows, colorEnabled, confirm, interactive, jsonRequested, palette, table } from '../../lib/cli/output.ts';
 
 test('colorEnabled: NO_COLOR (non-empty) wins, then FORCE_COLOR, then the stream being a TTY', () => {
   const tty = { isTTY: true };
@@ -49,4 +50,24 @@ test('jsonRequested: --json, --format json, --format=json before any --', () => 
   assert.equal(jsonRequested(['list', '--format', 'table']), false);
   assert.equal(jsonRequested(['up', 'x', '--', '--json']), false, "Compose's arguments are not cilo's");
   assert.equal(jsonRequested(['list']), false);
+});
+
+test('confirm: the question on stderr, one line read from stdin; only y or yes is yes; interactive needs two terminals', async () => {
+  const answer = async (line: string | null) => {
+    const stdin = new PassThrough();
+    const said: string[] = [];
+    const out = { out: () => {}, err: (s: string) => said.push(s), json: () => {}, paint: palette(false) };
+    const pending = confirm({ ...out, stdio: { stdin, stdout: new PassThrough() } }, 'go? ');
+    if (line === null) stdin.end();
+    else stdin.write(`${line}\n`);
+    return { yes: await pending, said };
+  };
+  assert.deepEqual(await answer('y'), { yes: true, said: ['go? '] });
+  assert.equal((await answer(' YES ')).yes, true);
+  for (const no of ['', 'n', 'no', 'yep', null]) assert.equal((await answer(no)).yes, false, String(no));
+  const tty = Object.assign(new PassThrough(), { isTTY: true });
+  const base = { out: () => {}, err: () => {}, json: () => {}, paint: palette(false) };
+  assert.equal(interactive({ ...base, stdio: { stdin: tty, stdout: tty } }), true);
+  assert.equal(interactive({ ...base, stdio: { stdin: new PassThrough(), stdout: tty } }), false);
+  assert.equal(interactive(base), false);
 });

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync, cpSync 
 import { join } from 'node:path';
 import type { EnvironmentView } from '../../lib/views/views.ts';
 import {
+  BIN_CILO,
   FIXTURES,
   cilo,
   ciloEnv,
@@ -195,6 +196,15 @@ test('gc: a running copy stays unless asked; --dry-run lists and changes nothing
 
   await ok(ce, ['down', lone]);
   const downed = stateBytes(ce);
+  // On a terminal gc shows the list first and asks; "n" destroys nothing.
+  const onTerminal = execFileSync('script', ['-qec', `${BIN_CILO} gc --older-than 0s`, '/dev/null'], {
+    env: ce.env,
+    input: 'n\n',
+    encoding: 'utf8',
+  });
+  assert.match(onTerminal, new RegExp(`would destroy tiny/${lone}`));
+  assert.match(onTerminal, /destroy it\? \[y\/N\][\s\S]*nothing destroyed/);
+  assert.deepEqual(stateBytes(ce), downed, 'answered no: nothing changed');
   const dry = await gc('--dry-run');
   assert.deepEqual(
     dry.removed.map((e) => e.name),

@@ -1,7 +1,7 @@
 import type { Context } from '../../context.js';
 import { collectGarbage, parseDuration, type GcReport } from '../../core/environment/gc.js';
 import { ExitCodeError } from '../../errors/index.js';
-import type { Output } from '../output.js';
+import { confirm, interactive, type Output } from '../output.js';
 
 const ago = (seconds: number) =>
   seconds >= 86400
@@ -13,15 +13,24 @@ const ago = (seconds: number) =>
         : `${seconds}s`;
 
 export async function run(
-  o: { olderThan: string; dryRun: boolean; includeRunning: boolean; json: boolean },
+  o: { olderThan: string; dryRun: boolean; includeRunning: boolean; yes: boolean; json: boolean },
   ctx: Context,
   out: Output,
 ): Promise<void> {
-  const report = await collectGarbage(ctx, {
-    olderThanMs: parseDuration(o.olderThan),
-    dryRun: o.dryRun,
-    includeRunning: o.includeRunning,
-  });
+  const asked = { olderThanMs: parseDuration(o.olderThan), dryRun: o.dryRun, includeRunning: o.includeRunning };
+  // On a terminal the list comes first, and only what it showed goes, once the user says so.
+  let only: ((name: string) => boolean) | undefined;
+  if (!o.dryRun && !o.json && !o.yes && interactive(out)) {
+    const shown = await collectGarbage(ctx, { ...asked, dryRun: true });
+    print(shown, { ...o, dryRun: true }, out);
+    if (shown.removed.length === 0) return;
+    const n = shown.removed.length;
+    if (!(await confirm(out, `destroy ${n === 1 ? 'it' : `these ${n}`}? [y/N] `)))
+      return out.err('nothing destroyed\n');
+    const names = new Set(shown.removed.map((e) => e.name));
+    only = (name) => names.has(name);
+  }
+  const report = await collectGarbage(ctx, { ...asked, only });
   if (o.json) out.json(report);
   else print(report, o, out);
   // What could not be destroyed was said (in `failed`, or on stderr): the exit code says it too.
