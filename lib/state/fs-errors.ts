@@ -22,6 +22,7 @@ const WHY: Record<string, (path: string) => [string, string]> = {
     `check the owner and mode of ${dirname(p)}, or set CILO_HOME elsewhere`,
   ],
   EIO: () => ['an input/output error', 'check the disk'],
+  ELOOP: (p) => ['it is a symbolic link, which cilo does not follow there', `remove the link: rm ${p}`],
 };
 
 /**

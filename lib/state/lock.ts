@@ -1,7 +1,7 @@
 // Exclusive flock(2) on a lock file that is never renamed (locking the state file itself and replacing it
 // by rename loses updates: the next process locks the old inode). The kernel frees the lock when the
 // holder dies, even by SIGKILL.
-import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as FsExt from 'fs-ext';
 import { UserError } from '../errors/index.js';
@@ -48,7 +48,8 @@ function isBusy(e: unknown): boolean {
 export async function withFileLock<T>(lockFile: string, fn: () => Promise<T> | T, opts: LockOptions = {}): Promise<T> {
   let fd: number;
   try {
-    fd = openSync(lockFile, 'a+', 0o600);
+    // Never through a link: a lock file replaced by a symlink would make cilo open (and empty) its target.
+    fd = openSync(lockFile, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   } catch (e) {
     throw fsError(e, 'lock', lockFile, 'nothing was changed') ?? e;
   }

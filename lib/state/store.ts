@@ -1,6 +1,16 @@
 // The state store: lock-free reads (writers replace the file atomically) and one locked
 // read-modify-write entry point.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { parseState } from './migrate.js';
@@ -8,14 +18,36 @@ import { emptyState, type State } from './schema.js';
 import { stateFile, stateLockFile } from './paths.js';
 import { withFileLock, type LockOptions } from './lock.js';
 import { fsError } from './fs-errors.js';
+import { UserError } from '../errors/index.js';
 
 /** Creates $CILO_HOME (0700) if needed. */
 export function ensureHome(home: string): void {
+  let st;
   try {
     mkdirSync(home, { recursive: true, mode: 0o700 });
+    st = statSync(home);
   } catch (e) {
     throw fsError(e, 'create', home) ?? e;
   }
+  checkHomeOwner(home, st, process.getuid?.());
+}
+
+/**
+ * CILO_HOME must be the user's own and writable by nobody else (docs/DESIGN.md §13): another account that
+ * can write there could change the state, the DNS records or the locks this user's cilo acts on.
+ */
+export function checkHomeOwner(home: string, st: { uid: number; mode: number }, uid: number | undefined): void {
+  if (uid === undefined) return; // no owners to compare (Windows)
+  if (st.uid !== uid)
+    throw new UserError(
+      `CILO_HOME ${home} belongs to uid ${st.uid}, not to you (uid ${uid}): cilo uses only a home of your own`,
+      `set CILO_HOME to a directory of yours, or give it to you: sudo chown -R ${uid} ${home}`,
+    );
+  if ((st.mode & 0o022) !== 0)
+    throw new UserError(
+      `CILO_HOME ${home} can be written by other accounts (mode ${(st.mode & 0o777).toString(8)})`,
+      `make it yours alone: chmod go-w ${home}`,
+    );
 }
 
 /** Reads the state without a lock. A missing file is an empty state; an unreadable one throws. */

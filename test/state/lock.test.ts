@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { mkdirSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { withFileLock } from '../../lib/state/lock.ts';
 import { updateState, readState } from '../../lib/state/store.ts';
@@ -182,4 +182,15 @@ test('withFileLock with timeoutMs 0 fails at once when busy', async (t) => {
 test('the worker fixture runs the built code', () => {
   // The process-level tests use dist/: fail clearly if it is missing rather than test stale code silently.
   assert.ok(existsSync(join(ROOT, 'dist', 'state', 'store.js')), 'dist/ is missing: run npx tsc -p tsconfig.json');
+});
+
+test('a lock file that is a symbolic link is never followed: a user error, its target untouched', async (t) => {
+  const dir = tempDir(t);
+  const target = join(dir, 'Cargo.lock');
+  writeFileSync(target, 'precious\n');
+  symlinkSync(target, join(dir, 'x.lock'));
+  const e = await rejection(withFileLock(join(dir, 'x.lock'), () => 'ran'));
+  assert.ok(e instanceof UserError, String(e));
+  assert.match(e.message, /symbolic link/);
+  assert.equal(readFileSync(target, 'utf8'), 'precious\n');
 });

@@ -7,8 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { ensureHome, readState, updateState, writeFileAtomic } from '../../lib/state/store.ts';
+import { checkHomeOwner, ensureHome, readState, updateState, writeFileAtomic } from '../../lib/state/store.ts';
 import { parseState, StateFileError } from '../../lib/state/migrate.ts';
+import { UserError } from '../../lib/errors/index.ts';
 import { emptyState, localEnvironments, type Environment, type State } from '../../lib/state/schema.ts';
 import { stateFile } from '../../lib/state/paths.ts';
 import { ROOT, tempDir, rejection } from '../helpers.ts';
@@ -313,4 +314,17 @@ test('every write counts one revision; an update that changes nothing writes not
   });
   assert.equal(returned.revision, 2, 'the state a mutate returns carries the revision it was written with');
   assert.equal(readState(h).revision, 2);
+});
+
+test("CILO_HOME must be the user's own and writable by nobody else", () => {
+  checkHomeOwner('/h', { uid: 1000, mode: 0o40700 }, 1000);
+  checkHomeOwner('/h', { uid: 1000, mode: 0o40755 }, 1000);
+  assert.throws(
+    () => checkHomeOwner('/h', { uid: 1001, mode: 0o40700 }, 1000),
+    (e: unknown) => e instanceof UserError && /belongs to uid 1001, not to you \(uid 1000\)/.test(e.message),
+  );
+  assert.throws(
+    () => checkHomeOwner('/h', { uid: 1000, mode: 0o40777 }, 1000),
+    (e: unknown) => e instanceof UserError && /mode 777/.test(e.message) && /chmod go-w \/h/.test(e.hint ?? ''),
+  );
 });
