@@ -37,6 +37,20 @@ const input = (over: Partial<OverrideInput> = {}): OverrideInput => ({
   ...over,
 });
 
+/** What real Compose makes of compose.yaml with override.yml over it, in `dir`. */
+function mergedByCompose(dir: string) {
+  const out = execFileSync(
+    'docker',
+    ['compose', '-p', 'dev', '-f', 'compose.yaml', '-f', 'override.yml', 'config', '--format', 'json'],
+    { cwd: dir, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root' }, encoding: 'utf8' },
+  );
+  return JSON.parse(out) as {
+    services: Record<string, any>;
+    networks: Record<string, any>;
+    volumes: Record<string, any>;
+  };
+}
+
 function parse(text: string) {
   const doc = YAML.parseDocument(text);
   assert.deepEqual(doc.errors, [], 'the override is valid YAML');
@@ -230,20 +244,7 @@ test('Compose merges it over a base file: ports removed, container_name replaced
     join(dir, 'override.yml'),
     renderOverride(input({ project: 'sh$op', volumes: [{ key: 'data', name: 'dev_pgdata' }] })),
   );
-  const out = execFileSync(
-    'docker',
-    ['compose', '-p', 'dev', '-f', 'compose.yaml', '-f', 'override.yml', 'config', '--format', 'json'],
-    {
-      cwd: dir,
-      env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root' },
-      encoding: 'utf8',
-    },
-  );
-  const m = JSON.parse(out) as {
-    services: Record<string, any>;
-    networks: Record<string, any>;
-    volumes: Record<string, any>;
-  };
+  const m = mergedByCompose(dir);
   assert.equal(m.services.web.ports, undefined, 'published ports are gone');
   assert.equal(m.services.db.ports, undefined);
   assert.equal(m.services.db.container_name, 'dev-db');
@@ -373,12 +374,7 @@ test('volumes say whose they are (labels), an adopted one is external; network_m
     ],
   });
   writeFileSync(join(dir, 'override.yml'), renderOverride(o));
-  const out = execFileSync(
-    'docker',
-    ['compose', '-p', 'dev', '-f', 'compose.yaml', '-f', 'override.yml', 'config', '--format', 'json'],
-    { cwd: dir, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root' }, encoding: 'utf8' },
-  );
-  const m = JSON.parse(out) as { services: Record<string, any>; volumes: Record<string, any> };
+  const m = mergedByCompose(dir);
   assert.deepEqual(m.volumes.data.labels, labels);
   assert.deepEqual(m.volumes.old, { name: 'dev_old', external: true }, "the files' driver and labels are gone");
   assert.equal(m.services.sidecar.labels['cilo.home'], 'abc123def456');
