@@ -124,7 +124,9 @@ export async function previewEnvironment(ctx: Context, req: PrepareRequest): Pro
   const asked = ctx.settings.access ?? req.xcilo.access ?? req.snapshot.hosts[ctx.engine.name]?.engine?.access;
   const [model, info] = await Promise.all([projectModel(ctx, req, w), asked ? undefined : ctx.docker.engineInfo()]);
   const access = accessFor(ctx, req, info);
-  return previewPlan(req.snapshot, planInputs(ctx, req, w, { model, access, foreignSubnets: [], foreignPorts: [] }));
+  // A new record is labelled (ownership.ts): the preview shows the labels its first `up` will give.
+  const asNew = { ...req, additions: { ...req.additions, labelled: true } };
+  return previewPlan(req.snapshot, planInputs(ctx, asNew, w, { model, access, foreignSubnets: [], foreignPorts: [] }));
 }
 
 /**
