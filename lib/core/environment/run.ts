@@ -154,9 +154,20 @@ const failedFirst = (cmd: ManagedCommand, p: Prepared | undefined, r: ExecResult
   !r.interrupted &&
   r.code !== 130;
 
-/** Removes what this command made: the containers and volumes with this home's label, never adopted ones. */
+/**
+ * Removes what this command made: the project's containers (a first registration found none that were not
+ * this home's: ownership.ts), then the containers and volumes with this home's label, never adopted ones.
+ * Compose's `down` first, without --volumes: an engine may finish creating a container a moment after a
+ * failed Compose returned (Docker 28 with Compose 2.40), and `down` takes long enough to see it.
+ */
 async function undoFirst(ctx: Context, cmd: ManagedCommand, p: Prepared): Promise<void> {
   ctx.log.warn(`the first '${cmd.subcommand}' of ${cmd.selector.name} failed: removing what cilo registered for it`);
+  const args = composeArgs(cmd.selector, {
+    override: p.applied.overridePath,
+    subcommand: 'down',
+    args: ['--remove-orphans'],
+  });
+  await ctx.docker.compose(args, { cwd: ctx.cwd });
   await removeOwned(ctx, p.plan.record);
   await rollback(ctx, p);
 }
