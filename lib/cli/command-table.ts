@@ -6,6 +6,9 @@ import type { Output } from './output.js';
 
 export type Run = (ctx: Context, out: Output) => Promise<void>;
 
+/** The command that matched: its run, and whether a signal must undo its work rather than end cilo. */
+export type Choose = (r: Run, undoesOnSignal: boolean) => void;
+
 /** What a positional or an option's value completes to (complete.ts). */
 export type Completes = 'environment' | 'shared-network' | 'directory' | string[];
 
@@ -16,11 +19,13 @@ export interface Leaf {
   /** Declares its options on a parser (main.ts registers it, complete.ts reads what it declares). */
   options: (y: Argv) => Argv;
   /** Registers it on `y`; when it is the one the command line names, its run goes to `choose`. */
-  register: (y: Argv, forwarded: string[], choose: (r: Run) => void) => Argv;
+  register: (y: Argv, forwarded: string[], choose: Choose) => Argv;
   /** The first positional's candidates. */
   completes?: Completes;
   /** Candidates of options that take a value, by option name. */
   optionValues?: Record<string, Completes>;
+  /** It changes things: a Ctrl-C stops its work and undoes what it began (docker/interruption.ts). */
+  undoesOnSignal?: boolean;
 }
 
 /** A command with subcommands. */
@@ -45,7 +50,9 @@ export function command<O>(spec: Typed<O>): Leaf {
     ...spec,
     options: (y) => spec.options(y),
     register: (y, forwarded, choose) =>
-      y.command(spec.name, spec.describe, spec.options, (argv) => choose(spec.run(argv, forwarded))),
+      y.command(spec.name, spec.describe, spec.options, (argv) =>
+        choose(spec.run(argv, forwarded), spec.undoesOnSignal === true),
+      ),
   };
 }
 

@@ -5,7 +5,7 @@ import { asJson, command, json, list, named, type CommandSpec } from './command-
 import { HOST_COMMANDS } from './commands-host.js';
 import { UsageError } from '../errors/index.js';
 
-export type { CommandSpec, Leaf, Run } from './command-table.js';
+export type { Choose, CommandSpec, Leaf, Run } from './command-table.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
   command({
@@ -53,6 +53,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         o,
       ),
     optionValues: { from: 'directory', 'shared-network': 'shared-network' },
+    undoesOnSignal: true,
   }),
   command({
     name: 'up <name>',
@@ -84,6 +85,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ),
     completes: 'environment',
     optionValues: { 'shared-scope': ['local', 'swarm'] },
+    undoesOnSignal: true,
   }),
   command({
     name: 'down <name>',
@@ -91,6 +93,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: (y) => named(y).options(json),
     run: (a) => async (c, o) => (await import('./commands/down.js')).run({ name: a.name, json: asJson(a) }, c, o),
     completes: 'environment',
+    undoesOnSignal: true,
   }),
   command({
     name: 'destroy <name>',
@@ -115,6 +118,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         o,
       ),
     completes: 'environment',
+    undoesOnSignal: true,
   }),
   command({
     name: 'fork <source> <name>',
@@ -142,6 +146,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ),
     completes: 'environment',
     optionValues: { uncopied: ['share', 'skip'] },
+    undoesOnSignal: true,
   }),
   command({
     name: ['list', 'ls'],
@@ -216,6 +221,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         o,
       ),
     optionValues: { 'older-than': ['1h', '24h', '7d'] },
+    undoesOnSignal: true,
   }),
   command({
     name: 'doctor',
@@ -229,6 +235,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         })
         .options(json),
     run: (a) => async (c, o) => (await import('./commands/doctor.js')).run({ fix: a.fix, json: asJson(a) }, c, o),
+    undoesOnSignal: true,
   }),
   command({
     name: 'mcp',

@@ -1,5 +1,6 @@
 // Process glue for bin/cilo: the only place the manager reads process globals.
 import { contextFromProcess, stderrLogger, withCaCertsBack } from '../context.js';
+import { guardSignals, ignoredAtStart, SIGIGN_MARKER, stoppedBy } from '../docker/interruption.js';
 import { exitLike } from '../docker/process.js';
 import { reportError } from '../errors/index.js';
 import { isDebug } from '../settings.js';
@@ -7,7 +8,9 @@ import { colorEnabled, jsonRequested, palette } from './output.js';
 import { main } from './main.js';
 
 // bin/cilo started Node without NODE_EXTRA_CA_CERTS; the programs cilo runs get it back.
-const env = withCaCertsBack(process.env);
+const env = { ...withCaCertsBack(process.env) };
+const ignored = ignoredAtStart(env);
+delete env[SIGIGN_MARKER];
 const write = (s: string) => void process.stderr.write(s);
 const errPaint = palette(colorEnabled(process.stderr, env));
 // `cilo list | head`: the reader left; stop quietly like any Unix tool instead of crashing on EPIPE.
@@ -29,13 +32,14 @@ main(
   ({ contextFlag }) => contextFromProcess(log, write, env, undefined, contextFlag),
   output,
   process.stdout.columns,
+  () => guardSignals(write, (code) => process.exit(code), ignored),
 ).then(
   () => {
     process.exitCode = 0;
   },
   (err: unknown) =>
     exitLike(
-      reportError(err, {
+      reportError(stoppedBy(err), {
         prog: 'cilo',
         debug: isDebug(env),
         write,

@@ -5,11 +5,11 @@ import yargs, { type Argv } from 'yargs';
 import { UsageError } from '../errors/index.js';
 import type { Context } from '../context.js';
 import type { Output } from './output.js';
-import { COMMANDS, type CommandSpec, type Run } from './commands.js';
+import { COMMANDS, type Choose, type CommandSpec, type Run } from './commands.js';
 import { packageInfo } from './package.js';
 
 /** Registers a table of commands; the one that matches stores its run in `chosen`. */
-function register(y: Argv, specs: readonly CommandSpec[], forwarded: string[], choose: (r: Run) => void): Argv {
+function register(y: Argv, specs: readonly CommandSpec[], forwarded: string[], choose: Choose): Argv {
   for (const spec of specs) {
     if ('subcommands' in spec) {
       y.command(spec.name, spec.describe, (yy) =>
@@ -27,13 +27,14 @@ export type ContextOf = (o: { contextFlag?: string }) => Context;
 
 /**
  * Parses argv and runs the command. `context` is built when a command runs (not for --help or --version),
- * so a bad setting is reported before any work.
+ * so a bad setting is reported before any work. `guardSignals`: called before a command that changes things.
  */
 export async function main(
   argv: string[],
   context: ContextOf,
   out: Output,
   columns: number | undefined,
+  guardSignals: () => void = () => undefined,
 ): Promise<void> {
   // The shells' completion asks on every <TAB>: answered without the parser.
   if (argv[0] === '__complete')
@@ -42,6 +43,7 @@ export async function main(
   const forwarded = dd === -1 ? [] : argv.slice(dd + 1);
   const own = dd === -1 ? argv : argv.slice(0, dd);
   let chosen: Run | undefined;
+  let guarded = false;
   let contextFlag: string | undefined;
   const parser = register(
     yargs(own)
@@ -53,7 +55,7 @@ export async function main(
       ),
     COMMANDS,
     forwarded,
-    (r) => (chosen = r),
+    (r, undoesOnSignal) => ([chosen, guarded] = [r, undoesOnSignal]),
   )
     .option('context', {
       type: 'string',
@@ -82,6 +84,7 @@ export async function main(
     out.out(helpText + '\n');
     return;
   }
+  if (guarded) guardSignals();
   if (chosen) await chosen(context({ contextFlag }), out);
   else if (forwarded.length > 0) throw new UsageError('arguments after -- are only for `cilo up`');
 }

@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors/index.js';
-import { processAlive, stopProcess, type ProcessRunner } from '../docker/process.js';
+import { processAlive, stopProcess } from '../docker/pids.js';
+import type { ProcessRunner } from '../docker/process.js';
 import { withFileLock, type LockOptions } from '../state/lock.js';
 import { dnsDir } from '../state/paths.js';
 import type { State } from '../state/schema.js';

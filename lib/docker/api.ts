@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { currentContext, dockerConfigDir } from './engines.js';
+import { checkInterrupted } from './interruption.js';
 
 /** What asking the engine's API needs: where the docker CLI's configuration is (contexts). */
 export interface EngineApi {
@@ -54,6 +55,7 @@ function describe(e: NodeJS.ErrnoException): string {
 }
 
 async function get(socketPath: string, path: string, timeoutMs: number | undefined): Promise<unknown> {
+  checkInterrupted();
   // Loaded when an engine is asked (node:http costs ~10 ms to load), not with every command.
   const { request } = await import('node:http');
   return new Promise((resolve, reject) => {

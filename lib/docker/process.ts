@@ -7,6 +7,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors/index.js';
+import { checkInterrupted, inForeground, track } from './interruption.js';
 
 export interface RunOptions {
   cwd?: string;
@@ -67,10 +68,14 @@ function notFound(cmd: string): UserError {
 }
 
 async function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  checkInterrupted();
+  // In a process group of its own, out of reach of the terminal's Ctrl-C: a `docker network create` cut
+  // short may still make its network after the undo looked. Such a step ends, then the work stops.
   const child = spawn(cmd, args, {
     cwd: opts.cwd,
     env: opts.env,
     stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    detached: true,
   });
   // A child that exits without reading its input must not crash us with EPIPE.
   if (opts.input !== undefined) child.stdin!.on('error', () => undefined).end(opts.input);
@@ -103,8 +108,6 @@ export interface Inheritance {
   /** Signal numbers to keep ignored (spawn resets every disposition to the default). */
   ignoredSignals: readonly number[];
 }
-
-const NOTHING: Inheritance = { fds: [], ignoredSignals: [] };
 
 /**
  * The child's stdio slots, and, when signals must stay ignored, the command wrapped in a shell that ignores
@@ -150,11 +153,17 @@ function exec(
   cmd: string,
   args: readonly (string | Buffer)[],
   opts: RunOptions = {},
-  inherit: Inheritance = NOTHING,
+  inherit: Inheritance = { fds: [], ignoredSignals: [] },
 ): Promise<ExecResult> {
+  checkInterrupted();
   if (args.some((a) => typeof a !== 'string')) return execBytes(cmd, args, opts, inherit);
+  return inForeground(() => onTerminal(cmd, args as string[], opts, inherit));
+}
+
+/** The command on the terminal: while it runs, signals are its own (see IGNORED). */
+function onTerminal(cmd: string, args: readonly string[], opts: RunOptions, inherit: Inheritance): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    const how = inherited(cmd, args as string[], opts.input === undefined ? 'inherit' : 'pipe', inherit);
+    const how = inherited(cmd, args, opts.input === undefined ? 'inherit' : 'pipe', inherit);
     const child = spawn(how.cmd, how.args, { cwd: opts.cwd, env: opts.env, stdio: how.stdio });
     if (opts.input !== undefined) child.stdin!.on('error', () => undefined).end(opts.input);
     let interrupted: NodeJS.Signals | undefined;
@@ -219,8 +228,12 @@ function finished(child: ChildProcess, cmd: string, keep?: number): Promise<RunR
  * through Node, which would cost ~15 ms a MB); the first stops when the second exits before reading it all.
  */
 async function pipe(from: Command, to: Command, opts: RunOptions = {}) {
+  checkInterrupted();
+  // A copy may stream for minutes: a signal stops it (the fork's undo removes what it wrote).
   const a = spawn(from.cmd, from.args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const b = spawn(to.cmd, to.args, { cwd: opts.cwd, env: opts.env, stdio: [a.stdout, 'ignore', 'pipe'] });
+  track(a);
+  track(b);
   a.stdout.destroy(); // the second has its own copy; ours would compete for the data
   b.on('close', () => a.kill());
   const [x, y] = await Promise.all([finished(a, from.cmd), finished(b, to.cmd)]);
@@ -253,37 +266,12 @@ export function processRunnerReporting(onOutput: (text: string) => void): Proces
   return { run, exec: reporting, pipe };
 }
 
-/** True while a process of that pid exists (also one we may not signal). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** SIGTERM, up to 2 s of waiting, then SIGKILL. Resolves once the process is gone (or was never there). */
-export async function stopProcess(pid: number): Promise<void> {
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  for (let i = 0; i < 100 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
-  if (!processAlive(pid)) return;
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // gone meanwhile
-  }
-}
-
 /** Ends this process the way the child ended: same exit code, or the same signal re-raised on ourselves. */
 export function exitLike(result: { code: number; signal?: NodeJS.Signals | null }): never {
   if (result.signal) {
-    // Handlers were removed by exec(); with the default disposition the re-raised signal kills us, so the
-    // shell sees 128+N exactly as it would for docker compose itself.
+    // With the default disposition back (exec() and guardSignals() handlers gone), the re-raised signal
+    // kills us, so the shell sees 128+N exactly as it would for docker compose itself.
+    process.removeAllListeners(result.signal);
     process.kill(process.pid, result.signal);
   }
   process.exit(result.code);

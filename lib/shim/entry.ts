@@ -1,6 +1,7 @@
 // Process glue for the cilo-compose shim: the only place the shim reads process globals. What the shell front
 // handed over (the environment as it was, ignored signals, inherited descriptors) is restored first.
 import { contextFromProcess, homeFromProcess, logicalCwd, stderrLogger } from '../context.js';
+import { guardSignals, stoppedBy } from '../docker/interruption.js';
 import { exitLike, processRunnerWith } from '../docker/process.js';
 import { reportError } from '../errors/index.js';
 import { isDebug } from '../settings.js';
@@ -21,9 +22,11 @@ const cmdline = (() => {
     return undefined; // no /proc: the decoded arguments
   }
 })();
-shimMain(argv, { ...facts, raw: rawArguments(argv, cmdline) }, () => contextFromProcess(log, write, env, runner)).then(
-  exitLike,
-  (err: unknown) => {
-    exitLike(reportError(err, { prog: 'cilo', debug: isDebug(env), write }));
-  },
-);
+// A managed project: a signal before or after Compose runs undoes what cilo began (docker/interruption.ts).
+const managed = () => {
+  guardSignals(write, (code) => process.exit(code), ignoredSignals);
+  return contextFromProcess(log, write, env, runner);
+};
+shimMain(argv, { ...facts, raw: rawArguments(argv, cmdline) }, managed).then(exitLike, (err: unknown) => {
+  exitLike(reportError(stoppedBy(err), { prog: 'cilo', debug: isDebug(env), write }));
+});

@@ -4,8 +4,9 @@
 // them), and the inherited descriptors (Node does not pass them on).
 import { closeSync, readFileSync } from 'node:fs';
 import { CA_CERTS_ASIDE, withCaCertsBack } from '../context.js';
+import { ignoredAtStart, SIGIGN_MARKER } from '../docker/interruption.js';
 
-const MARKERS = ['__CILO_ENVIRON_FD', CA_CERTS_ASIDE, '__CILO_SIGIGN', '__CILO_FDS'] as const;
+const MARKERS = ['__CILO_ENVIRON_FD', CA_CERTS_ASIDE, SIGIGN_MARKER, '__CILO_FDS'] as const;
 
 export interface Handover {
   env: NodeJS.ProcessEnv;
@@ -25,14 +26,6 @@ export function parseEnviron(raw: string): NodeJS.ProcessEnv {
   return env;
 }
 
-/** The signals of a SigIgn mask (hex, bit n-1 for signal n). */
-export function signalsOf(mask: string): number[] {
-  const bits = BigInt(`0x${mask}`);
-  const out: number[] = [];
-  for (let n = 1; n <= 64; n++) if ((bits >> BigInt(n - 1)) & 1n) out.push(n);
-  return out;
-}
-
 /**
  * Reads the front's markers out of `env` (and the environment it gave on a descriptor, which it closes). Without a
  * front (the shim started directly) this is the environment as it is.
@@ -50,8 +43,7 @@ export function takeHandover(env: NodeJS.ProcessEnv): Handover {
     out = withCaCertsBack(out);
   }
   for (const m of MARKERS) delete out[m];
-  const ignoredSignals =
-    env.__CILO_SIGIGN && /^[0-9a-f]{1,16}$/i.test(env.__CILO_SIGIGN) ? signalsOf(env.__CILO_SIGIGN) : [];
+  const ignoredSignals = ignoredAtStart(env);
   const fds = (env.__CILO_FDS ?? '')
     .split(' ')
     .filter((f) => /^\d+$/.test(f))

@@ -5,6 +5,7 @@ import { closeSync, constants, ftruncateSync, openSync, readFileSync, writeSync 
 import { createRequire } from 'node:module';
 import type * as FsExt from 'fs-ext';
 import { UserError } from '../errors/index.js';
+import { checkInterrupted } from '../docker/interruption.js';
 import { fsError } from './fs-errors.js';
 
 export interface LockOptions {
@@ -98,6 +99,7 @@ async function acquire(fd: number, lockFile: string, opts: LockOptions): Promise
       opts.onWait(lockFile, holder);
     }
     await sleep(delay);
+    checkInterrupted(); // a Ctrl-C while waiting: nothing was done yet
     delay = Math.min(delay * 2, 20);
   }
 }

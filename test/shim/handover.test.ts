@@ -3,17 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fstatSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseEnviron, rawArguments, signalsOf, takeHandover } from '../../lib/shim/handover.ts';
+import { parseEnviron, rawArguments, takeHandover } from '../../lib/shim/handover.ts';
 import { tempDir } from '../helpers.ts';
 
 test('parseEnviron: NUL-separated NAME=value entries, values with = and newlines kept', () => {
   assert.deepEqual(parseEnviron('A=1\0B.C=x=y\0NL=a\nb\0\0'), { A: '1', 'B.C': 'x=y', NL: 'a\nb' });
-});
-
-test('signalsOf: the bits of a SigIgn mask', () => {
-  assert.deepEqual(signalsOf('0000000000000001'), [1]);
-  assert.deepEqual(signalsOf('0000000000001006'), [2, 3, 13]);
-  assert.deepEqual(signalsOf('0'), []);
 });
 
 test('takeHandover: NODE_EXTRA_CA_CERTS back, the markers gone, signals and descriptors read', () => {

@@ -1,12 +1,14 @@
 // Applying an environment's plan: the only code that makes Docker hold what the plan says (its networks)
 // and writes what Compose is given (the override); and undoing a registration whose command failed.
 import { mkdirSync, rmSync } from 'node:fs';
+import { undoing } from '../../docker/interruption.js';
 import type { NetworkInfo } from '../../docker/objects.js';
 import { renderOverride } from '../../compose/override.js';
 import { refreshRecords } from '../../dns/hostsdir.js';
 import { portFree, PortTakenError } from '../../network/host-ports.js';
 import { ensureNetwork, removeOwnedNetwork } from '../../network/networks.js';
-import { envDir, overrideFile } from '../../state/paths.js';
+import { LABEL_ENV, LABEL_HOME } from '../../network/labels.js';
+import { envDir, homeId, overrideFile } from '../../state/paths.js';
 import { deleteEnvironment } from '../../state/references.js';
 import { writeFileAtomic } from '../../state/store.js';
 import type { Context } from '../../context.js';
@@ -57,9 +59,19 @@ export const nothingApplied = (home: string, name: string): Applied => ({
   overridePath: overrideFile(home, name),
 });
 
-/** Undoes a registration made by a command that then failed: networks it created, state entry, files. */
-export async function rollbackRegistration(ctx: Context, key: string, name: string, applied: Applied): Promise<void> {
-  for (const net of [...applied.createdNetworks].reverse()) {
+/**
+ * Undoes a registration made by a command that then failed or was interrupted: networks it created, state
+ * entry, files. It runs to its end whatever signal comes meanwhile.
+ */
+export const rollbackRegistration = (ctx: Context, key: string, name: string, applied: Applied): Promise<void> =>
+  undoing(() => unregister(ctx, key, name, applied));
+
+async function unregister(ctx: Context, key: string, name: string, applied: Applied): Promise<void> {
+  // A `network create` cut short by a signal may have made its network all the same: this home's networks
+  // labelled with the environment go too (a new registration has no others).
+  const labelled = await ctx.docker.listNetworks(undefined, `${LABEL_ENV}=${name}`);
+  const mine = labelled.filter((n) => n.labels[LABEL_HOME] === homeId(ctx.home)).map((n) => n.name);
+  for (const net of new Set([...[...applied.createdNetworks].reverse(), ...mine])) {
     try {
       await removeOwnedNetwork(ctx, net);
     } catch (e) {

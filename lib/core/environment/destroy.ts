@@ -4,6 +4,7 @@
 import { rmSync } from 'node:fs';
 import { EngineUnreachableError, UserError } from '../../errors/index.js';
 import { LOCAL_ENGINE } from '../../docker/engines.js';
+import { InterruptedError, interruption } from '../../docker/interruption.js';
 import { composeArgs, selectorOf } from '../../compose/command.js';
 import { removeComposeLeftovers } from '../../docker/leftovers.js';
 import { COMPOSE_PROJECT_LABEL } from '../../docker/objects.js';
@@ -149,13 +150,19 @@ export async function destroyEnvironment(
     return { ...decision, state, others: otherEngines(ctx, state, decision.consumers, sharedNetworkName(name)) };
   });
   const { key, record, consumers, others } = decided;
-  // Its names stop resolving before its containers go, and the router leaves its networks.
-  await refreshRecords(ctx, decided.state);
-  await syncRouter(ctx).catch((e: unknown) => ctx.log.warn(`the router was not updated: ${(e as Error).message}`));
   for (const [net, keys] of Object.entries(consumers))
     ctx.log.warn(`destroying ${net} breaks ${keys.join(', ')}: disconnecting them; they keep running without it`);
-  await removeContainersAndVolumes(ctx, record);
-  await removeNetworks(ctx, record, others);
+  try {
+    // Its names stop resolving before its containers go, and the router leaves its networks.
+    await refreshRecords(ctx, decided.state);
+    await syncRouter(ctx).catch((e: unknown) => ctx.log.warn(`the router was not updated: ${(e as Error).message}`));
+    await removeContainersAndVolumes(ctx, record);
+    await removeNetworks(ctx, record, others);
+  } catch (e) {
+    // Stopped half way: the record stays, marked `destroying`, so that the same command finishes the work.
+    const signal = interruption();
+    throw signal ? new InterruptedError(signal, `run 'cilo destroy ${name}' again to finish`) : e;
+  }
   const state = await ctx.store.update((s) => {
     deleteEnvironment(s, key);
     return s;

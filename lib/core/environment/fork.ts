@@ -4,6 +4,7 @@
 // same. A running SRC is paused for the copy (unless live) so a database is copied at rest.
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../../errors/index.js';
+import { undoing } from '../../docker/interruption.js';
 import { createVolume, projectMounts, projectVolumes, type ContainerMounts } from '../../docker/volumes.js';
 import { ANCHOR_IMAGE, ensureAnchorImage } from '../../network/anchor.js';
 import { LABEL_ENV, LABEL_FORK_HELPER, LABEL_HOME, LABEL_MANAGED } from '../../network/labels.js';
@@ -77,7 +78,8 @@ export async function forkEnvironment(ctxGiven: Context, o: ForkOptions): Promis
     );
     await copyVolumes(ctx, copies, { containers, pause }, name);
   } catch (e) {
-    await destroyEnvironment(ctx, name, { force: true }).catch((undo: unknown) =>
+    // Also when a signal stopped the copy (docker/interruption.ts): no half fork stays.
+    await undoing(() => destroyEnvironment(ctx, name, { force: true })).catch((undo: unknown) =>
       ctx.log.warn(`could not remove the unfinished fork ${name}: ${(undo as Error).message}; 'cilo destroy ${name}'`),
     );
     throw e;
@@ -86,11 +88,18 @@ export async function forkEnvironment(ctxGiven: Context, o: ForkOptions): Promis
   return { ...created, copied: copies, uncopied, paused: pause.length > 0 };
 }
 
-/** Unpauses what the copy paused; a failure is said with the fix, never hidden. */
+/**
+ * Unpauses those of `ids` that are paused: a `docker pause` cut short by a signal may have paused some or
+ * none. A failure is said with the fix, never hidden.
+ */
 async function unpause(ctx: Context, ids: readonly string[]): Promise<void> {
-  const r = await ctx.docker.run(['unpause', ...ids]);
-  if (r.code !== 0)
-    ctx.log.warn(`could not unpause ${ids.length} container(s): ${r.stderr.trim()}; docker unpause them`);
+  const states = await ctx.docker.run(['inspect', '--format', '{{.Id}} {{.State.Paused}}', ...ids]);
+  const paused = states.stdout.split('\n').flatMap((l) => (l.endsWith(' true') ? [l.split(' ')[0]!] : []));
+  const r = paused.length > 0 ? await ctx.docker.run(['unpause', ...paused]) : undefined;
+  if (states.code !== 0 || (r && r.code !== 0))
+    ctx.log.warn(
+      `could not unpause the source's container(s) ${ids.join(' ')}: ${(r ?? states).stderr.trim()}; docker unpause them`,
+    );
 }
 
 /** An image the engine has: one SRC's containers run, else cilo's own anchor image (built, never pulled). */
@@ -134,11 +143,14 @@ async function copyVolumes(ctx: Context, copies: readonly VolumeCopy[], from: Fo
       ...copies.map((c) => createVolume(ctx.docker, c.to)),
     ]);
     await allDone([helper('from', image), helper('to', image)]);
-    if (from.pause.length > 0) await ctx.docker.check(['pause', ...from.pause], 'pausing the source for the copy');
-    paused = from.pause;
+    paused = from.pause; // before it is asked: a pause cut short may still have paused some
+    if (paused.length > 0) await ctx.docker.check(['pause', ...paused], 'pausing the source for the copy');
     await streamVolumes(ctx, copies, names);
   } finally {
-    await Promise.all([paused.length > 0 && unpause(ctx, paused), ctx.docker.run(['rm', '-f', names.from, names.to])]);
+    // The source runs again and the helpers go, whatever signal comes meanwhile.
+    await undoing(() =>
+      Promise.all([paused.length > 0 && unpause(ctx, paused), ctx.docker.run(['rm', '-f', names.from, names.to])]),
+    );
   }
 }
 

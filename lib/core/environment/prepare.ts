@@ -70,13 +70,13 @@ export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Pro
       planEnvironment(state, { ...inputs, now: new Date().toISOString() }),
     );
     const prepared: Prepared = { plan, model, applied: nothingApplied(ctx.home, w.name), anchors, engineInfo: info };
-    await checkJoinsStillThere(
-      ctx,
-      prepared,
-      w.joined.filter((n) => !anchors.includes(n)),
-    );
-    if (!req.materialize) return prepared;
     try {
+      await checkJoinsStillThere(
+        ctx,
+        prepared,
+        w.joined.filter((n) => !anchors.includes(n)),
+      );
+      if (!req.materialize) return prepared;
       await checkHostPorts(plan, portsHeld(known));
       await applyPlan(ctx, plan, prepared.applied, attempt === 0 ? envNetwork : undefined);
       return prepared;
@@ -100,7 +100,7 @@ export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Pro
 /**
  * The networks a new registration joined as ones cilo did not publish, asked again after the plan: Docker was
  * asked before it, and a publisher destroyed meanwhile removes its network before its record (destroy.ts), so
- * the plan may have taken that network for an external one. Gone now: the registration is undone.
+ * the plan may have taken that network for an external one. Gone now: the caller undoes the registration.
  */
 async function checkJoinsStillThere(ctx: Context, prepared: Prepared, joined: readonly string[]): Promise<void> {
   const { plan } = prepared;
@@ -109,7 +109,6 @@ async function checkJoinsStillThere(ctx: Context, prepared: Prepared, joined: re
   const seen = await Promise.all(external.map((n) => ctx.docker.inspectNetwork(n)));
   const gone = external.find((_, i) => !seen[i]);
   if (gone === undefined) return;
-  await rollback(ctx, prepared);
   throw describeMissingNetwork(ctx.store.read(), gone, ctx.engine.name);
 }
 

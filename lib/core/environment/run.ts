@@ -19,6 +19,7 @@ import {
   runService,
   scaleOf,
 } from '../../compose/subcommands.js';
+import { undoing } from '../../docker/interruption.js';
 import type { ExecResult } from '../../docker/process.js';
 import { startDnsAfterCommand } from '../../dns/server.js';
 import { removeAnchors, startAnchor } from '../../network/anchor.js';
@@ -99,7 +100,7 @@ async function showModel(ctx: Context, cmd: ManagedCommand, snapshot: State): Pr
 
 /**
  * Runs `fn` with an anchor on each swarm network this engine does not see yet (network/anchor.ts), when the
- * subcommand attaches containers. An anchor that cannot start undoes a registration made just now.
+ * subcommand attaches containers. They are removed whatever signal comes meanwhile.
  */
 async function withAnchors<T>(
   ctx: Context,
@@ -113,14 +114,13 @@ async function withAnchors<T>(
     const owner = { env: p.plan.record.name, homeId: homeId(ctx.home), pid: ctx.host.pid };
     for (const net of p.anchors) ids.push(await startAnchor(ctx.docker, p.engineInfo.architecture, net, owner));
   } catch (e) {
-    await removeAnchors(ctx.docker, ids);
-    if (p.plan.registeredNow) await rollback(ctx, p);
+    await undoing(() => removeAnchors(ctx.docker, ids));
     throw e;
   }
   try {
     return await fn();
   } finally {
-    await removeAnchors(ctx.docker, ids);
+    await undoing(() => removeAnchors(ctx.docker, ids));
   }
 }
 
@@ -167,8 +167,10 @@ async function undoFirst(ctx: Context, cmd: ManagedCommand, p: Prepared): Promis
     subcommand: 'down',
     args: ['--remove-orphans'],
   });
-  await ctx.docker.compose(args, { cwd: ctx.cwd });
-  await removeOwned(ctx, p.plan.record);
+  await undoing(async () => {
+    await ctx.docker.compose(args, { cwd: ctx.cwd });
+    await removeOwned(ctx, p.plan.record);
+  });
   await rollback(ctx, p);
 }
 
@@ -187,7 +189,13 @@ export async function runManaged(ctxGiven: Context, cmd: ManagedCommand): Promis
 
   if (prepared && !prepared.plan.registeredNow)
     await recreateWithoutMainNetwork(ctx, cmd.selector, prepared.applied.overridePath);
-  const result = await withAnchors(ctx, cmd, prepared, () => composeOnTerminal(ctx, cmd, found?.[1], prepared));
+  const result = await withAnchors(ctx, cmd, prepared, () => composeOnTerminal(ctx, cmd, found?.[1], prepared)).catch(
+    async (e: unknown) => {
+      // Compose did not run (an anchor failed, a signal came first): a registration made now is undone.
+      if (prepared?.plan.registeredNow) await rollback(ctx, prepared);
+      throw e;
+    },
+  );
   if (failedFirst(cmd, prepared, result)) {
     await afterCompose(ctx, `undoing the registration of ${cmd.selector.name}`, () => undoFirst(ctx, cmd, prepared!));
     return { result };

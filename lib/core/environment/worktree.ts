@@ -4,6 +4,7 @@
 import { existsSync, rmdirSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { UserError } from '../../errors/index.js';
+import { undoing } from '../../docker/interruption.js';
 import type { WorktreeRecord } from '../../state/schema.js';
 import type { Context } from '../../context.js';
 
@@ -60,10 +61,11 @@ export async function addWorktree(ctx: Context, from: string, name: string, bran
 }
 
 /** Removes what addWorktree added (its branch too, when it created it): the undo of a failed create. */
-export async function undoWorktree(ctx: Context, added: AddedWorktree): Promise<void> {
-  await git(ctx, added.record.repo, ['worktree', 'remove', '--force', added.record.path]);
-  if (added.newBranch) await git(ctx, added.record.repo, ['branch', '-D', added.record.branch]);
-}
+export const undoWorktree = (ctx: Context, added: AddedWorktree): Promise<void> =>
+  undoing(async () => {
+    await git(ctx, added.record.repo, ['worktree', 'remove', '--force', added.record.path]);
+    if (added.newBranch) await git(ctx, added.record.repo, ['branch', '-D', added.record.branch]);
+  });
 
 /** What `git status` says is uncommitted in the worktree (empty: clean; a gone worktree is clean). */
 export async function uncommitted(ctx: Context, wt: WorktreeRecord): Promise<string[]> {
