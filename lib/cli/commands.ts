@@ -253,6 +253,8 @@ export const COMMANDS: readonly CommandSpec[] = [
         }),
     run: (a) => async (c, o) =>
       (await import('./commands/mcp.js')).run({ allowDestructive: a.allowDestructive, scope: a.scope }, c, o),
+    // A signal lets every call under way finish (and undo) and be answered; then the server exits.
+    undoesOnSignal: true,
   }),
   ...HOST_COMMANDS,
 ];

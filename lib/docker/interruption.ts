@@ -28,8 +28,14 @@ let guarded = false;
 /** Compose runs on the terminal: it gets the signals, and exec() decides what they mean (process.ts). */
 let foreground = 0;
 
+const waiting: ((s: NodeJS.Signals) => void)[] = [];
+
 /** The signal that stopped this command's work, if one did. */
 export const interruption = (): NodeJS.Signals | undefined => received;
+
+/** Resolves at the first signal (a server that waits for its client: `cilo mcp`). */
+export const whenInterrupted = (): Promise<NodeJS.Signals> =>
+  received ? Promise.resolve(received) : new Promise((resolve) => waiting.push(resolve));
 
 /** What a command that failed reports: after a signal, the failure of a step it cut short is the signal. */
 export function stoppedBy(err: unknown): unknown {
@@ -88,6 +94,7 @@ export function guardSignals(
       received = s;
       say(`cilo: ${s}: stopping and undoing what was begun (again to stop at once)\n`);
       for (const child of running) child.kill('SIGTERM');
+      for (const resolve of waiting.splice(0)) resolve(s);
     });
 }
 

@@ -7,7 +7,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors/index.js';
-import { checkInterrupted, inForeground, track } from './interruption.js';
+import { checkInterrupted, inForeground, interruption, track } from './interruption.js';
 
 export interface RunOptions {
   cwd?: string;
@@ -253,6 +253,7 @@ export function processRunnerWith(inherit: Inheritance): ProcessRunner {
  */
 export function processRunnerReporting(onOutput: (text: string) => void): ProcessRunner {
   const reporting = async (cmd: string, args: readonly (string | Buffer)[], opts: RunOptions = {}) => {
+    checkInterrupted();
     const child = spawn(cmd, args.map(String), {
       cwd: opts.cwd,
       env: opts.env,
@@ -260,8 +261,10 @@ export function processRunnerReporting(onOutput: (text: string) => void): Proces
     });
     if (opts.input !== undefined) child.stdin!.on('error', () => undefined).end(opts.input);
     for (const s of [child.stdout!, child.stderr!]) s.on('data', (b: Buffer) => onOutput(b.toString('utf8')));
+    track(child); // the server's signal stops it, as a Ctrl-C stops Compose on a terminal
     const r = await finished(child, cmd);
-    return { code: r.code, signal: r.signal };
+    const interrupted = interruption();
+    return { code: r.code, signal: r.signal, ...(interrupted && { interrupted }) };
   };
   return { run, exec: reporting, pipe };
 }

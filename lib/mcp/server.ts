@@ -4,9 +4,15 @@
 import type { Readable, Writable } from 'node:stream';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  CallToolResult,
+  JSONRPCMessage,
+  ServerNotification,
+  ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { withRunner, type Context } from '../context.js';
+import { stoppedBy, whenInterrupted } from '../docker/interruption.js';
 import { processRunnerReporting } from '../docker/process.js';
 import { UserError } from '../errors/index.js';
 import { TOOLS, type Tool } from './tools.js';
@@ -75,11 +81,28 @@ async function call(ctx: Context, t: Tool, args: unknown, extra: Extra, scope: M
     const value = await t.run(withRunner(ctx, processRunnerReporting(report), log), args as never, inScope);
     return { content: [{ type: 'text', text: text(value) }], structuredContent: value as Record<string, unknown> };
   } catch (e) {
-    return failure(e);
+    return failure(stoppedBy(e));
   }
 }
 
-/** Serves the tools on these streams until the client closes its end. */
+/** The requests read from the client and not answered yet (counted where the transport reads and writes). */
+function unanswered(transport: StdioServerTransport): { drained: () => Promise<void> } {
+  const pending = new Set<string | number>();
+  let settle: (() => void) | undefined;
+  const deliver = transport.onmessage!;
+  transport.onmessage = (m: JSONRPCMessage) => {
+    if ('method' in m && 'id' in m) pending.add(m.id);
+    deliver(m);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = async (m: JSONRPCMessage) => {
+    await send(m);
+    if ('id' in m && m.id !== undefined && !('method' in m) && pending.delete(m.id) && pending.size === 0) settle?.();
+  };
+  return { drained: () => (pending.size === 0 ? Promise.resolve() : new Promise((r) => (settle = r))) };
+}
+
+/** Serves the tools on these streams until the client closes its end, or a signal comes. */
 export async function serveMcp(
   ctx: Context,
   io: { stdin: Readable; stdout: Writable },
@@ -100,8 +123,13 @@ export async function serveMcp(
   const closed = new Promise<void>((resolve) => {
     io.stdin.once('end', resolve);
     server.server.onclose = resolve;
+    void whenInterrupted().then(() => resolve());
   });
-  await server.connect(new StdioServerTransport(io.stdin, io.stdout));
+  const transport = new StdioServerTransport(io.stdin, io.stdout);
+  await server.connect(transport);
+  const requests = unanswered(transport);
   await closed;
+  // Every request read is answered before the server exits; after a signal, once its undo has run.
+  await requests.drained();
   await server.close();
 }

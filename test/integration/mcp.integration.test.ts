@@ -3,6 +3,7 @@
 // against the CLI's --json for the same environment, and a bad argument that changes nothing.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -15,6 +16,7 @@ import {
   ciloEnv,
   requireDocker,
   uniqueName,
+  waitFor,
   type CiloEnv,
 } from '../helpers.ts';
 
@@ -226,4 +228,74 @@ test('a server offers destroy and gc only when allowed, and touches only the env
   await ok(scoped, 'destroy', { name: mine });
   assert.equal((await cilo(['status', theirs], { env: ce.env })).exitCode, 0, "the other scope's stays");
   assert.equal((await cilo(['destroy', theirs], { env: ce.env })).exitCode, 0);
+});
+
+/** A client that speaks JSON-RPC lines itself, to close its end or signal the server while a call runs. */
+function rawServer(ce: CiloEnv) {
+  const child = spawn(BIN_CILO, ['mcp', '--allow-destructive'], { env: ce.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const answers = new Map<number, Record<string, unknown>>();
+  let buffer = '';
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  child.stdout.on('data', (b: Buffer) => {
+    buffer += b.toString();
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+      const msg = JSON.parse(buffer.slice(0, nl)) as { id?: number; result?: Record<string, unknown> };
+      buffer = buffer.slice(nl + 1);
+      if (msg.id !== undefined) answers.set(msg.id, msg.result ?? { error: msg });
+    }
+  });
+  const send = (msg: object) => child.stdin.write(JSON.stringify({ jsonrpc: '2.0', ...msg }) + '\n');
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  send({
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  });
+  send({ method: 'notifications/initialized' });
+  const tool = (id: number, name: string, args: object) =>
+    send({ id, method: 'tools/call', params: { name, arguments: args } });
+  return { child, answers, send, tool, exited, stderr: () => stderr };
+}
+
+test('a server answers every call it received: after its client closed stdin, and after a SIGTERM (the call undone)', async (t) => {
+  if (!requireDocker(t)) return;
+  const ce = await ciloEnv(t, { CILO_DNS: 'off' });
+  const [src, fork] = [uniqueName('mcpsig'), uniqueName('mcpfork')];
+
+  const closing = rawServer(ce);
+  closing.tool(1, 'create', { name: src, from: DATA });
+  await waitFor('the answer to create', () => closing.answers.get(1), PROCESS_BOUND_MS);
+  closing.tool(2, 'up', { name: src });
+  closing.child.stdin.end();
+  assert.equal(await closing.exited, 0, closing.stderr());
+  const up = closing.answers.get(2) as { isError?: boolean } | undefined;
+  assert.ok(up && up.isError !== true, `the up was answered: ${JSON.stringify(up)}`);
+  assert.equal((await cilo(['status', src, '--json'], { env: ce.env })).exitCode, 0);
+  const store = `${src}-store-1`;
+  execFileSync('docker', ['exec', store, 'sh', '-c', 'dd if=/dev/urandom of=/data/blob bs=1M count=60 2>/dev/null']);
+
+  const signalled = rawServer(ce);
+  signalled.tool(1, 'fork', { source: src, name: fork });
+  await waitFor(
+    'the fork to pause its source',
+    () =>
+      execFileSync('docker', ['inspect', '--format', '{{.State.Paused}}', store], { encoding: 'utf8' }).trim() ===
+      'true',
+    PROCESS_BOUND_MS,
+  ).catch(() => undefined); // a fast copy may be over before it is seen paused: the signal still comes mid-call or after
+  signalled.child.kill('SIGTERM');
+  const code = await signalled.exited;
+  const answer = signalled.answers.get(1) as { isError?: boolean; structuredContent?: { error?: string } };
+  assert.ok(answer, `the fork was answered: ${signalled.stderr()}`);
+  t.diagnostic(`the fork's answer: ${answer.structuredContent?.error ?? 'done before the signal'}`);
+  if (answer.isError) {
+    assert.equal(code, 143, signalled.stderr());
+    assert.match(answer.structuredContent?.error ?? '', /interrupted by SIGTERM/);
+    assert.equal((await cilo(['status', fork], { env: ce.env })).exitCode, 1, 'no half fork stays');
+  }
+  assert.equal(
+    execFileSync('docker', ['inspect', '--format', '{{.State.Status}}', store], { encoding: 'utf8' }).trim(),
+    'running',
+  );
 });
