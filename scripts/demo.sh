@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-bash scripts/setup-host.sh
+bash scripts/setup-host.sh --demo
 [ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund
 npm run build --silent
 
@@ -91,6 +91,8 @@ if [ "$(id -u)" = 0 ]; then
   printf '%-36s %s\n' "$WEB_URL" "$(curl -s --max-time 5 "$WEB_URL")"
   run cilo destroy gamma
   cd "$root"
+else
+  say "3. skipped: the rootless engine of part 3 is started by scripts/engine-rootless.sh, which needs root"
 fi
 
 say "cleanup: consumers first, then the publisher, then the two copies"

@@ -19,6 +19,7 @@ set -euo pipefail
 ROOT=/var/lib/cilo-matrix
 IMAGES=("${CILO_FIXTURE_IMAGE:-cilo-fixture:busybox}" "${CILO_TEST_ROUTER_IMAGE:-cilo-router:local}")
 
+. "$(dirname "$0")/apt-source.sh"
 log() { printf 'engine-matrix: %s\n' "$*" >&2; }
 die() {
   printf 'engine-matrix: error: %s\n' "$*" >&2
@@ -55,8 +56,7 @@ fetch() {
   [ -f "$dir/fetched" ] && return 0
   local a=$dir/apt uri
   mkdir -p "$a/none" "$a/lists/partial" "$a/cache" "$a/archives/partial" "$a/debs" "$files"
-  uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-  [ -n "$uri" ] || uri=http://deb.debian.org/debian
+  uri=$(require_debian_archive_uri)
   local suites="$suite"
   [ "$suite" = sid ] || suites="$suite sid"
   : > "$a/sources.list"

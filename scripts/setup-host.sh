@@ -4,36 +4,52 @@
 # On Debian as root it installs what is missing (Docker Engine, the Compose v2 plugin, dnsmasq, dig, busybox),
 # starts dockerd in the background if `docker info` does not answer, and builds the local fixture image.
 # Anywhere else it reports what is missing and how to get it, and changes nothing.
+#   --demo  only what `npm run demo` uses (an ordinary user in the docker group needs nothing else): not the
+#           shells, namespaces and rootless engine of the tests' rig.
 set -euo pipefail
+for_demo=false
+[ "${1:-}" = --demo ] && for_demo=true
 
 FIXTURE_IMAGE="${CILO_FIXTURE_IMAGE:-cilo-fixture:busybox}"
 # The router image the tests use in place of caddy:2 (no registry here): Debian's caddy, in an image of its own.
 ROUTER_IMAGE="${CILO_TEST_ROUTER_IMAGE:-cilo-router:local}"
+. "$(dirname "$0")/apt-source.sh"
 log() { printf 'setup: %s\n' "$*" >&2; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
-have() { command -v "$1" >/dev/null 2>&1; }
+# On PATH, or where the system keeps programs a user's PATH leaves out (Debian's dnsmasq is in /usr/sbin).
+prog() {
+  command -v "$1" 2>/dev/null && return 0
+  local d
+  for d in /usr/local/sbin /usr/sbin /sbin; do [ -x "$d/$1" ] && { echo "$d/$1"; return 0; }; done
+  return 1
+}
+have() { prog "$1" >/dev/null; }
 compose_ok() { docker compose version >/dev/null 2>&1; }
 docker_up() { docker info >/dev/null 2>&1; }
 
 missing=()
-have dockerd || missing+=("docker engine (dockerd)")
+# A client whose engine answers needs no dockerd here.
+docker_up || have dockerd || missing+=("docker engine (dockerd)")
 have docker || missing+=("docker CLI")
 compose_ok || missing+=("docker compose v2 plugin (>= 2.24)")
 have dnsmasq || missing+=("dnsmasq")
 have dig || missing+=("dig")
-[ -x /bin/busybox ] || missing+=("busybox-static (/bin/busybox)")
-# The shells `cilo shell-init` and `cilo completion` are tested in.
-have zsh || missing+=("zsh")
-have fish || missing+=("fish")
-# The second engine of the multi-engine tests (scripts/engine2.sh) lives in a network namespace.
-have ip || missing+=("ip (iproute2)")
-have nsenter || missing+=("nsenter (util-linux)")
-# The rootless engine (scripts/engine-rootless.sh) and the router image of the tests.
-have rootlesskit || missing+=("rootlesskit")
-have slirp4netns || missing+=("slirp4netns")
-have newuidmap || missing+=("newuidmap (uidmap)")
-have caddy || missing+=("caddy")
+docker image inspect "$FIXTURE_IMAGE" >/dev/null 2>&1 || [ -x /bin/busybox ] || missing+=("busybox-static (/bin/busybox)")
+docker image inspect "$ROUTER_IMAGE" >/dev/null 2>&1 || have caddy || missing+=("caddy (for the router image)")
+have curl || missing+=("curl")
+if ! $for_demo; then
+  # The shells `cilo shell-init` and `cilo completion` are tested in.
+  have zsh || missing+=("zsh")
+  have fish || missing+=("fish")
+  # The second engine of the multi-engine tests (scripts/engine2.sh) lives in a network namespace.
+  have ip || missing+=("ip (iproute2)")
+  have nsenter || missing+=("nsenter (util-linux)")
+  # The rootless engine (scripts/engine-rootless.sh) and the router image of the tests.
+  have rootlesskit || missing+=("rootlesskit")
+  have slirp4netns || missing+=("slirp4netns")
+  have newuidmap || missing+=("newuidmap (uidmap)")
+fi
 
 is_debian() { [ -r /etc/os-release ] && . /etc/os-release && [ "${ID:-}" = debian ]; }
 
@@ -57,8 +73,7 @@ TXT
   # The pin keeps trixie from ever being picked for anything we do not name explicitly.
   if ! compose_ok && [ ! -f /etc/apt/sources.list.d/cilo-trixie.sources ]; then
     . /etc/os-release
-    uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-    [ -n "$uri" ] || uri=http://deb.debian.org/debian
+    uri=$(require_debian_archive_uri)
     cat > /etc/apt/sources.list.d/cilo-trixie.sources <<SRC
 Types: deb
 URIs: $uri
@@ -87,6 +102,7 @@ PIN
   have slirp4netns || pkgs+=(slirp4netns)
   have newuidmap || pkgs+=(uidmap)
   have caddy || pkgs+=(caddy)
+  have curl || pkgs+=(curl)
   if [ ${#pkgs[@]} -gt 0 ]; then
     log "installing ${pkgs[*]}"
     apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
@@ -163,4 +179,4 @@ if ! docker image inspect "$ROUTER_IMAGE" >/dev/null 2>&1; then
     --change 'CMD ["caddy", "run"]' - "$ROUTER_IMAGE" >/dev/null
   rm -rf "$rroot"
 fi
-log "ready: $(docker version --format 'engine {{.Server.Version}}'), $(docker compose version --short | sed 's/^/compose /'), $(dnsmasq --version | head -1 | awk '{print "dnsmasq", $3}')"
+log "ready: $(docker version --format 'engine {{.Server.Version}}'), $(docker compose version --short | sed 's/^/compose /'), $("$(prog dnsmasq)" --version | head -1 | awk '{print "dnsmasq", $3}')"

@@ -41,4 +41,6 @@ failed=()
 echo "test: the host's engine: every test" >&2
 suite "${files[@]}" || failed+=("host engine")
 bash scripts/test-matrix.sh || failed+=("engine matrix")
+bash scripts/test-as-user.sh || failed+=("as an ordinary user")
+bash scripts/test-node.sh || failed+=("current Node")
 [ ${#failed[@]} -eq 0 ] || { echo "test: failed: ${failed[*]}" >&2; exit 1; }

@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors/index.js';
-import { processAlive, stopProcess } from '../docker/pids.js';
+import { programPath } from '../docker/binaries.js';
+import { portHolder, processAlive, stopProcess } from '../docker/pids.js';
 import type { ProcessRunner } from '../docker/process.js';
 import { withFileLock, type LockOptions } from '../state/lock.js';
 import { dnsDir } from '../state/paths.js';
@@ -52,6 +53,8 @@ export interface DnsStatus {
   running: boolean;
   pid?: number;
   port: number;
+  /** Not running, and another program holds the port: whose it is ("name (uid N)"). */
+  port_held_by?: string;
   answering: boolean;
   records: number;
   suffixes: string[];
@@ -100,10 +103,12 @@ function countRecords(home: string): number {
 export async function dnsStatus(deps: DnsDeps, state: State): Promise<DnsStatus> {
   const port = deps.settings.dns.port;
   const pid = livePid(deps.home);
+  const holder = pid === undefined ? portHolder(port, 'udp') : undefined;
   return {
     running: pid !== undefined,
     pid,
     port,
+    ...(holder && { port_held_by: holder }),
     answering: pid !== undefined && (await answers(port)),
     records: countRecords(deps.home),
     suffixes: servedSuffixes(state, deps.settings.dns.suffix),
@@ -154,7 +159,7 @@ export async function ensureDnsServer(
 async function startDnsmasq(deps: DnsDeps, previous: string | undefined): Promise<void> {
   const port = deps.settings.dns.port;
   const r = await deps.runner
-    .run('dnsmasq', [`--conf-file=${confFile(deps.home)}`], { env: deps.processEnv })
+    .run(programPath('dnsmasq', deps.processEnv), [`--conf-file=${confFile(deps.home)}`], { env: deps.processEnv })
     .catch((e: unknown) => {
       restoreConf(deps.home, previous);
       throw e;
@@ -162,11 +167,14 @@ async function startDnsmasq(deps: DnsDeps, previous: string | undefined): Promis
   if (r.code === 0) return;
   restoreConf(deps.home, previous);
   const msg = r.stderr.trim();
-  if (r.code === 2 && /in use/i.test(msg))
+  if (r.code === 2 && /in use/i.test(msg)) {
+    // Often another account's cilo on the default port: each account needs a port of its own.
+    const holder = portHolder(port, 'udp');
     throw new UserError(
-      `cannot start the DNS server: port ${port} on 127.0.0.1 is already in use`,
+      `cannot start the DNS server: port ${port} on 127.0.0.1 is already in use${holder ? ` by ${holder}` : ''}`,
       `stop what uses it, or pick another port: export CILO_DNS_PORT=<port> (then rerun 'cilo dns setup')`,
     );
+  }
   throw new UserError(`cannot start the DNS server (dnsmasq exited with ${r.code}): ${msg}`);
 }
 

@@ -1,6 +1,4 @@
 // Routing the cilo suffixes from the host resolver to cilo's dnsmasq (`cilo dns setup`).
-import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { UserError } from '../errors/index.js';
 
 export type ResolverKind = 'systemd-resolved' | 'macos' | 'manual';
@@ -8,8 +6,8 @@ export type ResolverKind = 'systemd-resolved' | 'macos' | 'manual';
 export interface ResolverPlan {
   kind: ResolverKind;
   files: { path: string; content: string }[];
-  /** Commands to run after writing. */
-  then: string[];
+  /** Commands to run (as root) after writing. */
+  then: string[][];
   /** Instructions when nothing can be written automatically. */
   manual?: string;
 }
@@ -27,7 +25,7 @@ export function resolverPlan(kind: ResolverKind, port: number, suffixes: readonl
             content: `# Written by cilo dns setup: send ${suffixes.join(', ')} names to cilo's dnsmasq.\n[Resolve]\nDNS=127.0.0.1:${port}\nDomains=${suffixes.map((s) => `~${s}`).join(' ')}\n`,
           },
         ],
-        then: ['systemctl restart systemd-resolved'],
+        then: [['systemctl', 'restart', 'systemd-resolved']],
       };
     case 'macos':
       return {
@@ -62,30 +60,4 @@ export function detectResolverKind(platform: NodeJS.Platform, hasResolved: boole
 export function parseResolverKind(s: string): ResolverKind {
   if (s === 'systemd-resolved' || s === 'macos' || s === 'manual') return s;
   throw new UserError(`unknown resolver kind ${JSON.stringify(s)}`, 'use systemd-resolved, macos or manual');
-}
-
-/**
- * Writes the plan's files: all staged first, then renamed, so a failure leaves none of them half-written.
- * Returns the paths written. Needs root (`uid` 0).
- */
-export function writeResolverFiles(plan: ResolverPlan, host: { uid: number | undefined; pid: number }): string[] {
-  if (host.uid !== 0)
-    throw new UserError(
-      `writing ${plan.files.map((f) => f.path).join(', ')} needs root`,
-      `run: sudo cilo dns setup   (or 'cilo dns setup --print' to see what it would write)`,
-    );
-  const staged: [string, string][] = [];
-  try {
-    for (const f of plan.files) {
-      mkdirSync(dirname(f.path), { recursive: true, mode: 0o755 });
-      const tmp = `${f.path}.cilo-${host.pid}.tmp`;
-      writeFileSync(tmp, f.content, { mode: 0o644 });
-      staged.push([tmp, f.path]);
-    }
-  } catch (e) {
-    for (const [tmp] of staged) unlinkSync(tmp);
-    throw e;
-  }
-  for (const [tmp, path] of staged) renameSync(tmp, path);
-  return staged.map(([, path]) => path);
 }

@@ -1,7 +1,8 @@
-// Which binaries `docker compose` runs: the docker CLI on PATH and the Compose plugin it finds (the docker
-// CLI's own search: the user's cli-plugins directory, then the system ones). Their identity (path, inode,
-// size, modification time) keys what Compose says about itself: another binary is another answer.
-import { readFileSync, statSync } from 'node:fs';
+// Which binaries cilo runs. `docker compose`: the docker CLI on PATH and the Compose plugin it finds (the
+// docker CLI's own search: the user's cli-plugins directory, then the system ones); their identity (path,
+// inode, size, modification time) keys what Compose says about itself. The system's programs that an
+// ordinary user's PATH leaves out (Debian's dnsmasq is in /usr/sbin): found where the system keeps them.
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { dockerConfigDir } from './engines.js';
 
@@ -20,6 +21,24 @@ function identity(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Where systems keep programs that a user's PATH may not name: sbin directories, Homebrew's prefixes. */
+const SYSTEM_PROGRAM_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin', '/opt/homebrew/bin', '/opt/homebrew/sbin'];
+
+/** The program `name` on PATH, else where the system keeps it; `name` itself when it is nowhere. */
+export function programPath(name: string, env: NodeJS.ProcessEnv): string {
+  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), ...SYSTEM_PROGRAM_DIRS];
+  for (const dir of dirs) {
+    const path = join(dir, name);
+    try {
+      accessSync(path, constants.X_OK);
+      if (statSync(path).isFile()) return path;
+    } catch {
+      // not there, or not ours to run
+    }
+  }
+  return name; // spawning it says it was not found, with the way to install it
 }
 
 /** The docker CLI's configured extra plugin directories, if any (then the search is not only ours to know). */

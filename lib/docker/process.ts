@@ -56,9 +56,11 @@ export interface Command {
   args: readonly string[];
 }
 
-function notFound(cmd: string): UserError {
+/** A program that could not be started: not found on PATH (ENOENT), or found nowhere this user may run it (EACCES). */
+function notStarted(e: NodeJS.ErrnoException, cmd: string): Error {
+  if (e.code !== 'ENOENT' && e.code !== 'EACCES') return e;
   return new UserError(
-    `'${cmd}' was not found on PATH`,
+    `'${cmd}' was not found on PATH${e.code === 'EACCES' ? ' (or this user may not run it)' : ''}`,
     cmd === 'docker'
       ? 'install Docker Engine and the Compose v2 plugin (on Debian as root: scripts/setup-host.sh)'
       : cmd === 'dnsmasq'
@@ -180,7 +182,7 @@ function onTerminal(cmd: string, args: readonly string[], opts: RunOptions, inhe
     };
     child.on('error', (e: NodeJS.ErrnoException) => {
       cleanup();
-      reject(e.code === 'ENOENT' ? notFound(cmd) : e);
+      reject(notStarted(e, cmd));
     });
     child.on('exit', (code, signal) => {
       cleanup();
@@ -211,7 +213,7 @@ function finished(child: ChildProcess, cmd: string, keep?: number): Promise<RunR
   child.stdout?.on('data', addOut);
   child.stderr!.on('data', addErr);
   return new Promise((resolve, reject) => {
-    child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? notFound(cmd) : e));
+    child.on('error', (e: NodeJS.ErrnoException) => reject(notStarted(e, cmd)));
     child.on('close', (code, signal) =>
       resolve({
         code: code ?? 128,

@@ -4,17 +4,21 @@ import { UserError } from '../errors/index.js';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 
-/** True when nothing holds `host:port` for `protocol` here. */
+/**
+ * True when nothing holds `host:port` for `protocol` here. A port below 1024 that this user may not bind
+ * (EACCES) is not taken: a rootful engine binds it (the router gets 80 and 443 whoever runs cilo).
+ */
 export function portFree(host: string, port: number, protocol: string): Promise<boolean> {
+  const free = (e: NodeJS.ErrnoException) => e.code === 'EACCES';
   return new Promise((resolve) => {
     if (protocol === 'udp') {
       const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-      s.once('error', () => resolve(false));
+      s.once('error', (e) => resolve(free(e)));
       s.bind(port, host, () => s.close(() => resolve(true)));
       return;
     }
     const server = createServer();
-    server.once('error', () => resolve(false));
+    server.once('error', (e) => resolve(free(e)));
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
   });
 }

@@ -64,6 +64,12 @@ export async function ensureNetwork(deps: NetworkDeps, spec: NetworkSpec, seen?:
         return false;
       }
       const r = await deps.docker.createNetwork(spec);
+      // Made meanwhile by another CILO_HOME (another account: our lock is our home's): cilo's own error.
+      const raced = r.code !== 0 && /already exists/i.test(r.stderr) && (await deps.docker.inspectNetwork(spec.name));
+      if (raced) {
+        checkExisting(raced, spec);
+        return false;
+      }
       if (r.code !== 0) {
         // Pools first: their message says "non-overlapping", which is no overlap.
         if (POOLS_EXHAUSTED.test(r.stderr)) throw poolsExhausted(spec.name);

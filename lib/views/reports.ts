@@ -5,8 +5,11 @@ import { engineStatuses } from '../core/engines.js';
 import { loadEnvironment } from '../core/environment/load.js';
 import type { DestroyReport } from '../core/environment/destroy.js';
 import type { ForkOutcome } from '../core/environment/fork.js';
+import { bindToEnvironment } from '../core/engines.js';
+import { findRouter } from '../core/router/router.js';
 import { sharedNetworks } from '../core/shared/networks.js';
-import { engineOf } from '../state/schema.js';
+import { dnsStatus } from '../dns/server.js';
+import { engineOf, type State } from '../state/schema.js';
 import { markUsed } from '../state/usage.js';
 import {
   connectionView,
@@ -15,6 +18,7 @@ import {
   sharedNetworkView,
   type ConnectionView,
   type EnvironmentView,
+  type LiveFacts,
   type SharedNetworkView,
 } from './views.js';
 
@@ -24,19 +28,35 @@ export async function listReport(ctx: Context): Promise<{ environments: Environm
   return { environments: environmentViews(state, await engineStatuses(ctx, state)) };
 }
 
-/** `cilo status NAME --json`: one environment, its engine asked whether it answers. */
-export async function statusReport(ctx: Context, name: string): Promise<EnvironmentView> {
-  const { key, record, state } = loadEnvironment(ctx, name);
-  const view = environmentView(state, key, record, await engineStatuses(ctx, state, [engineOf(state, key)!]));
-  markUsed(ctx.home, name);
-  return view;
+/** Whether names resolve on this host and the environment's router runs: asked, not taken from the plan. */
+async function liveFacts(ctx: Context, state: State, name: string): Promise<LiveFacts> {
+  const [dns, router] = await Promise.all([
+    ctx.settings.dns.enabled ? dnsStatus(ctx, state) : undefined,
+    findRouter(bindToEnvironment(ctx, state, name)).then(
+      (c) => c?.running === true,
+      () => undefined, // the engine did not answer: the router's record stands
+    ),
+  ]);
+  return { dnsServing: dns?.answering === true, routerRunning: router };
 }
 
-/** `cilo env NAME --format json`: where each service answers from this host. */
-export function connectionReport(ctx: Context, name: string): ConnectionView {
+/** `cilo status NAME --json`: one environment, its engine asked whether it answers, and what runs. */
+export async function statusReport(ctx: Context, name: string): Promise<EnvironmentView> {
   const { key, record, state } = loadEnvironment(ctx, name);
+  const [engines, live] = await Promise.all([
+    engineStatuses(ctx, state, [engineOf(state, key)!]),
+    liveFacts(ctx, state, name),
+  ]);
   markUsed(ctx.home, name);
-  return connectionView(environmentView(state, key, record));
+  return environmentView(state, key, record, engines, live);
+}
+
+/** `cilo env NAME --format json`: where each service answers from this host (through a router that runs). */
+export async function connectionReport(ctx: Context, name: string): Promise<ConnectionView> {
+  const { key, record, state } = loadEnvironment(ctx, name);
+  const live = await liveFacts(ctx, state, name);
+  markUsed(ctx.home, name);
+  return connectionView(environmentView(state, key, record, undefined, live));
 }
 
 /** `cilo shared list --json` (and `inspect`: one network, by name). */

@@ -98,15 +98,27 @@ function serviceView(env: Environment, s: ServiceRecord, router: RouterRecord | 
   };
 }
 
+/**
+ * What runs, where a command asked (`status`, `env`): whether cilo's DNS server answers on this host, and
+ * whether the router of the environment's engine runs (unknown when the engine did not answer).
+ */
+export interface LiveFacts {
+  dnsServing: boolean;
+  routerRunning: boolean | undefined;
+}
+
 export function environmentView(
   state: State,
   key: string,
   env: Environment,
   engines: ReadonlyMap<string, EngineStatus> = new Map(),
+  live?: LiveFacts,
 ): EnvironmentView {
   const published = env.shared_subnet ? state.shared_networks[sharedNetworkName(env.name)] : undefined;
   const engine = engineOf(state, key) ?? LOCAL_ENGINE;
-  const router = state.hosts[engine]?.router;
+  // A router that is not there gives no URL: the service's own address or port does (urlOf).
+  const router = live?.routerRunning === false ? undefined : state.hosts[engine]?.router;
+  const reachable = engine === LOCAL_ENGINE || env.access === 'published';
   return {
     key,
     name: env.name,
@@ -127,7 +139,7 @@ export function environmentView(
           used_by: (published?.referenced_by ?? []).filter((k) => k !== key),
         }
       : null,
-    names_resolve: { in_containers: true, on_host: engine === LOCAL_ENGINE || env.access === 'published' },
+    names_resolve: { in_containers: true, on_host: reachable && live?.dnsServing !== false },
     shared_networks: env.shared_networks.map((n) => ({
       name: n,
       broken: env.broken_shared_networks?.includes(n) ?? false,

@@ -31,7 +31,7 @@ test('systemd-resolved: one drop-in routing ~suffix domains to 127.0.0.1:<port>'
   assert.equal(RESOLVED_DROPIN, '/etc/systemd/resolved.conf.d/cilo.conf');
   assert.deepEqual(iniSection(plan.files[0]!.content, 'Resolve'), { DNS: '127.0.0.1:5354', Domains: '~test ~dev' });
   assert.ok(plan.files[0]!.content.endsWith('\n'));
-  assert.deepEqual(plan.then, ['systemctl restart systemd-resolved']);
+  assert.deepEqual(plan.then, [['systemctl', 'restart', 'systemd-resolved']]);
   assert.equal(plan.manual, undefined);
 });
 

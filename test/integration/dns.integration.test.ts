@@ -2,6 +2,7 @@
 // dnsmasq on 127.0.0.1:$CILO_DNS_PORT. Every test has its own CILO_HOME, port and dnsmasq (ciloEnv), and
 // queries only 127.0.0.1 and the addresses of the networks it creates.
 import { test } from 'node:test';
+import { userInfo } from 'node:os';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -97,9 +98,15 @@ async function fetchByName(port: number, name: string): Promise<string> {
   }
 }
 
-async function dnsStatusJson(
-  env: NodeJS.ProcessEnv,
-): Promise<{ running: boolean; pid?: number; port: number; answering: boolean; records: number; suffixes: string[] }> {
+async function dnsStatusJson(env: NodeJS.ProcessEnv): Promise<{
+  running: boolean;
+  pid?: number;
+  port: number;
+  answering: boolean;
+  records: number;
+  suffixes: string[];
+  port_held_by?: string;
+}> {
   const r = await cilo(['dns', 'status', '--json'], { env });
   ok(r, 'cilo dns status --json');
   return JSON.parse(r.stdout);
@@ -416,7 +423,7 @@ test('hostsdir churn through updateState and refreshRecords: exact current recor
   }
 });
 
-test('dns start on a taken port fails clearly, naming the port', async (t) => {
+test('dns start on a taken port fails clearly, naming the port and the account that holds it', async (t) => {
   const { env } = await ciloEnv(t);
   const port = Number(env.CILO_DNS_PORT);
   const socket = createSocket('udp4');
@@ -428,11 +435,13 @@ test('dns start on a taken port fails clearly, naming the port', async (t) => {
 
   const r = await cilo(['dns', 'start'], { env });
   assert.equal(r.exitCode, 1, r.stderr);
-  assert.match(r.stderr, new RegExp(`^cilo: error: .*\\bport ${port}\\b.*in use`, 'm'));
+  const holder = `${userInfo().username} \\(uid ${userInfo().uid}\\)`;
+  assert.match(r.stderr, new RegExp(`^cilo: error: .*\\bport ${port}\\b.*in use by ${holder}`, 'm'));
   assert.match(r.stderr, /^hint: .*CILO_DNS_PORT/m);
   assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
   const s = await dnsStatusJson(env);
   assert.equal(s.running, false, 'no dnsmasq may be left behind');
+  assert.match(String(s.port_held_by), new RegExp(`^${holder}$`), 'dns status names who holds the port');
 });
 
 test('dns setup --print matches the files it would write and honours CILO_DNS_PORT; non-root writes nothing', async (t) => {
@@ -483,7 +492,18 @@ test('dns setup --print matches the files it would write and honours CILO_DNS_PO
     );
   }
 
-  await t.test('as user nobody, without --print: refused, mentions root, writes nothing', async (t) => {
+  await t.test("under sudo: refused, since it would act on root's home", async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('only root can be under sudo');
+    const r = await cilo(['dns', 'setup', '--for', 'systemd-resolved'], {
+      env: { ...env, CILO_HOME: '', HOME: tempDir(t), SUDO_USER: 'alice' },
+    });
+    assert.equal(r.exitCode, 1, r.stderr);
+    assert.match(r.stderr, /'sudo cilo dns setup' would act on root's cilo home .*not on alice's/);
+    assert.match(r.stderr, /^hint: run 'cilo dns setup' as alice/m);
+  });
+
+  await t.test('as user nobody, without --print: sudo asked for the write, refused, nothing written', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('only root can act as user nobody');
     const setpriv = await execa('setpriv', ['--version'], { reject: false });
     if (setpriv.exitCode !== 0) return t.skip('setpriv is not available to drop root privileges');
     // A CILO_HOME that nobody can read (an empty state), under a directory it can traverse.
@@ -509,9 +529,10 @@ test('dns setup --print matches the files it would write and honours CILO_DNS_PO
           cwd: dir,
         },
       );
+      // It asks sudo, which refuses `nobody` (or is not installed): a user error, nothing written.
       assert.equal(r.exitCode, 1, `${kind}: ${r.stderr}`);
-      assert.match(r.stderr, /^cilo: error: .*needs root/m);
-      assert.match(r.stderr, /^hint: .*sudo cilo dns setup/m);
+      assert.match(r.stderr, /^cilo: error: .*(needs root, and sudo did not do it|'sudo' was not found)/m);
+      assert.doesNotMatch(r.stderr, /internal error/);
     }
     const after = targets.map((p) => (existsSync(p) ? statSync(p).mtimeMs : null));
     assert.deepEqual(after, before, 'no resolver file or directory was created or changed');

@@ -54,3 +54,36 @@ test("ensureNetwork: Docker's pools used up (engine 20.10's words and 28's) is i
       SubnetTakenError,
   );
 });
+
+test('ensureNetwork: made meanwhile by another CILO_HOME (another account, whose lock is not ours): cilo’s own error', async (t) => {
+  const home = tempDir(t);
+  const spec = {
+    name: 'cilo-race',
+    subnet: '10.224.3.0/24',
+    labels: networkLabels(home, { name: 'race', project: 'p' }),
+  };
+  const theirs = { ...spec.labels, 'cilo.home': homeId('/home/other/.cilo') };
+  let made = false;
+  const { runner } = fakeRunner((args) => {
+    if (args[1] === 'create') {
+      made = true;
+      return { code: 1, stderr: 'Error response from daemon: network with name cilo-race already exists' };
+    }
+    if (!made) return { code: 1, stderr: 'Error: No such network: cilo-race' };
+    return {
+      stdout: JSON.stringify({
+        Id: 'n1',
+        Name: 'cilo-race',
+        IPAM: { Config: [{ Subnet: spec.subnet }] },
+        Labels: theirs,
+      }),
+    };
+  });
+  const deps = { docker: new Docker({}, runner), home, locks: {}, log: { warn: () => {} } };
+  await assert.rejects(ensureNetwork(deps, spec), (e: unknown) => {
+    assert.ok(e instanceof UserError);
+    assert.match(e.message, /Docker network cilo-race belongs to an environment of another CILO_HOME/);
+    assert.match(e.hint ?? '', /pick another name/);
+    return true;
+  });
+});

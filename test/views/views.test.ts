@@ -66,6 +66,21 @@ test('with a router: the URL is its .localhost name at its port (none shown when
   assert.equal(environmentView(s, 'p/dev', routed).services[1]?.url, 'http://web.dev.localhost/');
 });
 
+test('what runs decides: no router running, the URL falls back to the address; no DNS server, no names on this host', () => {
+  const state = stateWith(routed, true);
+  const planned = environmentView(state, 'p/dev', routed);
+  assert.equal(planned.names_resolve.on_host, true, 'as planned, when nobody asked what runs');
+  const live = environmentView(state, 'p/dev', routed, undefined, { dnsServing: false, routerRunning: false });
+  assert.equal(live.names_resolve.on_host, false);
+  assert.equal(live.router, null);
+  assert.equal(live.services.find((s) => s.name === 'web')?.url, 'http://10.224.0.2:3000/');
+  const running = environmentView(state, 'p/dev', routed, undefined, { dnsServing: true, routerRunning: true });
+  assert.equal(running.names_resolve.on_host, true);
+  assert.equal(running.services.find((s) => s.name === 'web')?.url, 'http://web.dev.localhost:24001/');
+  const unknown = environmentView(state, 'p/dev', routed, undefined, { dnsServing: true, routerRunning: undefined });
+  assert.deepEqual(unknown.router, planned.router, 'an engine that did not answer: the record stands');
+});
+
 test('published: host ports (one per replica), 127.0.0.1 as the host, none for a service without ports', () => {
   const v = environmentView(stateWith(published), 'p/dev', published);
   assert.deepEqual(v.names_resolve, { in_containers: true, on_host: true });

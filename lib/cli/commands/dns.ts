@@ -4,7 +4,8 @@ import type { Context } from '../../context.js';
 import { dnsStatus, startDnsServer, stopDnsServer } from '../../dns/server.js';
 import { recordsByEnvironment, servedSuffixes } from '../../dns/records.js';
 import { renderHostsFile } from '../../dns/hostsdir.js';
-import { detectResolverKind, parseResolverKind, resolverPlan, writeResolverFiles } from '../../dns/setup.js';
+import { asRoot, refuseUnderSudo } from '../../core/privileged.js';
+import { detectResolverKind, parseResolverKind, resolverPlan } from '../../dns/setup.js';
 import type { Output } from '../output.js';
 
 export async function start(o: { json: boolean }, ctx: Context, out: Output): Promise<void> {
@@ -23,7 +24,7 @@ export async function status(o: { json: boolean }, ctx: Context, out: Output): P
     ? s.answering
       ? out.paint.green('running')
       : out.paint.red('running but not answering')
-    : out.paint.yellow('not running');
+    : out.paint.yellow(`not running${s.port_held_by ? ` (port ${s.port} is held by ${s.port_held_by})` : ''}`);
   out.out(
     `DNS server: ${state}${s.pid ? ` (pid ${s.pid})` : ''}\naddress:    127.0.0.1:${s.port}\nsuffixes:   ${s.suffixes.join(', ')}\nrecords:    ${s.records}\nconfig:     ${s.config}\n`,
   );
@@ -41,6 +42,7 @@ export async function setup(
   ctx: Context,
   out: Output,
 ): Promise<void> {
+  if (!o.print) refuseUnderSudo(ctx, 'cilo dns setup');
   const suffixes = servedSuffixes(ctx.store.read(), ctx.settings.dns.suffix);
   const kind = o.for
     ? parseResolverKind(o.for)
@@ -50,9 +52,9 @@ export async function setup(
   if (plan.manual) return out.out(plan.manual + '\n');
   if (o.print) {
     for (const f of plan.files) out.out(`# ${f.path}\n${f.content}`);
-    for (const c of plan.then) out.out(`# then run: ${c}\n`);
+    for (const c of plan.then) out.out(`# then run: ${c.join(' ')}\n`);
     return;
   }
-  for (const path of writeResolverFiles(plan, ctx.host)) out.err(`wrote ${path}\n`);
-  for (const c of plan.then) out.err(`now run: sudo ${c}\n`);
+  await asRoot(ctx, plan.files, plan.then);
+  for (const f of plan.files) out.err(`wrote ${f.path}\n`);
 }

@@ -11,7 +11,7 @@ export async function run(
   ctx: Context,
   out: Output,
 ): Promise<void> {
-  const c = connectionReport(ctx, o.name);
+  const c = await connectionReport(ctx, o.name);
   if (o.format === 'json') return out.json(c);
   const line =
     o.format === 'shell'

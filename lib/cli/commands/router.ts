@@ -1,6 +1,7 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Context } from '../../context.js';
 import { UserError } from '../../errors/index.js';
+import { asRoot, refuseUnderSudo } from '../../core/privileged.js';
 import { stopRouter } from '../../core/router/router.js';
 import { routerRoot, routerStatus } from '../../core/router/status.js';
 import { homeId } from '../../state/paths.js';
@@ -22,6 +23,7 @@ export async function status(o: { json: boolean }, ctx: Context, out: Output): P
 
 /** The root certificate of the router's HTTPS names: printed, or installed in the system's trust store. */
 export async function trust(o: { install: boolean }, ctx: Context, out: Output): Promise<void> {
+  if (o.install) refuseUnderSudo(ctx, 'cilo router trust --install');
   const pem = await routerRoot(ctx);
   if (!o.install) return out.out(pem);
   const dir = '/usr/local/share/ca-certificates';
@@ -31,9 +33,7 @@ export async function trust(o: { install: boolean }, ctx: Context, out: Output):
       'add the printed certificate (cilo router trust > cilo.crt) to your trust store by hand',
     );
   const file = `${dir}/cilo-router-${homeId(ctx.home)}.crt`;
-  writeFileSync(file, pem, { mode: 0o644 });
-  const r = await ctx.runner.run('update-ca-certificates', [], { env: ctx.processEnv });
-  if (r.code !== 0) throw new UserError(`update-ca-certificates failed: ${r.stderr.trim()}`, 'run it as root');
+  await asRoot(ctx, [{ path: file, content: pem }], [['update-ca-certificates']]);
   out.err(`installed ${file}; browsers with their own store (Firefox) need it added there too\n`);
 }
 

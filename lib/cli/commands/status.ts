@@ -3,10 +3,17 @@ import { statusReport } from '../../views/reports.js';
 import type { EnvironmentView, ServiceView } from '../../views/views.js';
 import { table, type Output } from '../output.js';
 
+const onHost = (v: EnvironmentView) =>
+  v.names_resolve.on_host
+    ? ' and on this host'
+    : v.engine === 'local' || v.access === 'published'
+      ? ", not on this host (cilo's DNS server does not answer: see 'cilo dns status')"
+      : ", not on this host (its engine is not this machine's)";
+
 export function printServices(v: EnvironmentView, out: Output): void {
   out.out(`${out.paint.bold(v.key)}  ${v.status}  network ${v.network} ${v.subnet}  source ${v.source}\n`);
   out.out(
-    `engine ${v.engine}${v.engine_status === 'ok' ? '' : ` (${v.engine_status.toUpperCase()}: shown as last recorded)`}; names resolve in its containers${v.names_resolve.on_host ? ' and on this host' : ", not on this host (its engine is not this machine's)"}\n`,
+    `engine ${v.engine}${v.engine_status === 'ok' ? '' : ` (${v.engine_status.toUpperCase()}: shown as last recorded)`}; names resolve in its containers${onHost(v)}\n`,
   );
   if (v.publishes)
     out.out(

@@ -45,8 +45,10 @@ const dnsDown: Check = {
       {
         kind: 'dns-down',
         subject: `127.0.0.1:${dns.port}`,
-        problem: `the DNS server is ${dns.running ? 'running but not answering' : 'not running'}`,
-        fix: 'start it',
+        problem: `the DNS server is ${dns.running ? 'running but not answering' : 'not running'}${dns.port_held_by ? ` (its port is held by ${dns.port_held_by})` : ''}`,
+        fix: dns.port_held_by
+          ? 'start it (first free the port, or set CILO_DNS_PORT to a port of your own)'
+          : 'start it',
       },
     ];
   },

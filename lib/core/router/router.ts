@@ -190,7 +190,8 @@ async function attach(
   for (const net of wanted)
     if (!(net in router.networks)) {
       const r = await ctx.docker.run(['network', 'connect', net, router.id]);
-      if (r.code !== 0 && !/already exists/.test(r.stderr))
+      // Not there yet (an environment created, never started): its first `up` makes it, and joins then.
+      if (r.code !== 0 && !/already exists|not found/i.test(r.stderr))
         ctx.log.warn(`the router could not join ${net}: ${r.stderr.trim()}`);
     }
   for (const net of Object.keys(router.networks))
