@@ -22,6 +22,8 @@ export interface Settings {
     enabled: boolean;
     /** CILO_DNS_PORT: where cilo's dnsmasq listens on 127.0.0.1. */
     port: number;
+    /** CILO_DNS_PORT was given: that port, always (else another account's server moves ours: dns/server.ts). */
+    portSet: boolean;
     /** CILO_DNS_SUFFIX: the suffix of environments whose files set no x-cilo.dns-suffix. */
     suffix: string;
     /** CILO_DNS_SUFFIXES_ALLOWED: suffixes besides the reserved ones that x-cilo.dns-suffix may name. */
@@ -176,6 +178,7 @@ export function parseSettings(vars: Vars): Settings {
     dns: {
       enabled: parseSwitch(vars, 'CILO_DNS', 'use CILO_DNS=off to run without host DNS; leave it unset otherwise'),
       port: parsePort(vars, 'CILO_DNS_PORT', DEFAULTS.dnsPort),
+      portSet: value(vars, 'CILO_DNS_PORT') !== undefined,
       suffix: parseSuffix(vars, 'CILO_DNS_SUFFIX'),
       allowedSuffixes: (value(vars, 'CILO_DNS_SUFFIXES_ALLOWED') ?? '')
         .split(',')

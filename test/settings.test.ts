@@ -19,7 +19,7 @@ test('defaults', () => {
     pool: { pool: cidr('10.224.0.0/14'), prefix: 24 },
     networkPrefix: 26,
     lockTimeoutMs: 30_000,
-    dns: { enabled: true, port: 5354, suffix: 'test', allowedSuffixes: [] },
+    dns: { enabled: true, port: 5354, portSet: false, suffix: 'test', allowedSuffixes: [] },
     access: undefined,
     ports: { first: 24000, last: 27999 },
     router: { enabled: true, image: 'caddy:2', httpPort: 80, httpsPort: 443 },
@@ -96,6 +96,8 @@ test('CILO_LOCK_TIMEOUT is in seconds; what is not a number is an error naming i
 
 test('CILO_DNS_PORT must be a port number', () => {
   assert.equal(parseSettings({ CILO_DNS_PORT: '53' }).dns.port, 53);
+  assert.equal(parseSettings({ CILO_DNS_PORT: '53' }).dns.portSet, true, 'a port the user named');
+  assert.equal(parseSettings({ CILO_DNS_PORT: '' }).dns.portSet, false);
   for (const bad of ['0', '65536', 'dns', '53.5', '-1'])
     userError(
       () => parseSettings({ CILO_DNS_PORT: bad }),

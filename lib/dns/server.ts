@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { UserError } from '../errors/index.js';
 import { programPath } from '../docker/binaries.js';
-import { portHolder, processAlive, stopProcess } from '../docker/pids.js';
+import { portHolder, portOwner, processAlive, stopProcess } from '../docker/pids.js';
 import type { ProcessRunner } from '../docker/process.js';
 import { withFileLock, type LockOptions } from '../state/lock.js';
 import { dnsDir } from '../state/paths.js';
@@ -18,8 +18,8 @@ import { queryA } from './query.js';
 
 /** What running the DNS server needs (a Context has it all). */
 export interface DnsDeps extends RecordsDeps {
-  settings: { dns: { enabled: boolean; port: number; suffix: string } };
-  host: { user: string };
+  settings: { dns: { enabled: boolean; port: number; portSet: boolean; suffix: string } };
+  host: { user: string; uid: number | undefined };
   processEnv: NodeJS.ProcessEnv;
   runner: ProcessRunner;
   locks: LockOptions;
@@ -29,6 +29,35 @@ export interface DnsDeps extends RecordsDeps {
 const confFile = (home: string) => join(dnsDir(home), 'dnsmasq.conf');
 const pidFile = (home: string) => join(dnsDir(home), 'dnsmasq.pid');
 const lockFile = (home: string) => join(dnsDir(home), 'server.lock');
+const portFile = (home: string) => join(dnsDir(home), 'port');
+
+/**
+ * The port of this home's DNS server: CILO_DNS_PORT when set; else the one recorded when the default was
+ * another account's (ownPort); else the default.
+ */
+export function dnsPort(deps: Pick<DnsDeps, 'home' | 'settings'>): number {
+  if (deps.settings.dns.portSet) return deps.settings.dns.port;
+  const recorded = existsSync(portFile(deps.home)) ? Number(readFileSync(portFile(deps.home), 'utf8')) : NaN;
+  return Number.isInteger(recorded) && recorded > 0 && recorded < 65536 ? recorded : deps.settings.dns.port;
+}
+
+/**
+ * Two accounts on one machine each run a DNS server (docs/DESIGN.md §7): when another account holds this
+ * home's port and the user named none, a port of this account's own is taken (from its uid, past the
+ * default), recorded and said. A port the user named is never moved.
+ */
+function ownPort(deps: DnsDeps, port: number): number {
+  const owner = deps.settings.dns.portSet ? undefined : portOwner(port, 'udp');
+  if (owner === undefined || owner === deps.host.uid) return port;
+  const first = deps.settings.dns.port + 1 + ((deps.host.uid ?? 0) % 1000);
+  const free = Array.from({ length: 50 }, (_, i) => first + i).find((p) => portOwner(p, 'udp') === undefined);
+  if (free === undefined) return port; // dnsmasq then says the port is in use, and by whom
+  writeFileAtomic(portFile(deps.home), `${free}\n`, { mode: 0o644 });
+  deps.log.warn(
+    `port ${port} is held by ${portHolder(port, 'udp')}: this account's DNS server listens on 127.0.0.1:${free} (recorded in ${portFile(deps.home)}; 'cilo dns setup' routes names to it)`,
+  );
+  return free;
+}
 
 export function renderDnsmasqConf(o: { home: string; port: number; suffixes: string[]; user: string }): string {
   // Every value here is validated (port number, DNS-label suffixes, cilo's own paths): nothing from a
@@ -101,7 +130,7 @@ function countRecords(home: string): number {
 
 /** Is it running, answering, with which records; `state` gives the suffixes it should serve. */
 export async function dnsStatus(deps: DnsDeps, state: State): Promise<DnsStatus> {
-  const port = deps.settings.dns.port;
+  const port = dnsPort(deps);
   const pid = livePid(deps.home);
   const holder = pid === undefined ? portHolder(port, 'udp') : undefined;
   return {
@@ -127,12 +156,13 @@ export async function ensureDnsServer(
   opts: { quietIfRunning?: boolean } = {},
 ): Promise<DnsStatus> {
   const { home } = deps;
-  const port = deps.settings.dns.port;
   ensureHome(home);
   mkdirSync(hostsDir(home), { recursive: true, mode: 0o755 });
   await withFileLock(
     lockFile(home),
     async () => {
+      const running = livePid(home);
+      const port = running ? dnsPort(deps) : ownPort(deps, dnsPort(deps));
       const conf = renderDnsmasqConf({
         home,
         port,
@@ -140,7 +170,7 @@ export async function ensureDnsServer(
         user: deps.host.user,
       });
       const current = existsSync(confFile(home)) ? readFileSync(confFile(home), 'utf8') : undefined;
-      const pid = livePid(home);
+      const pid = running;
       if (pid && current === conf) {
         if (!opts.quietIfRunning) deps.log.info(`DNS server already running (pid ${pid}, 127.0.0.1:${port})`);
         return;
@@ -157,7 +187,7 @@ export async function ensureDnsServer(
 
 /** Runs dnsmasq (it daemonizes); a failed start leaves the config as it was (`previous`). */
 async function startDnsmasq(deps: DnsDeps, previous: string | undefined): Promise<void> {
-  const port = deps.settings.dns.port;
+  const port = dnsPort(deps);
   const r = await deps.runner
     .run(programPath('dnsmasq', deps.processEnv), [`--conf-file=${confFile(deps.home)}`], { env: deps.processEnv })
     .catch((e: unknown) => {

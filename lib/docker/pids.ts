@@ -34,6 +34,12 @@ export async function stopProcess(pid: number): Promise<void> {
  * runs a DNS server or router on the port they wanted.
  */
 export function portHolder(port: number, protocol: 'tcp' | 'udp'): string | undefined {
+  const uid = portOwner(port, protocol);
+  return uid === undefined ? undefined : accountName(uid);
+}
+
+/** The uid whose socket holds `port` (see portHolder). */
+export function portOwner(port: number, protocol: 'tcp' | 'udp'): number | undefined {
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
   for (const table of [protocol, `${protocol}6`]) {
     let text: string;
@@ -46,7 +52,7 @@ export function portHolder(port: number, protocol: 'tcp' | 'udp'): string | unde
       const cols = line.trim().split(/\s+/);
       // A TCP port is held by a listener (state 0A), not by connections that happen to use it.
       const held = cols[1]?.endsWith(`:${hex}`) && (protocol === 'udp' || cols[3] === '0A');
-      if (held && cols[7] !== undefined) return accountName(Number(cols[7]));
+      if (held && cols[7] !== undefined) return Number(cols[7]);
     }
   }
   return undefined;

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Context } from '../../context.js';
 
-import { dnsStatus, startDnsServer, stopDnsServer } from '../../dns/server.js';
+import { dnsPort, dnsStatus, startDnsServer, stopDnsServer } from '../../dns/server.js';
 import { recordsByEnvironment, servedSuffixes } from '../../dns/records.js';
 import { renderHostsFile } from '../../dns/hostsdir.js';
 import { asRoot, refuseUnderSudo } from '../../core/privileged.js';
@@ -47,7 +47,7 @@ export async function setup(
   const kind = o.for
     ? parseResolverKind(o.for)
     : detectResolverKind(ctx.host.platform, existsSync('/run/systemd/resolve'));
-  const plan = resolverPlan(kind, ctx.settings.dns.port, suffixes);
+  const plan = resolverPlan(kind, dnsPort(ctx), suffixes);
   if (o.json && (o.print || plan.manual)) return out.json(plan);
   if (plan.manual) return out.out(plan.manual + '\n');
   if (o.print) {
@@ -55,6 +55,11 @@ export async function setup(
     for (const c of plan.then) out.out(`# then run: ${c.join(' ')}\n`);
     return;
   }
+  // Another account (or this one, at another port) may have routed these names already: said, then replaced.
+  for (const f of plan.files.filter((x) => existsSync(x.path) && readFileSync(x.path, 'utf8') !== x.content))
+    out.err(
+      `${f.path} routes names elsewhere now (another account's DNS server?): it will route them to this account's\n`,
+    );
   await asRoot(ctx, plan.files, plan.then);
   for (const f of plan.files) out.err(`wrote ${f.path}\n`);
 }
