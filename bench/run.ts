@@ -16,6 +16,7 @@ import { syncHostsDir } from '../lib/dns/hostsdir.js';
 import { emptyState, type State } from '../lib/state/schema.js';
 import { access } from './access.js';
 import { agents } from './agents.js';
+import { nodeStartup } from './nodes.js';
 import { parallelUps, scale } from './scale.js';
 import { compare as compareRuns, fmt, median, time as timeProcess, upThenDown as upDown } from './measure.js';
 
@@ -204,6 +205,9 @@ async function main() {
       time(SHIM, ['-p', ciloName, 'down'], webapp);
     }
     record(['dns: up returned → first answer', '', fmt(median(lags)), '', 'target < 1000 ms']);
+
+    // Start-up on the current Node releases, next to the machine's.
+    nodeStartup({ root: ROOT, env, runs: RUNS, row: record });
 
     // A fork with its data, and a tool call to the MCP server (docs/DESIGN.md §12).
     await agents({ cilo: CILO, root: ROOT, env, runs: RUNS, row: record });
