@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-host.sh
-[ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund
+[ -f node_modules/.package-lock.json ] || bash scripts/npm-ci.sh
 npm run build --silent
 exec node --import tsx bench/run.ts

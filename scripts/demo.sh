@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 bash scripts/setup-host.sh --demo
-[ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund
+[ -f node_modules/.package-lock.json ] || bash scripts/npm-ci.sh
 npm run build --silent
 
 export CILO_HOME; CILO_HOME=$(mktemp -d /tmp/cilo-demo.XXXXXX)

@@ -34,7 +34,7 @@ runuser -u "$USER_NAME" -- env -i HOME="$home" USER="$USER_NAME" LOGNAME="$USER_
   PATH=/usr/local/bin:/usr/bin:/bin CI=true LANG=C.UTF-8 bash -c "
     set -euo pipefail
     cd '$tree'
-    npm ci --no-audit --no-fund --silent
+    bash scripts/npm-ci.sh --silent
     npm run build --silent
     node --import tsx --test --test-concurrency=1 --test-reporter=spec $tests
   " || status=$?

@@ -32,7 +32,7 @@ for major in "${majors[@]}"; do
   (
     cd "$tree"
     export PATH="$bin:$PATH" npm_config_nodedir="${api%/include/node/node_api.h}"
-    npm ci --no-audit --no-fund --silent
+    bash scripts/npm-ci.sh --silent
     bash scripts/test.sh --unit
     node --import tsx --test --test-concurrency=1 --test-reporter=spec \
       test/integration/passthrough.integration.test.ts test/integration/smoke.integration.test.ts

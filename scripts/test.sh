@@ -19,7 +19,7 @@ if ! $unit_only; then
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  bash scripts/npm-ci.sh
 fi
 npm run build --silent
 npx tsc -p tsconfig.test.json

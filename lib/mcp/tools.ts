@@ -7,8 +7,15 @@ import { forkEnvironment } from '../core/environment/fork.js';
 import { collectGarbage, parseDuration } from '../core/environment/gc.js';
 import { createEnvironment, downEnvironment, upEnvironment } from '../core/environment/lifecycle.js';
 import { execInService, serviceLogs } from '../core/environment/service-io.js';
-import { connectionReport, destroyView, forkView, listReport, sharedReport, statusReport } from '../views/reports.js';
-import { environmentView } from '../views/views.js';
+import {
+  connectionReport,
+  destroyView,
+  forkReport,
+  listReport,
+  outcomeReport,
+  sharedReport,
+  statusReport,
+} from '../views/reports.js';
 
 /** A tool: its name, what it does, its parameters, and the core call that answers it. */
 export interface Tool<S extends z.ZodRawShape = z.ZodRawShape> {
@@ -46,7 +53,6 @@ const bounds = (a: { max_bytes: number; timeout_seconds: number }) => ({
   maxBytes: a.max_bytes,
   timeoutMs: a.timeout_seconds * 1000,
 });
-const outcome = (o: Awaited<ReturnType<typeof upEnvironment>>) => environmentView(o.state, o.key, o.record);
 
 export const TOOLS: readonly Tool[] = [
   tool({
@@ -60,7 +66,8 @@ export const TOOLS: readonly Tool[] = [
       worktree: z.string().optional().describe('a branch: add a git worktree of it (from: inside the repository)'),
       project: z.string().optional().describe('grouping label (default: the directory name)'),
     },
-    run: async (ctx, a) => outcome(await createEnvironment(ctx, { ...a, sharedNetworks: a.shared_networks })),
+    run: async (ctx, a) =>
+      outcomeReport(ctx, await createEnvironment(ctx, { ...a, sharedNetworks: a.shared_networks })),
   }),
   tool({
     name: 'up',
@@ -71,13 +78,13 @@ export const TOOLS: readonly Tool[] = [
       create_shared: z.boolean().default(false).describe('publish the network cilo-shared-<name> for others to join'),
     },
     run: async (ctx, a) =>
-      outcome(await upEnvironment(ctx, { name: a.name, createShared: a.create_shared, composeArgs: [] })),
+      outcomeReport(ctx, await upEnvironment(ctx, { name: a.name, createShared: a.create_shared, composeArgs: [] })),
   }),
   tool({
     name: 'down',
     description: 'Stop an environment; its networks, addresses and references stay.',
     input: { name },
-    run: async (ctx, a) => outcome(await downEnvironment(ctx, a.name)),
+    run: async (ctx, a) => outcomeReport(ctx, await downEnvironment(ctx, a.name)),
   }),
   tool({
     name: 'destroy',
@@ -154,7 +161,7 @@ export const TOOLS: readonly Tool[] = [
       live: z.boolean().default(false).describe('copy without pausing the source'),
       uncopied: z.enum(['share', 'skip']).optional().describe('what the fork does where data cannot be copied'),
     },
-    run: async (ctx, a) => forkView(await forkEnvironment(ctx, a)),
+    run: async (ctx, a) => forkReport(ctx, await forkEnvironment(ctx, a)),
   }),
   tool({
     name: 'shared_list',

@@ -5,6 +5,7 @@ import { engineStatuses } from '../core/engines.js';
 import { loadEnvironment } from '../core/environment/load.js';
 import type { DestroyReport } from '../core/environment/destroy.js';
 import type { ForkOutcome } from '../core/environment/fork.js';
+import type { EnvironmentOutcome } from '../core/environment/lifecycle.js';
 import { bindToEnvironment } from '../core/engines.js';
 import { findRouter } from '../core/router/router.js';
 import { sharedNetworks } from '../core/shared/networks.js';
@@ -65,6 +66,11 @@ export async function sharedReport(ctx: Context, name?: string): Promise<SharedN
   return names.map((n, i) => sharedNetworkView(state, n, exists[i] ?? null)!);
 }
 
+/** An environment as the command that changed it left it (create, up, down): its record, and what runs. */
+export async function outcomeReport(ctx: Context, o: EnvironmentOutcome): Promise<EnvironmentView> {
+  return environmentView(o.state, o.key, o.record, undefined, await liveFacts(ctx, o.state, o.record.name));
+}
+
 /** `cilo destroy NAME --json`. */
 export function destroyView(r: DestroyReport): {
   destroyed: string;
@@ -75,9 +81,9 @@ export function destroyView(r: DestroyReport): {
 }
 
 /** `cilo fork SRC NEW --json`: the new environment, what was copied into it, and what was not. */
-export function forkView(o: ForkOutcome) {
+export async function forkReport(ctx: Context, o: ForkOutcome) {
   return {
-    ...environmentView(o.state, o.key, o.record),
+    ...(await outcomeReport(ctx, o)),
     copied_volumes: o.copied.map((c) => ({ key: c.key, from: c.from.name, to: c.to.name })),
     uncopied: o.uncopied,
     source_paused: o.paused,

@@ -1,6 +1,6 @@
 import type { Context } from '../../context.js';
 import { createEnvironment } from '../../core/environment/lifecycle.js';
-import { environmentView } from '../../views/views.js';
+import { outcomeReport } from '../../views/reports.js';
 import type { Output } from '../output.js';
 
 export async function run(
@@ -17,8 +17,9 @@ export async function run(
   ctx: Context,
   out: Output,
 ): Promise<void> {
-  const { key, record, state } = await createEnvironment(ctx, o);
-  if (o.json) return out.json(environmentView(state, key, record));
+  const created = await createEnvironment(ctx, o);
+  const { key, record } = created;
+  if (o.json) return out.json(await outcomeReport(ctx, created));
   const joins = record.shared_networks.length ? `, joins ${record.shared_networks.join(', ')}` : '';
   const worktree = record.worktree ? `\nworktree of branch ${record.worktree.branch}: ${record.worktree.path}` : '';
   const adopted = record.adopted_volumes?.length

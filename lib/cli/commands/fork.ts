@@ -1,7 +1,7 @@
 import type { Context } from '../../context.js';
 import { forkEnvironment } from '../../core/environment/fork.js';
 import type { UncopiedChoice } from '../../core/environment/fork-plan.js';
-import { forkView } from '../../views/reports.js';
+import { forkReport } from '../../views/reports.js';
 import type { Output } from '../output.js';
 
 export async function run(
@@ -10,7 +10,7 @@ export async function run(
   out: Output,
 ): Promise<void> {
   const forked = await forkEnvironment(ctx, o);
-  if (o.json) return out.json(forkView(forked));
+  if (o.json) return out.json(await forkReport(ctx, forked));
   const lines = [
     `forked ${forked.key} from ${o.source}: ${forked.copied.length} volume(s) copied${forked.paused ? ` (${o.source} was paused for the copy)` : ''}`,
     ...forked.copied.map((c) => `  volume ${c.key}: ${c.from.name} → ${c.to.name}`),

@@ -1,6 +1,6 @@
 import type { Context } from '../../context.js';
 import { upEnvironment } from '../../core/environment/lifecycle.js';
-import { environmentView } from '../../views/views.js';
+import { outcomeReport } from '../../views/reports.js';
 import type { Output } from '../output.js';
 import { printServices } from './status.js';
 
@@ -9,8 +9,7 @@ export async function run(
   ctx: Context,
   out: Output,
 ): Promise<void> {
-  const { key, record, state } = await upEnvironment(ctx, o);
-  const view = environmentView(state, key, record);
+  const view = await outcomeReport(ctx, await upEnvironment(ctx, o));
   if (o.json) return out.json(view);
   printServices(view, out);
 }
