@@ -46,8 +46,17 @@ export function foreignObjects(home: string, objs: ProjectObjects): { plain: str
   return { plain, otherHomes };
 }
 
-/** The decision for a first registration, given what the engine holds of the project. Pure. */
-export function ownershipFor(home: string, name: string, objs: ProjectObjects, adopt: boolean): Ownership {
+/**
+ * The decision for a first registration, given what the engine holds of the project (`source`: its
+ * directory, named in the hint when it needs no quoting). Pure.
+ */
+export function ownershipFor(
+  home: string,
+  name: string,
+  source: string,
+  objs: ProjectObjects,
+  adopt: boolean,
+): Ownership {
   const { plain, otherHomes } = foreignObjects(home, objs);
   if (otherHomes.length > 0)
     throw new UserError(
@@ -58,7 +67,7 @@ export function ownershipFor(home: string, name: string, objs: ProjectObjects, a
   if (!adopt)
     throw new UserError(
       `project ${name} already has objects that this CILO_HOME did not create: ${plain.join(', ')}; cilo changes nothing`,
-      `to let cilo run it and keep them (cilo will never remove them): cilo create ${name} --from <dir> --adopt; or pick another name: cilo-compose -p <name> …`,
+      `to let cilo run it and keep them (cilo will never remove them): cilo create ${name} --from ${/^[\w./@:+-]+$/.test(source) ? source : '<dir>'} --adopt; or pick another name: cilo-compose -p <name> …`,
     );
   const adopted = objs.volumes.filter((v) => !v.labels[LABEL_HOME]).map((v) => v.name);
   return { labelled: true, ...(adopted.length > 0 ? { adopted_volumes: adopted.sort() } : {}) };

@@ -57,7 +57,7 @@ export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Pro
   // An unreachable engine fails here, before anything is written.
   const envNetwork = req.materialize ? await req.envNetwork : undefined;
   const foreignSubnets = await subnetsToAvoid(ctx, req, w, model, known);
-  const ownership = objects ? ownershipFor(ctx.home, w.name, await objects, req.adopt ?? false) : {};
+  const ownership = objects ? ownershipFor(ctx.home, w.name, req.source, await objects, req.adopt ?? false) : {};
   const inputs = planInputs(ctx, { ...req, additions: { ...req.additions, ...ownership } }, w, {
     model,
     access,

@@ -5,6 +5,16 @@ import { UserError } from '../../../lib/errors/index.ts';
 import { foreignObjects, ownershipFor, type ProjectObjects } from '../../../lib/core/environment/ownership.ts';
 import { homeId } from '../../../lib/state/paths.ts';
 
+/** The hint of a refusal for a project in `source`. */
+function ownershipHint(source: string): string {
+  try {
+    ownershipFor(HOME, 'myapp', source, plainProject, false);
+  } catch (e) {
+    return (e as UserError).hint ?? '';
+  }
+  return assert.fail('not refused');
+}
+
 const HOME = '/home/me/.cilo';
 const mine = { 'cilo.home': homeId(HOME) };
 const none: ProjectObjects = { containers: [], volumes: [], networks: [] };
@@ -18,9 +28,9 @@ const plainProject: ProjectObjects = {
 };
 
 test("a project with nothing on the engine, or only this home's objects: registered, its objects labelled", () => {
-  assert.deepEqual(ownershipFor(HOME, 'myapp', none, false), { labelled: true });
+  assert.deepEqual(ownershipFor(HOME, 'myapp', '/src/myapp', none, false), { labelled: true });
   const ours = { ...none, containers: [{ name: 'myapp-db-1', labels: mine }] };
-  assert.deepEqual(ownershipFor(HOME, 'myapp', ours, false), { labelled: true });
+  assert.deepEqual(ownershipFor(HOME, 'myapp', '/src/myapp', ours, false), { labelled: true });
 });
 
 test('objects cilo did not create: refused with each named and the way to adopt them; adopted, its volumes kept', () => {
@@ -29,13 +39,14 @@ test('objects cilo did not create: refused with each named and the way to adopt 
     otherHomes: [],
   });
   assert.throws(
-    () => ownershipFor(HOME, 'myapp', plainProject, false),
+    () => ownershipFor(HOME, 'myapp', '/src/myapp', plainProject, false),
     (e: unknown) =>
       e instanceof UserError &&
       /container myapp-db-1, volume myapp_data, network myapp_default; cilo changes nothing/.test(e.message) &&
-      /cilo create myapp --from <dir> --adopt/.test(e.hint ?? ''),
+      /cilo create myapp --from \/src\/myapp --adopt/.test(e.hint ?? '') &&
+      /--from <dir>/.test(ownershipHint('/a dir/with space')),
   );
-  assert.deepEqual(ownershipFor(HOME, 'myapp', plainProject, true), {
+  assert.deepEqual(ownershipFor(HOME, 'myapp', '/src/myapp', plainProject, true), {
     labelled: true,
     adopted_volumes: ['myapp_data'],
   });
@@ -45,7 +56,7 @@ test("another cilo home's objects: refused, adopt or not (that home destroys the
   const theirs = { ...none, volumes: [{ name: 'dev_data', labels: { 'cilo.home': 'someone-else' } }] };
   for (const adopt of [false, true])
     assert.throws(
-      () => ownershipFor(HOME, 'dev', theirs, adopt),
+      () => ownershipFor(HOME, 'dev', '/src/dev', theirs, adopt),
       (e: unknown) => e instanceof UserError && /belongs to another cilo home: volume dev_data/.test(e.message),
     );
 });
