@@ -4,8 +4,8 @@
 //   that the front starts only for command lines that may concern a cilo project; one CommonJS file starts ~15 ms faster than
 //   ESM modules (no module loader), and what the managed path needs later (core, yaml) waits inside it,
 //   evaluated only when first used.
-// - cilo: ESM with code splitting into dist/bundle/cilo/, so each command module (and yargs) loads only
-//   when it runs.
+// - cilo: one CommonJS file too (dist/bundle/cilo.cjs); each command's module is a lazy part of it, evaluated
+//   only when that command runs.
 // yaml and yargs are bundled (yaml as a package of many CommonJS files costs ~55 ms to load); fs-ext is a
 // native addon and stays external.
 import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';

@@ -160,7 +160,7 @@ if ! docker image inspect "$FIXTURE_IMAGE" >/dev/null 2>&1; then
     - "$FIXTURE_IMAGE" >/dev/null
 fi
 # The router image: Debian's caddy with the libraries it links, its loader and CA certificates, imported
-# (docs/TEST-RIG.md, "Caddy as a router"); cilo runs it with its own command and config.
+# (docs/TEST-RIG.md, "Caddy as the router"); cilo runs it with its own command and config.
 if ! docker image inspect "$ROUTER_IMAGE" >/dev/null 2>&1; then
   log "building router image $ROUTER_IMAGE from Debian's caddy (no registry)"
   rroot=$(mktemp -d)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The integration suite as developers run cilo (docs/DESIGN.md §13, "As users run it"): as an ordinary account
+# The integration suite as developers run cilo (docs/DESIGN.md §13): as an ordinary account
 # in the `docker` group, with Debian's default PATH (/usr/local/bin:/usr/bin:/bin, no sbin), its own home and
 # its own npm install of this tree. Root only makes the account and copies the tree. Afterwards nothing in
 # that home may belong to another account. Needs root; CILO_AS_USER=off skips it on a laptop (never in CI).

@@ -1,4 +1,4 @@
-// Environments on several Docker engines (docs/DESIGN.md §2, "Engines"): every command about an environment
+// Environments on several Docker engines (docs/DESIGN.md §2, "Engine"): every command about an environment
 // goes to the engine it lives on, whatever DOCKER_HOST says then; an engine is known by its `docker info`
 // ID, so a context re-pointed at another engine is noticed; an engine that does not answer is reported as
 // such, never taken to mean its environments are gone.

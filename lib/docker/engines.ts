@@ -1,4 +1,4 @@
-// Which Docker engine a command talks to (docs/DESIGN.md §2, "Engines"): the one `docker` would use — a
+// Which Docker engine a command talks to (docs/DESIGN.md §2, "Engine"): the one `docker` would use — a
 // `cilo --context` flag, DOCKER_HOST, DOCKER_CONTEXT, the current context of the docker CLI's config — and
 // how to point every later `docker` call at an engine again, whatever the environment says then.
 import { readFileSync } from 'node:fs';

@@ -25,7 +25,7 @@ export class UsageError extends UserError {
   }
 }
 
-/** A Docker engine did not answer: never a sign that its objects are gone (docs/DESIGN.md §2, "Engines"). */
+/** A Docker engine did not answer: never a sign that its objects are gone (docs/DESIGN.md §2, "Engine"). */
 export class EngineUnreachableError extends UserError {
   constructor(
     readonly engine: string,

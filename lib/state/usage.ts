@@ -1,4 +1,4 @@
-// When a cilo command last touched an environment, for `cilo gc` (docs/DESIGN.md §13): the modification time
+// When a cilo command last touched an environment, for `cilo gc` (docs/DESIGN.md §12): the modification time
 // of a file in its directory, set by every command about it. A file's time and not a state field, because
 // `status`, `logs` or `ps` must not take the state lock or write the state file just to say they were there.
 import { mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
