@@ -5,6 +5,8 @@
 #                                     give it the fixture and router images; prints the socket. Idempotent.
 #   scripts/engine-rootless.sh down   stop it and remove what up made: the engine's data, the user (and its
 #                                     subordinate ids), the runtime directory; /dev/net/tun keeps its mode.
+# CILO_ROOTLESS_GROUP=docker: `up` also lets that group use the engine's socket (the suite as an ordinary
+# user, scripts/test-as-user.sh); otherwise only root and the engine's user reach it.
 # Measured facts and pitfalls: docs/TEST-RIG.md, "A rootless engine".
 set -euo pipefail
 
@@ -79,12 +81,21 @@ down() {
   rm -rf "$RUN"
 }
 
+# The socket for CILO_ROOTLESS_GROUP: the directory traversable by the group, the socket read-write.
+share() {
+  [ -n "${CILO_ROOTLESS_GROUP:-}" ] || return 0
+  chgrp "$CILO_ROOTLESS_GROUP" "$RUN" "$RUN/docker.sock"
+  chmod 0710 "$RUN"
+  chmod 0660 "$RUN/docker.sock"
+}
+
 case "${1:-}" in
   up)
     prerequisites
     user_up
     daemon_up
     images_up
+    share
     echo "$SOCK"
     ;;
   down) down ;;

@@ -3,8 +3,8 @@
 # in the `docker` group, with Debian's default PATH (/usr/local/bin:/usr/bin:/bin, no sbin), its own home and
 # its own npm install of this tree. Root only makes the account and copies the tree. Afterwards nothing in
 # that home may belong to another account. Needs root; CILO_AS_USER=off skips it on a laptop (never in CI).
-# The tests that need root themselves (a rootless engine, a second engine in a namespace, mounts) stay in
-# the root suite.
+# The tests that need root themselves (a second engine in a namespace, mounts, acting as another account)
+# stay in the root suite; the rootless engine of the published tests is started here, as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf 'test-as-user: %s\n' "$*" >&2; }
@@ -16,7 +16,7 @@ fi
 [ "$(id -u)" = 0 ] || die "run as root (it makes the account the suite runs as)"
 
 USER_NAME=cilo-dev
-FILES=(smoke environments dns router shared agents mcp signals ownership names)
+FILES=(smoke environments dns router published shared agents mcp signals ownership names)
 getent group docker > /dev/null || die "no docker group: the engine's socket must be the docker group's"
 id "$USER_NAME" > /dev/null 2>&1 || useradd -m -s /bin/bash -G docker "$USER_NAME"
 id -nG "$USER_NAME" | grep -qw docker || usermod -aG docker "$USER_NAME"
@@ -27,6 +27,9 @@ mkdir -p "$tree"
 tar --exclude=./node_modules --exclude=./dist --exclude=./.cache -cf - . | tar -C "$tree" -xf -
 chown -R "$USER_NAME:" "$tree"
 
+# The rootless engine of the published tests needs root to start: started here, its socket the docker group's.
+CILO_ROOTLESS_GROUP=docker bash scripts/engine-rootless.sh up > /dev/null
+trap 'bash scripts/engine-rootless.sh down' EXIT
 log "as $USER_NAME (groups: $(id -nG "$USER_NAME")), PATH=/usr/local/bin:/usr/bin:/bin: npm ci, build, ${FILES[*]}"
 tests=$(printf 'test/integration/%s.integration.test.ts ' "${FILES[@]}")
 status=0

@@ -4,7 +4,7 @@
 // 127.0.0.1 only; bodies are asserted, never just status codes (docs/TEST-RIG.md, "A trap").
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import {
@@ -28,6 +28,8 @@ let rig = false;
 
 before(() => {
   if (process.env.CILO_SKIP_INTEGRATION === '1' && !process.env.CI) return;
+  // Started for this suite (as root), or before it by root for an ordinary user (scripts/test-as-user.sh).
+  if (spawnSync('docker', ['-H', RL, 'info'], { stdio: 'ignore' }).status === 0 && process.getuid?.() !== 0) return;
   execFileSync('bash', [join(ROOT, 'scripts', 'engine-rootless.sh'), 'up'], {
     stdio: ['ignore', 'ignore', 'inherit'],
     timeout: 180_000,
