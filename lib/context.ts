@@ -156,11 +156,21 @@ export function hostFromProcess(): HostFacts {
  * load, and cilo makes no TLS connection of its own). */
 export const CA_CERTS_ASIDE = '__CILO_NODE_EXTRA_CA_CERTS';
 
-/** The environment with NODE_EXTRA_CA_CERTS put back as it was set aside, for the programs cilo runs. */
-export function withCaCertsBack(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  if (env[CA_CERTS_ASIDE] === undefined) return env;
-  const { [CA_CERTS_ASIDE]: ca, ...rest } = env;
-  return { ...rest, NODE_EXTRA_CA_CERTS: ca };
+/** Set by bin/cilo and the shell front when they gave Node a compile cache of their choosing (Node 22+). */
+export const COMPILE_CACHE_SET = '__CILO_COMPILE_CACHE';
+
+/**
+ * The environment as cilo received it, for the programs cilo runs: NODE_EXTRA_CA_CERTS put back as it was
+ * set aside, and the NODE_COMPILE_CACHE that was set for cilo's own Node alone taken away.
+ */
+export function environmentAsReceived(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  if (out[COMPILE_CACHE_SET] !== undefined) delete out.NODE_COMPILE_CACHE;
+  delete out[COMPILE_CACHE_SET];
+  if (out[CA_CERTS_ASIDE] === undefined) return out;
+  out.NODE_EXTRA_CA_CERTS = out[CA_CERTS_ASIDE];
+  delete out[CA_CERTS_ASIDE];
+  return out;
 }
 
 /** The home cilo would use (`$CILO_HOME`, else `~/.cilo`). */

@@ -1,7 +1,8 @@
 // lib/context.ts: one context, whose lock options (from the settings) every lock of cilo honours.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSettings } from '../lib/settings.ts';
 import { ensureNetwork } from '../lib/network/networks.ts';
@@ -9,7 +10,8 @@ import { ensureDnsServer } from '../lib/dns/server.ts';
 import { dnsDir, networkLockFile, stateLockFile } from '../lib/state/paths.ts';
 import { emptyState } from '../lib/state/schema.ts';
 import { UserError } from '../lib/errors/index.ts';
-import { flockHolder } from './helpers.ts';
+import { environmentAsReceived } from '../lib/context.ts';
+import { flockHolder, ROOT, tempDir } from './helpers.ts';
 import { fakeContext, fakeRunner } from './fakes.ts';
 
 test('the state, network and DNS-server locks all wait CILO_LOCK_TIMEOUT, then fail naming the lock', async (t) => {
@@ -39,4 +41,37 @@ test('the state, network and DNS-server locks all wait CILO_LOCK_TIMEOUT, then f
     const waited = Date.now() - started;
     assert.ok(waited >= 250 && waited < 5000, `${what} waited ${waited} ms`);
   }
+});
+
+test('the environment as received: CA certificates back, the compile cache set for cilo alone taken away', () => {
+  assert.deepEqual(
+    environmentAsReceived({
+      PATH: '/bin',
+      __CILO_NODE_EXTRA_CA_CERTS: '/ca.pem',
+      NODE_COMPILE_CACHE: '/home/me/.cache/cilo/node-compile-cache',
+      __CILO_COMPILE_CACHE: '1',
+    }),
+    { PATH: '/bin', NODE_EXTRA_CA_CERTS: '/ca.pem' },
+  );
+  assert.deepEqual(
+    environmentAsReceived({ PATH: '/bin', NODE_COMPILE_CACHE: '/mine' }),
+    { PATH: '/bin', NODE_COMPILE_CACHE: '/mine' },
+    "the user's own is theirs",
+  );
+});
+
+test('bin/cilo gives Node a compile cache in the user cache directory, unless one is set or HOME is not', (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'node'), '#!/bin/sh\necho "${NODE_COMPILE_CACHE:-none} ${__CILO_COMPILE_CACHE:-}"\n', {
+    mode: 0o755,
+  });
+  const run = (env: NodeJS.ProcessEnv) =>
+    spawnSync(join(ROOT, 'bin', 'cilo'), [], {
+      env: { PATH: `${dir}:${process.env.PATH}`, ...env },
+      encoding: 'utf8',
+    }).stdout.trim();
+  assert.equal(run({ HOME: '/home/me' }), '/home/me/.cache/cilo/node-compile-cache 1');
+  assert.equal(run({ HOME: '/home/me', XDG_CACHE_HOME: '/x' }), '/x/cilo/node-compile-cache 1');
+  assert.equal(run({ HOME: '/home/me', NODE_COMPILE_CACHE: '/mine' }), '/mine');
+  assert.equal(run({}), 'none');
 });

@@ -1,5 +1,5 @@
 // Process glue for bin/cilo: the only place the manager reads process globals.
-import { contextFromProcess, stderrLogger, withCaCertsBack } from '../context.js';
+import { contextFromProcess, environmentAsReceived, stderrLogger } from '../context.js';
 import { guardSignals, ignoredAtStart, SIGIGN_MARKER, stoppedBy } from '../docker/interruption.js';
 import { exitLike } from '../docker/process.js';
 import { reportError } from '../errors/index.js';
@@ -7,8 +7,9 @@ import { isDebug } from '../settings.js';
 import { colorEnabled, jsonRequested, palette } from './output.js';
 import { main } from './main.js';
 
-// bin/cilo started Node without NODE_EXTRA_CA_CERTS; the programs cilo runs get it back.
-const env = { ...withCaCertsBack(process.env) };
+// bin/cilo started Node without NODE_EXTRA_CA_CERTS and with a compile cache of its own: the programs cilo
+// runs get the environment as cilo received it.
+const env = environmentAsReceived(process.env);
 const ignored = ignoredAtStart(env);
 delete env[SIGIGN_MARKER];
 const write = (s: string) => void process.stderr.write(s);

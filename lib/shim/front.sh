@@ -39,6 +39,11 @@ shim() {
     export __CILO_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"
     unset NODE_EXTRA_CA_CERTS
   fi
+  # Node 22 and newer keep compiled code between runs (Node 20 ignores it): in the user's own cache directory,
+  # never a shared one under /tmp; for cilo's own Node alone (the programs it runs do not get it).
+  if [ -z "${NODE_COMPILE_CACHE+x}" ] && [ -n "${HOME:-}" ]; then
+    export NODE_COMPILE_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/cilo/node-compile-cache" __CILO_COMPILE_CACHE=1
+  fi
   if [ -r "/proc/$$/status" ]; then
     while read -r key value; do
       case $key in SigIgn:) [ "$value" = 0000000000000000 ] || export __CILO_SIGIGN="$value" ;; esac

@@ -3,10 +3,10 @@
 // "The front"): the environment as the front received it, the signals ignored at start (Node resets
 // them), and the inherited descriptors (Node does not pass them on).
 import { closeSync, readFileSync } from 'node:fs';
-import { CA_CERTS_ASIDE, withCaCertsBack } from '../context.js';
+import { CA_CERTS_ASIDE, COMPILE_CACHE_SET, environmentAsReceived } from '../context.js';
 import { ignoredAtStart, SIGIGN_MARKER } from '../docker/interruption.js';
 
-const MARKERS = ['__CILO_ENVIRON_FD', CA_CERTS_ASIDE, SIGIGN_MARKER, '__CILO_FDS'] as const;
+const MARKERS = ['__CILO_ENVIRON_FD', CA_CERTS_ASIDE, COMPILE_CACHE_SET, SIGIGN_MARKER, '__CILO_FDS'] as const;
 
 export interface Handover {
   env: NodeJS.ProcessEnv;
@@ -40,7 +40,7 @@ export function takeHandover(env: NodeJS.ProcessEnv): Handover {
       closeSync(fd);
     }
   } else {
-    out = withCaCertsBack(out);
+    out = environmentAsReceived(out);
   }
   for (const m of MARKERS) delete out[m];
   const ignoredSignals = ignoredAtStart(env);
