@@ -52,7 +52,7 @@ export function undoing<T>(fn: () => Promise<T>): Promise<T> {
   return undoScope.run(true, fn);
 }
 
-/** A process that may run long (a copy): stopped (SIGTERM) when a signal stops the work. Undo's are left alone. */
+/** A process that may run long (a copy, a service's logs): stopped (SIGTERM) when a signal stops the work. */
 export function track(child: ChildProcess): void {
   if (!guarded || undoScope.getStore()) return;
   running.add(child);

@@ -17,6 +17,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Keep only the last this many bytes of each stream while it is produced (a command that prints 50 MB). */
   keepLastBytes?: number;
+  /** It may run long and changes nothing of cilo's (a service's logs, an exec): a signal stops it. */
+  stoppable?: boolean;
 }
 
 export interface RunResult {
@@ -79,6 +81,7 @@ async function run(cmd: string, args: readonly string[], opts: RunOptions = {}):
     stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     detached: true,
   });
+  if (opts.stoppable) track(child);
   // A child that exits without reading its input must not crash us with EPIPE.
   if (opts.input !== undefined) child.stdin!.on('error', () => undefined).end(opts.input);
   // Our own timer, not spawn's: a child that handles SIGTERM exits with a code, and that is a timeout too.

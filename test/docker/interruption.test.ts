@@ -65,12 +65,14 @@ test('a signal while Compose runs in the foreground is Compose’s, not an inter
 
 test('the first signal stops the running work; the next step is refused, the undo runs, a second one exits', async () => {
   const step = processRunner.run('sh', ['-c', 'sleep 0.3; echo ended'], { env });
+  const logs = processRunner.run('sleep', ['30'], { env, stoppable: true });
   const copy = processRunner.pipe({ cmd: 'sleep', args: ['30'] }, { cmd: 'cat', args: [] }, { env });
   await new Promise((r) => setTimeout(r, 100)); // spawned; the signal may come at any time anyway
   process.emit('SIGTERM');
   const stopped = await copy;
   assert.equal(stopped.from.signal, 'SIGTERM', 'a copy that streams is stopped');
   assert.equal((await step).stdout, 'ended\n', 'a step under way ends');
+  assert.equal((await logs).signal, 'SIGTERM', 'a stoppable run (logs of a service) is stopped');
   assert.equal(interruption(), 'SIGTERM');
   assert.match(said.join(''), /SIGTERM: stopping and undoing/);
 

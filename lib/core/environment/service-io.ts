@@ -51,6 +51,7 @@ async function composeOf(
     cwd: project.projectDir,
     timeoutMs: bounds.timeoutMs,
     keepLastBytes: bounds.maxBytes,
+    stoppable: true,
   });
   if (r.timedOut)
     throw new UserError(
