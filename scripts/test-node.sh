@@ -32,6 +32,8 @@ for major in "${majors[@]}"; do
   (
     cd "$tree"
     export PATH="$bin:$PATH" npm_config_nodedir="${api%/include/node/node_api.h}"
+    # tsx turns on Node's compile cache, by default in a shared /tmp directory: in the copy instead, removed with it.
+    export NODE_COMPILE_CACHE="$tree/.cache/node-compile-cache"
     bash scripts/npm-ci.sh --silent
     bash scripts/test.sh --unit
     node --import tsx --test --test-concurrency=1 --test-reporter=spec \
