@@ -5,6 +5,7 @@ import { homedir, userInfo } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { socketApi, type EngineApi } from './docker/api.js';
 import { composeIdentity } from './docker/binaries.js';
+import { SIGIGN_MARKER } from './docker/interruption.js';
 import { Docker, type ComposeVersionCache } from './docker/docker.js';
 import { cacheKey, readCache, writeCache } from './state/cache.js';
 import { currentContext, engineFrom, envFor, LOCAL_ENGINE, type Endpoint, type Engine } from './docker/engines.js';
@@ -161,12 +162,14 @@ export const COMPILE_CACHE_SET = '__CILO_COMPILE_CACHE';
 
 /**
  * The environment as cilo received it, for the programs cilo runs: NODE_EXTRA_CA_CERTS put back as it was
- * set aside, and the NODE_COMPILE_CACHE that was set for cilo's own Node alone taken away.
+ * set aside, and what bin/cilo or the front set for cilo's own Node alone taken away (a compile cache, the
+ * signals ignored at start, which ignoredAtStart reads first).
  */
 export function environmentAsReceived(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out = { ...env };
   if (out[COMPILE_CACHE_SET] !== undefined) delete out.NODE_COMPILE_CACHE;
   delete out[COMPILE_CACHE_SET];
+  delete out[SIGIGN_MARKER];
   if (out[CA_CERTS_ASIDE] === undefined) return out;
   out.NODE_EXTRA_CA_CERTS = out[CA_CERTS_ASIDE];
   delete out[CA_CERTS_ASIDE];

@@ -50,6 +50,7 @@ test('the environment as received: CA certificates back, the compile cache set f
       __CILO_NODE_EXTRA_CA_CERTS: '/ca.pem',
       NODE_COMPILE_CACHE: '/home/me/.cache/cilo/node-compile-cache',
       __CILO_COMPILE_CACHE: '1',
+      __CILO_SIGIGN: '0000000000000001',
     }),
     { PATH: '/bin', NODE_EXTRA_CA_CERTS: '/ca.pem' },
   );

@@ -1,6 +1,6 @@
 // Process glue for bin/cilo: the only place the manager reads process globals.
 import { contextFromProcess, environmentAsReceived, stderrLogger } from '../context.js';
-import { guardSignals, ignoredAtStart, SIGIGN_MARKER, stoppedBy } from '../docker/interruption.js';
+import { guardSignals, ignoredAtStart, stoppedBy } from '../docker/interruption.js';
 import { exitLike } from '../docker/process.js';
 import { reportError } from '../errors/index.js';
 import { isDebug } from '../settings.js';
@@ -9,9 +9,8 @@ import { main } from './main.js';
 
 // bin/cilo started Node without NODE_EXTRA_CA_CERTS and with a compile cache of its own: the programs cilo
 // runs get the environment as cilo received it.
+const ignored = ignoredAtStart(process.env);
 const env = environmentAsReceived(process.env);
-const ignored = ignoredAtStart(env);
-delete env[SIGIGN_MARKER];
 const write = (s: string) => void process.stderr.write(s);
 const errPaint = palette(colorEnabled(process.stderr, env));
 // `cilo list | head`: the reader left; stop quietly like any Unix tool instead of crashing on EPIPE.
