@@ -50,6 +50,9 @@ const common = {
   target: 'node20',
   external: ['fs-ext', '@modelcontextprotocol/sdk', 'zod'],
   logLevel: 'warning',
+  // import() as require(): Node's ESM loader would parse a CommonJS file for its exports first (yaml.cjs:
+  // ~25 ms of cjs-module-lexer on every managed command).
+  supported: { 'dynamic-import': false },
 };
 
 // yaml is most of the shim's bytes, and the managed path needs it only when a project's files are not in

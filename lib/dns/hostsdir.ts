@@ -2,12 +2,12 @@
 // --hostsdir, watched with inotify: no signal, no restart). Files are written beside the directory and
 // renamed in (dnsmasq reads a file on IN_MOVED_TO / IN_CLOSE_WRITE; an in-place rewrite can be read
 // half-written), and removed with unlink (moving a file out does not drop its names).
-import { mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { withFileLock, type LockOptions } from '../state/lock.js';
 import { dnsDir } from '../state/paths.js';
 import type { State } from '../state/schema.js';
-import { ensureHome, writeFileAtomic } from '../state/store.js';
+import { ensureHome, readFileIfExists, writeFileAtomic } from '../state/store.js';
 import { recordsByEnvironment } from './records.js';
 
 export const hostsDir = (home: string) => join(dnsDir(home), 'hosts');
@@ -26,14 +26,6 @@ export interface HostsDrift {
   remove: string[];
 }
 
-function readOr(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The one rule of what the hosts directory must hold (sync applies it, `cilo doctor` reports it): a file with
  * the records of each running environment that has any, and nothing else.
@@ -50,7 +42,7 @@ export function hostsDrift(home: string, state: State): HostsDrift {
   const write = new Map<string, string>();
   for (const [env, records] of wanted) {
     const content = renderHostsFile(records);
-    if (readOr(join(dir, env)) !== content) write.set(env, content);
+    if (readFileIfExists(join(dir, env)) !== content) write.set(env, content);
   }
   return { write, remove: present.filter((f) => !wanted.has(f)) };
 }
@@ -83,7 +75,7 @@ export interface RecordsDeps {
 }
 
 function renderedRevision(home: string): number {
-  const n = Number(readOr(renderedFile(home)));
+  const n = Number(readFileIfExists(renderedFile(home)));
   return Number.isInteger(n) ? n : -1;
 }
 

@@ -51,6 +51,25 @@ export function resolverPlan(kind: ResolverKind, port: number, suffixes: readonl
   }
 }
 
+/** A file `cilo dns setup` wrote that says something else now: where it sends names (its port, if it says). */
+export interface ResolverDrift {
+  path: string;
+  port: number | undefined;
+}
+
+/**
+ * The plan's files that cilo wrote and that no longer say what the plan says: often another account's setup,
+ * or ours from before this account's DNS port moved (docs/DESIGN.md §7). Files cilo did not write are not ours.
+ */
+export function resolverDrift(plan: ResolverPlan, read: (path: string) => string | undefined): ResolverDrift[] {
+  return plan.files.flatMap((f) => {
+    const now = read(f.path);
+    if (now === undefined || now === f.content || !now.includes('Written by cilo dns setup')) return [];
+    const port = /^(?:DNS=127\.0\.0\.1:|port )(\d+)$/m.exec(now)?.[1];
+    return [{ path: f.path, port: port === undefined ? undefined : Number(port) }];
+  });
+}
+
 export function detectResolverKind(platform: NodeJS.Platform, hasResolved: boolean): ResolverKind {
   if (platform === 'darwin') return 'macos';
   if (platform === 'linux' && hasResolved) return 'systemd-resolved';

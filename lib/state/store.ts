@@ -75,6 +75,15 @@ export interface AtomicWriteOptions {
   durable?: boolean;
 }
 
+/** A text file's content, or undefined when it cannot be read (absent, or not ours to read). */
+export function readFileIfExists(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Writes a file atomically: a unique temp file beside it, fsync, rename, fsync of the directory.
  * A crash leaves the old or the new content, never a torn file.

@@ -38,7 +38,7 @@ async function liveFacts(ctx: Context, state: State, name: string): Promise<Live
       () => undefined, // the engine did not answer: the router's record stands
     ),
   ]);
-  return { dnsServing: dns?.answering === true, routerRunning: router };
+  return { hostDns: dns === undefined ? 'off' : dns.answering ? 'answering' : 'silent', routerRunning: router };
 }
 
 /** `cilo status NAME --json`: one environment, its engine asked whether it answers, and what runs. */

@@ -30,8 +30,11 @@ export interface EnvironmentView {
   dns_suffix: string;
   created_at: string;
   publishes: { network: string; subnet: string; scope: 'local' | 'swarm'; used_by: string[] } | null;
-  /** Where its DNS names resolve: always inside its containers; on this host only for the local engine. */
-  names_resolve: { in_containers: true; on_host: boolean };
+  /**
+   * Where its DNS names resolve: always inside its containers; on this host only for the local engine (or
+   * published ports), while cilo's DNS server answers. `host_dns`, when asked (status, env): that server.
+   */
+  names_resolve: { in_containers: true; on_host: boolean; host_dns?: HostDns };
   shared_networks: { name: string; broken: boolean }[];
   /** The networks cilo made for it, by their key in the compose files (`default` is `network`). */
   networks: { key: string; name: string; subnet: string }[];
@@ -102,8 +105,9 @@ function serviceView(env: Environment, s: ServiceRecord, router: RouterRecord | 
  * What runs, where a command asked (`status`, `env`): whether cilo's DNS server answers on this host, and
  * whether the router of the environment's engine runs (unknown when the engine did not answer).
  */
+export type HostDns = 'answering' | 'silent' | 'off';
 export interface LiveFacts {
-  dnsServing: boolean;
+  hostDns: HostDns;
   routerRunning: boolean | undefined;
 }
 
@@ -139,7 +143,11 @@ export function environmentView(
           used_by: (published?.referenced_by ?? []).filter((k) => k !== key),
         }
       : null,
-    names_resolve: { in_containers: true, on_host: reachable && live?.dnsServing !== false },
+    names_resolve: {
+      in_containers: true,
+      on_host: reachable && (live === undefined || live.hostDns === 'answering'),
+      ...(live && { host_dns: live.hostDns }),
+    },
     shared_networks: env.shared_networks.map((n) => ({
       name: n,
       broken: env.broken_shared_networks?.includes(n) ?? false,

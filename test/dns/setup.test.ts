@@ -1,7 +1,13 @@
 // lib/dns/setup.ts: what `cilo dns setup` writes (or prints) for each host resolver.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectResolverKind, parseResolverKind, resolverPlan, RESOLVED_DROPIN } from '../../lib/dns/setup.ts';
+import {
+  detectResolverKind,
+  parseResolverKind,
+  resolverDrift,
+  resolverPlan,
+  RESOLVED_DROPIN,
+} from '../../lib/dns/setup.ts';
 import { UserError } from '../../lib/errors/index.ts';
 
 /** `key=value` lines of an ini-style section, comments dropped. */
@@ -87,5 +93,39 @@ test('parseResolverKind accepts the three kinds and rejects others with a hint',
       e instanceof UserError &&
       /unknown resolver kind "resolvconf"/.test(e.message) &&
       /systemd-resolved, macos or manual/.test(e.hint ?? ''),
+  );
+});
+
+test("resolverDrift: cilo's files that send names to another port; identical or foreign files are not drift", () => {
+  const plan = resolverPlan('systemd-resolved', 5398, ['test']);
+  const other = resolverPlan('systemd-resolved', 5354, ['test']).files[0]!.content;
+  assert.deepEqual(
+    resolverDrift(plan, () => other),
+    [{ path: RESOLVED_DROPIN, port: 5354 }],
+  );
+  assert.deepEqual(
+    resolverDrift(plan, () => plan.files[0]!.content),
+    [],
+  );
+  assert.deepEqual(
+    resolverDrift(plan, () => undefined),
+    [],
+    'no file: nothing routed',
+  );
+  assert.deepEqual(
+    resolverDrift(plan, () => '[Resolve]\nDNS=127.0.0.1:53\n'),
+    [],
+    'not written by cilo',
+  );
+  const mac = resolverPlan('macos', 5398, ['test']);
+  const macOther = resolverPlan('macos', 5400, ['test']).files[0]!.content;
+  assert.deepEqual(
+    resolverDrift(mac, () => macOther),
+    [{ path: '/etc/resolver/test', port: 5400 }],
+  );
+  const noPort = '# Written by cilo dns setup\nnameserver 127.0.0.1\n';
+  assert.deepEqual(
+    resolverDrift(mac, () => noPort),
+    [{ path: '/etc/resolver/test', port: undefined }],
   );
 });

@@ -22,12 +22,15 @@ import {
 } from '../helpers.ts';
 import type { ConnectionView, EnvironmentView } from '../../lib/views/views.ts';
 
-const RL = 'unix:///run/cilo-rootless/docker.sock';
+// The rig's rootless Docker, or the rootless engine the matrix started for this file (scripts/test-matrix.sh:
+// Podman 5), named as its users name it.
+const OTHER = process.env.CILO_TEST_PUBLISHED_HOST || undefined;
+const RL = OTHER ?? 'unix:///run/cilo-rootless/docker.sock';
 const WEBAPP = join(FIXTURES, 'webapp');
 let rig = false;
 
 before(() => {
-  if (process.env.CILO_SKIP_INTEGRATION === '1' && !process.env.CI) return;
+  if ((process.env.CILO_SKIP_INTEGRATION === '1' && !process.env.CI) || OTHER) return;
   // Started for this suite (as root), or before it by root for an ordinary user (scripts/test-as-user.sh).
   if (spawnSync('docker', ['-H', RL, 'info'], { stdio: 'ignore' }).status === 0 && process.getuid?.() !== 0) return;
   execFileSync('bash', [join(ROOT, 'scripts', 'engine-rootless.sh'), 'up'], {
@@ -335,5 +338,55 @@ test(
     assert.equal(JSON.parse(fixed.stdout).findings[0].fixed, true);
     assert.equal(await body(web.url!), `web of ${n}\n`, 'its route is back');
     ok(await cilo(['doctor'], { env: ce.env }), 'no drift left');
+  },
+);
+
+test(
+  'shared networks: a consumer reaches the publisher by name over the shared network; both answer on their published ports',
+  { timeout: 300_000 },
+  async (t) => {
+    if (!requireDocker(t)) return;
+    const ce = await home(t, '34200-34299');
+    const [db, fe] = [uniqueName('sdb'), uniqueName('sfe')];
+    const shared = `cilo-shared-${db}`;
+    ok(await cilo(['create', db, '--from', join(FIXTURES, 'db')], { env: ce.env }), `create ${db}`);
+    ok(await cilo(['up', db, '--create-shared'], { env: ce.env }), `up ${db} --create-shared`);
+    ok(
+      await cilo(['create', fe, '--from', join(FIXTURES, 'frontend'), '--shared-network', shared], { env: ce.env }),
+      `create ${fe}`,
+    );
+    ok(await cilo(['up', fe], { env: ce.env }), `up ${fe}`);
+    const engine = { ...process.env, DOCKER_HOST: RL };
+    const app = execFileSync(
+      'docker',
+      ['ps', '-q', '--filter', `label=cilo.env=${fe}`, '--filter', 'label=com.docker.compose.service=app'],
+      {
+        encoding: 'utf8',
+        env: engine,
+      },
+    ).trim();
+    assert.ok(app, `the app container of ${fe}`);
+    const fromApp = await waitFor(
+      `postgres.${db}.test to answer inside ${fe}'s app`,
+      () => {
+        const r = spawnSync('docker', ['exec', app, 'wget', '-qO-', `http://postgres.${db}.test/`], {
+          encoding: 'utf8',
+          env: engine,
+          timeout: 10_000,
+        });
+        return r.status === 0 ? r.stdout : undefined;
+      },
+      60_000,
+    );
+    assert.equal(fromApp, `postgres of ${db}\n`);
+    for (const [n, service] of [
+      [db, 'postgres'],
+      [fe, 'app'],
+    ] as const) {
+      const s = (await status(ce, n)).services.find((x) => x.name === service)!;
+      const port = s.ports[0]!.host_port!;
+      assert.equal(await body(`http://127.0.0.1:${port}/`), `${service} of ${n}\n`, `${n}/${service} on ${port}`);
+      assert.equal(await body(s.url!), `${service} of ${n}\n`, `${s.url} through the router`);
+    }
   },
 );

@@ -5,12 +5,18 @@ import assert from 'node:assert/strict';
 import { request as httpsRequest } from 'node:https';
 import { request } from 'node:http';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import {
+  BIN_CILO,
+  BIN_SHIM,
   cilo,
   ciloCompose,
   ciloEnv,
+  cleanupHome,
+  dig,
   dockerLines,
   holdPort,
   FIXTURES,
@@ -212,3 +218,75 @@ test('the router is sealed: its admin API listens on no TCP port, no other accou
   assert.equal(status.current, true, 'the config it runs, read back through the engine, is the one cilo pushed');
   ok(await cilo(['router', 'stop', '--purge'], { env: ce.env }), 'router stop --purge');
 });
+
+test(
+  'two accounts on one machine: each its own router and DNS server, on ports of its own, recorded and shown',
+  { timeout: 300_000 },
+  async (t) => {
+    if (!requireDocker(t)) return;
+    // Only root can act as a second account (the suite as a user leaves this to the root suite).
+    if (process.getuid?.() !== 0) return t.skip('acting as another account needs root');
+    // Both ask for the same router ports and neither names a DNS port: the second account's move.
+    const want = { CILO_ROUTER: 'on', CILO_ROUTER_PORT: '35400', CILO_ROUTER_HTTPS_PORT: '35401' };
+    const a = await ciloEnv(t, { ...want, CILO_PORT_RANGE: '35410-35429' });
+    delete a.env.CILO_DNS_PORT;
+    // Account b: nobody, in the engine socket's group, with a home of its own.
+    const dir = mkdtempSync(join(tmpdir(), 'cilo-test-'));
+    const bHome = join(dir, 'home');
+    t.after(() => {
+      try {
+        cleanupHome(join(bHome, 'cilo'));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+    chmodSync(dir, 0o755);
+    mkdirSync(bHome, { mode: 0o700 });
+    chownSync(bHome, 65534, 65534);
+    const group = statSync('/var/run/docker.sock').gid;
+    const bEnv = {
+      PATH: process.env.PATH,
+      HOME: bHome,
+      CILO_HOME: join(bHome, 'cilo'),
+      CILO_ROUTER_IMAGE: a.env.CILO_ROUTER_IMAGE,
+      CILO_PORT_RANGE: '35430-35449',
+      NO_COLOR: '1',
+      ...want,
+    };
+    const asB = (bin: string, args: string[], cwd = dir) =>
+      execa('setpriv', ['--reuid=65534', '--regid=65534', `--groups=${group}`, bin, ...args], {
+        env: bEnv,
+        extendEnv: false,
+        cwd,
+        reject: false,
+      });
+    const [na, nb] = [uniqueName('aa'), uniqueName('ab')];
+    ok(await ciloCompose(['-p', na, 'up', '-d'], { cwd: WEBAPP, env: a.env }), 'up as root');
+    const upB = await asB(BIN_SHIM, ['-p', nb, 'up', '-d'], WEBAPP);
+    assert.equal(upB.exitCode, 0, upB.stderr);
+    assert.match(upB.stderr, /port \d+ is held by .*: this account's DNS server listens on 127\.0\.0\.1:\d+/);
+
+    const routerA = JSON.parse(ok(await cilo(['router', 'status', '--json'], { env: a.env }), 'a').stdout);
+    const routerB = JSON.parse((await asB(BIN_CILO, ['router', 'status', '--json'])).stdout);
+    assert.deepEqual(routerA.ports, { http: 35400, https: 35401 }, 'the first account has the ports it asked for');
+    assert.ok(routerB.ports.http >= 35430 && routerB.ports.http <= 35449, `b's router: ${routerB.ports.http}`);
+    const dnsA = JSON.parse(ok(await cilo(['dns', 'status', '--json'], { env: a.env }), 'dns a').stdout);
+    const dnsB = JSON.parse((await asB(BIN_CILO, ['dns', 'status', '--json'])).stdout);
+    assert.ok(dnsA.answering && dnsB.answering, 'both DNS servers answer');
+    assert.notEqual(dnsA.port, dnsB.port);
+    for (const [n, port, dns, view] of [
+      [na, routerA.ports.http, dnsA.port, await cilo(['status', na, '--json'], { env: a.env })],
+      [nb, routerB.ports.http, dnsB.port, await asB(BIN_CILO, ['status', nb, '--json'])],
+    ] as const) {
+      const web = (JSON.parse(view.stdout) as EnvironmentView).services.find((s) => s.name === 'web')!;
+      assert.equal(web.url, `http://web.${n}.localhost:${port}/`, `${n}'s URL: its account's router`);
+      assert.equal(await waitFor(web.url, () => get(web.url!).catch(() => undefined), 30_000), `web of ${n}\n`);
+      assert.deepEqual((await dig(`web.${n}.test`, dns)).addresses, web.addresses, `${n} on its account's DNS`);
+    }
+    assert.equal(
+      (await dig(`web.${na}.test`, dnsB.port)).status,
+      'NXDOMAIN',
+      "one account's names are not the other's",
+    );
+  },
+);

@@ -1,11 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
 import type { Context } from '../../context.js';
 
 import { dnsPort, dnsStatus, startDnsServer, stopDnsServer } from '../../dns/server.js';
-import { recordsByEnvironment, servedSuffixes } from '../../dns/records.js';
+import { recordsByEnvironment } from '../../dns/records.js';
 import { renderHostsFile } from '../../dns/hostsdir.js';
 import { asRoot, refuseUnderSudo } from '../../core/privileged.js';
-import { detectResolverKind, parseResolverKind, resolverPlan } from '../../dns/setup.js';
+import { hostResolverDrift, hostResolverPlan, resolverDriftText } from '../../core/resolver.js';
 import type { Output } from '../output.js';
 
 export async function start(o: { json: boolean }, ctx: Context, out: Output): Promise<void> {
@@ -43,11 +42,7 @@ export async function setup(
   out: Output,
 ): Promise<void> {
   if (!o.print) refuseUnderSudo(ctx, 'cilo dns setup');
-  const suffixes = servedSuffixes(ctx.store.read(), ctx.settings.dns.suffix);
-  const kind = o.for
-    ? parseResolverKind(o.for)
-    : detectResolverKind(ctx.host.platform, existsSync('/run/systemd/resolve'));
-  const plan = resolverPlan(kind, dnsPort(ctx), suffixes);
+  const plan = hostResolverPlan(ctx, ctx.store.read(), o.for);
   if (o.json && (o.print || plan.manual)) return out.json(plan);
   if (plan.manual) return out.out(plan.manual + '\n');
   if (o.print) {
@@ -56,10 +51,8 @@ export async function setup(
     return;
   }
   // Another account (or this one, at another port) may have routed these names already: said, then replaced.
-  for (const f of plan.files.filter((x) => existsSync(x.path) && readFileSync(x.path, 'utf8') !== x.content))
-    out.err(
-      `${f.path} routes names elsewhere now (another account's DNS server?): it will route them to this account's\n`,
-    );
+  for (const d of hostResolverDrift(ctx, ctx.store.read()))
+    out.err(`${resolverDriftText(d, dnsPort(ctx))}: it will send them to this account's\n`);
   await asRoot(ctx, plan.files, plan.then);
   for (const f of plan.files) out.err(`wrote ${f.path}\n`);
 }

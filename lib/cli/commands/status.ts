@@ -6,9 +6,11 @@ import { table, type Output } from '../output.js';
 const onHost = (v: EnvironmentView) =>
   v.names_resolve.on_host
     ? ' and on this host'
-    : v.engine === 'local' || v.access === 'published'
-      ? ", not on this host (cilo's DNS server does not answer: see 'cilo dns status')"
-      : ", not on this host (its engine is not this machine's)";
+    : v.engine !== 'local' && v.access !== 'published'
+      ? ", not on this host (its engine is not this machine's)"
+      : v.names_resolve.host_dns === 'off'
+        ? ', not on this host (host DNS is off: CILO_DNS=off)'
+        : ", not on this host (cilo's DNS server does not answer: see 'cilo dns status')";
 
 export function printServices(v: EnvironmentView, out: Output): void {
   out.out(`${out.paint.bold(v.key)}  ${v.status}  network ${v.network} ${v.subnet}  source ${v.source}\n`);

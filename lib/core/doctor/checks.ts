@@ -17,6 +17,7 @@ export type FindingKind =
   | 'duplicate-network'
   | 'dns-down'
   | 'dns-stale'
+  | 'resolver-stale'
   | 'engine-unreachable'
   | 'router-down'
   | 'router-stale';

@@ -5,7 +5,9 @@ import { releaseIfUnused } from '../../state/references.js';
 import { environmentsOf } from '../../state/schema.js';
 import { hostsDrift, refreshRecords } from '../../dns/hostsdir.js';
 import { recordsByEnvironment } from '../../dns/records.js';
-import { dnsStatus, ensureDnsServer } from '../../dns/server.js';
+import { dnsPort, dnsStatus, ensureDnsServer } from '../../dns/server.js';
+import { asRoot } from '../privileged.js';
+import { hostResolverDrift, hostResolverPlan, resolverDriftText } from '../resolver.js';
 import type { Check } from './checks.js';
 import { probeEngine } from '../engines.js';
 
@@ -79,6 +81,25 @@ const dnsStale: Check = {
   },
 };
 
+/** The host resolver sends names to another port than this account's DNS server (another account's setup). */
+const resolverStale: Check = {
+  scope: 'home',
+  kind: 'resolver-stale',
+  find(state, ctx) {
+    if (!ctx.settings.dns.enabled) return [];
+    return hostResolverDrift(ctx, state).map((d) => ({
+      kind: 'resolver-stale',
+      subject: d.path,
+      problem: resolverDriftText(d, dnsPort(ctx)),
+      fix: 'send them here: cilo dns setup (it asks sudo for the write)',
+    }));
+  },
+  async repair(ctx) {
+    const plan = hostResolverPlan(ctx, ctx.store.read());
+    await asRoot(ctx, plan.files, plan.then);
+  },
+};
+
 /**
  * Found by diagnose itself (an engine it could not look at), never repaired by removing anything: an engine
  * that does not answer says nothing about its objects.
@@ -98,4 +119,4 @@ const engineUnreachable: Check = {
 };
 
 /** In the order --fix repairs them, after the engines' checks. */
-export const HOME_CHECKS: readonly Check[] = [staleReference, dnsDown, dnsStale, engineUnreachable];
+export const HOME_CHECKS: readonly Check[] = [staleReference, dnsDown, dnsStale, resolverStale, engineUnreachable];
