@@ -18,6 +18,7 @@ import { access } from './access.js';
 import { agents } from './agents.js';
 import { nodeStartup } from './nodes.js';
 import { parallelUps, scale } from './scale.js';
+import { remote } from './remote.js';
 import { compare as compareRuns, fmt, median, time as timeProcess, upThenDown as upDown } from './measure.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -215,6 +216,9 @@ async function main() {
     // Published access and the router, on the rig's rootless engine (it needs root to start one).
     if (process.getuid?.() === 0) await access({ shim: SHIM, cilo: CILO, root: ROOT, env, runs: RUNS, row: record });
     else record(['published / router figures', '', '', '', 'left out: the rootless engine needs root']);
+    // An engine over ssh: forwards, and cilo's calls over one connection (it needs root to start one).
+    if (process.getuid?.() === 0) await remote({ shim: SHIM, cilo: CILO, root: ROOT, env, runs: RUNS, row: record });
+    else record(['remote over ssh figures', '', '', '', 'left out: the engine over ssh needs root']);
 
     const total = Number(process.env.BENCH_SCALE || 200);
     const scaleOptions = { shim: SHIM, cilo: CILO, root: ROOT, env, total, wave: 25, row: record };

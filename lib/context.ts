@@ -10,6 +10,7 @@ import { Docker, type ComposeVersionCache } from './docker/docker.js';
 import { cacheKey, readCache, writeCache } from './state/cache.js';
 import { currentContext, engineFrom, envFor, LOCAL_ENGINE, type Endpoint, type Engine } from './docker/engines.js';
 import { processRunner, type ProcessRunner } from './docker/process.js';
+import { overSharedConnection } from './docker/ssh.js';
 import { parseSettings, type Settings } from './settings.js';
 import type { LockOptions } from './state/lock.js';
 import { resolveHome } from './state/paths.js';
@@ -100,7 +101,12 @@ export function createContext(p: ContextParts): Context {
     onWait: (file, pid) => p.log.info(`waiting for ${file}${pid ? ` (held by pid ${pid})` : ''}...`),
   };
   const engine = engineFrom(p.processEnv, p.contextFlag, () => currentContext(p.processEnv, p.host.userHome));
-  const env = p.contextFlag ? envFor(p.processEnv, engine.endpoint) : p.processEnv;
+  const env = overSharedConnection(
+    p.contextFlag ? envFor(p.processEnv, engine.endpoint) : p.processEnv,
+    p.home,
+    engine.name,
+    p.host.userHome,
+  );
   const explicit = p.contextFlag !== undefined;
   return {
     ...p,
@@ -124,7 +130,10 @@ export function onEngine(ctx: Context, name: string, endpoint: Endpoint | undefi
   return {
     ...ctx,
     engine: { name, endpoint: ep, explicit: false },
-    docker: ctx.docker.forEngine(envFor(ctx.processEnv, ep), name),
+    docker: ctx.docker.forEngine(
+      overSharedConnection(envFor(ctx.processEnv, ep), ctx.home, name, ctx.host.userHome),
+      name,
+    ),
   };
 }
 

@@ -18,45 +18,16 @@ HOST_IP=10.99.0.1
 NS_IP=10.99.0.2
 IMAGE="${CILO_FIXTURE_IMAGE:-cilo-fixture:busybox}"
 
+# shellcheck source=scripts/netns-engine.sh
+source "$(dirname "$0")/netns-engine.sh"
+
 log() { printf 'engine2: %s\n' "$*" >&2; }
 die() { printf 'engine2: error: %s\n' "$*" >&2; exit 1; }
 e2() { docker -H "$SOCK" "$@"; }
 answers() { e2 info > /dev/null 2>&1; }
-wait_for() {
-  local what=$1; shift
-  for _ in $(seq 1 120); do "$@" && return 0; sleep 0.25; done
-  die "$what did not happen within 30 s"
-}
 
-link_up() {
-  mkdir -p "$RUN"
-  if ! ip netns list | grep -qw "$NS"; then
-    # The first `ip netns add` on a machine mounts /run/netns: noted, so down can leave it as it was.
-    mountpoint -q /run/netns 2> /dev/null || touch "$RUN/netns-mount-made"
-    ip netns add "$NS"
-  fi
-  if ! ip link show cilo-e2-host > /dev/null 2>&1; then
-    ip link add cilo-e2-host type veth peer name cilo-e2-ns
-    ip link set cilo-e2-ns netns "$NS"
-    ip addr add "$HOST_IP/24" dev cilo-e2-host
-    ip link set cilo-e2-host up
-    ip netns exec "$NS" ip addr add "$NS_IP/24" dev cilo-e2-ns
-    ip netns exec "$NS" ip link set cilo-e2-ns up
-    ip netns exec "$NS" ip link set lo up
-  fi
-}
-
-daemon_start() {
-  answers && return 0
-  mkdir -p "$RUN" "$DATA"
-  # Engine 20.10 derives its ID from a key file: without one of its own it would report engine 1's ID.
-  printf '{"deprecated-key-path": "%s/key.json"}\n' "$DATA" > "$RUN/daemon.json"
-  rm -f "$RUN/docker.pid"
-  # nsenter, not `ip netns exec`: that one remounts /sys and hides the cgroup mounts dockerd needs.
-  nsenter --net="/run/netns/$NS" -- setsid dockerd --data-root "$DATA" --exec-root "$RUN/exec" --pidfile "$RUN/docker.pid" \
-    -H "$SOCK" --config-file "$RUN/daemon.json" > "$RUN/dockerd.log" 2>&1 < /dev/null &
-  wait_for "engine 2 answering (see $RUN/dockerd.log)" answers
-}
+# Engine 2's socket only: the swarm tests reach it there.
+daemon_start() { netns_dockerd "engine 2" "$DATA" -H "$SOCK"; }
 
 daemon_stop() {
   local pid
@@ -83,7 +54,7 @@ swarm_up() {
 up() {
   [ "$(id -u)" = 0 ] || die "needs root (network namespaces, a second dockerd)"
   docker info > /dev/null 2>&1 || die "engine 1 does not answer: run scripts/setup-host.sh first"
-  link_up
+  netns_link cilo-e2-host cilo-e2-ns "$HOST_IP" "$NS_IP"
   daemon_start
   swarm_up
   e2 image inspect "$IMAGE" > /dev/null 2>&1 || docker save "$IMAGE" | e2 load > /dev/null

@@ -86,6 +86,20 @@ export function engineEnv(endpoint: { docker_host?: string; context?: string } |
     : process.env;
 }
 
+/** The process groups of a home's forward supervisors (`forwards/<id>.pid`: "PID GROUP"). */
+export function forwardGroupsOf(home: string): number[] {
+  const dir = join(home, 'forwards');
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.pid'));
+  } catch {
+    return [];
+  }
+  return files
+    .map((f) => Number(readFileSync(join(dir, f), 'utf8').trim().split(' ')[1]))
+    .filter((g) => Number.isInteger(g) && g > 1);
+}
+
 /** Kills the home's dnsmasq and removes the Docker objects of the environments in its state, on every engine. */
 export function cleanupHome(home: string): void {
   let hosts: {
@@ -97,7 +111,8 @@ export function cleanupHome(home: string): void {
   } catch {
     // no state
   }
-  for (const pid of dnsmasqPidsOf(home)) {
+  // Its dnsmasq, and the supervisors of its ssh forwards with their connections (their process groups).
+  for (const pid of [...dnsmasqPidsOf(home), ...forwardGroupsOf(home).map((g) => -g)]) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
@@ -377,9 +392,13 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
 }
 
 /** One HTTP GET from the host; resolves with status and body, rejects on a connection error or timeout. */
-export function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number; body: string }> {
+export function httpGet(
+  url: string,
+  timeoutMs = 2000,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolvePromise, reject) => {
-    const req = httpRequest(url, { timeout: timeoutMs }, (res) => {
+    const req = httpRequest(url, { timeout: timeoutMs, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
@@ -391,6 +410,25 @@ export function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * A GET of `url` sent to 127.0.0.1 at its port, its host name in the Host header: how a browser on this host
+ * reaches `<service>.<env>.localhost` (Node does not resolve *.localhost).
+ */
+export function loopbackGet(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+  const u = new URL(url);
+  return httpGet(`http://127.0.0.1:${u.port || 80}${u.pathname}`, timeoutMs, { Host: u.host });
+}
+
+/** The body at `url` on the loopback (loopbackGet) once it answers 200; says what it waited for. */
+export async function loopbackBody(url: string, timeoutMs = 30_000): Promise<string> {
+  const ok = () =>
+    loopbackGet(url).then(
+      (r) => (r.status === 200 ? r.body : undefined),
+      () => undefined,
+    );
+  return (await waitFor(`${url} to answer 200 on this host's loopback`, ok, timeoutMs))!;
 }
 
 /** GETs `url` until it answers 200 (a server that just started may refuse a moment); returns the body. */

@@ -1,6 +1,6 @@
 // DNS names and the records cilo serves, derived from state. Pure functions.
 import { compareNames, isDnsLabel, toDnsLabel } from '../state/names.js';
-import { LOCAL_ENGINE } from '../docker/engines.js';
+import { LOCAL_ENGINE, portsHere } from '../docker/engines.js';
 import type { Environment, State } from '../state/schema.js';
 
 /**
@@ -31,13 +31,13 @@ export interface DnsRecord {
 }
 
 /**
- * The environments this host's DNS serves: the local engine's, and the `published` ones of any engine this
- * host reaches by a local socket (their ports are this host's: a rootless engine, say).
+ * The environments this host's DNS serves: the local engine's, and the `published` ones of any engine whose
+ * ports are this host's: one reached by a local socket (a rootless engine, say), or over ssh (forwarded).
  */
 function servedEnvironments(state: State): Environment[] {
   return Object.entries(state.hosts).flatMap(([engine, host]) =>
     Object.values(host.environments).filter(
-      (e) => engine === LOCAL_ENGINE || (e.access === 'published' && host.engine?.docker_host?.startsWith('unix://')),
+      (e) => engine === LOCAL_ENGINE || (e.access === 'published' && portsHere(host.engine?.docker_host)),
     ),
   );
 }

@@ -35,14 +35,16 @@ function contextHost(configDir: string, name: string): string | undefined {
   }
 }
 
-/** The Unix socket `docker` would talk to with this environment, if it is one (the docker CLI's rules). */
+/** The endpoint `docker` would talk to with this environment (the docker CLI's rules): unix://, ssh://, tcp://… */
+export function endpointUrl(env: NodeJS.ProcessEnv, userHome: string): string | undefined {
+  if (env.DOCKER_HOST) return env.DOCKER_HOST;
+  const context = env.DOCKER_CONTEXT || currentContext(env, userHome) || 'default';
+  return context === 'default' ? `unix://${DEFAULT_SOCKET}` : contextHost(dockerConfigDir(env, userHome), context);
+}
+
+/** The Unix socket `docker` would talk to with this environment, if it is one. */
 export function socketOf(env: NodeJS.ProcessEnv, userHome: string): string | undefined {
-  const host =
-    env.DOCKER_HOST ||
-    (() => {
-      const context = env.DOCKER_CONTEXT || currentContext(env, userHome) || 'default';
-      return context === 'default' ? `unix://${DEFAULT_SOCKET}` : contextHost(dockerConfigDir(env, userHome), context);
-    })();
+  const host = endpointUrl(env, userHome);
   return host?.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
 }
 

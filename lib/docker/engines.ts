@@ -62,6 +62,36 @@ export function envFor(env: NodeJS.ProcessEnv, endpoint: Endpoint): NodeJS.Proce
     : { ...rest, DOCKER_CONTEXT: endpoint.context ?? 'default' };
 }
 
+/** Where an engine reached over ssh is: what `ssh` is given (`[user@]host`, and a port when the URL has one). */
+export interface SshTarget {
+  destination: string;
+  port?: number;
+}
+
+/**
+ * The ssh target of an endpoint URL (`ssh://[user@]host[:port]`), undefined for any other. A destination
+ * that could read as an ssh option, or holds a character no host name has, is refused.
+ */
+export function sshTarget(url: string | undefined): SshTarget | undefined {
+  const m = /^ssh:\/\/(?:([^@/]+)@)?([^:/]+)(?::(\d+))?\/?$/.exec(url ?? '');
+  if (!m) return undefined;
+  const [, user, host, port] = m;
+  const destination = user ? `${user}@${host}` : host!;
+  if (!/^[A-Za-z0-9_.][A-Za-z0-9_.@-]*$/.test(destination)) return undefined;
+  return port ? { destination, port: Number(port) } : { destination };
+}
+
+/** The host of a tcp:// or ssh:// endpoint URL: where an engine elsewhere publishes its ports. */
+export function endpointMachine(url: string | undefined): string | undefined {
+  return /^(?:tcp|ssh):\/\/(?:[^@/]+@)?(\[[^\]]+\]|[^:/]+)/.exec(url ?? '')?.[1];
+}
+
+/**
+ * Whether the host ports an engine publishes answer on this machine: a local socket's (its loopback is
+ * ours), or an engine over ssh (cilo forwards them, core/forward). Not a tcp:// engine's: they are there.
+ */
+export const portsHere = (dockerHost: string | undefined): boolean => /^(unix|ssh):\/\//.test(dockerHost ?? '');
+
 /** How a user would point `docker` there: for messages. */
 export function describeEndpoint(e: Endpoint): string {
   return e.docker_host ? `DOCKER_HOST=${e.docker_host}` : `context ${e.context ?? 'default'}`;

@@ -7,6 +7,7 @@ import type { DestroyReport } from '../core/environment/destroy.js';
 import type { ForkOutcome } from '../core/environment/fork.js';
 import type { EnvironmentOutcome } from '../core/environment/lifecycle.js';
 import { bindToEnvironment } from '../core/engines.js';
+import { forwardState } from '../core/forward/forwards.js';
 import { findRouter } from '../core/router/router.js';
 import { sharedNetworks } from '../core/shared/networks.js';
 import { dnsStatus } from '../dns/server.js';
@@ -38,7 +39,7 @@ async function liveFacts(ctx: Context, state: State, name: string): Promise<Live
       () => undefined, // the engine did not answer: the router's record stands
     ),
   ]);
-  return { hostDns: dns === undefined ? 'off' : dns.answering ? 'answering' : 'silent', routerRunning: router };
+  return { dnsServing: dns?.answering === true, routerRunning: router };
 }
 
 /** `cilo status NAME --json`: one environment, its engine asked whether it answers, and what runs. */
@@ -49,7 +50,9 @@ export async function statusReport(ctx: Context, name: string): Promise<Environm
     liveFacts(ctx, state, name),
   ]);
   markUsed(ctx.home, name);
-  return environmentView(state, key, record, engines, live);
+  const view = environmentView(state, key, record, engines, live);
+  const forwards = await forwardState(bindToEnvironment(ctx, state, name));
+  return forwards === 'none' ? view : { ...view, forwards };
 }
 
 /** `cilo env NAME --format json`: where each service answers from this host (through a router that runs). */

@@ -2,7 +2,7 @@
 // output contract of the JSON shapes in the README.
 import { compareNames, envNetworkName, sharedNetworkName } from '../state/names.js';
 import { DEFAULT_SUFFIX } from '../dns/records.js';
-import { LOCAL_ENGINE } from '../docker/engines.js';
+import { endpointMachine, LOCAL_ENGINE, portsHere } from '../docker/engines.js';
 import type { EngineStatus } from '../core/engines.js';
 import { hostPortsOf } from '../core/environment/ports.js';
 import {
@@ -15,6 +15,9 @@ import {
   type ServiceRecord,
   type State,
 } from '../state/schema.js';
+
+/** `ports_on` of an engine whose published ports answer here. */
+export const THIS_HOST = 'this host';
 
 export interface EnvironmentView {
   key: string;
@@ -30,11 +33,8 @@ export interface EnvironmentView {
   dns_suffix: string;
   created_at: string;
   publishes: { network: string; subnet: string; scope: 'local' | 'swarm'; used_by: string[] } | null;
-  /**
-   * Where its DNS names resolve: always inside its containers; on this host only for the local engine (or
-   * published ports), while cilo's DNS server answers. `host_dns`, when asked (status, env): that server.
-   */
-  names_resolve: { in_containers: true; on_host: boolean; host_dns?: HostDns };
+  /** Where its DNS names resolve: always inside its containers; on this host only for the local engine. */
+  names_resolve: { in_containers: true; on_host: boolean };
   shared_networks: { name: string; broken: boolean }[];
   /** The networks cilo made for it, by their key in the compose files (`default` is `network`). */
   networks: { key: string; name: string; subnet: string }[];
@@ -42,6 +42,13 @@ export interface EnvironmentView {
   volumes: { key: string; name: string; pinned: string }[];
   /** How this host reaches its services: their addresses (`routed`) or host ports (`published`). */
   access: AccessMode;
+  /**
+   * The machine whose loopback has its published ports: `this host` (a local engine, or one over ssh whose
+   * ports cilo forwards here), else the engine's machine (a tcp:// engine: they are there, not here).
+   */
+  ports_on: string;
+  /** An engine over ssh, in `status`: whether the connection that forwards its ports here is up. */
+  forwards?: 'up' | 'down';
   /** The router of its engine on this host (its HTTP and HTTPS ports), once it has one. */
   router: { http_port: number; https_port: number } | null;
   /** The git worktree it was created in (`cilo create --worktree`): its directory and branch. */
@@ -79,7 +86,7 @@ function urlOf(env: Environment, s: ServiceRecord, router: RouterRecord | undefi
   return address && env.access !== 'published' ? `http://${address}:${s.http_port}/` : null;
 }
 
-function serviceView(env: Environment, s: ServiceRecord, router: RouterRecord | undefined): ServiceView {
+function serviceView(env: Environment, s: ServiceRecord, router: RouterRecord | undefined, here: boolean): ServiceView {
   return {
     name: s.name,
     dns_name: s.dns_name,
@@ -97,7 +104,8 @@ function serviceView(env: Environment, s: ServiceRecord, router: RouterRecord | 
         host_port: p.host_port ?? null,
         host_ports: hostPortsOf(p),
       })),
-    url: urlOf(env, s, router),
+    // Ports on another machine's loopback: no URL answers from here.
+    url: here ? urlOf(env, s, router) : null,
   };
 }
 
@@ -105,9 +113,8 @@ function serviceView(env: Environment, s: ServiceRecord, router: RouterRecord | 
  * What runs, where a command asked (`status`, `env`): whether cilo's DNS server answers on this host, and
  * whether the router of the environment's engine runs (unknown when the engine did not answer).
  */
-export type HostDns = 'answering' | 'silent' | 'off';
 export interface LiveFacts {
-  hostDns: HostDns;
+  dnsServing: boolean;
   routerRunning: boolean | undefined;
 }
 
@@ -122,7 +129,10 @@ export function environmentView(
   const engine = engineOf(state, key) ?? LOCAL_ENGINE;
   // A router that is not there gives no URL: the service's own address or port does (urlOf).
   const router = live?.routerRunning === false ? undefined : state.hosts[engine]?.router;
-  const reachable = engine === LOCAL_ENGINE || env.access === 'published';
+  const dockerHost = state.hosts[engine]?.engine?.docker_host;
+  const portsOn =
+    engine === LOCAL_ENGINE || !dockerHost || portsHere(dockerHost) ? THIS_HOST : endpointMachine(dockerHost)!;
+  const reachable = engine === LOCAL_ENGINE || (env.access === 'published' && portsOn === THIS_HOST);
   return {
     key,
     name: env.name,
@@ -143,11 +153,7 @@ export function environmentView(
           used_by: (published?.referenced_by ?? []).filter((k) => k !== key),
         }
       : null,
-    names_resolve: {
-      in_containers: true,
-      on_host: reachable && (live === undefined || live.hostDns === 'answering'),
-      ...(live && { host_dns: live.hostDns }),
-    },
+    names_resolve: { in_containers: true, on_host: reachable && live?.dnsServing !== false },
     shared_networks: env.shared_networks.map((n) => ({
       name: n,
       broken: env.broken_shared_networks?.includes(n) ?? false,
@@ -155,12 +161,13 @@ export function environmentView(
     networks: Object.entries(networksOf(env)).map(([k, n]) => ({ key: k, name: n.name, subnet: n.subnet })),
     volumes: Object.entries(env.volumes ?? {}).map(([k, v]) => ({ key: k, name: v.name, pinned: v.pinned })),
     access: env.access ?? 'routed',
+    ports_on: portsOn,
     router: router ? { http_port: router.http_port, https_port: router.https_port } : null,
     worktree: env.worktree ? { path: env.worktree.path, branch: env.worktree.branch } : null,
     forked_from: env.forked_from ?? null,
     services: Object.values(env.services)
       .sort((a, b) => compareNames(a.name, b.name))
-      .map((s) => serviceView(env, s, router)),
+      .map((s) => serviceView(env, s, router, portsOn === THIS_HOST)),
   };
 }
 
@@ -212,6 +219,8 @@ export function sharedNetworkView(state: State, name: string, exists: boolean | 
 export interface ConnectionView {
   environment: string;
   access: AccessMode;
+  /** As in EnvironmentView: `this host`, or the machine whose loopback has the ports (no _HOST, no _URL). */
+  ports_on: string;
   services: { name: string; host: string | null; port: number | null; url: string | null }[];
   /** `<SERVICE>_HOST`, `_PORT`, `_PORT_<container port>` (when it has several), `_URL`. */
   variables: Record<string, string>;
@@ -229,8 +238,12 @@ export function connectionView(v: EnvironmentView): ConnectionView {
   const services = v.services.map((s) => {
     const first = s.ports[0];
     const published = v.access === 'published';
-    // Published: a service without a published port cannot be reached from this host at all.
-    const host = published ? (first?.host_ip ?? null) : (s.ip ?? s.addresses[0] ?? s.dns_name);
+    // Published: a service without a published port, or ports on another machine, cannot be reached from here.
+    const host = published
+      ? v.ports_on === THIS_HOST
+        ? (first?.host_ip ?? null)
+        : null
+      : (s.ip ?? s.addresses[0] ?? s.dns_name);
     const port = first ? (published ? first.host_port : first.target) : null;
     const p = variablePrefix(s.name);
     if (host !== null) variables[`${p}_HOST`] = host;
@@ -242,5 +255,5 @@ export function connectionView(v: EnvironmentView): ConnectionView {
     if (s.url) variables[`${p}_URL`] = s.url;
     return { name: s.name, host, port, url: s.url };
   });
-  return { environment: v.key, access: v.access, services, variables };
+  return { environment: v.key, access: v.access, ports_on: v.ports_on, services, variables };
 }

@@ -4,7 +4,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { currentContext, describeEndpoint, engineFrom, envFor } from '../../lib/docker/engines.ts';
+import {
+  currentContext,
+  describeEndpoint,
+  engineFrom,
+  envFor,
+  endpointMachine,
+  portsHere,
+  sshTarget,
+} from '../../lib/docker/engines.ts';
 import { tempDir } from '../helpers.ts';
 
 test('engineFrom: local with nothing set; DOCKER_HOST by its value; a context by its name; --context first', () => {
@@ -58,4 +66,25 @@ test("currentContext: the docker CLI's config.json, in DOCKER_CONFIG or ~/.docke
   assert.equal(currentContext({ DOCKER_CONFIG: config }, home), undefined);
   writeFileSync(join(config, 'config.json'), JSON.stringify({ auths: {} }));
   assert.equal(currentContext({ DOCKER_CONFIG: config }, home), undefined);
+});
+
+test('sshTarget: ssh:// URLs as ssh is given them; other schemes and option-like destinations are not', () => {
+  assert.deepEqual(sshTarget('ssh://me@box'), { destination: 'me@box' });
+  assert.deepEqual(sshTarget('ssh://box:2222'), { destination: 'box', port: 2222 });
+  assert.deepEqual(sshTarget('ssh://root@cilo-remote/'), { destination: 'root@cilo-remote' });
+  for (const url of ['tcp://box:2376', 'unix:///var/run/docker.sock', 'ssh://-oProxyCommand=x', 'ssh://a b', undefined])
+    assert.equal(sshTarget(url), undefined, String(url));
+});
+
+test('endpointMachine and portsHere: where an engine publishes its ports', () => {
+  assert.equal(endpointMachine('tcp://10.98.0.2:2375'), '10.98.0.2');
+  assert.equal(endpointMachine('ssh://me@box:22'), 'box');
+  assert.equal(endpointMachine('tcp://[fd00::2]:2375'), '[fd00::2]');
+  assert.equal(endpointMachine('unix:///run/docker.sock'), undefined);
+  assert.deepEqual(['unix:///run/user/1000/docker.sock', 'ssh://box', 'tcp://box:2375', undefined].map(portsHere), [
+    true,
+    true,
+    false,
+    false,
+  ]);
 });

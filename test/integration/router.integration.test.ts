@@ -243,7 +243,10 @@ test(
     chmodSync(dir, 0o755);
     mkdirSync(bHome, { mode: 0o700 });
     chownSync(bHome, 65534, 65534);
-    const group = statSync('/var/run/docker.sock').gid;
+    const socket = statSync('/var/run/docker.sock');
+    // A second account reaches the engine through its socket's group (Podman's socket is root's alone).
+    if ((socket.mode & 0o060) !== 0o060) return t.skip("the engine's socket is open to no group");
+    const group = socket.gid;
     const bEnv = {
       PATH: process.env.PATH,
       HOME: bHome,

@@ -70,17 +70,14 @@ test('what runs decides: no router running, the URL falls back to the address; n
   const state = stateWith(routed, true);
   const planned = environmentView(state, 'p/dev', routed);
   assert.equal(planned.names_resolve.on_host, true, 'as planned, when nobody asked what runs');
-  const live = environmentView(state, 'p/dev', routed, undefined, { hostDns: 'silent', routerRunning: false });
+  const live = environmentView(state, 'p/dev', routed, undefined, { dnsServing: false, routerRunning: false });
   assert.equal(live.names_resolve.on_host, false);
   assert.equal(live.router, null);
   assert.equal(live.services.find((s) => s.name === 'web')?.url, 'http://10.224.0.2:3000/');
-  const running = environmentView(state, 'p/dev', routed, undefined, { hostDns: 'answering', routerRunning: true });
+  const running = environmentView(state, 'p/dev', routed, undefined, { dnsServing: true, routerRunning: true });
   assert.equal(running.names_resolve.on_host, true);
   assert.equal(running.services.find((s) => s.name === 'web')?.url, 'http://web.dev.localhost:24001/');
-  const unknown = environmentView(state, 'p/dev', routed, undefined, {
-    hostDns: 'answering',
-    routerRunning: undefined,
-  });
+  const unknown = environmentView(state, 'p/dev', routed, undefined, { dnsServing: true, routerRunning: undefined });
   assert.deepEqual(unknown.router, planned.router, 'an engine that did not answer: the record stands');
 });
 

@@ -3,19 +3,20 @@ import { statusReport } from '../../views/reports.js';
 import type { EnvironmentView, ServiceView } from '../../views/views.js';
 import { table, type Output } from '../output.js';
 
-const onHost = (v: EnvironmentView) =>
+const onHost = (v: EnvironmentView, hostDns: boolean) =>
   v.names_resolve.on_host
     ? ' and on this host'
     : v.engine !== 'local' && v.access !== 'published'
       ? ", not on this host (its engine is not this machine's)"
-      : v.names_resolve.host_dns === 'off'
+      : !hostDns
         ? ', not on this host (host DNS is off: CILO_DNS=off)'
         : ", not on this host (cilo's DNS server does not answer: see 'cilo dns status')";
 
-export function printServices(v: EnvironmentView, out: Output): void {
+/** An environment as `status` and `up` print it; `hostDns`: whether cilo serves names on this host (CILO_DNS). */
+export function printServices(v: EnvironmentView, out: Output, hostDns: boolean): void {
   out.out(`${out.paint.bold(v.key)}  ${v.status}  network ${v.network} ${v.subnet}  source ${v.source}\n`);
   out.out(
-    `engine ${v.engine}${v.engine_status === 'ok' ? '' : ` (${v.engine_status.toUpperCase()}: shown as last recorded)`}; names resolve in its containers${onHost(v)}\n`,
+    `engine ${v.engine}${v.engine_status === 'ok' ? '' : ` (${v.engine_status.toUpperCase()}: shown as last recorded)`}; names resolve in its containers${onHost(v, hostDns)}\n`,
   );
   if (v.publishes)
     out.out(
@@ -26,10 +27,18 @@ export function printServices(v: EnvironmentView, out: Output): void {
   for (const n of v.shared_networks)
     out.out(`joins ${n.name}${n.broken ? ' (BROKEN: its publisher was destroyed)' : ''}\n`);
   out.out(
-    v.access === 'published'
-      ? 'access published: each port on this host (PORTS), names through the router (URL)\n'
-      : 'access routed: each service at its address from this host\n',
+    v.access !== 'published'
+      ? 'access routed: each service at its address from this host\n'
+      : v.ports_on === 'this host'
+        ? 'access published: each port on this host (PORTS), names through the router (URL)\n'
+        : `access published: each port on the loopback of ${v.ports_on}, the engine's machine, not on this host: reach them there, or forward them (ssh -L)\n`,
   );
+  if (v.forwards)
+    out.out(
+      v.forwards === 'up'
+        ? 'forwarded: its ports and the router answer here through ssh (up)\n'
+        : "forwarded: the ssh connection is DOWN (being restored; 'cilo doctor --fix' starts it again)\n",
+    );
   const rows = v.services.map((s) => [
     s.name,
     s.dns_name,
@@ -57,5 +66,5 @@ function portsText(s: ServiceView, access: EnvironmentView['access']): string {
 export async function run(o: { name: string; json: boolean }, ctx: Context, out: Output): Promise<void> {
   const view = await statusReport(ctx, o.name);
   if (o.json) return out.json(view);
-  printServices(view, out);
+  printServices(view, out, ctx.settings.dns.enabled);
 }

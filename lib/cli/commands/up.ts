@@ -11,5 +11,5 @@ export async function run(
 ): Promise<void> {
   const view = await outcomeReport(ctx, await upEnvironment(ctx, o));
   if (o.json) return out.json(view);
-  printServices(view, out);
+  printServices(view, out, ctx.settings.dns.enabled);
 }

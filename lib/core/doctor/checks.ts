@@ -20,7 +20,8 @@ export type FindingKind =
   | 'resolver-stale'
   | 'engine-unreachable'
   | 'router-down'
-  | 'router-stale';
+  | 'router-stale'
+  | 'forward-down';
 
 export interface Finding {
   kind: FindingKind;

@@ -11,6 +11,7 @@ import { UserError } from '../../errors/index.js';
 import { surveyEngines, type EngineAnswer } from '../engines.js';
 import type { Check, Finding, Snapshot } from './checks.js';
 import { ENVIRONMENT_CHECKS } from './environment-checks.js';
+import { FORWARD_CHECKS } from './forward-checks.js';
 import { HOME_CHECKS } from './home-checks.js';
 import { ORPHAN_CHECKS } from './orphan-checks.js';
 import { ROUTER_CHECKS } from './router-checks.js';
@@ -18,7 +19,13 @@ import { ROUTER_CHECKS } from './router-checks.js';
 export type { Finding, FindingKind } from './checks.js';
 
 /** In the order --fix repairs them: each engine's (what a finished destroy removes first), then the home's. */
-const CHECKS: readonly Check[] = [...ENVIRONMENT_CHECKS, ...ORPHAN_CHECKS, ...HOME_CHECKS, ...ROUTER_CHECKS];
+const CHECKS: readonly Check[] = [
+  ...ENVIRONMENT_CHECKS,
+  ...ORPHAN_CHECKS,
+  ...HOME_CHECKS,
+  ...ROUTER_CHECKS,
+  ...FORWARD_CHECKS,
+];
 
 async function snapshot(ctx: Context, state: State, manager: boolean): Promise<Snapshot> {
   const [networks, containers] = await Promise.all([ctx.docker.listNetworks(), ctx.docker.listContainers([])]);

@@ -3,7 +3,7 @@
 // configuration again (and starting the router first when it is down).
 import { enginesInUse, type State } from '../../state/schema.js';
 import { onEngine, type Context } from '../../context.js';
-import { syncRouter } from '../router/router.js';
+import { routable, syncRouter } from '../router/router.js';
 import { routerStatus } from '../router/status.js';
 import type { Check, Finding } from './checks.js';
 
@@ -13,7 +13,7 @@ async function routers(state: State, ctx: Context) {
   const out = [];
   for (const engine of enginesInUse(state)) {
     const on = onEngine(ctx, engine, state.hosts[engine]?.engine);
-    if (!on.docker.isLocal()) continue;
+    if (!routable(on)) continue;
     try {
       out.push(await routerStatus(on));
     } catch {

@@ -17,6 +17,7 @@ import { engineOf, findEnvByName, networksOf, type Environment, type State } fro
 import { refreshRecords } from '../../dns/hostsdir.js';
 import { onEngine, type Context } from '../../context.js';
 import { bindToEnvironment, checkIdentity } from '../engines.js';
+import { syncForwards } from '../forward/forwards.js';
 import { syncRouter } from '../router/router.js';
 import { projectAt, writtenOverride } from './load.js';
 import { removeOwned } from './ownership.js';
@@ -168,6 +169,7 @@ export async function destroyEnvironment(
     return s;
   });
   await refreshRecords(ctx, state);
+  await syncForwards(ctx).catch((e: unknown) => ctx.log.warn(`its forwards were not closed: ${(e as Error).message}`));
   rmSync(envDir(ctx.home, name), { recursive: true, force: true });
   const removed = worktree && (await removeWorktree(ctx, worktree)) ? worktree.path : undefined;
   return { key, brokeConsumers: consumers, state, worktreeRemoved: removed };

@@ -12,6 +12,7 @@ import { releaseSubnet } from '../../state/references.js';
 import { findEnvByName, type Environment } from '../../state/schema.js';
 import type { Context } from '../../context.js';
 import { describeMissingNetwork } from '../shared/networks.js';
+import { forwardTarget } from '../forward/forwards.js';
 import { applyPlan, checkHostPorts, nothingApplied, rollbackRegistration, type Applied } from './apply.js';
 import {
   accessFor,
@@ -42,9 +43,12 @@ export interface Prepared {
 export const rollback = (ctx: Context, p: Prepared) =>
   rollbackRegistration(ctx, p.plan.key, p.plan.record.name, p.applied);
 
-/** The host ports this environment's own containers hold now: its recorded ones, while it runs. */
-const portsHeld = (known: Environment | undefined) =>
-  new Set(known?.status === 'running' ? (known.ports ?? []).flatMap(hostPortsOf) : []);
+/**
+ * The host ports this environment holds now: its recorded ones while it runs, and on an engine over ssh
+ * always (cilo's forwards listen on them here, whatever runs there).
+ */
+const portsHeld = (ctx: Context, known: Environment | undefined) =>
+  new Set(known?.status === 'running' || (known && forwardTarget(ctx)) ? (known.ports ?? []).flatMap(hostPortsOf) : []);
 
 export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Promise<Prepared> {
   const known = findEnvByName(req.snapshot, req.selector.name)?.[1];
@@ -77,7 +81,7 @@ export async function prepareEnvironment(ctx: Context, req: PrepareRequest): Pro
         w.joined.filter((n) => !anchors.includes(n)),
       );
       if (!req.materialize) return prepared;
-      await checkHostPorts(plan, portsHeld(known));
+      await checkHostPorts(plan, portsHeld(ctx, known));
       await applyPlan(ctx, plan, prepared.applied, attempt === 0 ? envNetwork : undefined);
       return prepared;
     } catch (e) {

@@ -31,6 +31,7 @@ import { writeFileAtomic } from '../../state/store.js';
 import { markUsed } from '../../state/usage.js';
 import type { Context } from '../../context.js';
 import { bindToEnvironment } from '../engines.js';
+import { syncForwards } from '../forward/forwards.js';
 import { syncRouter } from '../router/router.js';
 import { consumerWarnings } from '../shared/networks.js';
 import { readProjectFiles } from './files.js';
@@ -210,6 +211,7 @@ export async function runManaged(ctxGiven: Context, cmd: ManagedCommand): Promis
     return o;
   });
   await afterCompose(ctx, 'updating the router', () => syncRouter(ctx, prepared?.engineInfo.rootless));
+  await afterCompose(ctx, 'forwarding its ports over ssh', () => syncForwards(ctx));
   return { result, key: found[0], record: observed?.record ?? found[1], state: observed?.state ?? state };
 }
 

@@ -16,6 +16,7 @@ import type { Context } from '../../context.js';
 import { plannedRoutes, type Route } from '../environment/plan.js';
 import { allocatePorts, portsInUse } from '../environment/ports.js';
 import { freeHostPorts, portsHeldByOthers } from '../host-ports.js';
+import { forwardTarget } from '../forward/forwards.js';
 import { loadConfig } from './admin.js';
 import { ADMIN_SOCKET, routerConfig, ROUTER_PORTS } from './config.js';
 
@@ -56,7 +57,9 @@ async function routerPorts(ctx: Context, state: State, rootless: boolean): Promi
   if (recorded) return recorded;
   const range = ctx.settings.ports;
   const taken = new Set([...portsInUse(state), ...(await portsHeldByOthers(ctx))]);
-  const usable = async (p: number) => !(rootless && p < 1024) && !taken.has(p) && portFree('127.0.0.1', p, 'tcp');
+  // A port below 1024: not for a rootless engine, nor for a forward from here unless cilo runs as root.
+  const low = rootless || (forwardTarget(ctx) !== undefined && ctx.host.uid !== 0);
+  const usable = async (p: number) => !(low && p < 1024) && !taken.has(p) && portFree('127.0.0.1', p, 'tcp');
   const { httpPort, httpsPort } = ctx.settings.router;
   const [http, https] = [(await usable(httpPort)) && httpPort, (await usable(httpsPort)) && httpsPort];
   const spare = await freeHostPorts(range, taken, 2);
@@ -230,8 +233,11 @@ export async function stopRouter(ctx: Context, purge: boolean): Promise<{ remove
  * Brings the router of this engine in line with the state: started with the first route, on the networks it
  * needs, with every route; left alone on engines that are not on this machine (its ports would be theirs).
  */
+/** An engine whose router this host reaches: on this machine, or over ssh (its ports forwarded here). */
+export const routable = (ctx: Context): boolean => ctx.docker.isLocal() || forwardTarget(ctx) !== undefined;
+
 export async function syncRouter(ctx: Context, rootless = false): Promise<void> {
-  if (!ctx.settings.router.enabled || !ctx.docker.isLocal()) return;
+  if (!ctx.settings.router.enabled || !routable(ctx)) return;
   mkdirSync(routerDir(ctx.home), { recursive: true, mode: 0o700 });
   await withFileLock(
     routerLock(ctx),
