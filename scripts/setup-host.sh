@@ -103,6 +103,8 @@ PIN
   have newuidmap || pkgs+=(uidmap)
   have caddy || pkgs+=(caddy)
   have curl || pkgs+=(curl)
+  # ssh and ssh-keygen for the engine reached over ssh (scripts/engine-remote.sh unpacks its sshd itself).
+  have ssh-keygen || pkgs+=(openssh-client)
   if [ ${#pkgs[@]} -gt 0 ]; then
     log "installing ${pkgs[*]}"
     apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null

@@ -23,11 +23,13 @@ export function connectionFiles(home: string, engine: string) {
   };
 }
 
-/** The `ssh` cilo puts first on PATH: its own directory dropped from PATH, the control socket added. */
-export const SSH_WRAPPER = `#!/bin/sh
+/**
+ * The `ssh` cilo puts first on PATH: the real one (`ssh`, its absolute path when written) with the control
+ * socket added (-S: a path with spaces stays one argument). Never itself: `ssh` is an absolute path.
+ */
+export const sshWrapper = (ssh: string) => `#!/bin/sh
 # Written by cilo (lib/docker/ssh.ts): over cilo's connection to this engine while it is up.
-PATH=\${PATH#"$CILO_SSH_BIN${delimiter}"}
-exec ssh -o ControlMaster=no -o "ControlPath=\${CILO_SSH_CONTROL:-none}" "$@"
+exec '${ssh.replace(/'/g, "'\\''")}' -o ControlMaster=no -S "\${CILO_SSH_CONTROL:-none}" "$@"
 `;
 
 /** `env` for docker processes on `engine`: over cilo's connection when the engine is reached over ssh. */
@@ -39,5 +41,6 @@ export function overSharedConnection(
 ): NodeJS.ProcessEnv {
   if (!sshTarget(endpointUrl(env, userHome))) return env;
   const f = connectionFiles(home, engine);
-  return { ...env, PATH: `${f.bin}${delimiter}${env.PATH ?? ''}`, CILO_SSH_BIN: f.bin, CILO_SSH_CONTROL: f.ctl };
+  const path = env.PATH ? `${f.bin}${delimiter}${env.PATH}` : f.bin;
+  return { ...env, PATH: path, CILO_SSH_CONTROL: f.ctl };
 }
