@@ -72,9 +72,9 @@ export function normalizeComposeName(s: string): string {
     .replace(/^[_-]+/, '');
 }
 
-function readDotenv(file: string): Record<string, string> {
+function readDotenv(file: string, lookup: (name: string) => string | undefined): Record<string, string> {
   try {
-    return parseDotenv(readFileSync(file, 'utf8'));
+    return parseDotenv(readFileSync(file, 'utf8'), lookup);
   } catch {
     return {};
   }
@@ -177,7 +177,12 @@ export function resolveProject(q: ProjectQuery, cwd: string, env: NodeJS.Process
   const abs = (p: string, base = cwd) => (p === '-' || isAbsolute(p) ? p : resolve(base, p));
   const { envFiles, dotenvDir } = envFilesOf(q, cwd, env, abs);
   const dotenv: Record<string, string> = {};
-  for (const f of envFiles) Object.assign(dotenv, readDotenv(f)); // later env files win
+  // Later env files win; a value's ${VAR} looks in the environment, then in the files before.
+  for (const f of envFiles)
+    Object.assign(
+      dotenv,
+      readDotenv(f, (k) => env[k] ?? dotenv[k]),
+    );
   let vars: Vars = { ...dotenv, ...env };
 
   const found = filesOf(q, cwd, vars, abs);
@@ -189,7 +194,7 @@ export function resolveProject(q: ProjectQuery, cwd: string, env: NodeJS.Process
   // too; the first one wins on conflicts.
   const envFilesRead = envFiles.filter(isFile);
   if (dotenvDir !== undefined && projectDir !== dotenvDir) {
-    vars = { ...readDotenv(join(projectDir, '.env')), ...dotenv, ...env };
+    vars = { ...readDotenv(join(projectDir, '.env'), (k) => env[k]), ...dotenv, ...env };
     if (isFile(join(projectDir, '.env'))) envFilesRead.unshift(join(projectDir, '.env'));
   }
   const texts = readTexts(files);

@@ -47,3 +47,20 @@ test('interpolate: $VAR, ${VAR}, defaults, $$', () => {
   assert.equal(interpolate('$$SET', vars), '$SET', 'an escaped $ is not a variable');
   assert.equal(interpolate('plain', vars), 'plain');
 });
+
+test('parseDotenv: ${VAR} in unquoted and double-quoted values, from the environment first, then earlier lines', () => {
+  const env: Record<string, string> = { HOME_DIR: '/home/me', A: 'from-env' };
+  const text = [
+    'A=from-file',
+    'B=${A}-b',
+    'C="${HOME_DIR}/c ${MISSING:-dflt}"',
+    "D='${A} stays'",
+    'E=$$A',
+    'F=${B}/f',
+  ].join('\n');
+  assert.deepEqual(
+    parseDotenv(text, (k) => env[k]),
+    { A: 'from-file', B: 'from-env-b', C: '/home/me/c dflt', D: '${A} stays', E: '$A', F: 'from-env-b/f' },
+  );
+  assert.equal(parseDotenv('X=${Y}\nY=1\n').X, '', 'a later line is not seen');
+});

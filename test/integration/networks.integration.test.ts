@@ -173,6 +173,20 @@ test(
       'no copy uses the pinned name itself',
     );
 
+    // A one-off run of a service that pins its address gets none of its own on any network: not api's
+    // (it runs, they would collide), not the files' untranslated 172.28.5.10 either.
+    const apiA = docker(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', `${a}-api-1`]);
+    const run = await ciloCompose(['-p', a, 'run', '--rm', 'api', 'ip', '-4', '-o', 'addr'], {
+      cwd: PINNED,
+      env: ce.env,
+    });
+    assert.equal(run.exitCode, 0, run.stderr);
+    const ips = [...run.stdout.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)]
+      .map((m) => m[1]!)
+      .filter((ip) => ip !== '127.0.0.1');
+    assert.ok(ips.length >= 2, `the one-off is on its networks: ${run.stdout}`);
+    for (const ip of ips) assert.ok(!apiA.split(' ').includes(ip) && ip !== '172.28.5.10', `the one-off has ${ip}`);
+
     for (const n of [a, b])
       assert.equal((await downWithEngineRetry(() => cilo(['destroy', n], { env: ce.env }))).exitCode, 0);
     assert.equal(

@@ -149,12 +149,12 @@ test('onWait is not called when the lock is free, nor for a short wait', async (
 test('withFileLock: exclusive between two holders in one process; released after fn throws', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'x.lock');
-  let release!: () => void;
+  let release: (() => void) | undefined;
   const holding = withFileLock(file, () => new Promise<string>((r) => (release = () => r('first'))));
-  await new Promise((r) => setTimeout(r, 20));
+  await waitFor('the first holder to have the lock', () => release !== undefined);
   const err = await rejection(withFileLock(file, () => 'second', { timeoutMs: 100 }));
   assert.ok(err.message.includes(file));
-  release();
+  release!();
   assert.equal(await holding, 'first');
   // a throwing fn releases the lock too
   await assert.rejects(

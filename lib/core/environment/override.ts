@@ -122,12 +122,13 @@ export function withoutAddresses(o: OverrideInput): OverrideInput {
 }
 
 /**
- * The override of a one-off `run` of `service`: the same, minus that service's static addresses. A one-off
+ * The override of a one-off `run` of `service`: the same, with no static address for that service on any of
+ * its networks (`!reset null`: an address its files pin is removed, not left untranslated). A one-off
  * container with the service's `ipv4_address` collides with the running service container ("Address already
  * in use"). Only the run's own service changes: `run` recreates dependencies whose configuration differs,
  * and they must keep their addresses.
  */
 export function withoutStaticAddresses(o: OverrideInput, service: string): OverrideInput {
-  const drop = ({ ipv4: _ipv4, ...n }: OverrideNetworkEntry): OverrideNetworkEntry => n;
-  return { ...o, services: o.services.map((s) => (s.name === service ? { ...s, networks: s.networks.map(drop) } : s)) };
+  const none = (n: OverrideNetworkEntry): OverrideNetworkEntry => ({ ...n, ipv4: null });
+  return { ...o, services: o.services.map((s) => (s.name === service ? { ...s, networks: s.networks.map(none) } : s)) };
 }

@@ -140,7 +140,7 @@ test('withoutAddresses (the preview of an environment not registered yet): every
   assert.doesNotMatch(renderOverride(preview), /10\.224/);
 });
 
-test("withoutStaticAddresses (a one-off run): only that service's addresses go, the value is otherwise equal", () => {
+test("withoutStaticAddresses (a one-off run): that service's addresses are reset on every network, nothing else changes", () => {
   const { out } = plan(project({ app: {}, db: {} }), { createShared: true, joined: ['cilo-shared-db'] });
   for (const svc of ['app', 'db']) {
     const run = withoutStaticAddresses(out, svc);
@@ -149,14 +149,18 @@ test("withoutStaticAddresses (a one-off run): only that service's addresses go, 
       if (s.name === svc)
         assert.deepEqual(
           s.networks,
-          before.networks.map(({ ipv4: _, ...n }) => n),
+          before.networks.map((n) => ({ ...n, ipv4: null })),
           svc,
         );
       else assert.deepEqual(s, before, `${s.name} keeps its addresses`);
     }
   }
   assert.deepEqual(withoutStaticAddresses(out, 'nope'), out, 'an unknown service changes nothing');
-  assert.match(renderOverride(withoutStaticAddresses(out, 'app')), /ports: !reset \[\]/);
+  const rendered = renderOverride(withoutStaticAddresses(out, 'app'));
+  assert.match(rendered, /ports: !reset \[\]/);
+  const app = rendered.slice(rendered.indexOf('  "app":'), rendered.indexOf('  "db":'));
+  assert.doesNotMatch(app, /ipv4_address: "/, 'no address of its own for the one-off container');
+  assert.match(app, /ipv4_address: !reset null/, 'an address its files pin is removed, not kept');
 });
 
 test('a fork with mounts it skips: each gets an empty volume of its own at that target, declared with the env name', () => {
