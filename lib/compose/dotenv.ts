@@ -14,9 +14,7 @@ export function parseDotenv(
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
     if (!m) continue;
     let value = m[2]!;
-    const known = new Proxy({} as Record<string, string | undefined>, {
-      get: (_, name: string) => lookup(name) ?? out[name],
-    });
+    const known = (name: string) => lookup(name) ?? out[name];
     if (value.startsWith('"')) {
       let end = 1; // the closing quote is the first one not escaped by a backslash
       while (end < value.length && value[end] !== '"') end += value[end] === '\\' ? 2 : 1;
@@ -32,13 +30,20 @@ export function parseDotenv(
   return out;
 }
 
-/** Minimal Compose interpolation for the top-level `name:`: $VAR, ${VAR}, ${VAR:-def}, ${VAR-def}, $$. */
-export function interpolate(text: string, vars: Readonly<Record<string, string | undefined>>): string {
+/**
+ * Minimal Compose interpolation (the top-level `name:`, `.env` values): $VAR, ${VAR}, ${VAR:-def},
+ * ${VAR-def}, $$. `vars`: the values, or a function that looks one up.
+ */
+export function interpolate(
+  text: string,
+  vars: Readonly<Record<string, string | undefined>> | ((name: string) => string | undefined),
+): string {
+  const get = typeof vars === 'function' ? vars : (name: string) => vars[name];
   return text.replace(
     /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
     (all: string, braced?: string, op?: string, def?: string, bare?: string) => {
       if (all === '$$') return '$';
-      const v = vars[(braced ?? bare)!];
+      const v = get((braced ?? bare)!);
       if (op === ':-') return v ? v : def!;
       if (op === '-') return v !== undefined ? v : def!;
       return v ?? '';
