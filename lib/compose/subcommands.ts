@@ -1,43 +1,90 @@
-// What cilo knows about Compose's subcommands, in one place: which need no project, which may start
-// containers, which print the model, which attach containers to networks, which change what runs, and how
-// to read the few arguments cilo cares about (`--scale`, the service of a `run`). The shell front's list of
+// What cilo knows about Compose's subcommands, in one place: which need no project, and for every other one
+// what it needs of cilo (one table: prepare, attach, change, register, show the model); and how to read the
+// few arguments cilo cares about (`--scale`, the service of a `run`). The shell front's list of
 // project-less subcommands is generated from PROJECTLESS at build time (scripts/bundle.mjs). Built-ins only:
 // the shim reads this on every call.
 
 /** Subcommands that work without a project: the shim and the front pass them through untouched. */
 export const PROJECTLESS: readonly string[] = ['version', 'ls', 'help', 'completion', '__complete', '__completeNoDesc'];
 
-/** Subcommands that need the environment ready (registered, networks, fresh override). */
-export const PREPARES: ReadonlySet<string> = new Set(['up', 'create', 'start', 'restart', 'run', 'scale']);
+/** What a Compose subcommand needs of cilo on a cilo project. */
+export interface Needs {
+  /** The environment ready first: registered, its networks, a fresh override. */
+  prepare: boolean;
+  /** Compose attaches containers to the project's networks (an anchor may be needed). */
+  attach: boolean;
+  /** Containers may have started or stopped after it: cilo observes, routes and forwards. */
+  change: boolean;
+  /** A first one that fails is undone (the registration it made). */
+  register: boolean;
+  /** It prints the project model: the one cilo runs, its override included. */
+  showModel: boolean;
+}
 
-/** Subcommands that print the project model: they show the model cilo runs, the override included. */
-export const SHOWS_MODEL: ReadonlySet<string> = new Set(['config', 'convert']);
+const needs = (...keys: (keyof Needs)[]): Needs => ({
+  prepare: keys.includes('prepare'),
+  attach: keys.includes('attach'),
+  change: keys.includes('change'),
+  register: keys.includes('register'),
+  showModel: keys.includes('showModel'),
+});
+const STARTS = needs('prepare', 'attach', 'change', 'register');
 
-/** Subcommands whose containers Compose attaches to the project's networks (an anchor may be needed). */
-export const ATTACHES: ReadonlySet<string> = new Set(['up', 'create', 'run']);
+/**
+ * Every project subcommand of the Compose versions cilo is tested with (2.26 and 2.40), and what it needs.
+ * One that is not here fails closed on a cilo project (needsOf): what it would do there is not known.
+ */
+export const SUBCOMMANDS: Readonly<Record<string, Needs>> = {
+  // Experimental commands (2.40: generate, viz, publish), none of which starts a container.
+  alpha: needs(),
+  attach: needs(),
+  // Converts the model for Kubernetes (2.40); it runs nothing here.
+  bridge: needs(),
+  build: needs(),
+  commit: needs(),
+  config: needs('showModel'),
+  convert: needs('showModel'),
+  cp: needs(),
+  create: STARTS,
+  down: needs('change'),
+  events: needs(),
+  exec: needs(),
+  export: needs(),
+  images: needs(),
+  kill: needs('change'),
+  logs: needs(),
+  pause: needs('change'),
+  port: needs(),
+  ps: needs(),
+  publish: needs(),
+  pull: needs(),
+  push: needs(),
+  restart: needs('prepare', 'change'),
+  rm: needs('change'),
+  run: needs('prepare', 'attach', 'change'),
+  scale: needs('prepare', 'change'),
+  start: needs('prepare', 'change'),
+  stats: needs(),
+  stop: needs('change'),
+  top: needs(),
+  unpause: needs('change'),
+  up: STARTS,
+  volumes: needs(),
+  wait: needs(),
+  // `watch` brings the project up first, then rebuilds and restarts services as their files change.
+  watch: STARTS,
+};
 
-/** Subcommands after which containers may have started or stopped. */
-export const CHANGES: ReadonlySet<string> = new Set([
-  'up',
-  'create',
-  'start',
-  'restart',
-  'run',
-  'down',
-  'stop',
-  'kill',
-  'rm',
-  'pause',
-  'unpause',
-  'scale',
-]);
+/** What `subcommand` needs, or undefined for one cilo does not know. */
+export const needsOf = (subcommand: string): Needs | undefined =>
+  Object.hasOwn(SUBCOMMANDS, subcommand) ? SUBCOMMANDS[subcommand] : undefined;
 
-/** A first `up`/`create` that fails is undone; other subcommands' exit codes say nothing about the environment. */
-export const REGISTERS: ReadonlySet<string> = new Set(['up', 'create']);
-
-/** Compose stays in the foreground (its services must resolve while it runs): `run`, or `up` without -d/--wait. */
+/**
+ * Compose stays in the foreground (its services must resolve while it runs): `run`, `watch`, or `up` without
+ * -d/--wait.
+ */
 export function isAttached(subcommand: string, args: readonly string[]): boolean {
-  if (subcommand === 'run') return true;
+  if (subcommand === 'run' || subcommand === 'watch') return true;
   if (subcommand !== 'up') return false;
   return !args.some(
     (a) => a === '-d' || a === '--detach' || a === '--wait' || a.startsWith('--detach=') || a.startsWith('--wait='),

@@ -2,7 +2,14 @@
 // service of a `run`, and which command lines keep Compose in the foreground.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isAttached, runService, scaleArguments, scaleOf, scaleOptions } from '../../lib/compose/subcommands.ts';
+import {
+  isAttached,
+  needsOf,
+  runService,
+  scaleArguments,
+  scaleOf,
+  scaleOptions,
+} from '../../lib/compose/subcommands.ts';
 
 test('scaleOptions: --scale svc=N and --scale=svc=N; the last one per service wins', () => {
   assert.deepEqual(scaleOptions([]), {});
@@ -68,4 +75,21 @@ test('isAttached: run and up without -d/--detach/--wait keep Compose in the fore
   for (const a of ['-d', '--detach', '--wait', '--detach=true', '--wait=true'])
     assert.equal(isAttached('up', [a]), false, a);
   assert.equal(isAttached('start', []), false);
+});
+
+test('one table: what each subcommand needs; unknown ones have no entry, not even from the prototype', () => {
+  assert.deepEqual(needsOf('up'), { prepare: true, attach: true, change: true, register: true, showModel: false });
+  assert.deepEqual(needsOf('watch'), needsOf('up'), 'watch brings the project up first');
+  assert.deepEqual(needsOf('config'), {
+    prepare: false,
+    attach: false,
+    change: false,
+    register: false,
+    showModel: true,
+  });
+  assert.equal(needsOf('run')!.register, false, 'a one-off run registers nothing of its own');
+  assert.equal(needsOf('logs')!.change, false);
+  for (const unknown of ['frobnicate', 'toString', 'constructor', '__proto__'])
+    assert.equal(needsOf(unknown), undefined);
+  assert.equal(isAttached('watch', []), true);
 });

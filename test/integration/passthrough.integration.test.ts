@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { needsOf, PROJECTLESS } from '../../lib/compose/subcommands.ts';
 import {
   BIN_SHIM,
   FIXTURES,
@@ -12,6 +13,7 @@ import {
   ciloEnv,
   dockerCompose,
   fakeDocker,
+  requireCompose,
   requireDocker,
   tempDir,
   type RunResult,
@@ -186,4 +188,14 @@ test('cilo-compose --env-file <missing file> fails like docker compose', async (
     { exitCode: shim.exitCode, stdout: String(shim.stdout), stderr: String(shim.stderr) },
     { exitCode: real.exitCode, stdout: real.stdout, stderr: real.stderr },
   );
+});
+
+test("every subcommand of this Compose is in cilo's table or needs no project", async (t) => {
+  if (!requireCompose(t)) return;
+  const help = (await execa('docker', ['compose', '--help'])).stdout;
+  // The command lines of its "Commands:" (and "Management Commands:") sections: two spaces, a name, text.
+  const commands = [...help.matchAll(/^ {2}([a-z][a-z-]*)\*?\s{2,}\S/gm)].map((m) => m[1]!);
+  assert.ok(commands.includes('up') && commands.length >= 25, `read its commands: ${commands.join(' ')}`);
+  const unknown = commands.filter((c) => !PROJECTLESS.includes(c) && needsOf(c) === undefined);
+  assert.deepEqual(unknown, [], 'each one is known, or fails closed on a cilo project by design');
 });

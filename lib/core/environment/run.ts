@@ -9,16 +9,7 @@ import { composeArgs, type ProjectSelector } from '../../compose/command.js';
 import type { GlobalFlags } from '../../compose/global-flags.js';
 import { renderOverride } from '../../compose/override.js';
 import type { ResolvedProject } from '../../compose/resolve.js';
-import {
-  ATTACHES,
-  CHANGES,
-  PREPARES,
-  REGISTERS,
-  SHOWS_MODEL,
-  isAttached,
-  runService,
-  scaleOf,
-} from '../../compose/subcommands.js';
+import { isAttached, needsOf, runService, scaleOf, type Needs } from '../../compose/subcommands.js';
 import { undoing } from '../../docker/interruption.js';
 import type { ExecResult } from '../../docker/process.js';
 import { startDnsAfterCommand } from '../../dns/server.js';
@@ -67,7 +58,7 @@ export interface ManagedResult {
 }
 
 async function request(ctx: Context, cmd: ManagedCommand, snapshot: State): Promise<PrepareRequest> {
-  const { xcilo, model } = await readProjectFiles(cmd.project, ctx.home, !SHOWS_MODEL.has(cmd.subcommand));
+  const { xcilo, model } = await readProjectFiles(cmd.project, ctx.home, !needs(cmd).showModel);
   return {
     selector: cmd.selector,
     source: cmd.project.projectDir,
@@ -109,7 +100,7 @@ async function withAnchors<T>(
   p: Prepared | undefined,
   fn: () => Promise<T>,
 ): Promise<T> {
-  if (!p || p.anchors.length === 0 || !ATTACHES.has(cmd.subcommand)) return fn();
+  if (!p || p.anchors.length === 0 || !needs(cmd).attach) return fn();
   const ids: string[] = [];
   try {
     const owner = { env: p.plan.record.name, homeId: homeId(ctx.home), pid: ctx.host.pid };
@@ -148,12 +139,7 @@ async function afterCompose<T>(ctx: Context, what: string, fn: () => Promise<T>)
  * stopped is not undone, however Compose ended: what it left running stays known, and `destroy` removes it.
  */
 const failedFirst = (cmd: ManagedCommand, p: Prepared | undefined, r: ExecResult) =>
-  p?.plan.registeredNow &&
-  REGISTERS.has(cmd.subcommand) &&
-  r.code !== 0 &&
-  !r.signal &&
-  !r.interrupted &&
-  r.code !== 130;
+  p?.plan.registeredNow && needs(cmd).register && r.code !== 0 && !r.signal && !r.interrupted && r.code !== 130;
 
 /**
  * Removes what this command made: the project's containers (a first registration found none that were not
@@ -175,12 +161,26 @@ async function undoFirst(ctx: Context, cmd: ManagedCommand, p: Prepared): Promis
   await rollback(ctx, p);
 }
 
+/**
+ * What the command's subcommand needs (compose/subcommands.ts). One cilo does not know fails closed: run on
+ * a cilo project without its override, it would use the files' networks, addresses and host ports.
+ */
+function needs(cmd: ManagedCommand): Needs {
+  const known = needsOf(cmd.subcommand);
+  if (known) return known;
+  throw new UserError(
+    `cilo does not know 'docker compose ${cmd.subcommand}', so it does not run it on ${cmd.selector.name} (a cilo project)`,
+    `to run it without cilo's networks and ports, call Compose itself: docker compose -p ${cmd.selector.name} ${cmd.subcommand} …`,
+  );
+}
+
 export async function runManaged(ctxGiven: Context, cmd: ManagedCommand): Promise<ManagedResult> {
+  needs(cmd); // an unknown subcommand stops here, before anything is read or changed
   const snapshot = cmd.snapshot ?? ctxGiven.store.read();
   // Whatever DOCKER_HOST says now, a registered environment is run on its engine (docs/DESIGN.md §2).
   const ctx = bindToEnvironment(ctxGiven, snapshot, cmd.selector.name);
-  if (SHOWS_MODEL.has(cmd.subcommand)) return { result: await showModel(ctx, cmd, snapshot), state: snapshot };
-  const prepared = PREPARES.has(cmd.subcommand) ? await prepare(ctx, cmd, snapshot) : undefined;
+  if (needs(cmd).showModel) return { result: await showModel(ctx, cmd, snapshot), state: snapshot };
+  const prepared = needs(cmd).prepare ? await prepare(ctx, cmd, snapshot) : undefined;
   const found = prepared
     ? ([prepared.plan.key, prepared.plan.record] as const)
     : findEnvByName(snapshot, cmd.selector.name);
@@ -204,7 +204,7 @@ export async function runManaged(ctxGiven: Context, cmd: ManagedCommand): Promis
   if (!found) return { result, state };
   // A use, for `cilo gc`, once it worked: a command that failed leaves cilo's files as they were.
   if (result.code === 0) markUsed(ctx.home, found[1].name);
-  if (!CHANGES.has(cmd.subcommand)) return { result, key: found[0], record: found[1], state };
+  if (!needs(cmd).change) return { result, key: found[0], record: found[1], state };
   const observed = await afterCompose(ctx, `recording what ${cmd.selector.name} runs`, async () => {
     const o = await observeEnvironment(ctx, cmd.selector.name, found[1]);
     if (o?.record.status === 'running') await startDnsAfterCommand(ctx, o.state);

@@ -126,3 +126,15 @@ test('the observation after Compose renders the records a failed render of the w
   await runManaged(ctx, cmd);
   assert.deepEqual(served(ctx.home), ['shop'], 'the state did not change, and still the names are served');
 });
+
+test('a subcommand cilo does not know fails closed on a cilo project: nothing is asked, run or written', async (t) => {
+  const { engine, ctx, cmd } = setup(t);
+  await assert.rejects(
+    runManaged(ctx, { ...cmd, subcommand: 'frobnicate', args: [] }),
+    (e: Error) =>
+      /cilo does not know 'docker compose frobnicate', so it does not run it on shop/.test(e.message) &&
+      /docker compose -p shop frobnicate/.test((e as { hint?: string }).hint ?? ''),
+  );
+  assert.deepEqual(engine.calls, [], 'no docker call');
+  assert.equal(ctx.store.read().revision ?? 0, 0, 'state untouched');
+});
