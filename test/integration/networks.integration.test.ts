@@ -127,8 +127,9 @@ test(
     if (!requireDocker(t)) return;
     const outside = uniqueName('outside');
     docker(['network', 'create', outside]);
-    t.after(() => dockerLines(['network', 'rm', outside]));
     const ce = await ciloEnv(t, { CILO_DNS: 'off', CILO_TEST_EXTERNAL: outside });
+    // After the home's cleanup (hooks run in the order they were added): its containers leave the network first.
+    t.after(() => dockerLines(['network', 'rm', outside]));
     const [a, b] = names(t, 'pin', 2) as [string, string];
     for (const n of [a, b]) {
       const r = await ciloCompose(['-p', n, 'up', '-d'], { cwd: PINNED, env: ce.env });
