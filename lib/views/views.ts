@@ -130,8 +130,9 @@ export function environmentView(
   // A router that is not there gives no URL: the service's own address or port does (urlOf).
   const router = live?.routerRunning === false ? undefined : state.hosts[engine]?.router;
   const dockerHost = state.hosts[engine]?.engine?.docker_host;
+  // An endpoint that names no machine (npipe://, fd://) is this one.
   const portsOn =
-    engine === LOCAL_ENGINE || !dockerHost || portsHere(dockerHost) ? THIS_HOST : endpointMachine(dockerHost)!;
+    engine === LOCAL_ENGINE || portsHere(dockerHost) ? THIS_HOST : (endpointMachine(dockerHost) ?? THIS_HOST);
   const reachable = engine === LOCAL_ENGINE || (env.access === 'published' && portsOn === THIS_HOST);
   return {
     key,

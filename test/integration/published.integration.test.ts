@@ -12,6 +12,8 @@ import {
   ciloCompose,
   ciloEnv,
   holdPort,
+  loopbackBody,
+  loopbackGet,
   FIXTURES,
   requireDocker,
   ROOT,
@@ -56,44 +58,8 @@ const home = (t: Parameters<typeof ciloEnv>[0], range = '31000-31999') =>
 const status = async (ce: CiloEnv, name: string) =>
   JSON.parse(ok(await cilo(['status', name, '--json'], { env: ce.env }), `status ${name}`).stdout) as EnvironmentView;
 
-/** A GET of `url` sent to 127.0.0.1 at its port, with its host name in the Host header (Node does not resolve *.localhost). */
-function get(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: Number(u.port || 80),
-        path: u.pathname,
-        headers: { Host: u.host },
-        timeout: timeoutMs,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** The body at `url` once it answers 200 (a service that just started may not listen yet): bounded, and says what it waited for. */
-async function body(url: string): Promise<string> {
-  const answered = await waitFor(
-    `${url} to answer 200`,
-    () =>
-      get(url).then(
-        (r) => (r.status === 200 ? r.body : undefined),
-        () => undefined,
-      ),
-    30_000,
-  );
-  return answered!;
-}
+// The page at a URL as a browser on this host reaches it (127.0.0.1, the URL's host name as Host).
+const [get, body] = [loopbackGet, loopbackBody];
 
 test(
   'two copies of webapp: each port on its own host port with its own body, names through the router, every URL of cilo env answers',

@@ -118,3 +118,19 @@ test('variable names: upper case, other characters as one underscore', () => {
     'MY_API_V2_HOST',
   ]);
 });
+
+test('ports_on: this host for a local socket, ssh (forwarded) or an endpoint naming no machine; the machine of tcp://', () => {
+  for (const [host, where] of [
+    ['unix:///run/user/1000/docker.sock', 'this host'],
+    ['ssh://me@box', 'this host'],
+    ['npipe:////./pipe/docker_engine', 'this host'],
+    ['tcp://10.98.0.2:2375', '10.98.0.2'],
+  ] as const) {
+    const s = emptyState();
+    s.hosts[host] = { engine: { docker_host: host }, environments: { 'p/dev': published } };
+    const v = environmentView(s, 'p/dev', published);
+    assert.equal(v.ports_on, where, host);
+    assert.equal(v.names_resolve.on_host, where === 'this host', `${host}: names here only where the ports are`);
+    assert.equal(connectionView(v).variables.WEB_HOST, where === 'this host' ? '127.0.0.1' : undefined, host);
+  }
+});
