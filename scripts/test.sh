@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one command that runs cilo's tests from a fresh clone: prepares the host (Docker engine, Compose v2,
 # dnsmasq, fixture image; see scripts/setup-host.sh), installs npm dependencies, builds, runs every test.
-#   scripts/test.sh           unit + integration tests
-#   scripts/test.sh --unit    unit tests only (no Docker needed)
+#   scripts/test.sh           types, format, lint (scripts/check.sh), unit + integration tests
+#   scripts/test.sh --unit    unit tests only, files in parallel (no Docker needed; `npm run test:unit`)
 # Integration tests fail when Docker is missing; on a laptop CILO_SKIP_INTEGRATION=1 skips them (never in CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,11 +21,12 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   bash scripts/npm-ci.sh
 fi
-npm run build --silent
-npx tsc -p tsconfig.test.json
-# Formatting and lint are part of the tests: a tree that is not Prettier's or breaks a lint rule fails here.
-npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "test: run 'npm run format'" >&2; exit 1; }
-npx eslint lib test bench
+# The build the unit tests use too (they start dist/'s executables); skipped when dist is newer than lib.
+if [ ! -f dist/.built ] || [ -n "$(find lib scripts/bundle.mjs package.json -newer dist/.built -print -quit)" ]; then
+  npm run build --silent
+  touch dist/.built
+fi
+$unit_only || bash scripts/check.sh
 
 if $unit_only; then
   mapfile -t files < <(find test -name '*.test.ts' ! -name '*.integration.test.ts' | sort)
@@ -33,9 +34,10 @@ else
   mapfile -t files < <(find test -name '*.test.ts' | sort)
 fi
 [ ${#files[@]} -gt 0 ] || { echo "test: no test files found" >&2; exit 1; }
-# Files run one at a time: integration tests share one Docker engine and two cores.
+# Unit files run side by side (each in its own process, its own temp dirs); with integration tests files run
+# one at a time: they share one Docker engine and two cores.
+$unit_only && exec node --import tsx --test --test-concurrency=4 --test-reporter=spec "${files[@]}"
 suite() { node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@"; }
-$unit_only && exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
 
 failed=()
 echo "test: the host's engine: every test" >&2

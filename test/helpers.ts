@@ -1,5 +1,5 @@
 // Test helpers: temp CILO_HOMEs, running the real executables, the Docker gate, cleanup by label.
-import { execa, type Options } from 'execa';
+import type { Options } from 'execa';
 import { mkdtempSync, readdirSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -184,8 +184,11 @@ export interface RunResult {
  */
 export const PROCESS_BOUND_MS = 900_000;
 
+/** execa, loaded when first used: it costs ~0.3 s, which unit files that never start a process need not pay. */
+const loadExeca = async () => (await import('execa')).execa;
+
 async function runBin(bin: string, args: string[], opts: Options & { env: NodeJS.ProcessEnv }): Promise<RunResult> {
-  const r = await execa(bin, args, {
+  const r = await (await loadExeca())(bin, args, {
     reject: false,
     extendEnv: false,
     stdin: 'ignore',
@@ -214,7 +217,7 @@ export const ciloCompose = (args: string[], opts: Options & { env: NodeJS.Proces
 
 /** `docker compose ...` itself, for side-by-side comparisons. */
 export async function dockerCompose(args: string[], opts: Options & { env: NodeJS.ProcessEnv }): Promise<RunResult> {
-  const r = await execa('docker', ['compose', ...args], {
+  const r = await (await loadExeca())('docker', ['compose', ...args], {
     reject: false,
     extendEnv: false,
     stdin: 'ignore',
@@ -468,7 +471,7 @@ export interface DigAnswer {
 
 /** `dig @127.0.0.1 -p PORT NAME A`: the answer's status and its A records. */
 export async function dig(name: string, port: number): Promise<DigAnswer> {
-  const r = await execa(
+  const r = await (await loadExeca())(
     'dig',
     ['@127.0.0.1', '-p', String(port), '+time=1', '+tries=2', '+noall', '+comments', '+answer', name, 'A'],
     { reject: false },
