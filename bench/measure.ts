@@ -4,10 +4,24 @@ import { performance } from 'node:perf_hooks';
 
 export type Row = (cells: string[]) => void;
 
-/** Times one process to its end; a failure is an error with its stderr. PWD as a shell sets it for `cwd`. */
-export function time(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): number {
+/**
+ * Times one process to its end; a failure is an error with its stderr. Started as a shell starts it (PWD set
+ * to `cwd`), or as a program does (an IDE, a test runner, an agent: the working directory and no PWD).
+ */
+export function time(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  from: 'shell' | 'program' = 'shell',
+): number {
+  const { PWD: _received, ...rest } = env;
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { cwd, env: { ...env, PWD: cwd }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(cmd, args, {
+    cwd,
+    env: from === 'shell' ? { ...rest, PWD: cwd } : rest,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.toString()}`);
   return ms;

@@ -117,6 +117,11 @@ async function main() {
     () => time(SHIM, ['config'], plainDir),
   );
   compare(
+    'passthrough: config, from a program (no PWD)',
+    () => timeProcess('docker', ['compose', 'config'], plainDir, env, 'program'),
+    () => timeProcess(SHIM, ['config'], plainDir, env, 'program'),
+  );
+  compare(
     'passthrough: ps',
     () => time('docker', ['compose', 'ps'], plainDir),
     () => time(SHIM, ['ps'], plainDir),

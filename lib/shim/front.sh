@@ -17,15 +17,16 @@ env_intact() {
   LC_ALL=C grep -aqP -e "^(?=(?:[^\n]*?\x00)?PWD=\Q$PWD\E\x00)(?:(?!(?:IFS|OPTIND|PPID)=)[A-Za-z_][A-Za-z0-9_]*=[^\x00]*\x00)*\$" "/proc/$$/environ" 2>/dev/null
 }
 
-# The same but for PWD, which the front puts back as it was received (none, or a stale one: a parent that
-# changed directory without updating it); checked again after, byte for byte, or the shim runs.
+# The same but for PWD, which the front puts back as it was received: none (a program that sets the working
+# directory and not PWD: one grep tells, the common case), or a stale one (a parent that changed directory
+# without updating it: read and checked again, byte for byte). Else the shim runs.
 pwd_restored() {
   [ -r "/proc/$$/environ" ] || return 1
-  LC_ALL=C grep -aqP -e '^(?:(?!(?:IFS|OPTIND|PPID)=)[A-Za-z_][A-Za-z0-9_]*=[^\x00]*\x00)*$' "/proc/$$/environ" 2>/dev/null || return 1
-  if ! LC_ALL=C grep -aqz '^PWD=' "/proc/$$/environ"; then
+  if LC_ALL=C grep -aqP -e '^(?!(?:[^\n]*?\x00)?PWD=)(?:(?!(?:IFS|OPTIND|PPID)=)[A-Za-z_][A-Za-z0-9_]*=[^\x00]*\x00)*$' "/proc/$$/environ" 2>/dev/null; then
     unset PWD
     return 0
   fi
+  LC_ALL=C grep -aqP -e '^(?:(?!(?:IFS|OPTIND|PPID)=)[A-Za-z_][A-Za-z0-9_]*=[^\x00]*\x00)*$' "/proc/$$/environ" 2>/dev/null || return 1
   PWD=$(LC_ALL=C grep -az '^PWD=' "/proc/$$/environ" | tr -d '\000') && PWD=${PWD#PWD=} && export PWD
   LC_ALL=C grep -aqzxF -e "PWD=$PWD" "/proc/$$/environ"
 }
