@@ -188,7 +188,9 @@ export const PROCESS_BOUND_MS = 900_000;
 const loadExeca = async () => (await import('execa')).execa;
 
 async function runBin(bin: string, args: string[], opts: Options & { env: NodeJS.ProcessEnv }): Promise<RunResult> {
-  const r = await (await loadExeca())(bin, args, {
+  const r = await (
+    await loadExeca()
+  )(bin, args, {
     reject: false,
     extendEnv: false,
     stdin: 'ignore',
@@ -217,7 +219,9 @@ export const ciloCompose = (args: string[], opts: Options & { env: NodeJS.Proces
 
 /** `docker compose ...` itself, for side-by-side comparisons. */
 export async function dockerCompose(args: string[], opts: Options & { env: NodeJS.ProcessEnv }): Promise<RunResult> {
-  const r = await (await loadExeca())('docker', ['compose', ...args], {
+  const r = await (
+    await loadExeca()
+  )('docker', ['compose', ...args], {
     reject: false,
     extendEnv: false,
     stdin: 'ignore',
@@ -471,11 +475,11 @@ export interface DigAnswer {
 
 /** `dig @127.0.0.1 -p PORT NAME A`: the answer's status and its A records. */
 export async function dig(name: string, port: number): Promise<DigAnswer> {
-  const r = await (await loadExeca())(
-    'dig',
-    ['@127.0.0.1', '-p', String(port), '+time=1', '+tries=2', '+noall', '+comments', '+answer', name, 'A'],
-    { reject: false },
-  );
+  const r = await (
+    await loadExeca()
+  )('dig', ['@127.0.0.1', '-p', String(port), '+time=1', '+tries=2', '+noall', '+comments', '+answer', name, 'A'], {
+    reject: false,
+  });
   const out = String(r.stdout);
   const status = /status: ([A-Z]+)/.exec(out)?.[1] ?? 'TIMEOUT';
   const addresses = out

@@ -37,9 +37,9 @@ export async function decide(
   try {
     flags = parseGlobalFlags(argv);
   } catch (e) {
-    // Only what the parser refuses goes to Compose as it is (Compose reports it); any other error is a bug.
+    // Any other error is a bug.
     if (!(e instanceof UnknownGlobalFlag)) throw e;
-    return { mode: 'passthrough', why: 'global flags cilo does not know' };
+    return refuseOnCiloProject(e, cwd, env);
   }
   if (!flags.subcommand || flags.version || PROJECTLESS.includes(flags.subcommand))
     return { mode: 'passthrough', why: 'no project involved' };
@@ -48,9 +48,7 @@ export async function decide(
   if (project.files.includes('-')) return { mode: 'passthrough', why: 'compose file on stdin' };
   const parsed = await parseUnusualFiles(project);
   if (!parsed) return { mode: 'passthrough', why: 'a compose file that is not valid YAML (Compose says where)' };
-  const texts = [...project.texts].filter(([file]) => !parsed.has(file)).map(([, text]) => text);
-  if (texts.some(mentionsXCilo) || [...parsed.values()].some((k) => k.xcilo))
-    return { mode: 'managed', flags, project, why: 'x-cilo in a compose file' };
+  if (xciloFile(project, parsed)) return { mode: 'managed', flags, project, why: 'x-cilo in a compose file' };
   if (parsed.size > 0)
     project = withParsedNames(project, flags, new Map([...parsed].map(([file, k]) => [file, k.name])));
   let snapshot: State;
@@ -65,6 +63,27 @@ export async function decide(
     ? { mode: 'managed', flags, project, why: 'a registered environment', snapshot }
     : { mode: 'passthrough', why: 'not a cilo project' };
 }
+
+/**
+ * A global flag cilo cannot read (a new one, a typo, one missing its value) leaves it unable to tell which
+ * files and project the command concerns. Compose reports the problem when the project here is not cilo's;
+ * on a cilo project (x-cilo in the files found without the flags) running Compose without the isolation
+ * would be wrong, so it is an error (issue 28: fail closed).
+ */
+async function refuseOnCiloProject(e: UnknownGlobalFlag, cwd: string, env: NodeJS.ProcessEnv): Promise<ShimDecision> {
+  const here = resolveProject(parseGlobalFlags([]), cwd, env);
+  const parsed = here && !here.files.includes('-') ? await parseUnusualFiles(here) : undefined;
+  const file = parsed && xciloFile(here!, parsed);
+  if (!file) return { mode: 'passthrough', why: 'global flags cilo does not know' };
+  throw new UserError(
+    `cilo-compose cannot read the global flag ${e.message}, and ${file} makes this a cilo project (x-cilo)`,
+    "write the flag as `docker compose --help` spells it, put it after the subcommand if it is that command's, or run `docker compose` itself to go around cilo",
+  );
+}
+
+/** The file with an x-cilo key: by the line rule, or among the keys the YAML parser read of an unusual one. */
+const xciloFile = (project: ResolvedProject, parsed: Map<string, TopLevelKeys>) =>
+  [...project.texts].find(([file, text]) => parsed.get(file)?.xcilo ?? mentionsXCilo(text))?.[0];
 
 /**
  * The top-level keys of the files the line rules cannot read exactly (compose/top-level.ts: keysStartLines,

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { decide } from '../../lib/shim/main.ts';
+import { UserError } from '../../lib/errors/index.ts';
 import { requireCompose, tempDir } from '../helpers.ts';
 import { state } from './layouts.ts';
 
@@ -22,11 +23,31 @@ function layout(t: TestContext, files: Record<string, string>) {
 /** A state file registering one environment. */
 const registered = (name: string) => state(name);
 
-test('projectless subcommands, no subcommand, --version and unknown global flags pass through', async (t) => {
+test('projectless subcommands, no subcommand and --version pass through', async (t) => {
   const dir = layout(t, { 'compose.yaml': 'x-cilo: {}\nservices: {}\n' });
   const warn = () => assert.fail('no warning');
-  for (const argv of [['version'], ['ls'], [], ['-v'], ['--version'], ['help'], ['--bogus', 'up'], ['-f']])
+  for (const argv of [['version'], ['ls'], [], ['-v'], ['--version'], ['help']])
     assert.equal((await decide(argv, dir, {}, join(dir, 'home'), warn)).mode, 'passthrough', argv.join(' '));
+});
+
+test('a global flag cilo cannot read: an error on a cilo project, Compose’s to report elsewhere', async (t) => {
+  const cilo = layout(t, { 'compose.yaml': 'services: {}\n', 'compose.override.yaml': '{"x-cilo": {}}\n' });
+  const plain = layout(t, { 'compose.yaml': 'services: {}\n' });
+  const warn = () => assert.fail('no warning');
+  for (const argv of [['--bogus', 'up'], ['-f'], ['--', 'up'], ['--dry-run=1', 'up']]) {
+    await assert.rejects(decide(argv, cilo, {}, join(cilo, 'home'), warn), (e: unknown) => {
+      assert.ok(e instanceof UserError, String(e));
+      assert.match(
+        e.message,
+        /cannot read the global flag .*, and .*compose\.override\.yaml makes this a cilo project \(x-cilo\)/,
+      );
+      assert.match(e.hint!, /docker compose --help/);
+      return true;
+    });
+    assert.equal((await decide(argv, plain, {}, join(plain, 'home'), warn)).mode, 'passthrough', argv.join(' '));
+  }
+  const empty = layout(t, {});
+  assert.equal((await decide(['--bogus', 'up'], empty, {}, join(empty, 'home'), warn)).mode, 'passthrough');
 });
 
 test('x-cilo in any of the files: managed, without reading the state', async (t) => {
