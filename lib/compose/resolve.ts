@@ -145,7 +145,8 @@ function readTexts(files: readonly string[]): Map<string, string> {
 export type ParsedNames = ReadonlyMap<string, string | undefined>;
 
 /**
- * -p, else COMPOSE_PROJECT_NAME, else the last file's `name:` (interpolated), else the directory name.
+ * -p, else COMPOSE_PROJECT_NAME, else the last file's `name:` (interpolated), else the directory name; ''
+ * where Compose refuses the name as empty.
  * A file in `parsed` takes its name from there, any other from the line rule.
  */
 function nameOf(
@@ -158,14 +159,15 @@ function nameOf(
 ): Pick<ResolvedProject, 'name' | 'nameSource'> {
   if (q.projectName) return { name: q.projectName, nameSource: 'flag' };
   if (vars.COMPOSE_PROJECT_NAME) return { name: vars.COMPOSE_PROJECT_NAME, nameSource: 'env' };
-  let fromFile: string | undefined;
+  // As compose-go reads it: the last file whose `name:` is not empty as written names the project, then
+  // interpolated and normalized; empty after that is Compose's error ("project name must not be empty").
+  let written: string | undefined;
   for (const f of files) {
     const n = parsed?.has(f) ? parsed.get(f) : texts.has(f) ? topLevelName(texts.get(f)!) : undefined;
-    const value = n !== undefined ? normalizeComposeName(interpolate(n, vars)) : '';
-    if (value) fromFile = value;
+    if (n) written = n;
   }
-  return fromFile
-    ? { name: fromFile, nameSource: 'file' }
+  return written !== undefined
+    ? { name: normalizeComposeName(interpolate(written, vars)), nameSource: 'file' }
     : { name: normalizeComposeName(basename(projectDir)), nameSource: 'directory' };
 }
 

@@ -48,9 +48,10 @@ export async function decide(
   if (project.files.includes('-')) return { mode: 'passthrough', why: 'compose file on stdin' };
   const parsed = await parseUnusualFiles(project);
   if (!parsed) return { mode: 'passthrough', why: 'a compose file that is not valid YAML (Compose says where)' };
-  if (xciloFile(project, parsed)) return { mode: 'managed', flags, project, why: 'x-cilo in a compose file' };
   if (parsed.size > 0)
     project = withParsedNames(project, flags, new Map([...parsed].map(([file, k]) => [file, k.name])));
+  if (!project.name) return { mode: 'passthrough', why: 'a name Compose refuses as empty (it says so)' };
+  if (xciloFile(project, parsed)) return { mode: 'managed', flags, project, why: 'x-cilo in a compose file' };
   let snapshot: State;
   try {
     snapshot = readState(home);
