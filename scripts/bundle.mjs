@@ -56,7 +56,7 @@ const common = {
 };
 
 // yaml is most of the shim's bytes, and the managed path needs it only when a project's files are not in
-// cilo's cache (lib/core/environment/files.ts): a file of its own beside the shim, required when first used,
+// cilo's cache (lib/core/steps/files.ts): a file of its own beside the shim, required when first used,
 // so Node does not read and compile it on every run.
 const yamlBeside = {
   name: 'yaml-beside',

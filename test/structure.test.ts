@@ -9,7 +9,11 @@ import { ROOT } from './helpers.ts';
 
 const LIB = join(ROOT, 'lib');
 
-/** Rooms from the bottom up; a room may import only rooms listed before it (and itself). */
+/**
+ * Rooms from the bottom up; a room may import only rooms listed before it (and itself). The core is three
+ * rooms and a door (docs/ARCHITECTURE.md, "The core"): pure decisions, the steps that talk to the engine,
+ * the files and the host, the use cases, and the service every front calls.
+ */
 const LAYERS = [
   'errors',
   'docker',
@@ -19,18 +23,27 @@ const LAYERS = [
   'dns',
   'settings.ts',
   'context.ts',
-  'core',
+  'core/plan',
+  'core/steps',
+  'core/use-cases',
+  'core/service.ts',
   'views',
   'mcp',
   'cli',
   'shim',
 ];
-/** Exceptions to "anything below": rooms that must stay small for the shim's hot path. */
+const CORE_INSIDE = ['core/plan', 'core/steps', 'core/use-cases'];
+/** Exceptions to "anything below": the fronts reach the core by its service alone; the shim's hot path. */
 const MAY_NOT: Record<string, string[]> = {
-  shim: ['cli', 'core', 'views', 'mcp'], // the shim loads core lazily (a dynamic import), never statically
+  // The shim loads the service lazily (a dynamic import), never statically.
+  shim: ['cli', ...CORE_INSIDE, 'core/service.ts', 'views', 'mcp'],
+  cli: CORE_INSIDE,
+  mcp: CORE_INSIDE,
+  views: CORE_INSIDE,
   compose: ['network', 'dns'],
   dns: ['network', 'compose'],
 };
+const FRONTS = ['cli', 'shim', 'mcp', 'views'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -39,7 +52,10 @@ function files(dir: string): string[] {
   });
 }
 
-const roomOf = (file: string) => relative(LIB, file).split('/')[0]!;
+const roomOf = (file: string) => {
+  const [top, sub] = relative(LIB, file).split('/');
+  return top === 'core' ? `core/${sub}` : top!;
+};
 
 /**
  * Imports resolved to files of lib: static ones (type-only ones too: they are arrows in the picture), and
@@ -82,29 +98,35 @@ test('each room imports only the rooms below it', () => {
   }
   assert.deepEqual(wrong, []);
   assert.deepEqual(
-    readdirSync(LIB).filter((r) => !LAYERS.includes(r)),
+    [...readdirSync(LIB).filter((r) => r !== 'core'), ...readdirSync(join(LIB, 'core')).map((r) => `core/${r}`)].filter(
+      (r) => !LAYERS.includes(r),
+    ),
     [],
     'every room of lib has its place in LAYERS',
   );
 });
 
+test('the fronts reach the core through its service alone, lazy imports included', () => {
+  const wrong = files(LIB)
+    .filter((f) => FRONTS.includes(roomOf(f)))
+    .flatMap((f) => importsOf(f, true).map((target) => [f, target] as const))
+    .filter(([, target]) => CORE_INSIDE.includes(roomOf(target)))
+    .map(([f, target]) => `${relative(ROOT, f)} → ${relative(ROOT, target)}`);
+  assert.deepEqual(wrong, []);
+});
+
 /**
- * The plan of an environment is decided by pure code (docs/ARCHITECTURE.md, "Plan, then apply"): these
- * modules, and everything they import (type-only imports aside), reach no module that talks to Docker or
+ * The plan of an environment is decided by pure code (docs/ARCHITECTURE.md, "Plan, then apply"): the
+ * modules of core/plan, and everything they import (type-only imports aside), reach no module that talks to Docker or
  * starts a process, and no context (which holds both).
  */
-const PLAN_MODULES = [
-  'core/environment/plan.ts',
-  'core/environment/register.ts',
-  'core/environment/layout.ts',
-  'core/environment/override.ts',
-];
+const PLAN_MODULES = readdirSync(join(LIB, 'core', 'plan')).map((f) => `core/plan/${f}`);
 /** The modules that talk to Docker or start processes (docker/engines.ts only reads the docker CLI's config). */
 const NOT_FROM_PLAN = [
   'docker/docker.ts',
   'docker/process.ts',
   'context.ts',
-  'core/engines.ts',
+  'core/steps/engines.ts',
   'network/networks.ts',
   'network/anchor.ts',
   'dns/server.ts',

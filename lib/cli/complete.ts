@@ -3,7 +3,7 @@
 // their choices, and environment or shared-network names where a command takes one.
 import yargs from 'yargs';
 import type { Context } from '../context.js';
-import { knownNames } from '../core/environment/load.js';
+import { knownNames } from '../core/service.js';
 import { COMMANDS, type CommandSpec, type Leaf } from './commands.js';
 import type { Output } from './output.js';
 

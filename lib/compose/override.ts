@@ -95,7 +95,7 @@ function portLines(ports: readonly OverridePort[] | undefined): string[] {
   ];
 }
 
-/** Every container cilo has Compose make says whose it is (core/environment/ownership.ts). */
+/** Every container cilo has Compose make says whose it is (core/steps/ownership.ts). */
 const labelLines = (o: OverrideInput) => [
   '    labels:',
   `      "cilo.env": ${q(o.envName)}`,

@@ -2,11 +2,17 @@
 // core functions, answering the same JSON shapes as their --json (lib/views/reports.ts).
 import { z } from 'zod';
 import type { Context } from '../context.js';
-import { destroyEnvironment } from '../core/environment/destroy.js';
-import { forkEnvironment } from '../core/environment/fork.js';
-import { collectGarbage, parseDuration } from '../core/environment/gc.js';
-import { createEnvironment, downEnvironment, upEnvironment } from '../core/environment/lifecycle.js';
-import { execInService, serviceLogs } from '../core/environment/service-io.js';
+import {
+  destroyEnvironment,
+  forkEnvironment,
+  collectGarbage,
+  parseDuration,
+  createEnvironment,
+  downEnvironment,
+  upEnvironment,
+  execInService,
+  serviceLogs,
+} from '../core/service.js';
 import {
   connectionReport,
   destroyView,

@@ -27,7 +27,7 @@ export class SubnetTakenError extends UserError {
   }
 }
 
-/** A network as cilo creates it (the plan's networks; core/environment/layout.ts). */
+/** A network as cilo creates it (the plan's networks; core/plan/layout.ts). */
 export type NetworkSpec = CreateNetwork;
 
 /**

@@ -118,7 +118,7 @@ export async function shimMain(argv: readonly string[], facts: ShimFacts, contex
   if (d.mode === 'passthrough')
     return facts.runner.exec('docker', ['compose', ...(facts.raw ?? argv)], { cwd: facts.cwd, env: facts.env });
   const ctx = context();
-  const { runManaged } = await import('../core/environment/run.js');
+  const { runManaged } = await import('../core/service.js');
   const { flags, project, snapshot } = d;
   const r = await runManaged(ctx, {
     selector: selectorOf(project, flags),

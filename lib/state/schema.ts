@@ -97,7 +97,7 @@ export interface Environment {
   /** Mounts of its files it has an empty volume of its own at instead (`cilo fork --uncopied skip`). */
   empty_mounts?: EmptyMount[];
   /**
-   * Its containers and volumes carry this home's label, and are removed by it (core/environment/ownership.ts).
+   * Its containers and volumes carry this home's label, and are removed by it (core/steps/ownership.ts).
    * Records from before are removed by their Compose project, as then.
    */
   labelled?: boolean;
@@ -143,7 +143,7 @@ export interface EngineRecord {
   docker_host?: string;
   context?: string;
   id?: string;
-  /** How this host reaches the engine's containers, decided from what it said about itself (core/access.ts). */
+  /** How this host reaches the engine's containers, decided from what it said about itself (core/plan/access.ts). */
   access?: AccessMode;
 }
 

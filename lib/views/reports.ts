@@ -1,15 +1,17 @@
 // What the data commands answer, as one function each, shared by the CLI's --json and the MCP server's tools
 // (lib/mcp): a script and an agent read the same shapes (README, "JSON output").
 import type { Context } from '../context.js';
-import { engineStatuses } from '../core/engines.js';
-import { loadEnvironment } from '../core/environment/load.js';
-import type { DestroyReport } from '../core/environment/destroy.js';
-import type { ForkOutcome } from '../core/environment/fork.js';
-import type { EnvironmentOutcome } from '../core/environment/lifecycle.js';
-import { bindToEnvironment } from '../core/engines.js';
-import { forwardState } from '../core/forward/forwards.js';
-import { findRouter } from '../core/router/router.js';
-import { sharedNetworks } from '../core/shared/networks.js';
+import {
+  engineStatuses,
+  loadEnvironment,
+  bindToEnvironment,
+  forwardState,
+  findRouter,
+  sharedNetworks,
+  type DestroyReport,
+  type ForkOutcome,
+  type EnvironmentOutcome,
+} from '../core/service.js';
 import { dnsStatus } from '../dns/server.js';
 import { engineOf, type State } from '../state/schema.js';
 import { markUsed } from '../state/usage.js';

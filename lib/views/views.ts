@@ -3,8 +3,7 @@
 import { compareNames, envNetworkName, sharedNetworkName } from '../state/names.js';
 import { DEFAULT_SUFFIX } from '../dns/records.js';
 import { endpointMachine, LOCAL_ENGINE, portsHere } from '../docker/engines.js';
-import type { EngineStatus } from '../core/engines.js';
-import { hostPortsOf } from '../core/environment/ports.js';
+import { hostPortsOf, type EngineStatus } from '../core/service.js';
 import {
   engineOf,
   environmentsOf,

@@ -1,5 +1,5 @@
 import type { Context } from '../../context.js';
-import { destroyEnvironment } from '../../core/environment/destroy.js';
+import { destroyEnvironment } from '../../core/service.js';
 import { destroyView } from '../../views/reports.js';
 import type { Output } from '../output.js';
 

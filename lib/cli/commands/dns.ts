@@ -3,8 +3,7 @@ import type { Context } from '../../context.js';
 import { dnsPort, dnsStatus, startDnsServer, stopDnsServer } from '../../dns/server.js';
 import { recordsByEnvironment } from '../../dns/records.js';
 import { renderHostsFile } from '../../dns/hostsdir.js';
-import { asRoot, refuseUnderSudo } from '../../core/privileged.js';
-import { hostResolverDrift, hostResolverPlan, resolverDriftText } from '../../core/resolver.js';
+import { asRoot, refuseUnderSudo, hostResolverDrift, hostResolverPlan, resolverDriftText } from '../../core/service.js';
 import type { Output } from '../output.js';
 
 export async function start(o: { json: boolean }, ctx: Context, out: Output): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Context } from '../../context.js';
-import { diagnose, repair } from '../../core/doctor/doctor.js';
+import { diagnose, repair } from '../../core/service.js';
 import { ExitCodeError } from '../../errors/index.js';
 import type { Output } from '../output.js';
 

@@ -1,5 +1,5 @@
 import type { Context } from '../../context.js';
-import { downEnvironment } from '../../core/environment/lifecycle.js';
+import { downEnvironment } from '../../core/service.js';
 import { outcomeReport } from '../../views/reports.js';
 import type { Output } from '../output.js';
 

@@ -1,6 +1,5 @@
 import type { Context } from '../../context.js';
-import { forkEnvironment } from '../../core/environment/fork.js';
-import type { UncopiedChoice } from '../../core/environment/fork-plan.js';
+import { forkEnvironment, type UncopiedChoice } from '../../core/service.js';
 import { forkReport } from '../../views/reports.js';
 import type { Output } from '../output.js';
 

@@ -1,5 +1,5 @@
 import type { Context } from '../../context.js';
-import { collectGarbage, parseDuration, type GcReport } from '../../core/environment/gc.js';
+import { collectGarbage, parseDuration, type GcReport } from '../../core/service.js';
 import { ExitCodeError } from '../../errors/index.js';
 import { confirm, interactive, type Output } from '../output.js';
 

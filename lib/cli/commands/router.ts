@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Context } from '../../context.js';
 import { UserError } from '../../errors/index.js';
-import { asRoot, refuseUnderSudo } from '../../core/privileged.js';
-import { stopRouter } from '../../core/router/router.js';
-import { routerRoot, routerStatus } from '../../core/router/status.js';
+import { asRoot, refuseUnderSudo, stopRouter, routerRoot, routerStatus } from '../../core/service.js';
 import { homeId } from '../../state/paths.js';
 import type { Output } from '../output.js';
 

@@ -1,5 +1,5 @@
 import type { Context } from '../../context.js';
-import { upEnvironment } from '../../core/environment/lifecycle.js';
+import { upEnvironment } from '../../core/service.js';
 import { outcomeReport } from '../../views/reports.js';
 import type { Output } from '../output.js';
 import { printServices } from './status.js';
