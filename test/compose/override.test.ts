@@ -1,6 +1,6 @@
 // lib/compose/override.ts: the generated override (docs/DESIGN.md §6), checked by parsing it back with `yaml`
 // and, where `docker compose` is installed, by letting Compose merge it over a base file. What goes into it
-// for an environment is lib/core/plan/override.ts (test/core/environment/override.test.ts).
+// for an environment is lib/core/plan/override.ts (test/core/plan/override.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
