@@ -1,4 +1,4 @@
-// The shape of lib/ that docs/ARCHITECTURE.md describes, held against the code: which room may import
+// The shape of lib/ that docs/ARCHITECTURE.md describes, held against the code: which folder may import
 // which, no import cycle between modules, and functions and files that fit on a screen.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,8 +10,8 @@ import { ROOT } from './helpers.ts';
 const LIB = join(ROOT, 'lib');
 
 /**
- * Rooms from the bottom up; a room may import only rooms listed before it (and itself). The core is three
- * rooms and a door (docs/ARCHITECTURE.md, "The core"): pure decisions, the steps that talk to the engine,
+ * Folders from the bottom up; a folder may import only those listed before it (and itself). The core is
+ * three folders and one entry point (docs/ARCHITECTURE.md, "The core"): pure decisions, the steps that talk to the engine,
  * the files and the host, the use cases, and the service every front calls.
  */
 const LAYERS = [
@@ -52,7 +52,7 @@ function files(dir: string): string[] {
   });
 }
 
-const roomOf = (file: string) => {
+const folderOf = (file: string) => {
   const [top, sub] = relative(LIB, file).split('/');
   return top === 'core' ? `core/${sub}` : top!;
 };
@@ -85,12 +85,12 @@ function importsOf(file: string, lazy = false): string[] {
   return specs.filter((p) => p.startsWith('.')).map((p) => resolve(dirname(file), p.replace(/\.js$/, '.ts')));
 }
 
-test('each room imports only the rooms below it', () => {
+test('each folder imports only the folders below it', () => {
   const wrong: string[] = [];
   for (const f of files(LIB)) {
-    const from = roomOf(f);
+    const from = folderOf(f);
     for (const target of importsOf(f)) {
-      const to = roomOf(target);
+      const to = folderOf(target);
       if (to === from) continue;
       const ok = LAYERS.indexOf(to) < LAYERS.indexOf(from) && !(MAY_NOT[from] ?? []).includes(to);
       if (!ok) wrong.push(`${relative(ROOT, f)} → ${relative(ROOT, target)}`);
@@ -102,15 +102,15 @@ test('each room imports only the rooms below it', () => {
       (r) => !LAYERS.includes(r),
     ),
     [],
-    'every room of lib has its place in LAYERS',
+    'every folder of lib has its place in LAYERS',
   );
 });
 
 test('the fronts reach the core through its service alone, lazy imports included', () => {
   const wrong = files(LIB)
-    .filter((f) => FRONTS.includes(roomOf(f)))
+    .filter((f) => FRONTS.includes(folderOf(f)))
     .flatMap((f) => importsOf(f, true).map((target) => [f, target] as const))
-    .filter(([, target]) => CORE_INSIDE.includes(roomOf(target)))
+    .filter(([, target]) => CORE_INSIDE.includes(folderOf(target)))
     .map(([f, target]) => `${relative(ROOT, f)} → ${relative(ROOT, target)}`);
   assert.deepEqual(wrong, []);
 });

@@ -1,4 +1,4 @@
-// The one door to the core for every front: the CLI, the shim and the MCP server (and the views they share)
+// The one entry point of the core for every front: the CLI, the shim and the MCP server (and the views they share)
 // import this module and nothing else of lib/core (test/structure.test.ts holds it; docs/ARCHITECTURE.md,
 // "The core"). What a command does is a use case, loaded when it is first called, so a command or the shim
 // pays only for what it runs; the few light, synchronous answers are re-exported as they are.

@@ -57,7 +57,7 @@ export interface McpScope {
 
 /**
  * Every environment a call names (`name`, `source`) must be in the server's scope: two agents on one home,
- * each with a server of its own prefix, cannot touch each other's copies (docs/DESIGN.md §13).
+ * each with a server of its own prefix, cannot touch each other's environments (docs/DESIGN.md §13).
  */
 function checkScope(args: unknown, scope: McpScope): void {
   const prefix = scope.prefix;

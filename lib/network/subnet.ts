@@ -102,7 +102,7 @@ export function subnetLayout(subnet: string): {
 }
 
 /**
- * The address with the same host part in `to` as `ip` has in `from` (a copy's subnet of the same size):
+ * The address with the same host part in `to` as `ip` has in `from` (another environment's subnet of the same size):
  * how a pinned `ipv4_address`, gateway or range moves with the subnet cilo gives the copy.
  */
 export function translateAddress(ip: string, from: string, to: string): string | undefined {

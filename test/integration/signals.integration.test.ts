@@ -119,7 +119,7 @@ test('signals at random points of fork and destroy: the source runs, no helper o
     assert.equal(status, 'running', `${r.what}: the source runs again`);
     assert.deepEqual(helpers(), [], `${r.what}: no helper container is left`);
     if (ended === 'interrupted') {
-      assert.equal(known(ce, fork), undefined, `${r.what}: no half fork in state`);
+      assert.equal(known(ce, fork), undefined, `${r.what}: no half fork in state (its stderr: ${r.stderr})`);
       assert.deepEqual(dockerLines(['volume', 'ls', '-q', '--filter', `label=cilo.env=${fork}`]), [], r.what);
     }
     await assertDoctorClean(ce, r.what);

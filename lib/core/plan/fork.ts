@@ -82,22 +82,23 @@ export function chooseUncopied(
  * Each volume of SRC's project as the fork's: the name its files give it in the fork, its labels the fork's
  * (its project, and the home `homeId` that made it: what destroy removes it by).
  */
+/** SRC's volumes a fork copies: its project's named volumes (those Compose labels with their key). */
+export const copiedVolumes = (volumes: readonly VolumeInfo[]) => volumes.filter((v) => v.labels[COMPOSE_VOLUME_LABEL]);
+
 export function volumeCopies(
   volumes: readonly VolumeInfo[],
   fork: Pick<Environment, 'name' | 'volumes'>,
   homeId: string,
 ): VolumeCopy[] {
-  return volumes
-    .filter((v) => v.labels[COMPOSE_VOLUME_LABEL])
-    .map((from) => {
-      const key = from.labels[COMPOSE_VOLUME_LABEL]!;
-      const name = fork.volumes?.[key]?.name ?? `${fork.name}_${key}`;
-      const labels = {
-        ...from.labels,
-        [COMPOSE_PROJECT_LABEL]: fork.name,
-        [LABEL_ENV]: fork.name,
-        [LABEL_HOME]: homeId,
-      };
-      return { key, from, to: { ...from, name, labels } };
-    });
+  return copiedVolumes(volumes).map((from) => {
+    const key = from.labels[COMPOSE_VOLUME_LABEL]!;
+    const name = fork.volumes?.[key]?.name ?? `${fork.name}_${key}`;
+    const labels = {
+      ...from.labels,
+      [COMPOSE_PROJECT_LABEL]: fork.name,
+      [LABEL_ENV]: fork.name,
+      [LABEL_HOME]: homeId,
+    };
+    return { key, from, to: { ...from, name, labels } };
+  });
 }

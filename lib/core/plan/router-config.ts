@@ -3,7 +3,7 @@
 // change (docs/DESIGN.md §7, "The router"). HTTP on :80 and HTTPS on :443 inside the container, both with the
 // same routes; names no environment serves get a 404 page that lists the ones that exist (never Caddy's
 // redirect to HTTPS); the admin API listens on a unix socket inside the container, reached only through the
-// engine (docs/DESIGN.md §13): no container of a copy and no other account can read or change the router.
+// engine (docs/DESIGN.md §13): no container of an environment and no other account can read or change the router.
 import type { Route } from './environment.js';
 
 /** Inside the container: where it listens (the host ports are the container's published ones). */

@@ -1,4 +1,4 @@
-// A copy per git worktree (docs/DESIGN.md §12): `cilo create NAME --worktree BRANCH` adds a worktree of the
+// An environment per git worktree (docs/DESIGN.md §12): `cilo create NAME --worktree BRANCH` adds a worktree of the
 // branch under $CILO_HOME/worktrees/NAME/<repository> and registers the environment from the same project directory inside
 // it; `destroy` removes the worktree again, and refuses to while it holds uncommitted changes.
 import { existsSync, rmdirSync } from 'node:fs';

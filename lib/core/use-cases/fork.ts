@@ -4,8 +4,14 @@
 // same. A running SRC is paused for the copy (unless live) so a database is copied at rest.
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../../errors/index.js';
-import { undoing } from '../../docker/interruption.js';
-import { createVolume, projectMounts, projectVolumes, type ContainerMounts } from '../../docker/volumes.js';
+import { checkInterrupted, undoing } from '../../docker/interruption.js';
+import {
+  createVolume,
+  projectMounts,
+  projectVolumes,
+  type ContainerMounts,
+  type VolumeInfo,
+} from '../../docker/volumes.js';
 import { ANCHOR_IMAGE, ensureAnchorImage } from '../../network/anchor.js';
 import { LABEL_ENV, LABEL_FORK_HELPER, LABEL_HOME, LABEL_MANAGED } from '../../network/labels.js';
 import { homeId } from '../../state/paths.js';
@@ -17,6 +23,7 @@ import { bindToEnvironment } from '../steps/engines.js';
 import { destroyEnvironment } from './destroy.js';
 import {
   chooseUncopied,
+  copiedVolumes,
   uncopiedMounts,
   volumeCopies,
   type UncopiedChoice,
@@ -33,12 +40,6 @@ export interface ForkOptions {
   /** Copy while SRC runs (not paused). */
   live: boolean;
   uncopied?: UncopiedChoice;
-}
-
-/** SRC's containers, and those of them to pause for the copy. */
-interface ForkSource {
-  containers: readonly ContainerMounts[];
-  pause: readonly string[];
 }
 
 export interface ForkOutcome extends EnvironmentOutcome {
@@ -62,21 +63,33 @@ export async function forkEnvironment(ctxGiven: Context, o: ForkOptions): Promis
   ]);
   const owned = new Set(volumes.map((v) => v.name));
   const { uncopied, emptyMounts } = chooseUncopied(src.key, uncopiedMounts(containers, owned), o.uncopied);
-  const created = await createEnvironment(ctx, {
-    name,
-    from: src.record.source,
-    files: src.record.compose_files,
-    project: src.record.project,
-    sharedNetworks: src.record.shared_networks.filter((n) => !src.record.broken_shared_networks?.includes(n)),
-    additions: { forked_from: src.key, ...(emptyMounts.length > 0 ? { empty_mounts: emptyMounts } : {}) },
-  });
+  // The container that reads SRC's volumes is created while NEW is registered (the copy's fixed cost).
+  const helpers = new CopyHelpers(ctx, name, copiedVolumes(volumes), containers);
+  let created: EnvironmentOutcome;
+  try {
+    created = await createEnvironment(ctx, {
+      name,
+      from: src.record.source,
+      files: src.record.compose_files,
+      knownFiles: true,
+      project: src.record.project,
+      sharedNetworks: src.record.shared_networks.filter((n) => !src.record.broken_shared_networks?.includes(n)),
+      additions: { forked_from: src.key, ...(emptyMounts.length > 0 ? { empty_mounts: emptyMounts } : {}) },
+    });
+  } catch (e) {
+    await undoing(() => helpers.remove());
+    throw e;
+  }
   const copies = volumeCopies(volumes, created.record, homeId(ctx.home));
   const pause = o.live ? [] : containers.filter((c) => c.running && !c.paused).map((c) => c.id);
   try {
     ctx.log.info(
       `copying ${copies.length} volume${copies.length === 1 ? '' : 's'} of ${src.key}${pause.length ? ` (paused for the copy)` : ''}`,
     );
-    await copyVolumes(ctx, copies, { containers, pause }, name);
+    await copyVolumes(ctx, copies, pause, helpers);
+    // A signal during the copy's last cleanup still means "stop": the command then says it was interrupted,
+    // so the fork goes too.
+    checkInterrupted();
   } catch (e) {
     // Also when a signal stopped the copy (docker/interruption.ts): no half fork stays.
     await undoing(() => destroyEnvironment(ctx, name, { force: true })).catch((undo: unknown) =>
@@ -89,16 +102,18 @@ export async function forkEnvironment(ctxGiven: Context, o: ForkOptions): Promis
 }
 
 /**
- * Unpauses those of `ids` that are paused: a `docker pause` cut short by a signal may have paused some or
- * none. A failure is said with the fix, never hidden.
+ * Unpauses `ids`: all of them when the pause finished (`all`), else those that are paused (a `docker pause`
+ * cut short by a signal may have paused some or none). A failure is said with the fix, never hidden.
  */
-async function unpause(ctx: Context, ids: readonly string[]): Promise<void> {
-  const states = await ctx.docker.run(['inspect', '--format', '{{.Id}} {{.State.Paused}}', ...ids]);
-  const paused = states.stdout.split('\n').flatMap((l) => (l.endsWith(' true') ? [l.split(' ')[0]!] : []));
+async function unpause(ctx: Context, ids: readonly string[], all: boolean): Promise<void> {
+  const states = all ? undefined : await ctx.docker.run(['inspect', '--format', '{{.Id}} {{.State.Paused}}', ...ids]);
+  const paused = states
+    ? states.stdout.split('\n').flatMap((l) => (l.endsWith(' true') ? [l.split(' ')[0]!] : []))
+    : ids;
   const r = paused.length > 0 ? await ctx.docker.run(['unpause', ...paused]) : undefined;
-  if (states.code !== 0 || (r && r.code !== 0))
+  if ((states && states.code !== 0) || (r && r.code !== 0))
     ctx.log.warn(
-      `could not unpause the source's container(s) ${ids.join(' ')}: ${(r ?? states).stderr.trim()}; docker unpause them`,
+      `could not unpause the source's container(s) ${ids.join(' ')}: ${(r ?? states)!.stderr.trim()}; docker unpause them`,
     );
 }
 
@@ -110,47 +125,84 @@ async function helperImage(ctx: Context, containers: readonly ContainerMounts[])
 }
 
 /**
- * Creates the fork's volumes and copies SRC's into them: one container (never started) mounts every source
- * volume read-only, another every destination, and a `docker cp` stream per volume carries its files, owners
- * kept (on Docker; Podman's archive gives root's). SRC is paused only while the streams run.
+ * The two containers of a copy, created and never started: one mounts every source volume read-only, the
+ * other every destination. The source's is created at once (it needs only SRC's volumes), the other once the
+ * fork's volumes are named.
  */
-async function copyVolumes(ctx: Context, copies: readonly VolumeCopy[], from: ForkSource, fork: string) {
-  if (copies.length === 0) return;
-  const id = randomBytes(4).toString('hex');
-  const names = { from: `cilo-fork-${fork}-from-${id}`, to: `cilo-fork-${fork}-to-${id}` };
-  let paused: readonly string[] = [];
-  const helper = (side: 'from' | 'to', image: string) => {
-    const args = ['container', 'create', '--name', names[side], '--network', 'none', '--log-driver', 'none'];
+class CopyHelpers {
+  readonly names: { from: string; to: string };
+  private readonly image: Promise<string>;
+  private readonly from: Promise<unknown>;
+  private to?: Promise<unknown>;
+  private readonly begun: string[] = [];
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly fork: string,
+    sources: readonly VolumeInfo[],
+    containers: readonly ContainerMounts[],
+  ) {
+    const id = randomBytes(4).toString('hex');
+    this.names = { from: `cilo-fork-${fork}-from-${id}`, to: `cilo-fork-${fork}-to-${id}` };
+    this.image = helperImage(ctx, containers);
+    this.from = sources.length === 0 ? Promise.resolve() : this.create('from', sources);
+    this.from.catch(() => undefined); // awaited by ready() or remove(); never an unhandled rejection
+  }
+
+  /** Both created (the destination's from `copies`), or the first failure. */
+  async ready(copies: readonly VolumeCopy[]): Promise<void> {
+    this.to = this.create(
+      'to',
+      copies.map((c) => c.to),
+    );
+    await allDone([this.from, this.to]);
+  }
+
+  /** Removes those begun once their creation ended (one that failed to be created answers "no such container"). */
+  async remove(): Promise<void> {
+    await Promise.allSettled([this.from, this.to]);
+    if (this.begun.length === 0) return;
+    const r = await this.ctx.docker.run(['rm', '-f', ...this.begun]);
+    if (r.code !== 0 && !/no such container/i.test(r.stderr))
+      this.ctx.log.warn(`could not remove ${this.begun.join(' ')}: ${r.stderr.trim()}; docker rm -f them`);
+  }
+
+  private async create(side: 'from' | 'to', volumes: readonly Pick<VolumeInfo, 'name'>[]) {
+    this.begun.push(this.names[side]);
+    const args = ['container', 'create', '--name', this.names[side], '--network', 'none', '--log-driver', 'none'];
     args.push('--entrypoint', '/cilo-never-started');
     const labels = {
       [LABEL_MANAGED]: 'true',
-      [LABEL_ENV]: fork,
-      [LABEL_HOME]: homeId(ctx.home),
+      [LABEL_ENV]: this.fork,
+      [LABEL_HOME]: homeId(this.ctx.home),
       [LABEL_FORK_HELPER]: side,
     };
     for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`);
-    copies.forEach((c, i) =>
-      args.push(
-        '--mount',
-        `type=volume,src=${c[side].name},dst=/cilo-volumes/${i}${side === 'from' ? ',readonly' : ''}`,
-      ),
+    volumes.forEach((v, i) =>
+      args.push('--mount', `type=volume,src=${v.name},dst=/cilo-volumes/${i}${side === 'from' ? ',readonly' : ''}`),
     );
-    return ctx.docker.check([...args, image], `creating a container to copy volumes ${side}`);
-  };
+    return this.ctx.docker.check([...args, await this.image], `creating a container to copy volumes ${side}`);
+  }
+}
+
+/**
+ * Creates the fork's volumes and copies SRC's into them, a `docker cp` stream per volume (owners kept on
+ * Docker; Podman's archive gives root's). SRC's `pause` containers are paused only while the streams run.
+ */
+async function copyVolumes(ctx: Context, copies: readonly VolumeCopy[], pause: readonly string[], h: CopyHelpers) {
+  let paused: readonly string[] = [];
+  let pausedAll = false;
   try {
-    const [image] = await Promise.all([
-      helperImage(ctx, from.containers),
-      ...copies.map((c) => createVolume(ctx.docker, c.to)),
-    ]);
-    await allDone([helper('from', image), helper('to', image)]);
-    paused = from.pause; // before it is asked: a pause cut short may still have paused some
+    if (copies.length === 0) return;
+    await Promise.all(copies.map((c) => createVolume(ctx.docker, c.to)));
+    await h.ready(copies);
+    paused = pause; // before it is asked: a pause cut short may still have paused some
     if (paused.length > 0) await ctx.docker.check(['pause', ...paused], 'pausing the source for the copy');
-    await streamVolumes(ctx, copies, names);
+    pausedAll = true;
+    await streamVolumes(ctx, copies, h.names);
   } finally {
     // The source runs again and the helpers go, whatever signal comes meanwhile.
-    await undoing(() =>
-      Promise.all([paused.length > 0 && unpause(ctx, paused), ctx.docker.run(['rm', '-f', names.from, names.to])]),
-    );
+    await undoing(() => Promise.all([paused.length > 0 && unpause(ctx, paused, pausedAll), h.remove()]));
   }
 }
 

@@ -37,6 +37,11 @@ export interface CreateOptions {
   adopt?: boolean;
   /** `cilo gc` never removes it. */
   keep?: boolean;
+  /**
+   * The files are a registered environment's (a fork's source): the model read from them, when they say it
+   * exactly, is enough; Compose checked them when the source was registered and checks them again at `up`.
+   */
+  knownFiles?: boolean;
 }
 
 function existingDirectory(ctx: Context, from: string): string {
@@ -81,8 +86,8 @@ async function registerFrom(
       `no compose file in ${dir}`,
       `looked for ${BASE_NAMES.join(', ')}; pass the project's directory to --from`,
     );
-  // No file-only shortcut here: `docker compose config` also validates the project being registered.
-  const { xcilo } = await readProjectFiles(project, ctx.home);
+  // No file-only shortcut for a new project: `docker compose config` also validates what is registered.
+  const { xcilo, model } = await readProjectFiles(project, ctx.home);
   const prepared = await prepareEnvironment(
     { ...ctx, cwd: dir },
     {
@@ -96,6 +101,7 @@ async function registerFrom(
       additions,
       materialize: false,
       adopt: o.adopt,
+      model: o.knownFiles ? model : undefined,
     },
   );
   markUsed(ctx.home, o.name);
