@@ -29,7 +29,7 @@ export interface Settings {
     /** CILO_DNS_SUFFIXES_ALLOWED: suffixes besides the reserved ones that x-cilo.dns-suffix may name. */
     allowedSuffixes: string[];
   };
-  /** CILO_ACCESS: how the host reaches copies, when set (else decided per engine: core/plan/access.ts). */
+  /** CILO_ACCESS: how the host reaches environments, when set (else decided per engine: core/plan/access.ts). */
   access?: AccessMode;
   /** CILO_PORT_RANGE: the host ports cilo publishes services and the router on, in `published` mode. */
   ports: PortRange;

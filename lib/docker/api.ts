@@ -1,8 +1,7 @@
-// The engine's own API, for the questions cilo asks on almost every command: who is this engine (`GET
-// /info`), which containers it runs (`GET /containers/json`). Over a local Unix socket each is one HTTP
-// request (a few ms); the docker CLI would be a Go process of its own (~60-100 ms, seconds under load). Any
-// other endpoint (tcp, ssh, a context cilo cannot read) is left to the docker CLI (docker.ts), which knows
-// them all.
+// The engine's own API over a local Unix socket: the transport of every question cilo asks an engine it
+// reaches that way (who it is, its containers, its networks). Each is one HTTP request (a few ms); the docker
+// CLI would be a Go process of its own (~60-100 ms, seconds under load), and its errors only text. Any other
+// endpoint (tcp, ssh, a context cilo cannot read) is left to the docker CLI (docker.ts), which knows them all.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +18,27 @@ export interface EngineApi {
 
 /** The failure of a request to the socket: the engine does not answer there. */
 export class SocketError extends Error {}
+
+/** The engine answered, with an error: its status code and its own message (the body's `message` field). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An answer's error as the engine words it: its JSON `{"message": ...}`, else the body as it is. */
+function apiError(status: number, path: string, body: string): ApiError {
+  let message = body.trim();
+  try {
+    message = (JSON.parse(body) as { message?: string }).message ?? message;
+  } catch {
+    // not JSON: the body as it is
+  }
+  return new ApiError(status, `${path} answered ${status}: ${message}`);
+}
 
 const DEFAULT_SOCKET = '/var/run/docker.sock';
 
@@ -69,8 +89,7 @@ async function get(socketPath: string, path: string, timeoutMs: number | undefin
       res.on('error', (e) => reject(new SocketError(e.message)));
       res.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200)
-          return reject(new SocketError(`${path} answered ${res.statusCode}: ${body.trim()}`));
+        if (res.statusCode !== 200) return reject(apiError(res.statusCode ?? 0, path, body));
         try {
           resolve(JSON.parse(body));
         } catch {

@@ -5,35 +5,25 @@ import {
   ENGINE_UNREACHABLE,
   COMPOSE_ONEOFF_LABEL,
   COMPOSE_SERVICE_LABEL,
-  MIN_COMPOSE,
-  parseComposeVersion,
   parseContainer,
   parseEngineInfo,
   parseHostPorts,
   parseNetwork,
-  versionAtLeast,
   containerFromList,
+  missingOnly,
   type ApiContainer,
   type ContainerInfo,
   type CreateNetwork,
   type EngineInfo,
   type NetworkInfo,
 } from './objects.js';
-import { SocketError, type EngineApi } from './api.js';
+import { ApiError, SocketError, type EngineApi } from './api.js';
 import { processRunner, type ProcessRunner, type RunOptions, type RunResult } from './process.js';
-
-/**
- * Where Compose's answer about itself is kept between commands (context.ts gives one backed by
- * $CILO_HOME/cache): under `key()`, the identity of the binaries that answer (binaries.ts), or not at all.
- */
-export interface ComposeVersionCache {
-  key(): string | undefined;
-  read(key: string): string | undefined;
-  write(key: string, version: string): void;
-}
+import { askComposeVersion, type ComposeVersionCache } from './compose-version.js';
 
 export class Docker {
   private composeVersionPromise?: Promise<string>;
+  private socketKnown?: boolean;
 
   /** `engine`: the name of the engine `env` points at, for messages. */
   constructor(
@@ -93,24 +83,30 @@ export class Docker {
   async engineInfo(timeoutMs?: number): Promise<EngineInfo> {
     const raw = await this.viaApi('/info', timeoutMs);
     if (raw !== undefined) return parseEngineInfo(raw);
-    const out = await this.check(
-      ['info', '--format', '{{json .}}'],
-      `asking engine ${this.engine} who it is (docker info)`,
-      {
-        timeoutMs,
-      },
-    );
-    return parseEngineInfo(JSON.parse(out));
+    const what = `asking engine ${this.engine} who it is (docker info)`;
+    return parseEngineInfo(JSON.parse(await this.check(['info', '--format', '{{json .}}'], what, { timeoutMs })));
   }
 
-  /** `GET path` of the engine's API when it is on a local socket (undefined: ask the CLI). */
-  private async viaApi(path: string, timeoutMs?: number): Promise<unknown> {
+  /**
+   * `GET path` of the engine's API when it is on a local socket (undefined: ask the CLI). Errors by kind: no
+   * answer is an EngineUnreachableError; an answer with an error status, a UserError with the engine's
+   * message, or MISSING for a 404 when the caller asks (`missing`).
+   */
+  private async viaApi(path: string, timeoutMs?: number, missing = false): Promise<unknown> {
     try {
       return await this.api?.get(this.env, path, timeoutMs);
     } catch (e) {
       if (e instanceof SocketError) throw new EngineUnreachableError(this.engine, this.where(), e.message);
+      if (e instanceof ApiError && e.status === 404 && missing) return MISSING;
+      if (e instanceof ApiError) throw new UserError(`engine ${this.engine}: ${e.message}`);
       throw e;
     }
+  }
+
+  /** Whether this client asks the engine's API (a local socket) rather than the docker CLI: decided once. */
+  private get onSocket(): boolean {
+    this.socketKnown ??= this.api?.socket(this.env) !== undefined;
+    return this.socketKnown;
   }
 
   /** The API's container list (`all`: stopped ones too) of these label filters; undefined: ask the CLI. */
@@ -126,62 +122,40 @@ export class Docker {
     return r.stdout;
   }
 
-  /**
-   * The Compose version: asked once per process, and once per Compose binary when a cache is given; older
-   * than 2.24 is an error (we need `!reset`).
-   */
+  /** The Compose version: asked once per process, and once per Compose binary when a cache is given. */
   composeVersion(): Promise<string> {
-    this.composeVersionPromise ??= (async () => {
-      const key = this.versions?.key();
-      const known = key !== undefined ? this.versions!.read(key) : undefined;
-      if (known !== undefined) return known;
-      const r = await this.run(['compose', 'version', '--short']);
-      const v = parseComposeVersion(r.stdout);
-      if (r.code !== 0 || !v)
-        throw new UserError(
-          `Docker Compose v2 is not available ('docker compose version' ${r.code !== 0 ? `failed: ${firstLine(r.stderr)}` : `printed ${JSON.stringify(r.stdout.trim())}`})`,
-          'install the Compose v2 plugin, 2.24 or newer (on Debian as root: scripts/setup-host.sh)',
-        );
-      if (!versionAtLeast(v, MIN_COMPOSE))
-        throw new UserError(
-          `Docker Compose ${v.join('.')} is too old: cilo needs 2.24 or newer (for the '!reset' merge tag that removes published ports)`,
-          'upgrade the Compose plugin: https://docs.docker.com/compose/install/',
-        );
-      if (key !== undefined) this.versions!.write(key, v.join('.'));
-      return v.join('.');
-    })();
+    this.composeVersionPromise ??= askComposeVersion((args) => this.run(args), this.versions);
     return this.composeVersionPromise;
   }
 
+  /** The network of this name or ID; undefined when the engine has none (its API's 404, or the CLI's words). */
   async inspectNetwork(name: string): Promise<NetworkInfo | undefined> {
-    const r = await this.run(['network', 'inspect', '--format', '{{json .}}', name]);
-    if (r.code !== 0) {
-      if (/no such network|not found/i.test(r.stderr)) return undefined;
-      throw new UserError(`docker network inspect ${name} failed: ${r.stderr.trim()}`);
-    }
-    return parseNetwork(r.stdout.trim().split('\n')[0]!);
+    return (await this.inspectNetworks([name]))[0];
   }
 
   /**
-   * All networks (with `label`, those that carry it), or those `keep` accepts by name (`inspect` costs ~4 ms a network: with hundreds of
-   * networks, inspecting only the ones needed keeps a command's cost flat). One `ls` plus one `inspect`.
+   * All networks (with `label`, those that carry it), or those `keep` accepts by name: a list, then only the
+   * kept ones inspected, which keeps a command's cost flat among hundreds of networks.
    */
   async listNetworks(keep: (name: string) => boolean = () => true, label?: string): Promise<NetworkInfo[]> {
-    const filter = label ? ['--filter', `label=${label}`] : [];
-    const ls = await this.check(
-      ['network', 'ls', '--no-trunc', ...filter, '--format', '{{.ID}}\t{{.Name}}'],
-      'listing Docker networks',
-    );
-    const ids = ls
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.split('\t') as [string, string])
-      .filter(([, name]) => keep(name))
-      .map(([id]) => id);
-    if (ids.length === 0) return [];
-    const r = await this.run(['network', 'inspect', '--format', '{{json .}}', ...ids]);
-    // A network removed between ls and inspect makes inspect exit 1 but still print the others.
-    return r.stdout.split('\n').filter(Boolean).map(parseNetwork);
+    let listed: { id: string; name: string }[];
+    if (this.onSocket) {
+      const filters = label ? `?filters=${encodeURIComponent(JSON.stringify({ label: [label] }))}` : '';
+      const answer = (await this.viaApi(`/networks${filters}`)) as { Id: string; Name: string }[];
+      listed = answer.map((n) => ({ id: n.Id, name: n.Name }));
+    } else {
+      const filter = label ? ['--filter', `label=${label}`] : [];
+      const ls = await this.check(
+        ['network', 'ls', '--no-trunc', ...filter, '--format', '{{.ID}}\t{{.Name}}'],
+        'listing Docker networks',
+      );
+      listed = ls
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => ({ id: l.split('\t')[0]!, name: l.split('\t')[1] ?? '' }));
+    }
+    // The list does not name a network's containers: each kept one is inspected.
+    return this.inspectNetworks(listed.filter((n) => keep(n.name)).map((n) => n.id));
   }
 
   async createNetwork(o: CreateNetwork): Promise<RunResult> {
@@ -226,7 +200,7 @@ export class Docker {
     const ids = (await this.check(args, 'listing containers')).split('\n').filter(Boolean);
     if (ids.length === 0) return [];
     const r = await this.run(['inspect', '--format', '{{json .}}', ...ids]);
-    return r.stdout.split('\n').filter(Boolean).map(parseContainer);
+    return missingOnly(r, 'docker inspect').split('\n').filter(Boolean).map(parseContainer);
   }
 
   /**
@@ -273,10 +247,26 @@ export class Docker {
       .map((line) => ({ label: line.split('\t')[0] ?? '', ports: parseHostPorts(line.split('\t')[1] ?? '') }));
   }
 
-  /** The networks of these names that exist (one `inspect`; missing ones are left out). */
+  /**
+   * The networks of these names or IDs that exist, missing ones left out (one removed meanwhile, too): over
+   * the API one request each, by status code; through the CLI one `inspect`, which prints the others and
+   * exits 1 when one is missing, so its exit is read with missingOnly.
+   */
   async inspectNetworks(names: readonly string[]): Promise<NetworkInfo[]> {
+    if (names.length === 0) return [];
+    if (this.onSocket) {
+      const answers: unknown[] = [];
+      // 16 requests at a time: hundreds at once would queue on the engine's socket anyway.
+      for (let i = 0; i < names.length; i += 16)
+        answers.push(
+          ...(await Promise.all(
+            names.slice(i, i + 16).map((n) => this.viaApi(`/networks/${encodeURIComponent(n)}`, undefined, true)),
+          )),
+        );
+      return answers.filter((a) => a !== MISSING).map((a) => parseNetwork(a as object));
+    }
     const r = await this.run(['network', 'inspect', '--format', '{{json .}}', ...names]);
-    return r.stdout.split('\n').filter(Boolean).map(parseNetwork);
+    return missingOnly(r, 'docker network inspect').split('\n').filter(Boolean).map(parseNetwork);
   }
 
   async removeContainers(ids: readonly string[]): Promise<void> {
@@ -294,6 +284,9 @@ export class Docker {
     return this.runner.exec('docker', ['compose', ...args], { env: this.env, ...opts });
   }
 }
+
+/** A 404 of the API, where the caller asked for it instead of an error. */
+const MISSING = Symbol('missing');
 
 function firstLine(s: string): string {
   return s.trim().split('\n')[0] ?? '';

@@ -1,5 +1,7 @@
 // What Docker says, as cilo reads it: networks, containers, the engine, Compose's version and labels; and the
 // parsers of the docker CLI's JSON. Types and pure functions only: docker.ts asks, this file reads the answers.
+import { UserError } from '../errors/index.js';
+import type { RunResult } from './process.js';
 
 export interface NetworkInfo {
   id: string;
@@ -105,8 +107,9 @@ interface RawNetwork {
   Containers?: Record<string, { Name: string; IPv4Address: string }> | null;
 }
 
-export function parseNetwork(line: string): NetworkInfo {
-  const n = JSON.parse(line) as RawNetwork;
+/** A network as the engine describes it: its API's answer, which `docker network inspect` prints as JSON. */
+export function parseNetwork(answer: string | object): NetworkInfo {
+  const n = (typeof answer === 'string' ? JSON.parse(answer) : answer) as RawNetwork;
   const containers: NetworkInfo['containers'] = {};
   for (const [id, c] of Object.entries(n.Containers ?? {}))
     containers[id] = { name: c.Name, ipv4: c.IPv4Address.split('/')[0] ?? '' };
@@ -219,4 +222,16 @@ export function parseHostPorts(text: string): number[] {
   for (const m of text.matchAll(/:(\d+)(?:-(\d+))?->/g))
     for (let p = Number(m[1]); p <= Number(m[2] ?? m[1]); p++) out.push(p);
   return out;
+}
+
+/**
+ * The output of an `inspect` of several objects, which prints those that exist and exits 1 when one is
+ * missing: that is no error (one removed meanwhile is simply gone); any other failure is.
+ */
+export function missingOnly(r: Pick<RunResult, 'code' | 'stdout' | 'stderr'>, what: string): string {
+  if (r.code === 0) return r.stdout;
+  const other = r.stderr.split('\n').filter((l) => l.trim() && !/no such|not found/i.test(l));
+  if (other.length > 0 || !r.stderr.trim())
+    throw new UserError(`${what} failed: ${other[0]?.trim() ?? `docker exited with ${r.code}`}`);
+  return r.stdout;
 }

@@ -103,7 +103,7 @@ export function subnetLayout(subnet: string): {
 
 /**
  * The address with the same host part in `to` as `ip` has in `from` (another environment's subnet of the same size):
- * how a pinned `ipv4_address`, gateway or range moves with the subnet cilo gives the copy.
+ * how a pinned `ipv4_address`, gateway or range moves with the subnet cilo gives the environment.
  */
 export function translateAddress(ip: string, from: string, to: string): string | undefined {
   const a = parseIPv4(ip);

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { socketApi, socketOf, SocketError } from '../../lib/docker/api.ts';
+import { ApiError, socketApi, socketOf, SocketError } from '../../lib/docker/api.ts';
 import { tempDir } from '../helpers.ts';
 
 test('socketOf: DOCKER_HOST, the default context, a named context; anything but unix:// is not ours', (t) => {
@@ -30,13 +30,14 @@ test('socketOf: DOCKER_HOST, the default context, a named context; anything but 
   assert.equal(socketOf({}, home), '/run/user/1000/docker.sock', "the CLI's current context");
 });
 
-test('info over the socket; a refused socket, an error status or no answer in time is a SocketError', async (t) => {
+test('info over the socket; a refused socket or no answer in time is a SocketError, an error status an ApiError', async (t) => {
   const dir = tempDir(t);
   const sock = join(dir, 'engine.sock');
   let delay = 0;
   const server = createServer((req, res) => {
     setTimeout(() => {
-      if (req.url !== '/info') return void res.writeHead(404).end('page not found');
+      if (req.url === '/networks/x') return void res.writeHead(404).end('{"message":"network x not found"}');
+      if (req.url !== '/info') return void res.writeHead(500).end('page broken');
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ID: 'SOCK:ID' }));
     }, delay);
   });
@@ -45,6 +46,14 @@ test('info over the socket; a refused socket, an error status or no answer in ti
   const api = socketApi(dir);
   assert.deepEqual(await api.get({ DOCKER_HOST: `unix://${sock}` }, '/info'), { ID: 'SOCK:ID' });
   assert.equal(await api.get({ DOCKER_HOST: 'tcp://h:2375' }, '/info'), undefined);
+  await assert.rejects(
+    api.get({ DOCKER_HOST: `unix://${sock}` }, '/networks/x'),
+    (e) => e instanceof ApiError && e.status === 404 && e.message === '/networks/x answered 404: network x not found',
+  );
+  await assert.rejects(
+    api.get({ DOCKER_HOST: `unix://${sock}` }, '/other'),
+    (e) => e instanceof ApiError && e.status === 500 && /page broken/.test(e.message),
+  );
   await assert.rejects(
     api.get({ DOCKER_HOST: `unix://${join(dir, 'none.sock')}` }, '/info'),
     (e) =>

@@ -2,7 +2,7 @@
 // (the same calls against the real engine: docker.integration.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SocketError } from '../../lib/docker/api.ts';
+import { ApiError, SocketError } from '../../lib/docker/api.ts';
 import { Docker } from '../../lib/docker/docker.ts';
 import { lostMainNetwork, parseComposeVersion, versionAtLeast, MIN_COMPOSE } from '../../lib/docker/objects.ts';
 import { EngineUnreachableError, UserError } from '../../lib/errors/index.ts';
@@ -142,6 +142,72 @@ test('engineInfo through the API when one is given: no docker process; its failu
     'CLI',
     'not a local socket: the CLI',
   );
+});
+
+test('networks through the API on a local socket: one request each, a 404 is a missing network, any other status the engine’s error', async () => {
+  const { runner, calls } = fakeRunner(() => assert.fail('no docker process'));
+  const net = (id: string, name: string) => ({
+    Id: id,
+    Name: name,
+    Scope: 'local',
+    Labels: { 'cilo.env': 'shop' },
+    IPAM: { Config: [{ Subnet: '10.224.0.0/24' }] },
+    Containers: { c1: { Name: 'shop-web-1', IPv4Address: '10.224.0.2/24' } },
+  });
+  const asked: string[] = [];
+  const api = {
+    socket: () => '/s.sock',
+    get: async (_env: NodeJS.ProcessEnv, path: string) => {
+      asked.push(path);
+      if (path.startsWith('/networks?')) return [net('n1', 'cilo-shop'), net('n2', 'other')];
+      if (path === '/networks/n1' || path === '/networks/cilo-shop') return net('n1', 'cilo-shop');
+      if (path === '/networks/broken') throw new ApiError(500, '/networks/broken answered 500: disk full');
+      throw new ApiError(404, `${path} answered 404: network not found`);
+    },
+  };
+  const d = new Docker({}, runner, 'local', undefined, api);
+  assert.deepEqual((await d.inspectNetwork('cilo-shop'))?.containers, {
+    c1: { name: 'shop-web-1', ipv4: '10.224.0.2' },
+  });
+  assert.equal(await d.inspectNetwork('gone'), undefined, 'a 404: no such network');
+  assert.deepEqual(
+    (await d.inspectNetworks(['gone', 'cilo-shop'])).map((n) => n.name),
+    ['cilo-shop'],
+    'missing ones are left out',
+  );
+  await assert.rejects(d.inspectNetwork('broken'), (e: unknown) => {
+    assert.ok(e instanceof UserError && !(e instanceof EngineUnreachableError), String(e));
+    assert.match(e.message, /engine local: \/networks\/broken answered 500: disk full/);
+    return true;
+  });
+  asked.length = 0;
+  const listed = await d.listNetworks((n) => n.startsWith('cilo-'), 'cilo.env');
+  assert.deepEqual(
+    listed.map((n) => n.id),
+    ['n1'],
+  );
+  assert.deepEqual(asked, [`/networks?filters=${encodeURIComponent('{"label":["cilo.env"]}')}`, '/networks/n1']);
+  assert.deepEqual(calls, []);
+});
+
+test('networks through the CLI: an inspect that exits 1 for a missing one is read; any other failure is an error', async () => {
+  const line = JSON.stringify({ Id: 'n1', Name: 'cilo-shop', Labels: {}, IPAM: { Config: [] }, Containers: {} });
+  const partial = fakeRunner(() => ({ code: 1, stdout: line + '\n', stderr: 'Error: No such network: gone\n' }));
+  assert.deepEqual(
+    (await new Docker({}, partial.runner).inspectNetworks(['gone', 'cilo-shop'])).map((n) => n.name),
+    ['cilo-shop'],
+  );
+  const failing = fakeRunner(() => ({
+    code: 1,
+    stdout: '',
+    stderr: 'Error: No such network: gone\nError response from daemon: i/o error\n',
+  }));
+  await assert.rejects(
+    new Docker({}, failing.runner).inspectNetworks(['gone', 'cilo-shop']),
+    /docker network inspect failed: Error response from daemon: i\/o error/,
+  );
+  const silent = fakeRunner(() => ({ code: 2, stdout: '', stderr: '' }));
+  await assert.rejects(new Docker({}, silent.runner).inspectNetwork('x'), /docker exited with 2/);
 });
 
 test('containers through the API: a list with networks and labels, states, published ports; no docker process', async () => {

@@ -32,7 +32,7 @@ export function pinnedIpam(n: NetworkModel | undefined): IpamConfig | undefined 
 }
 
 /**
- * What cilo cannot give each copy of its own, as errors naming the network and service: IPv6, several
+ * What cilo cannot give each environment of its own, as errors naming the network and service: IPv6, several
  * subnets, an address pinned on a network whose subnet is not pinned (there is nothing to move it along).
  */
 /**

@@ -1,6 +1,6 @@
 // What of a Compose project this CILO_HOME created (docs/DESIGN.md §13, "Threat model"). Every container and
 // volume cilo has Compose make carries the home's label (`cilo.home`), and removal (destroy, the undo of a
-// failed first `up`) selects by it: a plain Compose project's data, or another home's copy of the same name,
+// failed first `up`) selects by it: a plain Compose project's data, or another home's environment of the same name,
 // is never removed. A project that already has objects when it is first registered is refused, unless the
 // user adopts them; adopted volumes are then the files' external ones, never removed by cilo.
 import { UserError } from '../../errors/index.js';
