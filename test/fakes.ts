@@ -17,6 +17,7 @@ import type { Environment } from '../lib/state/schema.ts';
 import type { ExecResult, ProcessRunner, RunResult } from '../lib/docker/process.ts';
 import { parseSettings, type Settings } from '../lib/settings.ts';
 import { tempDir } from './helpers.ts';
+import { FakeDocker, labelMatch } from './fake-docker.ts';
 
 /** A runner that answers `docker ARGS` from a function (given the environment too) and records the calls. */
 export function fakeRunner(
@@ -61,10 +62,6 @@ export interface FakeContainer {
   NetworkSettings: { Networks: Record<string, { IPAddress: string }> };
 }
 
-const labelMatch = (labels: Record<string, string>, filter: string) => {
-  const [k, v] = filter.replace(/^label=/, '').split('=');
-  return v === undefined ? k! in labels : labels[k!] === v;
-};
 const filtersOf = (args: readonly string[]) => args.flatMap((a, i) => (args[i - 1] === '--filter' ? [a] : []));
 
 /**
@@ -88,6 +85,12 @@ export class FakeEngine {
   onCompose: (args: readonly string[]) => ExecResult | Promise<ExecResult> = () => ({ code: 0, signal: null });
   /** Other engines, by the DOCKER_HOST that reaches them (`null`: one that does not answer). */
   others: Record<string, FakeEngine | null> = {};
+  /** An engine that does not answer: every question to it fails as a stopped daemon's would. */
+  down = false;
+  /** The client's typed calls, in order (e.g. `disconnect cilo-shared-db c3`), on whichever engine. */
+  asked: string[] = [];
+  /** The names of the networks whose description the client returned (each costs on a real engine). */
+  described: string[] = [];
   private next = 1;
   readonly fake = fakeRunner(
     (args, env) => this.route(args, env),
@@ -143,7 +146,30 @@ export class FakeEngine {
     return c;
   }
 
-  private network(ref: string) {
+  /** What the engine's `/info` says. */
+  rawInfo() {
+    const i = this.info;
+    return {
+      ID: i.id,
+      Architecture: i.architecture,
+      OperatingSystem: 'Debian GNU/Linux 12 (bookworm)',
+      ServerVersion: '20.10.24',
+      SecurityOptions: ['name=seccomp,profile=default'],
+      Swarm: {
+        LocalNodeState: i.swarm,
+        NodeID: i.nodeId,
+        ControlAvailable: i.manager,
+        RemoteManagers: i.managers.map((m) => ({ NodeID: m })),
+      },
+    };
+  }
+
+  /** The engine client over this engine (and its `others`), as a context holds it. */
+  client(env: NodeJS.ProcessEnv = {}): FakeDocker {
+    return new FakeDocker(this, env, this.fake.runner);
+  }
+
+  network(ref: string) {
     return this.networks.find((n) => n.Name === ref || n.Id === ref);
   }
 
@@ -154,23 +180,7 @@ export class FakeEngine {
     if (a0 === 'compose' && args.includes('config'))
       return { stdout: JSON.stringify(this.composeConfig ?? { services: {} }) };
     if (a0 === 'compose') return {};
-    if (a0 === 'info') {
-      const i = this.info;
-      const raw = {
-        ID: i.id,
-        Architecture: i.architecture,
-        OperatingSystem: 'Debian GNU/Linux 12 (bookworm)',
-        ServerVersion: '20.10.24',
-        SecurityOptions: ['name=seccomp,profile=default'],
-        Swarm: {
-          LocalNodeState: i.swarm,
-          NodeID: i.nodeId,
-          ControlAvailable: i.manager,
-          RemoteManagers: i.managers.map((m) => ({ NodeID: m })),
-        },
-      };
-      return { stdout: JSON.stringify(raw) + '\n' };
-    }
+    if (a0 === 'info') return { stdout: JSON.stringify(this.rawInfo()) + '\n' };
     if (a0 === 'network' && a1 === 'ls') {
       const line = (n: FakeNetwork) => (args.includes('--format') ? `${n.Id}\t${n.Name}` : n.Id);
       return {
@@ -227,9 +237,10 @@ export class FakeEngine {
 /** A context over a fake runner, with its own CILO_HOME (DNS off unless asked). */
 export function fakeContext(
   t: TestContext,
-  runner: ProcessRunner,
+  through: ProcessRunner | FakeEngine,
   over: { settings?: Partial<Settings>; cwd?: string } = {},
 ): Context & { logged: string[] } {
+  const runner = through instanceof FakeEngine ? through.fake.runner : through;
   const dir = tempDir(t);
   const home = join(dir, 'home');
   mkdirSync(home, { mode: 0o700 });
@@ -244,6 +255,8 @@ export function fakeContext(
     log: { info: (m) => logged.push(`info: ${m}`), warn: (m) => logged.push(`warn: ${m}`) },
     writeStderr: (s) => logged.push(`stderr: ${s}`),
   });
+  // An engine in memory is asked through its client: the core's typed questions, not docker's argv.
+  if (through instanceof FakeEngine) ctx.docker = through.client();
   return Object.assign(ctx, { logged });
 }
 

@@ -20,7 +20,7 @@ function world(): State {
 
 test('bindToEnvironment: the engine the environment lives on, whatever DOCKER_HOST says; --context elsewhere is refused', async (t) => {
   const engine = new FakeEngine();
-  const ctx = fakeContext(t, engine.fake.runner);
+  const ctx = fakeContext(t, engine);
   const s = world();
   assert.equal(bindToEnvironment(ctx, s, 'here'), ctx, 'same engine: the same context');
   assert.equal(bindToEnvironment(ctx, s, 'new-one'), ctx, 'a name state does not know stays where the command is');
@@ -49,7 +49,7 @@ test('bindToEnvironment: the engine the environment lives on, whatever DOCKER_HO
 
 test('checkIdentity and probeEngine: ok, unreachable, or answering as another engine', async (t) => {
   const engine = new FakeEngine();
-  const ctx = fakeContext(t, engine.fake.runner);
+  const ctx = fakeContext(t, engine);
   const s = world();
   assert.doesNotThrow(() =>
     checkIdentity(s, E2, {

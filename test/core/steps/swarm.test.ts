@@ -40,7 +40,7 @@ function setup(t: Parameters<typeof fakeContext>[0]) {
     subnet: '10.224.1.0/24',
     scope: 'swarm',
   };
-  const ctx = onEngine(fakeContext(t, manager.fake.runner), E2, { docker_host: E2 });
+  const ctx = onEngine(fakeContext(t, manager), E2, { docker_host: E2 });
   return { manager, e2, s, ctx };
 }
 
@@ -100,7 +100,7 @@ test('subnetsOnOtherEngines: the bridge networks of every other engine that answ
   s.hosts[E2]!.environments['p/c'] = env('c');
   e2.addNetwork('build-net', '10.224.4.0/24');
   e2.addNetwork(NET, '10.224.1.0/24', {}, 'swarm');
-  const ctx = fakeContext(t, manager.fake.runner);
+  const ctx = fakeContext(t, manager);
   assert.deepEqual(
     await subnetsOnOtherEngines(ctx, s),
     ['10.224.4.0/24'],

@@ -40,7 +40,7 @@ function setup(t: TestContext) {
     if (sub === 'down') engine.containers = [];
     return { code: 0, signal: null };
   };
-  return { dir, engine, ctx: fakeContext(t, engine.fake.runner, { cwd: dir }) };
+  return { dir, engine, ctx: fakeContext(t, engine, { cwd: dir }) };
 }
 
 /** Counts reads of any state.json while fn runs (every reader, whatever module it goes through). */
@@ -117,16 +117,7 @@ test('up against an engine that does not answer fails before writing anything', 
   const { dir, engine, ctx } = setup(t);
   await createEnvironment(ctx, { name: 'dev', from: dir, sharedNetworks: [] });
   const before = readFileSync(join(ctx.home, 'state.json'));
-  const answer = engine.fake.runner.run.bind(engine.fake.runner);
-  engine.fake.runner.run = async (cmd, args, o) =>
-    args[0] === 'network'
-      ? {
-          code: 1,
-          signal: null,
-          stdout: '',
-          stderr: 'Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?\n',
-        }
-      : answer(cmd, args, o);
+  engine.down = true;
   await assert.rejects(
     upEnvironment(ctx, { name: 'dev', createShared: false, composeArgs: [] }),
     /the Docker engine of this machine does not answer/,
@@ -140,9 +131,7 @@ test("registering looks up the subnets of foreign networks only: cilo's own are 
   await createEnvironment(ctx, { name: 'dev', from: dir, sharedNetworks: [] });
   const first = await upEnvironment(ctx, { name: 'dev', createShared: false, composeArgs: [] });
   assert.equal(first.record.subnet, '10.224.1.0/24', 'the foreign network was seen');
-  engine.calls.length = 0;
+  engine.described.length = 0;
   await createEnvironment(ctx, { name: 'qa', from: dir, sharedNetworks: [] });
-  const inspected = engine.calls.filter((c) => c[0] === 'network' && c[1] === 'inspect').flatMap((c) => c.slice(4));
-  const ids = (name: string) => engine.networks.filter((n) => n.Name === name).map((n) => n.Id);
-  assert.deepEqual(inspected, ids('corp'), 'only the network state does not know');
+  assert.deepEqual(engine.described, ['corp'], 'only the network state does not know');
 });

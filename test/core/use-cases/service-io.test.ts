@@ -21,7 +21,7 @@ test("a service that is not the environment's is refused before Compose runs; th
   mkdirSync(dir);
   writeFileSync(join(dir, 'compose.yaml'), 'x-cilo: {}\nservices:\n  web:\n    image: x\n');
   const engine = new FakeEngine();
-  const ctx = fakeContext(t, engine.fake.runner);
+  const ctx = fakeContext(t, engine);
   const web = { name: 'web', dns_name: 'web.dev.test', addresses: [], replicas: 1 };
   await ctx.store.update((s) =>
     addEnvironment(s, 'local', 'p/dev', envRecord('dev', { source: dir, services: { web } })),

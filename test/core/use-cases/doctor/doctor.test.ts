@@ -11,7 +11,7 @@ const env = (name: string, over: Partial<Environment> = {}) => envRecord(name, o
 
 test('each kind of drift is found once, with what --fix will do; other homes are not reported', async (t) => {
   const engine = new FakeEngine();
-  const ctx = fakeContext(t, engine.fake.runner);
+  const ctx = fakeContext(t, engine);
   const ours = { 'cilo.managed': 'true', 'cilo.home': homeId(ctx.home) };
   const theirs = { 'cilo.managed': 'true', 'cilo.home': 'another-home' };
   await ctx.store.update((s) => {
@@ -68,7 +68,7 @@ test('each kind of drift is found once, with what --fix will do; other homes are
 
 test('--fix: orphans removed, references dropped, the network of a gone publisher removed and its consumers marked broken', async (t) => {
   const engine = new FakeEngine();
-  const ctx = fakeContext(t, engine.fake.runner);
+  const ctx = fakeContext(t, engine);
   const ours = { 'cilo.managed': 'true', 'cilo.home': homeId(ctx.home) };
   await ctx.store.update((s) => {
     localEnvironments(s)['p/a'] = env('a', { status: 'created', shared_networks: ['cilo-shared-ghost'] });
@@ -115,7 +115,7 @@ test('--fix: orphans removed, references dropped, the network of a gone publishe
 
 test('a repair re-checks: an orphan network adopted meanwhile by an environment is left alone', async (t) => {
   const engine = new FakeEngine();
-  const ctx = fakeContext(t, engine.fake.runner);
+  const ctx = fakeContext(t, engine);
   engine.addNetwork('cilo-late', '10.224.5.0/24', {
     'cilo.managed': 'true',
     'cilo.home': homeId(ctx.home),
@@ -139,7 +139,7 @@ test('two engines: findings name theirs; one that does not answer is a finding o
   const engine = new FakeEngine();
   const e2 = new FakeEngine();
   engine.others[E2] = e2;
-  const ctx = fakeContext(t, engine.fake.runner);
+  const ctx = fakeContext(t, engine);
   const ours = { 'cilo.managed': 'true', 'cilo.home': homeId(ctx.home) };
   await ctx.store.update((s) => {
     s.hosts[E2] = { environments: { 'p/far': env('far', { status: 'stopped' }) }, engine: { docker_host: E2 } };
