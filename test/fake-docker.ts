@@ -18,8 +18,9 @@ import type { FakeEngine, FakeNetwork } from './fakes.ts';
 
 /** Whether labels pass a `key` or `key=value` filter (docker's `--filter label=`). */
 export const labelMatch = (labels: Record<string, string>, filter: string) => {
-  const [k, v] = filter.replace(/^label=/, '').split('=');
-  return v === undefined ? k! in labels : labels[k!] === v;
+  const kv = filter.replace(/^label=/, '');
+  const eq = kv.indexOf('=');
+  return eq === -1 ? kv in labels : labels[kv.slice(0, eq)] === kv.slice(eq + 1);
 };
 const ok = (stdout = ''): RunResult => ({ code: 0, signal: null, stdout, stderr: '' });
 
@@ -68,6 +69,7 @@ export class FakeDocker extends Docker {
   }
 
   override async inspectNetworks(names: readonly string[]): Promise<NetworkInfo[]> {
+    if (names.length === 0) return [];
     const e = this.target(`inspectNetworks ${names.join(' ')}`);
     return this.describe(names.flatMap((n) => e.network(n) ?? []));
   }
@@ -123,6 +125,7 @@ export class FakeDocker extends Docker {
   }
 
   override async removeContainers(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
     const e = this.target(`removeContainers ${ids.join(' ')}`);
     e.containers = e.containers.filter((c) => !ids.includes(c.Id));
   }

@@ -99,10 +99,10 @@ export class FakeEngine {
 
   private route(args: readonly string[], env: NodeJS.ProcessEnv): Partial<RunResult> {
     const other = env.DOCKER_HOST ? this.others[env.DOCKER_HOST] : undefined;
-    if (other === null)
+    if (other === null || (!env.DOCKER_HOST && this.down))
       return {
         code: 1,
-        stderr: `Cannot connect to the Docker daemon at ${env.DOCKER_HOST}. Is the docker daemon running?\n`,
+        stderr: `Cannot connect to the Docker daemon at ${env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}. Is the docker daemon running?\n`,
       };
     return (other ?? this).answer(args);
   }

@@ -125,6 +125,7 @@ const PLAN_MODULES = readdirSync(join(LIB, 'core', 'plan')).map((f) => `core/pla
 const NOT_FROM_PLAN = [
   'docker/docker.ts',
   'docker/process.ts',
+  'docker/api.ts',
   'context.ts',
   'core/steps/engines.ts',
   'network/networks.ts',
@@ -138,6 +139,9 @@ function valueImportsOf(file: string): { files: string[]; builtins: string[] } {
   const src = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const specs: string[] = [];
   for (const s of src.statements) {
+    // A re-export loads its module as an import does (unless it is of types only).
+    if (ts.isExportDeclaration(s) && s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier) && !s.isTypeOnly)
+      specs.push(s.moduleSpecifier.text);
     if (!ts.isImportDeclaration(s) || !ts.isStringLiteral(s.moduleSpecifier) || s.importClause?.isTypeOnly) continue;
     const named = s.importClause?.namedBindings;
     const onlyTypes =

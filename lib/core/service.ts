@@ -17,7 +17,7 @@ const fork = () => import('./use-cases/fork.js');
 const gc = () => import('./use-cases/gc.js');
 const serviceIo = () => import('./use-cases/service-io.js');
 const doctor = () => import('./use-cases/doctor/doctor.js');
-const routerStatusModule = () => import('./steps/router-status.js');
+const routerStatusModule = () => import('./use-cases/router-status.js');
 const router = () => import('./steps/router.js');
 
 // Environments: what `create`, `up`, `down`, `destroy`, `fork`, `gc` and a managed Compose command do.
@@ -39,13 +39,11 @@ export const routerRoot = lazy(routerStatusModule, 'routerRoot');
 export const stopRouter = lazy(router, 'stopRouter');
 export const findRouter = lazy(router, 'findRouter');
 export const forwardState = lazy(() => import('./steps/forwards.js'), 'forwardState');
-export const engineStatuses = lazy(() => import('./steps/engines.js'), 'engineStatuses');
-export const asRoot = lazy(() => import('./steps/privileged.js'), 'asRoot');
 
-// Light and synchronous: read from the state or the arguments, nothing started.
-export { refuseUnderSudo } from './steps/privileged.js';
+// Light modules, loaded with this one: answers from the state or the arguments, or a question to the engines.
+export { asRoot, refuseUnderSudo } from './steps/privileged.js';
 export { hostResolverDrift, hostResolverPlan, resolverDriftText } from './steps/resolver.js';
-export { bindToEnvironment } from './steps/engines.js';
+export { bindToEnvironment, engineStatuses } from './steps/engines.js';
 export { knownNames, loadEnvironment } from './steps/load.js';
 export { sharedNetworks } from './steps/shared-networks.js';
 export { hostPortsOf } from './plan/ports.js';

@@ -1,4 +1,4 @@
-// An engine reached over ssh: where cilo keeps its connection (core/forward holds it for the forwards), and
+// An engine reached over ssh: where cilo keeps its connection (core/steps/forwards.ts holds it for the forwards), and
 // how cilo's own docker processes and Compose go over it instead of opening an ssh connection each (about
 // 0.4 s apiece). The docker CLI runs `ssh` from PATH: cilo puts a small `ssh` of its own first, which adds the
 // connection's control socket; while that connection is not up, ssh connects by itself as before.

@@ -1,7 +1,7 @@
-// Caddy's admin API, on a unix socket inside the router container (config.ts ADMIN_SOCKET), reached only
-// through the engine, which only the user may use (docs/DESIGN.md §13): a configuration is loaded whole by
-// `caddy reload` run in the container (a graceful reload: requests in flight finish on the old one), and the
-// one it runs is read back from Caddy's autosave (docs/TEST-RIG.md, "Caddy as the router").
+// Caddy's admin API, on a unix socket inside the router container (ADMIN_SOCKET, plan/router-config.ts),
+// reached only through the engine, which only the user may use (docs/DESIGN.md §13): a configuration is
+// loaded whole by `caddy reload` run in the container (a graceful reload: requests in flight finish on the
+// old one), and the one it runs is read back from Caddy's autosave (docs/TEST-RIG.md, "Caddy as the router").
 import type { Docker } from '../../docker/docker.js';
 import { ADMIN_SOCKET } from '../plan/router-config.js';
 

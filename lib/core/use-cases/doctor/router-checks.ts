@@ -4,7 +4,7 @@
 import { enginesInUse, type State } from '../../../state/schema.js';
 import { onEngine, type Context } from '../../../context.js';
 import { routable, syncRouter } from '../../steps/router.js';
-import { routerStatus } from '../../steps/router-status.js';
+import { routerStatus } from '../router-status.js';
 import type { Check, Finding } from './checks.js';
 
 /** Each local engine's router, as it is, where state gives it routes (or it runs). */

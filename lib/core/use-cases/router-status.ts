@@ -2,9 +2,9 @@
 // and the root of its certificate authority (`cilo router trust`).
 import { UserError } from '../../errors/index.js';
 import type { Context } from '../../context.js';
-import { AdminError, currentConfig } from './router-admin.js';
+import { AdminError, currentConfig } from '../steps/router-admin.js';
 import { routerConfig, sameConfig } from '../plan/router-config.js';
-import { findRouter, routerName, routerPlan } from './router.js';
+import { findRouter, routerName, routerPlan } from '../steps/router.js';
 
 export interface RouterStatus {
   engine: string;
