@@ -91,6 +91,12 @@ export class FakeDocker extends Docker {
     const e = this.target(`removeNetwork ${nameOrId}`);
     const n = e.network(nameOrId);
     if (!n) return { ...ok(), code: 1, stderr: `Error: No such network: ${nameOrId}\n` };
+    if (Object.keys(n.Containers).length > 0)
+      return {
+        ...ok(),
+        code: 1,
+        stderr: `Error response from daemon: network ${n.Name} id ${n.Id} has active endpoints\n`,
+      };
     e.networks = e.networks.filter((x) => x !== n);
     return ok();
   }
@@ -100,7 +106,8 @@ export class FakeDocker extends Docker {
   }
 
   override async disconnect(network: string, container: string): Promise<RunResult> {
-    this.target(`disconnect ${network} ${container}`);
+    const n = this.target(`disconnect ${network} ${container}`).network(network);
+    if (n) delete n.Containers[container];
     return ok();
   }
 
@@ -128,6 +135,7 @@ export class FakeDocker extends Docker {
     if (ids.length === 0) return;
     const e = this.target(`removeContainers ${ids.join(' ')}`);
     e.containers = e.containers.filter((c) => !ids.includes(c.Id));
+    for (const n of e.networks) for (const id of ids) delete n.Containers[id];
   }
 
   /** Networks as the engine describes them (what costs per network on a real one: `described`). */
