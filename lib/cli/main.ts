@@ -8,7 +8,7 @@ import type { Output } from './output.js';
 import { COMMANDS, type Choose, type CommandSpec, type Run } from './commands.js';
 import { packageInfo } from './package.js';
 
-/** Registers a table of commands; the one that matches stores its run in `chosen`. */
+/** Registers a table of commands; the one that matches passes its run to `choose`. */
 function register(y: Argv, specs: readonly CommandSpec[], forwarded: string[], choose: Choose): Argv {
   for (const spec of specs) {
     if ('subcommands' in spec) {

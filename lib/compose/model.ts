@@ -1,6 +1,6 @@
 // The parts of a project cilo needs: its services (networks, pinned addresses, replicas, container_name),
 // its networks and its volumes. Read from the parsed files when that is exact (project-files.ts), otherwise
-// from `docker compose config --format json`, which does includes, extends and interpolation (JSON drops
+// from `docker compose config --format json`, which resolves includes, extends and interpolation (JSON drops
 // service-level x-* keys, docker/compose#11528; cilo reads only standard keys). Both go through the same
 // normalization (normalizeService, normalizeNetwork, normalizeVolume).
 import { ExitCodeError } from '../errors/index.js';
@@ -125,7 +125,7 @@ export function normalizePorts(ports: unknown): PortModel[] {
   });
 }
 
-/** A service's networks as Compose reads them: a list of keys, or a map of key → settings. */
+/** The parts of a service cilo needs; its `networks:` may be a list of keys or a map of key → settings. */
 export function normalizeService(name: string, s: Raw): ServiceModel {
   const networkMode = str(s.network_mode);
   const nets = s.networks;

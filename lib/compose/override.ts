@@ -9,8 +9,8 @@ export interface OverrideNetworkEntry {
   ipv4?: string | null;
   aliases?: string[];
   /**
-   * A network the environment joins, not one of its own: Compose attaches it last and it never holds the
-   * default route, so the container's main network stays its environment's (docs/DESIGN.md §6).
+   * A network the environment joins, not one of its own: Compose attaches it last and, where gw_priority is
+   * honoured, it does not take the default route: the container's main network stays its own (docs/DESIGN.md §6).
    */
   joined?: boolean;
 }

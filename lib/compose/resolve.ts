@@ -101,7 +101,7 @@ function envFilesOf(
   if (env.COMPOSE_ENV_FILES) return { envFiles: env.COMPOSE_ENV_FILES.split(',').map((f) => abs(f)) };
   if (env.COMPOSE_DISABLE_ENV_FILE && env.COMPOSE_DISABLE_ENV_FILE !== '0' && env.COMPOSE_DISABLE_ENV_FILE !== 'false')
     return { envFiles: [] };
-  // The config paths are the -f flags, else the COMPOSE_FILE entries of the environment.
+  // COMPOSE_FILE of the process environment only: the `.env` it could come from is what this finds.
   const configPaths = q.files.length > 0 ? q.files : env.COMPOSE_FILE ? env.COMPOSE_FILE.split(pathSeparator(env)) : [];
   const firstNonStdin = configPaths.find((f) => f !== '-');
   const dotenvDir = q.projectDirectory

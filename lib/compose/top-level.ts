@@ -2,7 +2,8 @@
 // exact. A compose file written the usual way has its top-level mapping at column 0, so every top-level key
 // starts a line and a line rule finds it. Anything else (JSON, a flow mapping, a whole document indented, an
 // explicit `? key`, an anchor or a tag on a key, a byte-order mark) is read with the parser instead.
-// The shell front (lib/shim/front.sh) applies the same shape rule before Node starts (docs/ARCHITECTURE.md, "The front").
+// The shell front (lib/shim/front.sh) applies the same shape rule before Node starts (docs/ARCHITECTURE.md,
+// "The front").
 import { loadYaml, parseComposeFile } from './yaml-file.js';
 
 /** A line that holds no key: blank, a comment, a directive, or a bare document start. */

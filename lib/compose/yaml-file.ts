@@ -1,5 +1,5 @@
-// Reading user compose files with `yaml` (loaded lazily: ~35 ms we only pay when a file mentions x-cilo
-// or the project is a registered environment). User files are never rewritten.
+// Reading user compose files with `yaml`, loaded on first use (~35 ms): only for files the line rules of
+// top-level.ts cannot read, or a cilo project's files not in the cache. User files are never rewritten.
 import type * as Yaml from 'yaml';
 import type { Document, LineCounter, ScalarTag, CollectionTag } from 'yaml';
 import { UserError } from '../errors/index.js';

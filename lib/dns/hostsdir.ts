@@ -27,8 +27,8 @@ export interface HostsDrift {
 }
 
 /**
- * The one rule of what the hosts directory must hold (sync applies it, `cilo doctor` reports it): a file with
- * the records of each running environment that has any, and nothing else.
+ * The one rule of what the hosts directory must hold (syncHostsDir applies it, `cilo doctor` reports it): a
+ * file with the records of each running environment that has any, and nothing else.
  */
 export function hostsDrift(home: string, state: State): HostsDrift {
   const dir = hostsDir(home);

@@ -4,9 +4,9 @@ import { LOCAL_ENGINE, portsHere } from '../docker/engines.js';
 import type { Environment, State } from '../state/schema.js';
 
 /**
- * DNS labels for a project's services. A service name that is not a DNS label is normalized
- * (toDnsLabel: lower-case, other characters → '-'); a name that is a DNS label already keeps it, and when
- * two services still end up with the same label, the later one in sorted order gets '-2', '-3'... A service whose name normalizes to nothing is called 'svc'.
+ * DNS labels for a project's services (docs/DESIGN.md §7, "DNS"). A name that is a DNS label keeps it; any other
+ * is normalized (toDnsLabel), 'svc' when nothing is left. On a clash the later one (labels first, then sorted)
+ * gets '-2', '-3'...
  */
 export function dnsLabelsForServices(services: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};

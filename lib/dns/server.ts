@@ -147,8 +147,8 @@ export async function dnsStatus(deps: DnsDeps, state: State): Promise<DnsStatus>
 
 /**
  * Starts dnsmasq unless it already runs with the config `state` asks for; restarts it when the config
- * changed. The records themselves are the hostsdir's, written under the state lock by whoever changed the
- * state. Serialized by a lock so two commands never start two servers.
+ * changed. The records are the hostsdir's, rendered by refreshRecords (hostsdir.ts). Serialized by a lock so
+ * two commands never start two servers.
  */
 export async function ensureDnsServer(
   deps: DnsDeps,

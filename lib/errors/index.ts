@@ -1,11 +1,7 @@
-// The error vocabulary, caught once at the top of each executable (see reportError).
-//  - UserError: the user can fix it; printed as `cilo: error: <message>` plus `hint: <hint>`, no stack.
-//  - EngineUnreachableError: a UserError saying which Docker engine did not answer; callers that survey
-//    several engines (list, doctor) catch it to mark that engine unreachable instead of failing.
-//  - ExitCodeError: a child (usually `docker compose`) already told the user what went wrong; we only
-//    propagate its exit code or signal.
-//  - anything else is a bug in cilo: printed with its stack.
+// The error vocabulary (docs/ARCHITECTURE.md, "Folders and layers"), caught once at the top of each
+// executable by reportError. Anything else thrown is a bug in cilo: printed with its stack, exit 70.
 
+/** The user can fix it: printed as `cilo: error: <message>` and `hint: <hint>`, no stack. */
 export class UserError extends Error {
   constructor(
     message: string,
@@ -25,7 +21,10 @@ export class UsageError extends UserError {
   }
 }
 
-/** A Docker engine did not answer: never a sign that its objects are gone (docs/DESIGN.md §2, "Engine"). */
+/**
+ * A Docker engine did not answer: never a sign that its objects are gone (docs/DESIGN.md §2, "Engine").
+ * Commands that survey several engines (list, doctor) catch it to report that engine instead of failing.
+ */
 export class EngineUnreachableError extends UserError {
   constructor(
     readonly engine: string,
@@ -42,6 +41,7 @@ export class EngineUnreachableError extends UserError {
   }
 }
 
+/** A child (usually `docker compose`) already told the user what went wrong: only its code or signal is passed on. */
 export class ExitCodeError extends Error {
   constructor(
     readonly exitCode: number,

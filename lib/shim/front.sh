@@ -1,12 +1,10 @@
 #!/bin/sh
 # cilo-compose: `docker compose`, with cilo's isolation for cilo projects (docs/ARCHITECTURE.md, "The
-# front"). This is the template of dist/cilo-compose: scripts/bundle.mjs fills in its @...@ placeholders from the
-# TypeScript constants the shim decides by (lib/compose/subcommands.ts, lib/compose/resolve.ts,
-# lib/compose/top-level.ts), so the two never disagree on them. This POSIX shell front runs on every `docker compose` call. When the command line certainly
-# concerns no cilo project it becomes `docker compose` itself (exec: the same process, argv bytes, stdin,
-# environment, descriptors and signal dispositions). Whenever it is not sure it hands everything to the Node
-# shim, whose decide() (lib/shim/main.ts) knows the whole rule. It may hand over too often, never too
-# rarely: test/shim/front.test.ts runs both on a table of layouts.
+# front"). The template of dist/cilo-compose: scripts/bundle.mjs fills in its @...@ placeholders from the
+# TypeScript constants the shim decides by (lib/compose/subcommands.ts, resolve.ts, top-level.ts), so the two
+# never disagree. It runs on every `docker compose` call, so when the command line certainly concerns no cilo
+# project it execs `docker compose` itself; when not sure, the Node shim (decide() in lib/shim/main.ts). It may
+# hand over too often, never too rarely: test/shim/front.test.ts runs both on a table of layouts.
 
 # dash passes on another environment than it received when that held a name that is not an identifier
 # (dropped), IFS, OPTIND or PPID (reset), or no PWD or another one (set). One grep over what it received

@@ -1,7 +1,7 @@
-// What the shell front (dist/cilo-compose, from lib/shim/front.sh) hands the Node shim besides the command line, so that the shim
-// gives the programs it runs what a plain `exec docker compose` would have given them (docs/ARCHITECTURE.md,
-// "The front"): the environment as the front received it, the signals ignored at start (Node resets
-// them), and the inherited descriptors (Node does not pass them on).
+// What the shell front (lib/shim/front.sh) hands the Node shim besides the command line, so that the programs
+// the shim runs get what a plain `exec docker compose` would have given them (docs/ARCHITECTURE.md, "The
+// front"): the environment as the front received it, the signals ignored at start (Node resets them), and the
+// inherited descriptors (Node does not pass them on).
 import { closeSync, readFileSync } from 'node:fs';
 import { CA_CERTS_ASIDE, COMPILE_CACHE_SET, environmentAsReceived } from '../context.js';
 import { ignoredAtStart, SIGIGN_MARKER } from '../docker/interruption.js';

@@ -1,8 +1,6 @@
-// Answers cilo can reuse instead of asking again: what the compose files of a project say (YAML parsing costs
-// ~35 ms), and what Compose says about itself (`docker compose version`, ~50 ms, seconds under load). Each
-// entry lives under $CILO_HOME/cache/<kind>/ under a key that changes whenever its answer could (the files'
-// bytes, the binary's identity). A cache is never the truth: an entry that cannot be read is a miss, one that
-// cannot be written is skipped, and deleting the directory only costs the next command its time.
+// Answers cilo can reuse instead of asking again (docs/ARCHITECTURE.md, "State rules"): what a project's compose
+// files say (YAML parsing, ~35 ms) and Compose's version (~50 ms, seconds under load), in $CILO_HOME/cache/<kind>/
+// under a key that changes whenever the answer could. Never the truth: an unreadable entry is a miss.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';

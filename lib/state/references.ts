@@ -77,10 +77,8 @@ export function dropReference(state: State, network: string, key: string): void 
 }
 
 /**
- * Deletes an environment's record and what it holds: its references to the networks it joined, and its
- * published network's subnet. The published network's record stays while consumers (marked broken) still
- * reference it, so `shared list` and their next `up` can say what happened; a re-created publisher takes
- * it over.
+ * Deletes an environment's record, its references and its published network's subnet. That network's record
+ * stays while consumers still reference it, for `shared list` and their next `up` (docs/DESIGN.md §5).
  */
 export function deleteEnvironment(state: State, key: string): void {
   const env = environmentsOf(state)[key];

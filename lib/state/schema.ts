@@ -8,7 +8,7 @@ export type EnvStatus = 'created' | 'running' | 'stopped' | 'destroying';
 
 export interface ServiceRecord {
   name: string;
-  /** `<dns-label>.<env>.<suffix>`; the label is the service name normalized (see dnsLabelForService). */
+  /** `<dns-label>.<env>.<suffix>`; the label is the service name normalized (dnsLabelsForServices, dns/records.ts). */
   dns_name: string;
   /** Static address on the env network; absent for scaled services. */
   ip?: string;
@@ -147,7 +147,7 @@ export interface EngineRecord {
   access?: AccessMode;
 }
 
-/** The router of an engine: the host ports it listens on (HTTP, HTTPS, its admin API). */
+/** The router of an engine: the host ports it publishes (HTTP, HTTPS). */
 export interface RouterRecord {
   http_port: number;
   https_port: number;
@@ -194,7 +194,10 @@ export function localEnvironments(state: State): Record<string, Environment> {
   return state.hosts[LOCAL_ENGINE]!.environments;
 }
 
-/** Every environment on every engine, by key (keys are unique across engines: names are). A view: the records are the state's. */
+/**
+ * Every environment on every engine, by key (keys are unique across engines: names are). A view: the records
+ * are the state's.
+ */
 export function environmentsOf(state: State): Record<string, Environment> {
   return Object.assign({}, ...Object.values(state.hosts).map((h) => h.environments)) as Record<string, Environment>;
 }

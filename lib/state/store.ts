@@ -20,7 +20,7 @@ import { withFileLock, type LockOptions } from './lock.js';
 import { fsError } from './fs-errors.js';
 import { UserError } from '../errors/index.js';
 
-/** Creates $CILO_HOME (0700) if needed. */
+/** Creates $CILO_HOME (0700) if needed, and refuses one that is not the user's own (checkHomeOwner). */
 export function ensureHome(home: string): void {
   let st;
   try {
@@ -133,11 +133,9 @@ function writeThenRename(file: string, target: string, content: string, opts: At
 }
 
 /**
- * The one way to change state: takes the exclusive lock, reads the file fresh, applies `mutate`, and
- * writes the result atomically if it changed. `mutate` is synchronous on purpose: no Docker call can run
- * while the lock is held, and nothing but this read-modify-write does (files derived from state, such as
- * DNS records, are rendered after the lock is released: dns/hostsdir.ts refreshRecords). If it throws,
- * nothing is written.
+ * The one way to change state: lock, fresh read, `mutate`, atomic write if anything changed (nothing if it
+ * throws). `mutate` is synchronous so that no Docker call or other file work runs under the lock
+ * (docs/ARCHITECTURE.md, "State rules").
  */
 export async function updateState<T>(home: string, mutate: (state: State) => T, opts: LockOptions = {}): Promise<T> {
   ensureHome(home);

@@ -1,5 +1,5 @@
 // What the data commands answer, as one function each, shared by the CLI's --json and the MCP server's tools
-// (lib/mcp): a script and an agent read the same shapes (README, "JSON output").
+// (lib/mcp): a script and an agent read the same shapes (the JSON shapes in the README's "Commands").
 import type { Context } from '../context.js';
 import {
   engineStatuses,

@@ -1,5 +1,5 @@
-// What `list`, `status` and `shared` show, built once from state for both the tables and --json: the
-// output contract of the JSON shapes in the README.
+// What `list`, `status`, `env` and `shared` show, built once from state for both the tables and --json: the
+// output contract of the JSON shapes in the README ("Commands").
 import { compareNames, envNetworkName, sharedNetworkName } from '../state/names.js';
 import { DEFAULT_SUFFIX } from '../dns/records.js';
 import { endpointMachine, LOCAL_ENGINE, portsHere } from '../docker/engines.js';
@@ -22,7 +22,10 @@ export interface EnvironmentView {
   key: string;
   name: string;
   project: string;
-  /** The engine it lives on (`local`, a context, or a DOCKER_HOST) and how that engine answered (`replaced`: as another engine). */
+  /**
+   * The engine it lives on (`local`, a context, or a DOCKER_HOST) and how that engine answered (`replaced`: as
+   * another engine).
+   */
   engine: string;
   engine_status: EngineStatus;
   status: string;
@@ -32,7 +35,10 @@ export interface EnvironmentView {
   dns_suffix: string;
   created_at: string;
   publishes: { network: string; subnet: string; scope: 'local' | 'swarm'; used_by: string[] } | null;
-  /** Where its DNS names resolve: always inside its containers; on this host only for the local engine. */
+  /**
+   * Where its DNS names resolve: always inside its containers; on this host for the local engine's and for
+   * `published` ones whose ports are here, while cilo's DNS server answers (docs/DESIGN.md §7, "DNS").
+   */
   names_resolve: { in_containers: true; on_host: boolean };
   shared_networks: { name: string; broken: boolean }[];
   /** The networks cilo made for it, by their key in the compose files (`default` is `network`). */
