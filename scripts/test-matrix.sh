@@ -9,14 +9,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Every command of both executables, the seed's shared networks, DNS inside the engine and on the host side,
-# doctor, the router, and (Docker) a swarm with the rig's second engine. What only Compose decides (`config`,
+# The engine client's changes and refusals (API and CLI), every command of both executables, the seed's
+# shared networks, DNS inside the engine and on the host side, doctor, the router, and (Docker) a swarm with
+# the rig's second engine. What only Compose decides (`config`,
 # COMPOSE_* variables, passthrough) runs with Compose 2.40 on the host's engine.
-docker28=(smoke environments shared dns doctor router plugin engines mcp agents)
+docker28=(client smoke environments shared dns doctor router plugin engines mcp agents)
 # Podman has no swarm; docs/TEST-RIG.md says what Compose does differently there.
-podman=(smoke environments shared dns doctor router mcp agents)
+podman=(client smoke environments shared dns doctor router mcp agents)
 # Rootless Podman: `published` access (the router, published ports, shared networks), as its users run it.
-podman5=(published)
+podman5=(client published)
 compose240=(passthrough compose-env config)
 
 log() { printf 'test-matrix: %s\n' "$*" >&2; }

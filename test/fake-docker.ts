@@ -12,7 +12,9 @@ import {
   type EngineInfo,
   type NetworkInfo,
 } from '../lib/docker/objects.ts';
-import type { ProcessRunner, RunResult } from '../lib/docker/process.ts';
+import type { ProcessRunner } from '../lib/docker/process.ts';
+import type { ContainerMounts, VolumeInfo } from '../lib/docker/volumes.ts';
+import { EngineRefusedError, type ContainerSpec, type Refusal } from '../lib/docker/writes.ts';
 import { EngineUnreachableError } from '../lib/errors/index.ts';
 import type { FakeEngine, FakeNetwork } from './fakes.ts';
 
@@ -22,7 +24,7 @@ export const labelMatch = (labels: Record<string, string>, filter: string) => {
   const eq = kv.indexOf('=');
   return eq === -1 ? kv in labels : labels[kv.slice(0, eq)] === kv.slice(eq + 1);
 };
-const ok = (stdout = ''): RunResult => ({ code: 0, signal: null, stdout, stderr: '' });
+const refused = (kind: Refusal, message: string) => new EngineRefusedError(kind, 'the fake engine', message);
 
 export class FakeDocker extends Docker {
   constructor(
@@ -79,36 +81,28 @@ export class FakeDocker extends Docker {
     return this.describe(e.networks.filter((n) => keep(n.Name) && (!label || labelMatch(n.Labels, label))));
   }
 
-  override async createNetwork(o: CreateNetwork): Promise<RunResult> {
+  override async createNetwork(o: CreateNetwork): Promise<void> {
     const e = this.target(`createNetwork ${o.name} ${o.subnet}`);
-    if (e.network(o.name))
-      return { ...ok(), code: 1, stderr: `Error response from daemon: network with name ${o.name} already exists\n` };
+    if (e.network(o.name)) throw refused('exists', `network with name ${o.name} already exists`);
     e.addNetwork(o.name, o.subnet, { ...o.labels }, o.driver === 'overlay' ? 'swarm' : 'local');
-    return ok();
   }
 
-  override async removeNetwork(nameOrId: string): Promise<RunResult> {
+  override async removeNetwork(nameOrId: string): Promise<void> {
     const e = this.target(`removeNetwork ${nameOrId}`);
     const n = e.network(nameOrId);
-    if (!n) return { ...ok(), code: 1, stderr: `Error: No such network: ${nameOrId}\n` };
+    if (!n) return;
     if (Object.keys(n.Containers).length > 0)
-      return {
-        ...ok(),
-        code: 1,
-        stderr: `Error response from daemon: network ${n.Name} id ${n.Id} has active endpoints\n`,
-      };
+      throw refused('in-use', `network ${n.Name} id ${n.Id} has active endpoints`);
     e.networks = e.networks.filter((x) => x !== n);
-    return ok();
   }
 
   override async connect(network: string, container: string): Promise<void> {
     this.target(`connect ${network} ${container}`);
   }
 
-  override async disconnect(network: string, container: string): Promise<RunResult> {
+  override async disconnect(network: string, container: string): Promise<void> {
     const n = this.target(`disconnect ${network} ${container}`).network(network);
     if (n) delete n.Containers[container];
-    return ok();
   }
 
   override async listContainers(labelFilters: readonly string[]): Promise<ContainerInfo[]> {
@@ -136,6 +130,48 @@ export class FakeDocker extends Docker {
     const e = this.target(`removeContainers ${ids.join(' ')}`);
     e.containers = e.containers.filter((c) => !ids.includes(c.Id));
     for (const n of e.networks) for (const id of ids) delete n.Containers[id];
+  }
+
+  /** The engine in memory has no volumes. */
+  override async projectVolumes(project: string): Promise<VolumeInfo[]> {
+    this.target(`projectVolumes ${project}`);
+    return [];
+  }
+
+  override async projectMounts(project: string): Promise<ContainerMounts[]> {
+    return this.matching(`projectMounts ${project}`, [`com.docker.compose.project=${project}`]).map((c) => ({
+      id: c.Id,
+      service: c.Config.Labels['com.docker.compose.service'] ?? '',
+      image: 'fake',
+      running: c.State.Running,
+      paused: false,
+      mounts: [],
+    }));
+  }
+
+  override async createVolume(v: VolumeInfo): Promise<void> {
+    this.target(`createVolume ${v.name}`);
+  }
+
+  override async createContainer(spec: ContainerSpec): Promise<string> {
+    const e = this.target(`createContainer ${spec.name}`);
+    if (e.containers.some((c) => c.Name === `/${spec.name}`))
+      throw refused('exists', `Conflict. The container name "/${spec.name}" is already in use`);
+    return e.addContainer(spec.name, { ...spec.labels }, {}, false).Id;
+  }
+
+  override async startContainer(id: string): Promise<void> {
+    const c = this.target(`startContainer ${id}`).containers.find((x) => x.Id === id || x.Name === `/${id}`);
+    if (!c) throw refused('missing', `No such container: ${id}`);
+    c.State.Running = true;
+  }
+
+  override async removeVolumes(names: readonly string[]): Promise<void> {
+    if (names.length > 0) this.target(`removeVolumes ${names.join(' ')}`);
+  }
+
+  override async pause(ids: readonly string[], pause = true): Promise<void> {
+    if (ids.length > 0) this.target(`${pause ? 'pause' : 'unpause'} ${ids.join(' ')}`);
   }
 
   /** Networks as the engine describes them (what costs per network on a real one: `described`). */

@@ -132,8 +132,8 @@ interface RawContainer {
   NetworkSettings: { Networks: Record<string, { IPAddress: string; NetworkID?: string }> | null };
 }
 
-export function parseContainer(line: string): ContainerInfo {
-  const c = JSON.parse(line) as RawContainer;
+export function parseContainer(answer: string | object): ContainerInfo {
+  const c = (typeof answer === 'string' ? JSON.parse(answer) : answer) as RawContainer;
   const networks: Record<string, string> = {};
   for (const [name, n] of Object.entries(c.NetworkSettings.Networks ?? {})) networks[name] = n.IPAddress;
   return {

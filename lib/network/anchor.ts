@@ -4,6 +4,7 @@
 // that only waits, attached to the network, for as long as Compose needs to attach the project's own.
 // Its image is built on the engine from a 129-byte program (no registry, no base image).
 import type { Docker } from '../docker/docker.js';
+import { EngineRefusedError } from '../docker/writes.js';
 import { UserError } from '../errors/index.js';
 import { LABEL_ENV, LABEL_HOME, LABEL_MANAGED } from './labels.js';
 
@@ -12,8 +13,8 @@ export const LABEL_ANCHOR = 'cilo.anchor';
 
 /**
  * A static x86-64 Linux program that waits forever: `pause()` in a loop (mov eax, 34; syscall; jmp back),
- * behind a minimal ELF header and one loadable segment. As PID 1 it ignores SIGTERM; cilo removes it with
- * SIGKILL (`docker rm -f`).
+ * behind a minimal ELF header and one loadable segment. As PID 1 it ignores SIGTERM, so cilo removes it with
+ * force (SIGKILL).
  */
 export function pauseProgram(): Buffer {
   const code = Buffer.from([0xb8, 0x22, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xf7]);
@@ -67,7 +68,7 @@ export function tarOf(name: string, data: Buffer): Buffer {
 
 /** Builds the anchor image on the engine unless it has it. */
 export async function ensureAnchorImage(docker: Docker, architecture: string): Promise<void> {
-  if ((await docker.run(['image', 'inspect', '--format', '{{.Id}}', ANCHOR_IMAGE])).code === 0) return;
+  if (await docker.hasImage(ANCHOR_IMAGE)) return;
   if (architecture !== 'x86_64')
     throw new UserError(
       `engine ${docker.engine} is ${architecture}: cilo's anchor container, which Compose before 2.29 needs to join an overlay network from a swarm worker, exists only for x86_64`,
@@ -96,34 +97,27 @@ export async function startAnchor(
   owner: AnchorOwner,
 ): Promise<string> {
   await ensureAnchorImage(docker, architecture);
+  const name = `cilo-anchor-${owner.env}-${owner.pid}-${network}`;
   const labels = {
     [LABEL_MANAGED]: 'true',
     [LABEL_ANCHOR]: network,
     [LABEL_ENV]: owner.env,
     [LABEL_HOME]: owner.homeId,
   };
-  const args = [
-    'run',
-    '-d',
-    '--name',
-    `cilo-anchor-${owner.env}-${owner.pid}-${network}`,
-    '--network',
-    network,
-    '--log-driver',
-    'none',
-  ];
-  for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`);
-  const r = await docker.run([...args, ANCHOR_IMAGE]);
-  if (r.code !== 0) {
-    await docker.run(['rm', '-f', `cilo-anchor-${owner.env}-${owner.pid}-${network}`]);
+  try {
+    const id = await docker.createContainer({ name, image: ANCHOR_IMAGE, labels, network, logDriver: 'none' });
+    await docker.startContainer(id);
+    return id;
+  } catch (e) {
+    if (!(e instanceof EngineRefusedError)) throw e;
+    await docker.removeContainers([name]);
     throw new UserError(
-      `engine ${docker.engine} could not attach to the overlay network ${network}: ${r.stderr.trim().split('\n').pop()}`,
+      `engine ${docker.engine} could not attach to the overlay network ${network}: ${e.engineMessage}`,
       `check that engine ${docker.engine} is a node of the swarm that holds ${network} ('docker node ls' on a manager) and that the network still exists there`,
     );
   }
-  return r.stdout.trim();
 }
 
 export async function removeAnchors(docker: Docker, ids: readonly string[]): Promise<void> {
-  if (ids.length > 0) await docker.run(['rm', '-f', ...ids]);
+  await docker.removeContainers(ids);
 }

@@ -7,6 +7,7 @@ import { LABEL_ENV, LABEL_HOME, LABEL_MANAGED } from './labels.js';
 import { ensureHome } from '../state/store.js';
 import { UserError } from '../errors/index.js';
 import type { Docker } from '../docker/docker.js';
+import { EngineRefusedError } from '../docker/writes.js';
 import type { CreateNetwork, NetworkInfo } from '../docker/objects.js';
 
 /** What creating and removing networks needs: the engine, the home (its network lock), the lock options. */
@@ -29,14 +30,6 @@ export class SubnetTakenError extends UserError {
 
 /** A network as cilo creates it (the plan's networks; core/plan/layout.ts). */
 export type NetworkSpec = CreateNetwork;
-
-/**
- * Docker's own address pools hold ~30 networks on a default engine; cilo gives every network a subnet of
- * its pool, but a network the engine must address itself can still find them used up.
- */
-/** Docker's words for its default pools used up: engine 20.10's, engine 28's (docs/TEST-RIG.md). */
-export const POOLS_EXHAUSTED =
-  /could not find an available, non-overlapping IPv4 address pool|all predefined address pools have been fully subnetted/i;
 
 function poolsExhausted(name: string): UserError {
   return new UserError(
@@ -63,18 +56,19 @@ export async function ensureNetwork(deps: NetworkDeps, spec: NetworkSpec, seen?:
         checkExisting(existing, spec);
         return false;
       }
-      const r = await deps.docker.createNetwork(spec);
-      // Made meanwhile by another CILO_HOME (another account: our lock is our home's): cilo's own error.
-      const raced = r.code !== 0 && /already exists/i.test(r.stderr) && (await deps.docker.inspectNetwork(spec.name));
-      if (raced) {
-        checkExisting(raced, spec);
-        return false;
-      }
-      if (r.code !== 0) {
-        // Pools first: their message says "non-overlapping", which is no overlap.
-        if (POOLS_EXHAUSTED.test(r.stderr)) throw poolsExhausted(spec.name);
-        if (/overlap/i.test(r.stderr)) throw new SubnetTakenError(spec.subnet);
-        throw new UserError(`creating Docker network ${spec.name} failed: ${r.stderr.trim()}`);
+      try {
+        await deps.docker.createNetwork(spec);
+      } catch (e) {
+        if (!(e instanceof EngineRefusedError)) throw e;
+        // Made meanwhile by another CILO_HOME (another account: our lock is our home's): cilo's own error.
+        const raced = e.refusal === 'exists' && (await deps.docker.inspectNetwork(spec.name));
+        if (raced) {
+          checkExisting(raced, spec);
+          return false;
+        }
+        if (e.refusal === 'pools-exhausted') throw poolsExhausted(spec.name);
+        if (e.refusal === 'overlap') throw new SubnetTakenError(spec.subnet);
+        throw e;
       }
       return true;
     },
@@ -123,14 +117,17 @@ export async function removeOwnedNetwork(deps: NetworkDeps, name: string): Promi
     deps.log.warn(`left Docker network ${name} in place: another CILO_HOME created it`);
     return;
   }
-  const r = await deps.docker.removeNetwork(existing.id);
-  if (r.code !== 0 && !/no such network|not found/i.test(r.stderr))
+  try {
+    await deps.docker.removeNetwork(existing.id);
+  } catch (e) {
+    if (!(e instanceof EngineRefusedError && e.refusal === 'in-use')) throw e;
     throw new UserError(
-      `could not remove Docker network ${name}: ${r.stderr.trim()}`,
+      `could not remove Docker network ${name}: ${e.engineMessage}`,
       `containers still attached: ${
         Object.values(existing.containers)
           .map((c) => c.name)
           .join(', ') || 'none listed'
       }; stop them and run the command again`,
     );
+  }
 }

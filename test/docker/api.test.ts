@@ -1,5 +1,5 @@
-// lib/docker/api.ts: which socket `docker` would use (the docker CLI's rules), and `/info` asked over it: a
-// real HTTP server on a Unix socket in a temp dir stands for the engine (no Docker needed).
+// lib/docker/api.ts: which socket `docker` would use (the docker CLI's rules), and questions and changes sent
+// over it: a real HTTP server on a Unix socket in a temp dir stands for the engine (no Docker needed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -73,4 +73,54 @@ test('info over the socket; a refused socket or no answer in time is a SocketErr
     { ID: 'SOCK:ID' },
     "without a timeout a slow engine is waited for (Node's global agent would give up after 5 s)",
   );
+});
+
+test('changes over the socket: the JSON body sent, the answer read when it is JSON, 304 is done, Podman’s cause kept', async (t) => {
+  const dir = tempDir(t);
+  const sock = join(dir, 'engine.sock');
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      seen.push(`${req.method} ${req.url} ${req.headers['content-type'] ?? '-'} ${body}`);
+      if (req.url === '/containers/create?name=r') return void res.writeHead(201).end('{"Id":"abc","Warnings":[]}');
+      if (req.url === '/containers/r/start') return void res.writeHead(304).end();
+      if (req.url === '/networks/n/connect') return void res.writeHead(200).end('OK');
+      if (req.url === '/volumes/v') return void res.writeHead(204).end();
+      res
+        .writeHead(500)
+        .end('{"cause":"network is being used","message":"\\"n\\" has associated containers","response":500}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(sock, r));
+  t.after(() => server.close());
+  const api = socketApi(dir);
+  const env = { DOCKER_HOST: `unix://${sock}` };
+  assert.deepEqual(await api.send(env, { method: 'POST', path: '/containers/create?name=r', body: { Image: 'i' } }), {
+    Id: 'abc',
+    Warnings: [],
+  });
+  assert.equal(await api.send(env, { method: 'POST', path: '/containers/r/start' }), undefined);
+  assert.equal(
+    await api.send(env, { method: 'POST', path: '/networks/n/connect', body: { Container: 'c' } }),
+    undefined,
+  );
+  assert.equal(await api.send(env, { method: 'DELETE', path: '/volumes/v' }), undefined);
+  await assert.rejects(
+    api.send(env, { method: 'DELETE', path: '/networks/n' }),
+    (e) =>
+      e instanceof ApiError &&
+      e.status === 500 &&
+      e.podmanCause === 'network is being used' &&
+      e.engineMessage === '"n" has associated containers',
+  );
+  assert.deepEqual(seen, [
+    'POST /containers/create?name=r application/json {"Image":"i"}',
+    'POST /containers/r/start - ',
+    'POST /networks/n/connect application/json {"Container":"c"}',
+    'DELETE /volumes/v - ',
+    'DELETE /networks/n - ',
+  ]);
+  await assert.rejects(api.send({ DOCKER_HOST: 'ssh://h' }, { method: 'DELETE', path: '/volumes/v' }), SocketError);
 });

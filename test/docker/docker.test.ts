@@ -6,7 +6,11 @@ import { ApiError, SocketError } from '../../lib/docker/api.ts';
 import { Docker } from '../../lib/docker/docker.ts';
 import { lostMainNetwork, parseComposeVersion, versionAtLeast, MIN_COMPOSE } from '../../lib/docker/objects.ts';
 import { EngineUnreachableError, UserError } from '../../lib/errors/index.ts';
+import { EngineRefusedError } from '../../lib/docker/writes.ts';
 import { fakeRunner } from '../fakes.ts';
+
+/** An API that must not be asked to change anything. */
+const noChange = async (): Promise<boolean> => assert.fail('no change expected');
 
 test('parseComposeVersion reads plain, v-prefixed, desktop and Debian versions', () => {
   assert.deepEqual(parseComposeVersion('2.26.1\n'), [2, 26, 1]);
@@ -124,19 +128,20 @@ test("engineInfo from the CLI: the ID, platform, rootless and swarm role, from d
 
 test('engineInfo through the API when one is given: no docker process; its failure is an unreachable engine', async () => {
   const { runner, calls } = fakeRunner(() => assert.fail('no docker process'));
-  const api = { get: async () => ({ ID: 'API:ID', Swarm: {} }), socket: () => '/s.sock' };
+  const api = { get: async () => ({ ID: 'API:ID', Swarm: {} }), socket: () => '/s.sock', send: noChange };
   assert.equal((await new Docker({}, runner, 'local', undefined, api).engineInfo()).id, 'API:ID');
   assert.deepEqual(calls, []);
   const down = {
     get: async () => Promise.reject(new SocketError('/var/run/docker.sock: ECONNREFUSED')),
     socket: () => '/s.sock',
+    send: noChange,
   };
   await assert.rejects(
     new Docker({}, runner, 'local', undefined, down).engineInfo(),
     (e: unknown) => e instanceof EngineUnreachableError && /ECONNREFUSED/.test(e.message),
   );
   const cli = fakeRunner(() => ({ stdout: '{"ID":"CLI"}' }));
-  const elsewhere = { get: async () => undefined, socket: () => undefined };
+  const elsewhere = { get: async () => undefined, socket: () => undefined, send: noChange };
   assert.equal(
     (await new Docker({}, cli.runner, 'local', undefined, elsewhere).engineInfo()).id,
     'CLI',
@@ -157,6 +162,7 @@ test('networks through the API on a local socket: one request each, a 404 is a m
   const asked: string[] = [];
   const api = {
     socket: () => '/s.sock',
+    send: noChange,
     get: async (_env: NodeJS.ProcessEnv, path: string) => {
       asked.push(path);
       if (path.startsWith('/networks?')) return [net('n1', 'cilo-shop'), net('n2', 'other')];
@@ -236,6 +242,7 @@ test('containers through the API: a list with networks and labels, states, publi
   const api = {
     get: async (_env: NodeJS.ProcessEnv, path: string) => (asked.push(path), list),
     socket: () => '/s.sock',
+    send: noChange,
   };
   const docker = new Docker({}, runner, 'local', undefined, api);
   assert.deepEqual(await docker.listContainers(['cilo.env=shop']), [
@@ -320,4 +327,63 @@ test('composeVersion with a cache: asked once per binary identity, then read bac
   identity = 'docker:1|compose:2';
   await new Docker({}, runner, 'local', versions).composeVersion();
   assert.equal(calls.length, 2);
+});
+
+test('changes over the API: one request per object, refusals by kind, those the change counts as done let pass', async () => {
+  const { runner } = fakeRunner(() => assert.fail('no docker process'));
+  const sent: string[] = [];
+  const answers: Record<string, ApiError | SocketError> = {
+    'DELETE /containers/gone?force=1&v=1': new ApiError(404, 'x', 'No such container: gone'),
+    'POST /networks/create': new ApiError(409, 'x', 'network with name cilo-shop already exists'),
+    'DELETE /networks/busy': new ApiError(500, 'x', '"busy" has associated containers', 'network is being used'),
+    'POST /networks/cilo-shop/connect': new SocketError('connection reset'),
+  };
+  const api = {
+    get: async () => assert.fail('no question'),
+    socket: () => '/s.sock',
+    send: async (_env: NodeJS.ProcessEnv, r: { method: string; path: string; body?: object }) => {
+      sent.push(`${r.method} ${r.path}${r.body ? ` ${JSON.stringify(r.body)}` : ''}`);
+      const answer = answers[`${r.method} ${r.path}`];
+      if (answer) throw answer;
+      return true;
+    },
+  };
+  const d = new Docker({}, runner, 'local', undefined, api);
+  await d.removeContainers(['c1', 'gone']);
+  assert.deepEqual(sent.splice(0), ['DELETE /containers/c1?force=1&v=1', 'DELETE /containers/gone?force=1&v=1']);
+  await assert.rejects(
+    d.createNetwork({ name: 'cilo-shop', subnet: '10.224.0.0/24', labels: { 'cilo.env': 'shop' } }),
+    (e) => e instanceof EngineRefusedError && e.refusal === 'exists' && /cilo-shop already exists/.test(e.message),
+  );
+  assert.match(
+    sent.splice(0)[0]!,
+    /"Name":"cilo-shop","CheckDuplicate":true,"Driver":"bridge".*"Subnet":"10.224.0.0\/24"/,
+  );
+  await assert.rejects(d.removeNetwork('busy'), (e) => e instanceof EngineRefusedError && e.refusal === 'in-use');
+  assert.equal(sent.splice(0).length, 4, 'a network in use: asked again (moby/moby#42119), four times in all');
+  await assert.rejects(d.connect('cilo-shop', 'c1'), EngineUnreachableError);
+});
+
+test('changes through the CLI: one command for every object; each refusal line read, a missing one is done', async () => {
+  const { runner, calls } = fakeRunner((args) =>
+    args[0] === 'rm'
+      ? { stderr: 'Error response from daemon: No such container: gone\n' }
+      : args[0] === 'volume'
+        ? { code: 1, stderr: 'Error response from daemon: remove v1: volume is in use - [abc]\n' }
+        : { code: 1, stderr: 'Error response from daemon: Pool overlaps with other one on this address space\n' },
+  );
+  const d = new Docker({ DOCKER_HOST: 'ssh://builder' }, runner, 'builder');
+  await d.removeContainers(['c1', 'gone']);
+  assert.deepEqual(calls[0], ['rm', '-f', '-v', 'c1', 'gone']);
+  await assert.rejects(
+    d.removeVolumes(['v1', 'v2']),
+    (e) =>
+      e instanceof EngineRefusedError &&
+      e.refusal === 'in-use' &&
+      e.message === 'removing volumes failed: remove v1: volume is in use - [abc]',
+  );
+  await assert.rejects(
+    d.createNetwork({ name: 'n', subnet: '10.224.0.0/24', labels: {} }),
+    (e) => e instanceof EngineRefusedError && e.refusal === 'overlap',
+  );
 });

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import type { EnvironmentView } from '../../lib/views/views.ts';
 import { contains, overlaps, parseCidr, parseIPv4 } from '../../lib/network/subnet.ts';
-import { POOLS_EXHAUSTED } from '../../lib/network/networks.ts';
+import { POOLS_EXHAUSTED } from '../../lib/docker/writes.ts';
 import { parseSettings } from '../../lib/settings.ts';
 import {
   cilo,

@@ -1,8 +1,5 @@
-// How the host reaches an engine's containers (docs/DESIGN.md §7). A rootful engine on this Linux machine
-// routes to container addresses (`routed`, cilo's original way). Everywhere else the host cannot reach them:
-// Docker Desktop ("can't route traffic to Linux containers"), a rootless engine (its network is slirp4netns
-// in a namespace of its own), an engine elsewhere (DOCKER_HOST=ssh://…, tcp://…) — there every service is
-// published on a host port and the router serves its names (`published`).
+// How the host reaches an engine's containers (docs/DESIGN.md §7, "Access"): `routed` only where the host can route
+// to container addresses (a rootful engine on this Linux machine); everywhere else `published`.
 import type { EngineInfo } from '../../docker/objects.js';
 import type { Settings } from '../../settings.js';
 import type { AccessMode } from '../../state/schema.js';

@@ -1,9 +1,6 @@
-// What an environment should be, decided in one pure function (docs/ARCHITECTURE.md, "Plan, then apply"):
-// from a state and the inputs (what the files and flags ask for, what Docker said), its record in the new
-// state, every network cilo creates for it with its subnet and attributes, every address, every renamed
-// volume, and the override as a value. `up` applies a plan (apply.ts); `config`/`convert` render one; a
-// one-off `run` derives its override from one; `doctor` compares Docker with the plan of each environment.
-// Nothing here talks to Docker or starts a process (test/structure.test.ts holds that).
+// What an environment should be, decided once, in one pure function, from a state and the inputs
+// (docs/ARCHITECTURE.md, "Plan, then apply"). Nothing here talks to Docker or starts a process
+// (test/structure.test.ts holds that).
 import type { NetworkSpec } from '../../network/networks.js';
 import type { OverrideInput } from '../../compose/override.js';
 import type { Environment, State } from '../../state/schema.js';

@@ -78,13 +78,13 @@ export function chooseUncopied(
   return { uncopied, emptyMounts };
 }
 
+/** SRC's volumes a fork copies: its project's named volumes (those Compose labels with their key). */
+export const copiedVolumes = (volumes: readonly VolumeInfo[]) => volumes.filter((v) => v.labels[COMPOSE_VOLUME_LABEL]);
+
 /**
  * Each volume of SRC's project as the fork's: the name its files give it in the fork, its labels the fork's
  * (its project, and the home `homeId` that made it: what destroy removes it by).
  */
-/** SRC's volumes a fork copies: its project's named volumes (those Compose labels with their key). */
-export const copiedVolumes = (volumes: readonly VolumeInfo[]) => volumes.filter((v) => v.labels[COMPOSE_VOLUME_LABEL]);
-
 export function volumeCopies(
   volumes: readonly VolumeInfo[],
   fork: Pick<Environment, 'name' | 'volumes'>,

@@ -32,10 +32,6 @@ export function pinnedIpam(n: NetworkModel | undefined): IpamConfig | undefined 
 }
 
 /**
- * What cilo cannot give each environment of its own, as errors naming the network and service: IPv6, several
- * subnets, an address pinned on a network whose subnet is not pinned (there is nothing to move it along).
- */
-/**
  * Every name of the files that becomes a Docker name (network and volume keys and `name:`s, services) is one
  * Docker takes and cilo can remove again (state/names.ts); the error says in which files and at which key.
  */
@@ -53,6 +49,10 @@ export function checkModelNames(model: ProjectModel, files: readonly string[]): 
     }
 }
 
+/**
+ * What cilo cannot give each environment of its own, as errors naming the network and service: IPv6, several
+ * subnets, an address pinned on a network whose subnet is not pinned (there is nothing to move it along).
+ */
 export function validateModel(model: ProjectModel): void {
   for (const n of managedNetworks(model)) {
     const what = `network ${n.key}`;

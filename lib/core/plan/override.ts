@@ -83,7 +83,7 @@ export function overrideFor(
 
 /**
  * The project's volumes as the environment has them: renamed when the files pin a name, labelled with the home
- * (a record since ownership labels), external when adopted; and the empty ones of a fork.
+ * (a `labelled` record), external when adopted; and the empty ones of a fork.
  */
 function volumesOf(home: string, env: Environment, model: ProjectModel): OverrideVolume[] {
   const labels = env.labelled ? { 'cilo.home': homeId(home), 'cilo.env': env.name } : undefined;

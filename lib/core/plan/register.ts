@@ -1,4 +1,4 @@
-// The steps of an environment's plan (plan.ts) that decide its record: registering it on first use, or
+// The steps of an environment's plan (environment.ts) that decide its record: registering it on first use, or
 // checking that this command may use the registered one, then what it publishes, what it joins and its
 // services' addresses. Pure functions on a state (a fresh read under the lock, or a copy for a preview).
 import { basename } from 'node:path';

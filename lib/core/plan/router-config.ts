@@ -1,9 +1,7 @@
 // The router's whole configuration (Caddy's JSON), from the routes of the environments it serves: pure, so
-// what the router holds can be compared with what it should hold (`cilo doctor`) and pushed whole on every
-// change (docs/DESIGN.md §7, "The router"). HTTP on :80 and HTTPS on :443 inside the container, both with the
-// same routes; names no environment serves get a 404 page that lists the ones that exist (never Caddy's
-// redirect to HTTPS); the admin API listens on a unix socket inside the container, reached only through the
-// engine (docs/DESIGN.md §13): no container of an environment and no other account can read or change the router.
+// `cilo doctor` can compare it with what the router holds, and it is pushed whole on every change
+// (docs/DESIGN.md §7, "The router"). The admin API stays on a unix socket inside the container, reached only
+// through the engine, so no container of an environment and no other account can change it (docs/DESIGN.md §13).
 import type { Route } from './environment.js';
 
 /** Inside the container: where it listens (the host ports are the container's published ones). */

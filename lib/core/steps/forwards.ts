@@ -1,8 +1,6 @@
-// Forwards for an engine reached over ssh (docs/DESIGN.md §7, "An engine on another machine"): each host port its
-// environments publish, and its router's, is forwarded from this machine's loopback to the same port on the
-// engine's machine, through one multiplexed connection of the user's own ssh (config, keys, agent, jump
-// hosts). A small supervisor keeps that connection: when it drops it starts it again with every forward of
-// its list file; cilo adds and cancels forwards on the running connection, so open connections stay.
+// Forwards for an engine reached over ssh (docs/DESIGN.md §7, "An engine on another machine"): its published
+// ports and its router's, from this machine's loopback, over one multiplexed connection of the user's own ssh
+// that a small supervisor restarts when it drops. Forwards change on the running connection, so open ones stay.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { endpointUrl } from '../../docker/api.js';

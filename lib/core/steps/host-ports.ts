@@ -14,7 +14,8 @@ export async function portsHeldByOthers(ctx: Context): Promise<number[]> {
   return (await ctx.docker.publishedPorts(LABEL_HOME)).filter((c) => c.label !== id).flatMap((c) => c.ports);
 }
 
-/** The lowest `count` ports of the range not in `taken` and free on this host's loopback (TCP); adds them to `taken`. */
+/** The lowest `count` ports of the range not in `taken` and free on this host's loopback (TCP); every port
+ * tried, free or not, joins `taken`. */
 export async function freeHostPorts(range: PortRange, taken: Set<number>, count: number): Promise<number[]> {
   const out: number[] = [];
   while (out.length < count) {

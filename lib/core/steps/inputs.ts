@@ -1,6 +1,6 @@
 // The inputs of an environment's plan that Docker has to tell: the project model, who the engine is, the
 // joined networks, and the subnets a new network must not overlap. Read before the state lock is taken,
-// in parallel; the plan itself (plan.ts) is then decided under the lock without another Docker call.
+// in parallel; the plan itself (plan/environment.ts) is then decided under the lock without another Docker call.
 import { basename } from 'node:path';
 import { UsageError, UserError } from '../../errors/index.js';
 import type { EngineInfo, NetworkInfo } from '../../docker/objects.js';
@@ -45,7 +45,7 @@ export interface PrepareRequest {
   model?: ProjectModel;
   /** The state as the caller read it (a fresh one is read under the lock for the decision). */
   snapshot: State;
-  /** `docker network inspect cilo-<env>`, started early by the caller. */
+  /** The environment network `cilo-<env>` as the engine describes it, asked early by the caller. */
   envNetwork?: Promise<NetworkInfo | undefined>;
   /** From `cilo` flags; they add to what x-cilo says. */
   cli?: { project?: string; sharedNetworks?: string[]; createShared?: boolean; sharedScope?: SharedScope };
@@ -125,7 +125,7 @@ export async function projectModel(ctx: Context, req: PrepareRequest, w: Request
 export interface DockerInputs {
   model: ProjectModel;
   info: EngineInfo;
-  /** Swarm networks this engine does not see yet, which Compose needs an anchor to join (shared/swarm.ts). */
+  /** Swarm networks this engine does not see yet, which Compose needs an anchor to join (swarm.ts). */
   anchors: string[];
   access: Access;
   /** Host ports the engine's containers of other homes publish (access `published`). */

@@ -1,5 +1,6 @@
 // Bringing state in line with what Docker actually runs, after a Compose command.
 import { COMPOSE_PROJECT_LABEL, type NetworkInfo } from '../../docker/objects.js';
+import { tolerating } from '../../docker/writes.js';
 import { parseIPv4 } from '../../network/subnet.js';
 import { envNetworkName, sharedNetworkName } from '../../state/names.js';
 import { findEnvByName, networksOf, type Environment, type EnvStatus, type State } from '../../state/schema.js';
@@ -44,14 +45,15 @@ async function reconnect(
   for (const net of networks.filter((n) => joined.includes(n.name)))
     for (const c of containers)
       if (c.running && !c.oneOff && known.services[c.service] && !net.containers[c.id])
-        await ctx.docker.connect(net.name, c.id);
+        // Connected meanwhile (a second `up`): what was wanted.
+        await ctx.docker.connect(net.name, c.id).catch(tolerating('exists'));
 }
 
 /** The network a service's own address is on: its record's, else the environment network (doctor's rule too). */
 export const ownNetwork = (env: Environment, service: string) =>
   env.services[service]?.network ?? envNetworkName(env.name);
 
-/** Each service's running addresses on its own network (the environment network, or its record's) and on the published one. */
+/** Each service's running addresses on its own network (ownNetwork) and on the published one. */
 type Seen = Map<string, { addresses: string[]; shared: string[] }>;
 
 function addressesBy(known: Environment, containers: ServiceContainer[], networks: NetworkInfo[]): Seen {

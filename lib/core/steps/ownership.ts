@@ -5,7 +5,6 @@
 // user adopts them; adopted volumes are then the files' external ones, never removed by cilo.
 import { UserError } from '../../errors/index.js';
 import { COMPOSE_PROJECT_LABEL } from '../../docker/objects.js';
-import { projectVolumes } from '../../docker/volumes.js';
 import { LABEL_ENV, LABEL_HOME } from '../../network/labels.js';
 import { homeId } from '../../state/paths.js';
 import type { Environment } from '../../state/schema.js';
@@ -78,7 +77,7 @@ export async function projectObjects(ctx: Context, name: string): Promise<Projec
   const filter = `${COMPOSE_PROJECT_LABEL}=${name}`;
   const [containers, volumes, networks] = await Promise.all([
     ctx.docker.listContainers([filter]),
-    projectVolumes(ctx.docker, name),
+    ctx.docker.projectVolumes(name),
     ctx.docker.listNetworks(() => true, filter),
   ]);
   return { containers, volumes, networks };
@@ -96,8 +95,8 @@ export async function removeOwned(ctx: Context, record: Environment): Promise<vo
     ctx.docker.listContainers([`${LABEL_ENV}=${record.name}`, mine]),
   ]);
   await ctx.docker.removeContainers([...new Set(found.flat().map((c) => c.id))]);
-  const volumes = (await projectVolumes(ctx.docker, record.name))
+  const volumes = (await ctx.docker.projectVolumes(record.name))
     .filter((v) => v.labels[LABEL_HOME] === homeId(ctx.home) && !record.adopted_volumes?.includes(v.name))
     .map((v) => v.name);
-  if (volumes.length > 0) await ctx.docker.check(['volume', 'rm', '-f', ...volumes], 'removing volumes');
+  await ctx.docker.removeVolumes(volumes);
 }

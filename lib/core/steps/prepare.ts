@@ -1,6 +1,6 @@
 // Making an environment ready for a Compose command, in three steps: read what Docker must tell (inputs.ts,
-// outside the lock), decide the plan under the state lock on a fresh read (plan.ts: the only decision),
-// apply it (apply.ts: networks, override). A failed first registration is rolled back; a subnet another
+// outside the lock), decide the plan under the state lock on a fresh read (plan/environment.ts: the only
+// decision), apply it (apply.ts: networks, override). A failed first registration is rolled back; a subnet another
 // network took meanwhile, or a host port something else holds, is given back and the plan decided again.
 import { UserError } from '../../errors/index.js';
 import type { EngineInfo } from '../../docker/objects.js';
@@ -33,7 +33,7 @@ export interface Prepared {
   plan: EnvironmentPlan;
   model: ProjectModel;
   applied: Applied;
-  /** Swarm networks this engine does not see yet, which Compose needs an anchor to join (shared/swarm.ts). */
+  /** Swarm networks this engine does not see yet, which Compose needs an anchor to join (swarm.ts). */
   anchors: string[];
   /** The engine, as it answered. */
   engineInfo: EngineInfo;
@@ -117,7 +117,7 @@ async function checkJoinsStillThere(ctx: Context, prepared: Prepared, joined: re
 }
 
 /**
- * What `config` shows for the environment: its plan on a copy of the state (plan.ts previewPlan). Writes
+ * What `config` shows for the environment: its plan on a copy of the state (previewPlan). Writes
  * nothing and creates nothing; asks Docker only what the files cannot say (the model, when Compose must).
  */
 export async function previewEnvironment(ctx: Context, req: PrepareRequest): Promise<EnvironmentPlan> {

@@ -1,12 +1,11 @@
-// The router of an engine (docs/DESIGN.md §7, "The router"): one Caddy container per engine and CILO_HOME,
-// started with the first environment that has an HTTP service, on the networks of the environments it
-// routes to (and no others), with the whole configuration pushed after every command that changes what runs.
-// Serialized by a lock of its own and decided from a fresh read of the state, so the last push is of the
-// newest state. The router is a convenience: when it cannot run, commands succeed and say why, once.
+// The router of an engine (docs/DESIGN.md §7, "The router"): one Caddy container per engine and CILO_HOME.
+// Each push runs under a lock of its own from a fresh read of the state, so the last push is of the newest
+// state. The router is a convenience: when it cannot run, commands succeed and say why, once.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors/index.js';
 import type { ContainerInfo } from '../../docker/objects.js';
+import { EngineRefusedError, tolerating } from '../../docker/writes.js';
 import { portFree } from '../../network/host-ports.js';
 import { withFileLock } from '../../state/lock.js';
 import { homeId } from '../../state/paths.js';
@@ -82,7 +81,7 @@ async function routerPorts(ctx: Context, state: State, rootless: boolean): Promi
 /** The image is here, or pulled; false (and a warning the first time) when it cannot be had. */
 async function imageReady(ctx: Context): Promise<boolean> {
   const { image } = ctx.settings.router;
-  if ((await ctx.docker.run(['image', 'inspect', image])).code === 0) return true;
+  if (await ctx.docker.hasImage(image)) return true;
   const pulled = await ctx.docker.run(['pull', '--quiet', image]);
   if (pulled.code === 0) return true;
   const marker = join(routerDir(ctx.home), 'unavailable');
@@ -99,44 +98,40 @@ async function imageReady(ctx: Context): Promise<boolean> {
   return false;
 }
 
-/** Creates and starts the router with `config` (copied in before it starts: its admin must listen from the first moment). */
+/** Creates and starts the router with `config`, copied in first: its admin must listen from the first moment. */
 async function startRouter(ctx: Context, ports: RouterRecord, config: unknown): Promise<'ports-taken' | undefined> {
   const name = routerName(ctx.home);
   const file = join(routerDir(ctx.home), `${homeId(ctx.engine.name)}.json`);
   mkdirSync(routerDir(ctx.home), { recursive: true, mode: 0o700 });
   writeFileAtomic(file, JSON.stringify(config));
-  const publish = (host: number, inside: number) => ['-p', `127.0.0.1:${host}:${inside}`];
-  const created = await ctx.docker.run([
-    'create',
-    '--name',
+  const publish = (host: number, container: number) => ({ hostIp: '127.0.0.1', host, container });
+  const spec = {
     name,
-    '--label',
-    `${LABEL_ROUTER}=${homeId(ctx.home)}`,
-    '--label',
-    `${LABEL_ADMIN}=${ADMIN_SOCKET}`,
-    '--restart',
-    'unless-stopped',
-    ...publish(ports.http_port, ROUTER_PORTS.http),
-    ...publish(ports.https_port, ROUTER_PORTS.https),
-    '-v',
-    `${name}-data:/data`,
-    ctx.settings.router.image,
-    'caddy',
-    'run',
-    '--config',
-    '/config/cilo-router.json',
-    '--resume',
-  ]);
-  // Two commands starting it at once: the second finds it created.
-  if (created.code !== 0 && !/already in use/.test(created.stderr))
-    throw new UserError(`creating the router failed: ${created.stderr.trim()}`);
-  if (created.code === 0)
-    await ctx.docker.check(['cp', file, `${name}:/config/cilo-router.json`], 'giving the router its config');
-  const started = await ctx.docker.run(['start', name]);
-  rmSync(file, { force: true });
-  if (started.code === 0) return;
-  if (/port is already allocated|address already in use/.test(started.stderr)) return 'ports-taken';
-  throw new UserError(`starting the router failed: ${started.stderr.trim()}`);
+    image: ctx.settings.router.image,
+    command: ['caddy', 'run', '--config', '/config/cilo-router.json', '--resume'],
+    labels: { [LABEL_ROUTER]: homeId(ctx.home), [LABEL_ADMIN]: ADMIN_SOCKET },
+    restart: 'unless-stopped',
+    ports: [publish(ports.http_port, ROUTER_PORTS.http), publish(ports.https_port, ROUTER_PORTS.https)],
+    volumes: [{ source: `${name}-data`, target: '/data' }],
+  };
+  try {
+    // Two commands starting it at once: the second finds it created.
+    const created = await ctx.docker.createContainer(spec).catch(tolerating('exists'));
+    if (created)
+      // A router without its config would start without routes: it goes again if the copy fails.
+      await ctx.docker
+        .check(['cp', file, `${name}:/config/cilo-router.json`], 'giving the router its config')
+        .catch(async (e: unknown) => {
+          await ctx.docker.removeContainers([created]);
+          throw e;
+        });
+    await ctx.docker.startContainer(name);
+  } catch (e) {
+    if (e instanceof EngineRefusedError && e.refusal === 'port-taken') return 'ports-taken';
+    throw e;
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
 
 /**
@@ -167,14 +162,14 @@ async function sealedRouter(ctx: Context): Promise<ContainerInfo | undefined> {
   const router = await findRouter(ctx);
   if (!router || router.labels[LABEL_ADMIN] === ADMIN_SOCKET) return router;
   ctx.log.info('the router is made again with its admin API sealed inside it (docs/DESIGN.md §13)');
-  await ctx.docker.check(['rm', '-f', router.id], 'removing the router');
+  await ctx.docker.removeContainers([router.id]);
   return undefined;
 }
 
 /** Removes the router container and its port record (its CA volume stays); what the record held. */
 async function forgetRouter(ctx: Context): Promise<RouterRecord | undefined> {
   const router = await findRouter(ctx);
-  if (router) await ctx.docker.check(['rm', '-f', router.id], 'removing the router');
+  if (router) await ctx.docker.removeContainers([router.id]);
   return ctx.store.update((state) => {
     const host = state.hosts[ctx.engine.name];
     const old = host?.router;
@@ -191,12 +186,13 @@ async function attach(
   ours: ReadonlySet<string>,
 ): Promise<void> {
   for (const net of wanted)
-    if (!(net in router.networks)) {
-      const r = await ctx.docker.run(['network', 'connect', net, router.id]);
-      // Not there yet (an environment created, never started): its first `up` makes it, and joins then.
-      if (r.code !== 0 && !/already exists|not found/i.test(r.stderr))
-        ctx.log.warn(`the router could not join ${net}: ${r.stderr.trim()}`);
-    }
+    if (!(net in router.networks))
+      // Missing: an environment created, never started; its first `up` makes the network, and joins then.
+      await ctx.docker.connect(net, router.id).catch((e: unknown) => {
+        if (!(e instanceof EngineRefusedError)) throw e;
+        if (e.refusal !== 'exists' && e.refusal !== 'missing')
+          ctx.log.warn(`the router could not join ${net}: ${e.engineMessage}`);
+      });
   for (const net of Object.keys(router.networks))
     if (ours.has(net) && !wanted.has(net)) await ctx.docker.disconnect(net, router.id);
 }
@@ -221,21 +217,21 @@ export async function stopRouter(ctx: Context, purge: boolean): Promise<{ remove
       const router = await findRouter(ctx);
       if (purge) {
         await forgetRouter(ctx);
-        await ctx.docker.check(['volume', 'rm', '-f', `${routerName(ctx.home)}-data`], "removing the router's CA");
-      } else if (router) await ctx.docker.check(['rm', '-f', router.id], 'removing the router');
+        await ctx.docker.removeVolumes([`${routerName(ctx.home)}-data`]);
+      } else if (router) await ctx.docker.removeContainers([router.id]);
       return { removed: router !== undefined, routes: routerPlan(ctx.store.read(), ctx.engine.name).routes.length };
     },
     ctx.locks,
   );
 }
 
-/**
- * Brings the router of this engine in line with the state: started with the first route, on the networks it
- * needs, with every route; left alone on engines that are not on this machine (its ports would be theirs).
- */
 /** An engine whose router this host reaches: on this machine, or over ssh (its ports forwarded here). */
 export const routable = (ctx: Context): boolean => ctx.docker.isLocal() || forwardTarget(ctx) !== undefined;
 
+/**
+ * Brings the router of this engine in line with the state: started with the first route, on the networks it
+ * needs, with every route; left alone on engines this host cannot reach (see `routable`).
+ */
 export async function syncRouter(ctx: Context, rootless = false): Promise<void> {
   if (!ctx.settings.router.enabled || !routable(ctx)) return;
   mkdirSync(routerDir(ctx.home), { recursive: true, mode: 0o700 });

@@ -1,6 +1,6 @@
-// An environment per git worktree (docs/DESIGN.md §12): `cilo create NAME --worktree BRANCH` adds a worktree of the
-// branch under $CILO_HOME/worktrees/NAME/<repository> and registers the environment from the same project directory inside
-// it; `destroy` removes the worktree again, and refuses to while it holds uncommitted changes.
+// An environment per git worktree (docs/DESIGN.md §12): `cilo create NAME --worktree BRANCH` adds a worktree of
+// the branch under $CILO_HOME/worktrees/NAME/<repository> and registers the environment from the same project
+// directory inside it; `destroy` removes the worktree again, and refuses to while it holds uncommitted changes.
 import { existsSync, rmdirSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { UserError } from '../../errors/index.js';

@@ -5,13 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../../errors/index.js';
 import { checkInterrupted, undoing } from '../../docker/interruption.js';
-import {
-  createVolume,
-  projectMounts,
-  projectVolumes,
-  type ContainerMounts,
-  type VolumeInfo,
-} from '../../docker/volumes.js';
+import type { ContainerMounts, VolumeInfo } from '../../docker/volumes.js';
 import { ANCHOR_IMAGE, ensureAnchorImage } from '../../network/anchor.js';
 import { LABEL_ENV, LABEL_FORK_HELPER, LABEL_HOME, LABEL_MANAGED } from '../../network/labels.js';
 import { homeId } from '../../state/paths.js';
@@ -58,8 +52,8 @@ export async function forkEnvironment(ctxGiven: Context, o: ForkOptions): Promis
   // The fork lives on SRC's engine: the copy streams from one of its volumes to another.
   const ctx = bindToEnvironment(ctxGiven, src.state, src.record.name);
   const [containers, volumes] = await Promise.all([
-    projectMounts(ctx.docker, src.record.name),
-    projectVolumes(ctx.docker, src.record.name),
+    ctx.docker.projectMounts(src.record.name),
+    ctx.docker.projectVolumes(src.record.name),
   ]);
   const owned = new Set(volumes.map((v) => v.name));
   const { uncopied, emptyMounts } = chooseUncopied(src.key, uncopiedMounts(containers, owned), o.uncopied);
@@ -102,19 +96,17 @@ export async function forkEnvironment(ctxGiven: Context, o: ForkOptions): Promis
 }
 
 /**
- * Unpauses `ids`: all of them when the pause finished (`all`), else those that are paused (a `docker pause`
- * cut short by a signal may have paused some or none). A failure is said with the fix, never hidden.
+ * Unpauses `ids`: all of them when the pause finished (`all`), else those that are paused (a pause cut short
+ * by a signal may have paused some or none). A failure is said with the fix, never hidden.
  */
 async function unpause(ctx: Context, ids: readonly string[], all: boolean): Promise<void> {
-  const states = all ? undefined : await ctx.docker.run(['inspect', '--format', '{{.Id}} {{.State.Paused}}', ...ids]);
-  const paused = states
-    ? states.stdout.split('\n').flatMap((l) => (l.endsWith(' true') ? [l.split(' ')[0]!] : []))
-    : ids;
-  const r = paused.length > 0 ? await ctx.docker.run(['unpause', ...paused]) : undefined;
-  if ((states && states.code !== 0) || (r && r.code !== 0))
-    ctx.log.warn(
-      `could not unpause the source's container(s) ${ids.join(' ')}: ${(r ?? states)!.stderr.trim()}; docker unpause them`,
-    );
+  try {
+    const paused = all ? ids : (await ctx.docker.inspectContainers(ids)).filter((c) => c.paused).map((c) => c.id);
+    await ctx.docker.pause(paused, false);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    ctx.log.warn(`could not unpause the source's container(s) ${ids.join(' ')}: ${e.message}; docker unpause them`);
+  }
 }
 
 /** An image the engine has: one SRC's containers run, else cilo's own anchor image (built, never pulled). */
@@ -158,30 +150,32 @@ class CopyHelpers {
     await allDone([this.from, this.to]);
   }
 
-  /** Removes those begun once their creation ended (one that failed to be created answers "no such container"). */
+  /** Removes those begun once their creation ended (one whose creation failed is missing: removal counts it done). */
   async remove(): Promise<void> {
     await Promise.allSettled([this.from, this.to]);
     if (this.begun.length === 0) return;
-    const r = await this.ctx.docker.run(['rm', '-f', ...this.begun]);
-    if (r.code !== 0 && !/no such container/i.test(r.stderr))
-      this.ctx.log.warn(`could not remove ${this.begun.join(' ')}: ${r.stderr.trim()}; docker rm -f them`);
+    await this.ctx.docker.removeContainers(this.begun).catch((e: unknown) => {
+      if (!(e instanceof UserError)) throw e;
+      this.ctx.log.warn(`could not remove ${this.begun.join(' ')}: ${e.message}; docker rm -f them`);
+    });
   }
 
   private async create(side: 'from' | 'to', volumes: readonly Pick<VolumeInfo, 'name'>[]) {
     this.begun.push(this.names[side]);
-    const args = ['container', 'create', '--name', this.names[side], '--network', 'none', '--log-driver', 'none'];
-    args.push('--entrypoint', '/cilo-never-started');
-    const labels = {
-      [LABEL_MANAGED]: 'true',
-      [LABEL_ENV]: this.fork,
-      [LABEL_HOME]: homeId(this.ctx.home),
-      [LABEL_FORK_HELPER]: side,
-    };
-    for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`);
-    volumes.forEach((v, i) =>
-      args.push('--mount', `type=volume,src=${v.name},dst=/cilo-volumes/${i}${side === 'from' ? ',readonly' : ''}`),
-    );
-    return this.ctx.docker.check([...args, await this.image], `creating a container to copy volumes ${side}`);
+    return this.ctx.docker.createContainer({
+      name: this.names[side],
+      image: await this.image,
+      entrypoint: '/cilo-never-started',
+      labels: {
+        [LABEL_MANAGED]: 'true',
+        [LABEL_ENV]: this.fork,
+        [LABEL_HOME]: homeId(this.ctx.home),
+        [LABEL_FORK_HELPER]: side,
+      },
+      network: 'none',
+      logDriver: 'none',
+      volumes: volumes.map((v, i) => ({ source: v.name, target: `/cilo-volumes/${i}`, readonly: side === 'from' })),
+    });
   }
 }
 
@@ -194,10 +188,10 @@ async function copyVolumes(ctx: Context, copies: readonly VolumeCopy[], pause: r
   let pausedAll = false;
   try {
     if (copies.length === 0) return;
-    await Promise.all(copies.map((c) => createVolume(ctx.docker, c.to)));
+    await Promise.all(copies.map((c) => ctx.docker.createVolume(c.to)));
     await h.ready(copies);
     paused = pause; // before it is asked: a pause cut short may still have paused some
-    if (paused.length > 0) await ctx.docker.check(['pause', ...paused], 'pausing the source for the copy');
+    await ctx.docker.pause(paused);
     pausedAll = true;
     await streamVolumes(ctx, copies, h.names);
   } finally {

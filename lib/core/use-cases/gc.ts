@@ -1,8 +1,5 @@
-// `cilo gc` (docs/DESIGN.md §12): what a killed agent leaves behind goes. An environment no cilo command has
-// used for the given time is destroyed, unless something still depends on it: a publisher whose consumers
-// stay is kept (one whose consumers all go, goes after them), and so is a worktree with uncommitted changes.
-// The list is decided first (`--dry-run` shows it); each removal is then an ordinary destroy, which checks
-// the references again under the lock.
+// `cilo gc` (docs/DESIGN.md §12): what a killed agent leaves behind goes. The list is decided first (plan/gc.ts;
+// `--dry-run` shows it); each removal is then an ordinary destroy, which checks the references again under the lock.
 import { EngineUnreachableError, UserError } from '../../errors/index.js';
 import { COMPOSE_PROJECT_LABEL } from '../../docker/objects.js';
 import { environmentsOf, type Environment, type State } from '../../state/schema.js';

@@ -1,7 +1,6 @@
-// `cilo doctor`: one look at state and at every engine it names, every check of the tables run on it
-// (environment-checks.ts, orphan-checks.ts, home-checks.ts); --fix repairs the findings one by one, each on
-// the engine it was found on. An engine that
-// does not answer is a finding of its own, and nothing there is checked or changed (docs/DESIGN.md §10).
+// `cilo doctor`: one look at state and at every engine it names, every check of the tables run on it (the
+// *-checks.ts files beside it); --fix repairs the findings one by one, each on the engine it was found on. An
+// engine that does not answer is a finding of its own, and nothing there is checked or changed (docs/DESIGN.md §10).
 import { homeId } from '../../../state/paths.js';
 import { LABEL_HOME } from '../../../network/labels.js';
 import type { NetworkInfo } from '../../../docker/objects.js';

@@ -1,4 +1,4 @@
-// The check of `cilo doctor` about the forwards of engines reached over ssh (core/forward): a connection that
+// The check of `cilo doctor` about the forwards of engines reached over ssh (steps/forwards.ts): a connection that
 // should carry forwards and is not up. Its supervisor restores it by itself within seconds; --fix starts
 // the supervisor again (and with it the connection) when it is gone or stuck.
 import { enginesInUse } from '../../../state/schema.js';

@@ -1,5 +1,5 @@
 // The checks of `cilo doctor` about this CILO_HOME alone, run once whatever the engines: references in state,
-// the DNS server and its records, and the engines diagnose could not look at.
+// the DNS server, its records and the host's resolver, and the engines diagnose could not look at.
 import { UserError } from '../../../errors/index.js';
 import { releaseIfUnused } from '../../../state/references.js';
 import { environmentsOf } from '../../../state/schema.js';

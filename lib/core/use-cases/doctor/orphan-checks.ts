@@ -105,7 +105,12 @@ const duplicateNetwork: Check = {
     const list = (await ctx.docker.listNetworks()).filter((n) => n.name === f.subject);
     const keep = list.find((n) => Object.keys(n.containers).length > 0) ?? list[0];
     for (const n of list)
-      if (n !== keep && n.labels[LABEL_MANAGED] === 'true' && Object.keys(n.containers).length === 0)
+      if (
+        n !== keep &&
+        n.labels[LABEL_MANAGED] === 'true' &&
+        n.labels[LABEL_HOME] === homeId(ctx.home) &&
+        Object.keys(n.containers).length === 0
+      )
         await ctx.docker.removeNetwork(n.id);
   },
 };
@@ -165,7 +170,7 @@ const pausedContainer: Check = {
     const [c] = (await ctx.docker.listContainers([`${LABEL_HOME}=${homeId(ctx.home)}`])).filter(
       (x) => x.name === f.subject,
     );
-    if (c?.paused) await ctx.docker.check(['unpause', c.id], `unpausing ${c.name}`);
+    if (c?.paused) await ctx.docker.pause([c.id], false);
   },
 };
 

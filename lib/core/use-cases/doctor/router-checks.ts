@@ -1,13 +1,14 @@
 // The checks of `cilo doctor` about the routers (docs/DESIGN.md §7, "The router"): one that should run and
 // does not, and one that runs with other routes than the state's. Both are repaired by pushing the whole
 // configuration again (and starting the router first when it is down).
+import { EngineUnreachableError } from '../../../errors/index.js';
 import { enginesInUse, type State } from '../../../state/schema.js';
 import { onEngine, type Context } from '../../../context.js';
 import { routable, syncRouter } from '../../steps/router.js';
 import { routerStatus } from '../router-status.js';
 import type { Check, Finding } from './checks.js';
 
-/** Each local engine's router, as it is, where state gives it routes (or it runs). */
+/** The router of each engine with environments that this host reaches (`routable`), as it is. */
 async function routers(state: State, ctx: Context) {
   if (!ctx.settings.router.enabled) return [];
   const out = [];
@@ -16,8 +17,9 @@ async function routers(state: State, ctx: Context) {
     if (!routable(on)) continue;
     try {
       out.push(await routerStatus(on));
-    } catch {
-      // an engine that does not answer is reported as such (engine-unreachable); nothing to say here
+    } catch (e) {
+      // An engine that does not answer is reported as such (engine-unreachable); nothing to say here.
+      if (!(e instanceof EngineUnreachableError)) throw e;
     }
   }
   return out;

@@ -172,3 +172,25 @@ test('two engines: findings name theirs; one that does not answer is a finding o
     ['cilo-far', 'cilo-lost', 'cilo-shared-lost'],
   );
 });
+
+test("duplicate networks: --fix removes this home's empty ones, never another home's", async (t) => {
+  const engine = new FakeEngine();
+  const ctx = fakeContext(t, engine);
+  await ctx.store.update((s) => void (localEnvironments(s)['p/twice'] = env('twice', { status: 'created' })));
+  const ours = { 'cilo.managed': 'true', 'cilo.home': homeId(ctx.home), 'cilo.env': 'twice' };
+  const theirs = { ...ours, 'cilo.home': 'another-home' };
+  engine.addNetwork('cilo-twice', '10.224.0.0/24', ours);
+  engine.addNetwork('cilo-twice', '10.224.8.0/24', ours);
+  engine.addNetwork('cilo-twice', '10.224.9.0/24', theirs);
+  const findings = (await diagnose(ctx)).filter((f) => f.kind === 'duplicate-network');
+  assert.deepEqual(
+    findings.map((f) => f.subject),
+    ['cilo-twice'],
+  );
+  await repair(ctx, findings);
+  assert.deepEqual(
+    engine.networks.map((n) => `${n.Name} ${n.Labels['cilo.home'] === 'another-home' ? 'theirs' : 'ours'}`),
+    ['cilo-twice ours', 'cilo-twice theirs'],
+    "the first is kept; the other of this home's goes; another home's stays",
+  );
+});
