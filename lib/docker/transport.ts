@@ -114,11 +114,13 @@ export class Transport {
     } else {
       const r = await this.run(w.argv);
       stdout = r.stdout;
-      // The CLI prints one line per refused object; `rm -f` of a missing one prints it and exits 0.
-      const error = /^(docker: )?Error( response from daemon)?: /;
-      const lines = r.stderr.split('\n').filter((l) => error.test(l));
-      if (r.code !== 0 && lines.length === 0) lines.push(r.stderr.trim() || `docker exited with ${r.code}`);
-      refused.push(...lines.map((l) => ({ message: l.replace(error, '') })));
+      // The CLI prints the engine's refusal of each object on a line of its own (`rm -f` of a missing one, too,
+      // and exits 0). A failure of the CLI itself (a context it cannot read) is no refusal: never done.
+      const engine = /^(docker: )?Error response from daemon: |^Error: (?=No such )/;
+      const lines = r.stderr.split('\n').filter((l) => engine.test(l));
+      refused.push(...lines.map((l) => ({ message: l.replace(engine, '') })));
+      if (r.code !== 0 && lines.length === 0)
+        throw new EngineRefusedError('other', w.what, r.stderr.trim() || `docker exited with ${r.code}`);
     }
     for (const answer of refused) {
       const kind = classify(w, answer);

@@ -54,10 +54,11 @@ export const POOLS_EXHAUSTED =
   /could not find an available, non-overlapping IPv4 address pool|all predefined address pools have been fully subnetted/i;
 
 // The words of engines that give neither (the docker CLI prints only the message; a status shared by several
-// refusals): Docker 20.10 and 28, Podman 4.3 and 5. Pools first: their message says "non-overlapping".
+// refusals): Docker 20.10 and 28, Podman 4.3 and 5. Pools first: their message says "non-overlapping". Each has
+// a space or a capital where a name could match it (names hold neither): "x_overlap already exists" exists.
 const WORDS: [RegExp, Refusal][] = [
   [POOLS_EXHAUSTED, 'pools-exhausted'],
-  [/overlap|already used on the host/i, 'overlap'],
+  [/Pool overlaps|already used on the host/, 'overlap'],
   [/port is already allocated|address already in use/i, 'port-taken'],
   [/no such|not found|is not connected/i, 'missing'],
   [/already exists|already connected|already in use/i, 'exists'],
@@ -68,7 +69,8 @@ const WORDS: [RegExp, Refusal][] = [
 export function classify(w: Write, answer: { status?: number; cause?: string; message: string }): Refusal {
   const byStatus = answer.status === undefined ? undefined : (w.statuses[answer.status] ?? undefined);
   if (byStatus) return byStatus;
-  if (answer.status === 404) return 'missing';
+  // A path the engine does not serve is no missing object (names are encoded: no request of ours should hit one).
+  if (answer.status === 404) return answer.message === 'page not found' ? 'other' : 'missing';
   const byCause = answer.cause === undefined ? undefined : CAUSES.find(([re]) => re.test(answer.cause!));
   return byCause?.[1] ?? WORDS.find(([re]) => re.test(answer.message))?.[1] ?? 'other';
 }

@@ -104,13 +104,15 @@ export async function startAnchor(
     [LABEL_ENV]: owner.env,
     [LABEL_HOME]: owner.homeId,
   };
+  let id: string | undefined;
   try {
-    const id = await docker.createContainer({ name, image: ANCHOR_IMAGE, labels, network, logDriver: 'none' });
+    id = await docker.createContainer({ name, image: ANCHOR_IMAGE, labels, network, logDriver: 'none' });
     await docker.startContainer(id);
     return id;
   } catch (e) {
     if (!(e instanceof EngineRefusedError)) throw e;
-    await docker.removeContainers([name]);
+    // Only the one this made: a container of that name made by someone else is not cilo's to remove.
+    if (id) await docker.removeContainers([id]);
     throw new UserError(
       `engine ${docker.engine} could not attach to the overlay network ${network}: ${e.engineMessage}`,
       `check that engine ${docker.engine} is a node of the swarm that holds ${network} ('docker node ls' on a manager) and that the network still exists there`,

@@ -386,4 +386,13 @@ test('changes through the CLI: one command for every object; each refusal line r
     d.createNetwork({ name: 'n', subnet: '10.224.0.0/24', labels: {} }),
     (e) => e instanceof EngineRefusedError && e.refusal === 'overlap',
   );
+  const broken = fakeRunner(() => ({
+    code: 1,
+    stderr: 'context "gone": context not found: no such file or directory\n',
+  }));
+  await assert.rejects(
+    new Docker({ DOCKER_CONTEXT: 'gone' }, broken.runner, 'gone').removeContainers(['c1']),
+    (e) => e instanceof EngineRefusedError && e.refusal === 'other',
+    "the CLI's own failure is never a missing object, so never done",
+  );
 });

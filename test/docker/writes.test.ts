@@ -188,6 +188,13 @@ test("the CLI's words (all a remote engine's refusal gives): the same kinds", ()
     [networkRemove('n'), 'No such network: n', 'missing'],
     [containersRemove(['c']), 'No such container: c', 'missing'],
     [create, 'permission denied', 'other'],
+    [create, 'network with name x_overlap already exists', 'exists'],
+    [
+      networkRemove('overlap-no-such'),
+      'error while removing network: network overlap-in-use id 1 has active endpoints',
+      'in-use',
+    ],
   ] as const;
   for (const [w, message, kind] of words) assert.equal(classify(w, { message }), kind, message);
+  assert.equal(classify(networkRemove('n'), { status: 404, message: 'page not found' }), 'other', 'no such endpoint');
 });

@@ -111,6 +111,28 @@ test(
 );
 
 test(
+  "a container of the router's name that cilo did not make is never started or removed: up says so",
+  { timeout: 300_000 },
+  async (t) => {
+    if (!requireDocker(t)) return;
+    const ce = await ciloEnv(t, { CILO_DNS: 'off', CILO_ROUTER: 'on', CILO_PORT_RANGE: '35500-35599' });
+    const name = `cilo-router-${homeId(ce.home)}`;
+    t.after(() => dockerLines(['rm', '-f', name]));
+    dockerLines(['create', '--name', name, '--label', `cilo.test=${name}`, 'cilo-fixture:busybox', 'sleep', '1000']);
+    const n = uniqueName('squat');
+    const r = await ciloCompose(['-p', n, 'up', '-d'], { cwd: WEBAPP, env: ce.env });
+    assert.match(
+      r.stderr,
+      /a container named cilo-router-\w+ exists, and it is not the router cilo made for this home/,
+    );
+    assert.deepEqual(
+      dockerLines(['inspect', '--format', '{{.State.Status}} {{index .Config.Labels "cilo.test"}}', name]),
+      [`created ${name}`],
+    );
+  },
+);
+
+test(
   'a router image that cannot be had: up succeeds, says so once and names the fix',
   { timeout: 300_000 },
   async (t) => {

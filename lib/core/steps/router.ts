@@ -115,7 +115,6 @@ async function startRouter(ctx: Context, ports: RouterRecord, config: unknown): 
     volumes: [{ source: `${name}-data`, target: '/data' }],
   };
   try {
-    // Two commands starting it at once: the second finds it created.
     const created = await ctx.docker.createContainer(spec).catch(tolerating('exists'));
     if (created)
       // A router without its config would start without routes: it goes again if the copy fails.
@@ -125,13 +124,26 @@ async function startRouter(ctx: Context, ports: RouterRecord, config: unknown): 
           await ctx.docker.removeContainers([created]);
           throw e;
         });
-    await ctx.docker.startContainer(name);
+    await ctx.docker.startContainer(created || (await madeMeanwhile(ctx, name)));
   } catch (e) {
     if (e instanceof EngineRefusedError && e.refusal === 'port-taken') return 'ports-taken';
     throw e;
   } finally {
     rmSync(file, { force: true });
   }
+}
+
+/**
+ * The router another command created meanwhile (two starting it at once): by its labels, for a name can be
+ * taken by a container cilo did not make (a service's `container_name`), which it never starts.
+ */
+async function madeMeanwhile(ctx: Context, name: string): Promise<string> {
+  const [c] = await ctx.docker.inspectContainers([name]);
+  if (c?.labels[LABEL_ROUTER] === homeId(ctx.home) && c.labels[LABEL_ADMIN] === ADMIN_SOCKET) return c.id;
+  throw new UserError(
+    `a container named ${name} exists, and it is not the router cilo made for this home`,
+    `remove or rename it (docker rm -f ${name}) if it is not yours to keep; cilo never starts or removes it`,
+  );
 }
 
 /**
