@@ -129,9 +129,14 @@ export class Docker extends Transport {
   async listContainers(labelFilters: readonly string[]): Promise<ContainerInfo[]> {
     const listed = await this.apiContainers(labelFilters, true);
     if (listed) return listed.map(containerFromList);
+    return this.inspectContainers(await this.containerIds(labelFilters));
+  }
+
+  /** The IDs of the containers (running or not) matching every label filter, through the CLI: `ps -a -q`. */
+  private async containerIds(labelFilters: readonly string[]): Promise<string[]> {
     const args = ['ps', '-a', '-q', '--no-trunc'];
     for (const f of labelFilters) args.push('--filter', `label=${f}`);
-    return this.inspectContainers((await this.check(args, 'listing containers')).split('\n').filter(Boolean));
+    return (await this.check(args, 'listing containers')).split('\n').filter(Boolean);
   }
 
   /** The volumes Compose created for `project` (by its label; external ones are not). */
@@ -149,11 +154,7 @@ export class Docker extends Transport {
   async projectMounts(project: string): Promise<ContainerMounts[]> {
     const label = `${COMPOSE_PROJECT_LABEL}=${project}`;
     const listed = await this.apiContainers([label], true);
-    const ids = listed
-      ? listed.map((c) => c.Id)
-      : (await this.check(['ps', '-a', '-q', '--no-trunc', '--filter', `label=${label}`], 'listing containers'))
-          .split('\n')
-          .filter(Boolean);
+    const ids = listed ? listed.map((c) => c.Id) : await this.containerIds([label]);
     return (await this.inspectAll('containers', ids)).map(parseMounts);
   }
 
